@@ -1,0 +1,92 @@
+"""AffiliateScope: every partner-facing read and write, bound to one partner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from portal.affiliate.backend import AffiliateBackend, PeriodFigures
+from portal.affiliate.sql_backend import SqlBackend
+from portal.models import Partner
+from portal.queries import accounts
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    timezone: str
+    currency: str
+    today: PeriodFigures
+    yesterday: PeriodFigures
+    this_month: PeriodFigures
+
+
+@dataclass(frozen=True)
+class UserView:
+    email: str
+    name: str
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """The partner's own account, without the network-only fields (notes, fraud flag)."""
+
+    affiliate_id: int
+    name: str
+    partner_key: str
+    status: str
+    timezone: str
+    currency: str
+    account_manager_name: str | None
+    account_manager_email: str | None
+
+
+class AffiliateScope:
+    """Built for one partner; callers never pass a partner id of their own."""
+
+    def __init__(self, partner: Partner, backend: AffiliateBackend | None = None) -> None:
+        self._partner = partner
+        self._backend = backend or SqlBackend()
+
+    @property
+    def partner_id(self) -> int:
+        return self._partner.id
+
+    def account(self) -> AccountView:
+        p = self._partner
+        am = p.account_manager
+        return AccountView(
+            affiliate_id=p.id, name=p.name, partner_key=p.partner_key, status=p.status,
+            timezone=p.timezone, currency=p.currency,
+            account_manager_name=am.name if am else None, account_manager_email=am.email if am else None,
+        )
+
+    def users(self) -> list[UserView]:
+        """The partner company's own logins (no password material)."""
+        return [UserView(u.email, u.name, u.role, u.active) for u in accounts.partner_users(self.partner_id)]
+
+    def has_active_key(self) -> bool:
+        return accounts.has_active_key(self.partner_id)
+
+    def dashboard(self, now: datetime | None = None, timezone: str | None = None) -> DashboardSummary:
+        """Today, yesterday and this month, as days in the partner's (or the given) timezone."""
+        tz_name = timezone or self._partner.timezone or "UTC"
+        tz = ZoneInfo(tz_name)
+        local_now = (now or datetime.now(UTC)).astimezone(tz)
+        today = local_now.date()
+
+        def window(first: date, last_exclusive: date) -> PeriodFigures:
+            start = datetime.combine(first, time.min, tz).astimezone(UTC)
+            end = datetime.combine(last_exclusive, time.min, tz).astimezone(UTC)
+            return self._backend.period_figures(self.partner_id, start, end)
+
+        tomorrow = today + timedelta(days=1)
+        return DashboardSummary(
+            timezone=tz_name,
+            currency=self._partner.currency,
+            today=window(today, tomorrow),
+            yesterday=window(today - timedelta(days=1), today),
+            this_month=window(today.replace(day=1), tomorrow),
+        )

@@ -1,0 +1,145 @@
+"""Configuration: code defaults, then the instance file, then PORTAL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# Secrets have no default anywhere: development creates them under instance/ (see portal.instance).
+REQUIRED_SECRETS = ("SECRET_KEY", "KEY_ENCRYPTION_KEY")
+
+DEFAULTS: dict[str, Any] = {
+    "ENV_NAME": "production",
+    "SQLALCHEMY_DATABASE_URI": None,  # default: sqlite file under instance/
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "portal_session",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Sign-in throttling: after LOGIN_FREE_ATTEMPTS failures, each further failure locks the
+    # account for LOGIN_LOCKOUT_BASE_SECONDS doubled per extra failure, capped.
+    "LOGIN_FREE_ATTEMPTS": 5,
+    "LOGIN_LOCKOUT_BASE_SECONDS": 30,
+    "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
+    # Argon2id cost; tests lower it for speed, never production.
+    "PASSWORD_TIME_COST": 3,
+    "PASSWORD_MEMORY_COST": 65536,
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_BUTTON_LABEL": "Sign in with single sign-on",
+    "PUBLIC_BASE_URL": None,
+    "SECRET_KEY": None,
+    "KEY_ENCRYPTION_KEY": None,
+}
+
+# How each setting read from the environment is parsed. Anything not listed here is rejected.
+_BOOL = "bool"
+_INT = "int"
+_STR = "str"
+ENV_TYPES: dict[str, str] = {
+    "ENV": _STR,
+    "SECRET_KEY": _STR,
+    "KEY_ENCRYPTION_KEY": _STR,
+    "SESSION_COOKIE_SECURE": _BOOL,
+    "PERMANENT_SESSION_LIFETIME": _INT,
+    "MAX_CONTENT_LENGTH": _INT,
+    "LOGIN_FREE_ATTEMPTS": _INT,
+    "LOGIN_LOCKOUT_BASE_SECONDS": _INT,
+    "LOGIN_LOCKOUT_MAX_SECONDS": _INT,
+    "OIDC_ISSUER": _STR,
+    "OIDC_CLIENT_ID": _STR,
+    "OIDC_CLIENT_SECRET": _STR,
+    "OIDC_BUTTON_LABEL": _STR,
+    "PUBLIC_BASE_URL": _STR,
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; start-up stops with a message naming it."""
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"PORTAL_{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
+
+
+def parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"PORTAL_{name} must be a whole number; got {raw!r}") from None
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read PORTAL_* variables (and DATABASE_URL) strictly: unknown names and bad values stop start-up."""
+    settings: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith("PORTAL_"):
+            continue
+        name = key.removeprefix("PORTAL_")
+        kind = ENV_TYPES.get(name)
+        if kind is None:
+            continue  # other processes' variables (e.g. PORTAL_TEST_*) are not ours to judge
+        if name == "ENV":
+            name = "ENV_NAME"
+        if kind == _BOOL:
+            settings[name] = parse_bool(name, raw)
+        elif kind == _INT:
+            settings[name] = parse_int(name, raw)
+        else:
+            settings[name] = raw
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def finalise(config: dict[str, Any], instance_path: str) -> None:
+    """Fill derived values and fail fast on what is missing or contradictory."""
+    env_name = config["ENV_NAME"]
+    if env_name not in ENVIRONMENTS:
+        raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env_name!r}")
+    if env_name != "production":
+        config["SESSION_COOKIE_SECURE"] = False  # plain http on localhost
+    missing = [name for name in REQUIRED_SECRETS if not config.get(name)]
+    if missing:
+        names = ", ".join(f"PORTAL_{name}" for name in missing)
+        raise ConfigError(
+            f"Missing {names}. Set it in the environment or in instance/config.py "
+            "(`make run` creates development values once)."
+        )
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "portal.sqlite")
+    oidc = [config.get(k) for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")]
+    if any(oidc) and not all(oidc):
+        raise ConfigError("Single sign-on needs all of PORTAL_OIDC_ISSUER, PORTAL_OIDC_CLIENT_ID, PORTAL_OIDC_CLIENT_SECRET")
+    config["OIDC_ENABLED"] = all(oidc)
+
+
+def load(app, test_config: Mapping[str, Any] | None = None) -> None:
+    """Defaults → instance/config.py → environment → test mapping, then validate."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(from_environment(os.environ))
+    if test_config is not None:
+        app.config.update(test_config)
+    finalise(app.config, app.instance_path)

@@ -1,0 +1,16 @@
+"""The data model, one module per aggregate; importing this package registers every table."""
+
+from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, StaffUser
+from portal.models.audit import AuditEvent
+from portal.models.keys import ApiKey
+from portal.models.offers import Offer
+from portal.models.partners import Partner, PartnerKeyReservation
+from portal.models.postbacks import Postback, PostbackDelivery
+from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
+from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
+
+__all__ = [
+    "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
+    "Partner", "PartnerKeyReservation", "Postback", "PostbackDelivery", "SETTINGS_ROW_ID",
+    "NetworkSettings", "CONVERSION_STATUSES", "Click", "Conversion",
+]

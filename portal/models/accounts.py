@@ -1,0 +1,77 @@
+"""Who signs in: network staff and partner users, each with their own kind of session."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+# Every staff permission the console knows. Either of the first two allows issuing and revoking keys.
+PERMISSIONS = (
+    "security:full_control",
+    "accounts_history:full_access",
+    "partners:view",
+    "partners:manage",
+    "settings:manage",
+)
+KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Credentials:
+    """Columns and behaviour shared by both kinds of user that sign in with a password."""
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session identity: rotating it (on a password change) ends every other session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session_kind: str = ""
+
+    def get_id(self) -> str:
+        return f"{self.session_kind}:{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+
+class StaffUser(Credentials, UserMixin, db.Model):
+    __tablename__ = "staff_users"
+    session_kind = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+    def can(self, permission: str) -> bool:
+        return permission in (self.permissions or [])
+
+    def can_any(self, *permissions: str) -> bool:
+        return any(self.can(p) for p in permissions)
+
+
+class PartnerUser(Credentials, UserMixin, db.Model):
+    __tablename__ = "partner_users"
+    session_kind = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")  # owner | member
+
+    partner: Mapped["Partner"] = relationship(back_populates="users")  # noqa: F821

@@ -1,0 +1,22 @@
+"""Network-wide settings: one row, edited by staff with settings:manage."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+SETTINGS_ROW_ID = 1
+
+
+class NetworkSettings(db.Model):
+    __tablename__ = "network_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_name: Mapped[str] = mapped_column(String(200), default="Partner Network")
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    support_email: Mapped[str | None] = mapped_column(String(254))
+    partner_postbacks_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,68 @@
+"""Clicks and conversions: what partners' reports are made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.base import BigId, UTCDateTime, utcnow
+
+CONVERSION_STATUSES = ("approved", "pending", "rejected", "on_hold")
+
+
+class SubIds:
+    """The partner's own tracking values, passed on the click and copied onto its conversions."""
+
+    sub1: Mapped[str | None] = mapped_column(String(500))
+    sub2: Mapped[str | None] = mapped_column(String(500))
+    sub3: Mapped[str | None] = mapped_column(String(500))
+    sub4: Mapped[str | None] = mapped_column(String(500))
+    sub5: Mapped[str | None] = mapped_column(String(500))
+    source_id: Mapped[str | None] = mapped_column(String(500))
+
+
+class Click(SubIds, db.Model):
+    __tablename__ = "clicks"
+    __table_args__ = (Index("ix_clicks_partner_created", "partner_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    transaction_id: Mapped[str] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    referer: Mapped[str | None] = mapped_column(String(1000))
+    country: Mapped[str | None] = mapped_column(String(2))
+    device: Mapped[str | None] = mapped_column(String(20))
+    is_unique: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conversion(SubIds, db.Model):
+    __tablename__ = "conversions"
+    __table_args__ = (Index("ix_conversions_partner_created", "partner_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversion_id: Mapped[str] = mapped_column(String(32), unique=True)  # public id, hex
+    transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    event_name: Mapped[str | None] = mapped_column(String(100))  # None: the base conversion
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # the partner's earnings
+    network_revenue_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # never shown to partners
+    sale_amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    order_id: Mapped[str | None] = mapped_column(String(100))
+    coupon_code: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    device: Mapped[str | None] = mapped_column(String(20))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the holding period
+    click_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,37 @@
+"""Headline figures for one partner over a time window."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Click, Conversion
+
+# Earnings and conversions count what the partner is, or may yet be, paid for.
+COUNTED_STATUSES = ("approved", "pending")
+
+
+def click_count(partner_id: int, start: datetime, end: datetime, include_test: bool = False) -> int:
+    stmt = select(func.count()).select_from(Click).where(
+        Click.partner_id == partner_id, Click.created_at >= start, Click.created_at < end
+    )
+    if not include_test:
+        stmt = stmt.where(Click.is_test.is_(False))
+    return db.session.scalar(stmt) or 0
+
+
+def conversion_totals(partner_id: int, start: datetime, end: datetime,
+                      include_test: bool = False) -> tuple[int, int]:
+    """(conversions, earnings in cents) of base conversions and events in counted statuses."""
+    stmt = select(func.count(), func.coalesce(func.sum(Conversion.payout_cents), 0)).where(
+        Conversion.partner_id == partner_id,
+        Conversion.created_at >= start,
+        Conversion.created_at < end,
+        Conversion.status.in_(COUNTED_STATUSES),
+    )
+    if not include_test:
+        stmt = stmt.where(Conversion.is_test.is_(False))
+    count, earnings = db.session.execute(stmt).one()
+    return int(count), int(earnings)

@@ -1,0 +1,42 @@
+"""Network-wide reads for the staff console (not partner-scoped: staff see every partner)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from portal.extensions import db
+from portal.models import ApiKey, NetworkSettings, Partner, PartnerUser, Postback, SETTINGS_ROW_ID
+
+
+def network_settings() -> NetworkSettings:
+    settings = db.session.get(NetworkSettings, SETTINGS_ROW_ID)
+    if settings is None:  # the first migration creates it; a missing row is a broken installation
+        raise LookupError("network settings row is missing; run `flask --app wsgi db upgrade`")
+    return settings
+
+
+def partners(search: str = "") -> list[Partner]:
+    stmt = select(Partner).order_by(Partner.id)
+    if search:
+        like = f"%{search.lower()}%"
+        stmt = stmt.where(or_(func.lower(Partner.name).like(like), func.lower(Partner.partner_key).like(like)))
+    return list(db.session.scalars(stmt))
+
+
+def partner(partner_id: int) -> Partner | None:
+    return db.session.get(Partner, partner_id)
+
+
+def partner_users(partner_id: int) -> list[PartnerUser]:
+    return list(db.session.scalars(
+        select(PartnerUser).where(PartnerUser.partner_id == partner_id).order_by(PartnerUser.email)))
+
+
+def partner_keys(partner_id: int) -> list[ApiKey]:
+    return list(db.session.scalars(
+        select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.created_at.desc())))
+
+
+def partner_postbacks(partner_id: int) -> list[Postback]:
+    return list(db.session.scalars(
+        select(Postback).where(Postback.partner_id == partner_id).order_by(Postback.id)))

@@ -1,0 +1,24 @@
+"""Changing the network's settings, audited in the same transaction."""
+
+from __future__ import annotations
+
+from portal.extensions import db
+from portal.queries.network import network_settings
+from portal.services import audit
+
+EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled")
+
+
+def update_network_settings(values: dict, actor, ip: str | None = None) -> None:
+    settings = network_settings()
+    changed = {}
+    for name in EDITABLE:
+        new = values[name]
+        if name == "currency":
+            new = new.upper()
+        if getattr(settings, name) != new:
+            changed[name] = {"from": getattr(settings, name), "to": new}
+            setattr(settings, name, new)
+    if changed:
+        audit.record("settings.changed", actor=actor, target=settings, detail=changed, ip=ip)
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""The browser-facing doors: sign-in, partner portal, staff console, public docs."""

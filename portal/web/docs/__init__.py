@@ -1,0 +1,12 @@
+"""Public documentation pages: no sign-in, so an account manager can send the link to anyone."""
+
+from flask import Blueprint, render_template
+
+from portal.queries.network import network_settings
+
+bp = Blueprint("docs", __name__, url_prefix="/docs")
+
+
+@bp.route("/")
+def index():
+    return render_template("docs/index.html", network=network_settings())

@@ -1,0 +1,71 @@
+"""The partner portal: every view needs a signed-in partner user and reads through the affiliate façade."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from flask_login import current_user
+
+from portal.affiliate import AffiliateScope
+from portal.web.auth.password import password_change_page
+from portal.web.guards import guard_partner
+
+bp = Blueprint("partner", __name__)
+guard_partner(bp)
+
+
+@bp.before_request
+def bind_scope():
+    g.scope = AffiliateScope(current_user.partner)
+
+
+@bp.route("/")
+def dashboard():
+    return render_template("partner/dashboard.html", summary=g.scope.dashboard(), account=g.scope.account())
+
+
+def _not_built(title: str, what: str):
+    return render_template("partner/not_built.html", title=title, what=what)
+
+
+@bp.route("/reports")
+def reports():
+    return _not_built("Reports", "Conversion, sub_id and aggregated reports with CSV and JSON exports")
+
+
+@bp.route("/conversions")
+def conversions():
+    return _not_built("Conversions", "Conversion search, conversion details and on-hold conversions")
+
+
+@bp.route("/offers")
+def offers():
+    return _not_built("Offers", "The offers you can run and their tracking links")
+
+
+@bp.route("/postbacks")
+def postbacks():
+    return _not_built("Postbacks", "Creating, testing and watching your postbacks")
+
+
+@bp.route("/billing")
+def billing():
+    return _not_built("Billing", "Invoices and payments")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account_profile():
+    return password_change_page("partner/account_profile.html", "partner.account_profile",
+                                account=g.scope.account(), has_key=g.scope.has_active_key())
+
+
+@bp.route("/account/users")
+def account_users():
+    return render_template("partner/account_users.html", users=g.scope.users(), has_key=g.scope.has_active_key())
+
+
+@bp.route("/account/api")
+def account_api():
+    if not g.scope.has_active_key():
+        return render_template("partner/account_no_key.html", account=g.scope.account(), has_key=False)
+    return render_template("partner/not_built.html", title="API",
+                           what="Your API keys with a copy button", has_key=True)

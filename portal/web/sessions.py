@@ -1,0 +1,49 @@
+"""Two kinds of session, partner and staff, that never mix; one Flask-Login manager tells them apart."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from portal.extensions import db, login_manager
+from portal.models import PartnerUser, StaffUser
+
+_KINDS = {"partner": PartnerUser, "staff": StaffUser}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def load_user(session_id: str):
+    """Session ids are kind:id:token; the token rotates on a password change, ending other sessions."""
+    try:
+        kind, raw_id, token = session_id.split(":", 2)
+        model = _KINDS[kind]
+        user = db.session.get(model, int(raw_id))
+    except (KeyError, ValueError):
+        return None
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def _unauthorized():
+    from flask import redirect
+    endpoint = "auth.staff_login" if request.blueprint == "staff" else "auth.partner_login"
+    return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
+
+
+def current_partner_user() -> PartnerUser | None:
+    return current_user if isinstance(current_user._get_current_object(), PartnerUser) else None
+
+
+def current_staff_user() -> StaffUser | None:
+    return current_user if isinstance(current_user._get_current_object(), StaffUser) else None

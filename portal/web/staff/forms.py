@@ -1,0 +1,15 @@
+"""Staff console forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, URL
+from zoneinfo import available_timezones
+
+
+class NetworkSettingsForm(FlaskForm):
+    network_name = StringField("Network name", validators=[DataRequired(), Length(max=200)])
+    logo_url = StringField("Logo URL", validators=[Optional(), URL(require_tld=False), Length(max=500)])
+    support_email = EmailField("Support email", validators=[Optional(), Email(check_deliverability=False)])
+    timezone = SelectField("Timezone", choices=sorted(available_timezones()))
+    currency = StringField("Currency (ISO 4217)", validators=[DataRequired(), Length(min=3, max=3)])
+    partner_postbacks_enabled = BooleanField("Partners may manage their own postbacks")

@@ -1,0 +1,142 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL from TEST_DATABASE_URL), an app per test,
+a client, factories, and sign-in helpers. Every test starts from the rows a fresh installation has."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from portal import create_app
+from portal.extensions import db as _db
+from tests import factories
+
+TEST_PASSWORD = factories.TEST_PASSWORD
+_KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
+
+
+def base_config(**overrides) -> dict:
+    config = {
+        "ENV_NAME": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "KEY_ENCRYPTION_KEY": _KEY_ENCRYPTION_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "PASSWORD_TIME_COST": 1,
+        "PASSWORD_MEMORY_COST": 64,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+def reset_schema(url: str) -> None:
+    """Start the run from an empty database, then build it with the real migrations."""
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database():
+    from flask_migrate import upgrade
+
+    url = database_url()
+    reset_schema(url)
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return url
+
+
+def clean_to_fresh_installation() -> None:
+    """Delete every row a test made, keeping what the migrations create (settings, gstest)."""
+    keep = {"network_settings", "partners", "partner_key_reservations", "alembic_version"}
+    for table in reversed(_db.metadata.sorted_tables):
+        if table.name not in keep:
+            _db.session.execute(table.delete())
+    _db.session.execute(sa.text("DELETE FROM partner_key_reservations WHERE key <> 'gstest'"))
+    _db.session.execute(sa.text("DELETE FROM partners WHERE partner_key <> 'gstest'"))
+    _db.session.execute(sa.text(
+        "UPDATE partners SET account_manager_id = NULL, status = 'active', onboarding = 'complete' "
+        "WHERE partner_key = 'gstest'"))
+    _db.session.execute(sa.text(
+        "UPDATE network_settings SET network_name = 'Partner Network', logo_url = NULL, timezone = 'UTC', "
+        "currency = 'USD', support_email = NULL, partner_postbacks_enabled = :on WHERE id = 1"), {"on": True})
+    _db.session.commit()
+
+
+@pytest.fixture
+def make_app(migrated_database):
+    """Build an app on the test database with config overrides; cleans the database afterwards."""
+    apps = []
+
+    def _make(**overrides):
+        app = create_app(base_config(**overrides))
+        apps.append(app)
+        return app
+
+    yield _make
+    if apps:
+        with apps[0].app_context():
+            _db.session.rollback()
+            clean_to_fresh_installation()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db):
+    """Factories bound to the test database: make.partner(), make.partner_user(partner), make.staff(...)."""
+    return factories.Factories(db)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def partner(self, user, password: str = TEST_PASSWORD):
+        return self.client.post("/login", data={"email": user.email, "password": password})
+
+    def staff(self, user, password: str = TEST_PASSWORD):
+        return self.client.post("/staff/login", data={"email": user.email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def login_as(client):
+    """login_as.partner(user) / login_as.staff(user): sign in through the real form."""
+    return Auth(client)
