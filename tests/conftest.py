@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from flask import g
 
 from portal import create_app
 from portal.extensions import db as _db
@@ -87,6 +88,9 @@ def make_app(migrated_database):
 
     def _make(**overrides):
         app = create_app(base_config(**overrides))
+        # Tests keep an app context open between requests, so Flask reuses its `g`; a real server
+        # starts every request with a fresh one. Forget the loaded user as a real request would.
+        app.teardown_request(lambda exc: g.pop("_login_user", None))
         apps.append(app)
         return app
 

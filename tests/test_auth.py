@@ -1,0 +1,225 @@
+"""Sign-in, sign-out, throttling, safe redirects, CSRF, session rotation and response headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEvent
+from portal.models.base import utcnow
+from portal.services.signin import SIGN_IN_FAILED
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def partner_user(make):
+    return make.partner_user(make.partner(), email="owner@partner.test")
+
+
+def test_partner_signs_in_and_out(client, partner_user, login_as):
+    response = login_as.partner(partner_user)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    out = login_as.logout()
+    assert out.status_code == 302 and out.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_staff_signs_in_to_the_console(client, make, login_as):
+    staff = make.staff()
+    response = login_as.staff(staff)
+    assert response.headers["Location"] == "/staff/"
+    assert client.get("/staff/partners").status_code == 200
+
+
+def test_sign_in_is_case_insensitive_on_email(client, partner_user):
+    response = client.post("/login", data={"email": "OWNER@Partner.test", "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, partner_user):
+    unknown = client.post("/login", data={"email": "nobody@partner.test", "password": TEST_PASSWORD})
+    wrong = client.post("/login", data={"email": partner_user.email, "password": "not-the-password"})
+    assert unknown.status_code == wrong.status_code == 401
+    assert SIGN_IN_FAILED.encode() in unknown.data
+    # Same page apart from the email echoed back into the form.
+    assert unknown.data.replace(b"nobody@partner.test", b"") == wrong.data.replace(partner_user.email.encode(), b"")
+
+
+def test_each_kind_of_user_signs_in_only_at_its_own_door(client, make, partner_user):
+    staff = make.staff()
+    assert client.post("/staff/login", data={"email": partner_user.email, "password": TEST_PASSWORD}).status_code == 401
+    assert client.post("/login", data={"email": staff.email, "password": TEST_PASSWORD}).status_code == 401
+
+
+def test_failures_lock_the_account_with_a_growing_delay(app, client, db, partner_user):
+    free = app.config["LOGIN_FREE_ATTEMPTS"]
+    for _ in range(free):
+        client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
+    db.session.refresh(partner_user)
+    first_lock = partner_user.locked_until - utcnow()
+    assert timedelta(seconds=0) < first_lock <= timedelta(seconds=app.config["LOGIN_LOCKOUT_BASE_SECONDS"])
+
+    # While locked, even the right password is refused, with the same answer as any failure.
+    locked = client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD})
+    assert locked.status_code == 401 and SIGN_IN_FAILED.encode() in locked.data
+    assert client.get("/").status_code == 302
+
+    # After the lock runs out, one more failure locks for twice as long.
+    partner_user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
+    db.session.refresh(partner_user)
+    second_lock = partner_user.locked_until - utcnow()
+    assert second_lock > first_lock + timedelta(seconds=app.config["LOGIN_LOCKOUT_BASE_SECONDS"] // 2)
+
+    # Once the lock runs out, the right password works and clears the counter.
+    partner_user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD}).status_code == 302
+    db.session.refresh(partner_user)
+    assert partner_user.failed_logins == 0 and partner_user.locked_until is None
+
+
+def test_failed_and_successful_sign_ins_are_audited(client, db, partner_user):
+    client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
+    client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD})
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("signin.%")).order_by(AuditEvent.id)).all()
+    assert actions == ["signin.failed", "signin.succeeded"]
+
+
+def test_inactive_users_cannot_sign_in(client, db, partner_user):
+    partner_user.active = False
+    db.session.commit()
+    assert client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("next_value", "expected"),
+    [
+        ("/reports?from=2026-11-01", "/reports?from=2026-11-01"),
+        ("/account/api", "/account/api"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("http:/evil.example", "/"),
+        ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
+        ("/staff/partners", "/staff/partners"),
+    ],
+)
+def test_partner_post_login_redirect_goes_only_to_our_own_paths(client, partner_user, next_value, expected):
+    response = client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD, "next": next_value})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize(("next_value", "expected"), [
+    ("/staff/settings", "/staff/settings"), ("/reports", "/staff/"), ("//evil.example/staff", "/staff/"),
+])
+def test_staff_post_login_redirect_stays_in_the_console(client, make, next_value, expected):
+    staff = make.staff()
+    response = client.post("/staff/login", data={"email": staff.email, "password": TEST_PASSWORD, "next": next_value})
+    assert response.headers["Location"] == expected
+
+
+def test_the_sign_in_page_keeps_the_page_asked_for(client):
+    response = client.get("/reports")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/reports"
+    page = client.get("/login?next=/reports")
+    assert b'value="/reports"' in page.data
+
+
+@pytest.fixture
+def csrf_client(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app.test_client()
+
+
+@pytest.mark.parametrize("path", ["/login", "/staff/login", "/logout", "/account", "/staff/account", "/staff/settings"])
+def test_every_form_needs_a_csrf_token(csrf_client, path):
+    response = csrf_client.post(path, data={"email": "a@b.test", "password": "x"})
+    assert response.status_code == 400
+    assert b"form expired" in response.data
+
+
+def test_sign_in_works_with_the_csrf_token_from_the_form(csrf_client, make):
+    user = make.partner_user(make.partner())
+    page = csrf_client.get("/login").data.decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = csrf_client.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_a_password_change_ends_the_users_other_sessions(app, make, db):
+    user = make.partner_user(make.partner())
+    laptop, phone = app.test_client(), app.test_client()
+    for c in (laptop, phone):
+        assert c.post("/login", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
+    changed = laptop.post("/account", data={"current_password": TEST_PASSWORD, "new_password": "a-brand-new-secret",
+                                             "confirm_password": "a-brand-new-secret"})
+    assert changed.status_code == 302
+    assert laptop.get("/").status_code == 200  # this session carries on
+    assert phone.get("/").status_code == 302  # the other one is over
+    assert phone.post("/login", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 401
+    assert phone.post("/login", data={"email": user.email, "password": "a-brand-new-secret"}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "password.changed")) == 1
+
+
+@pytest.mark.parametrize(("current", "new", "confirm", "message"), [
+    ("wrong-password", "a-brand-new-secret", "a-brand-new-secret", b"current password is not correct"),
+    (TEST_PASSWORD, "short", "short", b"at least 10 characters"),
+    (TEST_PASSWORD, "a-brand-new-secret", "another-new-secret", b"confirmation differ"),
+])
+def test_a_refused_password_change_says_why_and_changes_nothing(client, make, db, login_as, current, new, confirm, message):
+    user = make.partner_user(make.partner())
+    login_as.partner(user)
+    before = user.password_hash
+    response = client.post("/account", data={"current_password": current, "new_password": new, "confirm_password": confirm})
+    assert response.status_code == 400 and message in response.data
+    db.session.refresh(user)
+    assert user.password_hash == before
+
+
+def test_staff_password_change_ends_other_staff_sessions(app, make):
+    staff = make.staff()
+    a, b = app.test_client(), app.test_client()
+    for c in (a, b):
+        c.post("/staff/login", data={"email": staff.email, "password": TEST_PASSWORD})
+    a.post("/staff/account", data={"current_password": TEST_PASSWORD, "new_password": "another-long-secret",
+                                    "confirm_password": "another-long-secret"})
+    assert a.get("/staff/partners").status_code == 200
+    assert b.get("/staff/partners").status_code == 302
+
+
+def test_session_cookie_flags(make_app, make):
+    app = make_app()
+    with app.app_context():
+        user = make.partner_user(make.partner())
+        response = app.test_client().post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_session_cookie_is_secure(make_app, make):
+    app = make_app(ENV_NAME="production")
+    with app.app_context():
+        user = make.partner_user(make.partner())
+        response = app.test_client().post("/login", data={"email": user.email, "password": TEST_PASSWORD},
+                                          base_url="https://portal.example")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/staff/login", "/docs/", "/", "/nowhere"])
+def test_every_response_forbids_framing_and_limits_sources(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,109 @@
+"""The factory reads defaults → instance file → PORTAL_* environment, and fails fast on bad settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import create_app
+from portal.config import ConfigError, from_environment, normalise_database_url
+from portal.instance import ensure_development_config
+
+
+@pytest.fixture
+def empty_instance(tmp_path, monkeypatch):
+    """An instance folder with no config file, and no PORTAL_* settings in the environment."""
+    for name in list(__import__("os").environ):
+        if name.startswith("PORTAL_") or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("env_name", ["production", "development"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "KEY_ENCRYPTION_KEY"])
+def test_a_missing_secret_stops_start_up_and_names_it(empty_instance, monkeypatch, env_name, missing):
+    monkeypatch.setenv("PORTAL_ENV", env_name)
+    present = {"SECRET_KEY", "KEY_ENCRYPTION_KEY"} - {missing}
+    for name in present:
+        monkeypatch.setenv(f"PORTAL_{name}", "x" * 32)
+    with pytest.raises(ConfigError, match=f"PORTAL_{missing}"):
+        create_app()
+
+
+def test_production_is_the_default_environment(empty_instance):
+    with pytest.raises(ConfigError, match="PORTAL_SECRET_KEY"):
+        create_app()
+
+
+def test_settings_layer_instance_file_then_environment(empty_instance, monkeypatch):
+    (empty_instance / "config.py").write_text(
+        "SECRET_KEY = 'from-file'\nKEY_ENCRYPTION_KEY = 'from-file'\nLOGIN_FREE_ATTEMPTS = 3\n"
+    )
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    monkeypatch.setenv("PORTAL_LOGIN_FREE_ATTEMPTS", "7")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-file"
+    assert app.config["LOGIN_FREE_ATTEMPTS"] == 7
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{empty_instance / 'portal.sqlite'}"
+
+
+def test_production_cookies_are_secure_and_development_cookies_work_on_plain_http(empty_instance, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    prod = create_app()
+    assert prod.config["SESSION_COOKIE_SECURE"] is True
+    assert prod.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert prod.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    assert create_app().config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PORTAL_SESSION_COOKIE_SECURE", "maybe", "PORTAL_SESSION_COOKIE_SECURE must be one of"),
+        ("PORTAL_LOGIN_FREE_ATTEMPTS", "five", "PORTAL_LOGIN_FREE_ATTEMPTS must be a whole number"),
+        ("PORTAL_ENV", "staging", "PORTAL_ENV must be one of"),
+    ],
+)
+def test_a_malformed_setting_stops_start_up_and_names_it(empty_instance, monkeypatch, name, value, message):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_single_sign_on_needs_all_three_settings(empty_instance, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("PORTAL_OIDC_ISSUER", "https://idp.example")
+    with pytest.raises(ConfigError, match="PORTAL_OIDC_CLIENT_ID"):
+        create_app()
+
+
+def test_the_factory_does_no_io(empty_instance, monkeypatch):
+    """An unreachable database does not stop the factory: it connects on first use, not at start-up."""
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://nobody@127.0.0.1:1/none"
+
+
+def test_database_url_spellings():
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert from_environment({"DATABASE_URL": "postgres://u@h/db", "OTHER": "1"}) == {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db"
+    }
+
+
+def test_development_secrets_are_created_once_and_never_overwritten(tmp_path):
+    path = ensure_development_config(tmp_path / "instance")
+    first = path.read_text()
+    assert "SECRET_KEY = " in first and "KEY_ENCRYPTION_KEY = " in first
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    ensure_development_config(tmp_path / "instance")
+    assert path.read_text() == first
+    assert ensure_development_config(tmp_path / "other").read_text() != first

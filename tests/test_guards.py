@@ -1,0 +1,145 @@
+"""Walk the whole URL map: every staff and partner rule is guarded for every principal and method."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.models import PERMISSIONS
+from portal.web.guards import ANY_STAFF
+from tests.conftest import base_config
+
+SAMPLE_VALUES = {"tab": "users"}  # partner_id is filled with a real partner's id
+CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_APP = create_app(base_config())
+
+
+def _rules(prefix: str):
+    app = _APP
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(prefix):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                found.append((rule.endpoint, rule.rule, method))
+    return found
+
+
+STAFF_RULES = _rules("staff.")
+PARTNER_RULES = _rules("partner.")
+PERMISSIONED_STAFF_PAGES = [
+    r for r in STAFF_RULES
+    if r[2] == "GET" and _APP.view_functions[r[0]].required_permissions != (ANY_STAFF,)
+]
+
+
+def _url(rule: str, partner_id: int) -> str:
+    url = rule.replace("<int:partner_id>", str(partner_id))
+    return url.replace("<tab>", SAMPLE_VALUES["tab"])
+
+
+def _fingerprint(db) -> dict:
+    """Row counts of every table plus the settings row: any change shows up here."""
+    counts = {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+    counts["settings"] = tuple(db.session.execute(sa.text("SELECT * FROM network_settings")).one())
+    return counts
+
+
+@pytest.fixture
+def world(make):
+    partner = make.partner()
+    return {
+        "partner": partner,
+        "partner_user": make.partner_user(partner),
+        "bare_staff": make.staff(permissions=[]),
+    }
+
+
+def _form(method: str) -> dict:
+    # A plausible body, so that a view that forgot its guard would really change something.
+    return {"network_name": "Hijacked", "currency": "EUR", "timezone": "UTC", "current_password": "x",
+            "new_password": "y" * 12, "confirm_password": "y" * 12} if method in CHANGING_METHODS else {}
+
+
+def test_the_rule_lists_are_not_empty():
+    assert len(STAFF_RULES) >= 5 and len(PARTNER_RULES) >= 9
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), STAFF_RULES)
+@pytest.mark.parametrize("principal", ["anonymous", "partner_session", "partner_key"])
+def test_staff_rules_send_outsiders_to_the_staff_sign_in(app, db, client, login_as, world, endpoint, rule, method, principal):
+    headers = {}
+    if principal == "partner_session":
+        login_as.partner(world["partner_user"])
+    elif principal == "partner_key":
+        headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal", "X-Api-Key": "pp_live_x"}
+    before = _fingerprint(db)
+    response = client.open(_url(rule, world["partner"].id), method=method, headers=headers, data=_form(method))
+    assert response.status_code == 302, (endpoint, method, principal)
+    assert response.headers["Location"].startswith("/staff/login")
+    assert _fingerprint(db) == before
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), STAFF_RULES)
+def test_staff_without_the_permission_get_forbidden(app, db, client, login_as, world, endpoint, rule, method):
+    view = app.view_functions[endpoint]
+    needed = view.required_permissions
+    login_as.staff(world["bare_staff"])
+    before = _fingerprint(db)
+    response = client.open(_url(rule, world["partner"].id), method=method, data=_form(method))
+    if needed == (ANY_STAFF,):
+        assert response.status_code in (200, 302, 400)  # open to every staff member (own account, home)
+        return
+    assert response.status_code == 403
+    assert b"Forbidden" in response.data
+    assert _fingerprint(db) == before
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), PERMISSIONED_STAFF_PAGES)
+def test_staff_with_every_other_permission_but_the_needed_one_get_forbidden(app, client, make, login_as, world, endpoint, rule, method):
+    needed = app.view_functions[endpoint].required_permissions
+    others = [p for p in PERMISSIONS if p not in needed]
+    login_as.staff(make.staff(permissions=others))
+    assert client.get(_url(rule, world["partner"].id)).status_code == 403
+    client.post("/logout")
+    login_as.staff(make.staff(permissions=[needed[0]]))
+    assert client.get(_url(rule, world["partner"].id)).status_code == 200
+
+
+def test_every_staff_view_declares_what_it_needs(app):
+    for endpoint, _, _ in STAFF_RULES:
+        needed = getattr(app.view_functions[endpoint], "required_permissions", None)
+        assert needed, f"{endpoint} declares no permission"
+        assert all(p in PERMISSIONS or p == ANY_STAFF for p in needed)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), PARTNER_RULES)
+@pytest.mark.parametrize("principal", ["anonymous", "staff_session", "partner_key"])
+def test_partner_rules_send_everyone_else_to_the_partner_sign_in(app, db, client, login_as, make, world, endpoint, rule, method, principal):
+    headers = {}
+    if principal == "staff_session":
+        login_as.staff(make.staff())  # even an admin with every permission has no partner session
+    elif principal == "partner_key":
+        headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal"}
+    before = _fingerprint(db)
+    response = client.open(_url(rule, world["partner"].id), method=method, headers=headers, data=_form(method))
+    assert response.status_code == 302, (endpoint, method, principal)
+    assert response.headers["Location"].startswith("/login")
+    assert _fingerprint(db) == before
+
+
+def test_signing_in_as_staff_ends_the_partner_session(client, login_as, make, world):
+    login_as.partner(world["partner_user"])
+    assert client.get("/").status_code == 200
+    login_as.staff(make.staff())
+    assert client.get("/staff/partners").status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_a_forged_session_id_of_the_other_kind_is_refused(app, client, world):
+    """A partner user's id and token presented as a staff session id loads nobody."""
+    user = world["partner_user"]
+    with client.session_transaction() as session:
+        session["_user_id"] = f"staff:{user.id}:{user.session_token}"
+        session["_fresh"] = True
+    assert client.get("/staff/partners").status_code == 302
