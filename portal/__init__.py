@@ -21,13 +21,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.csrf.init_app(app)
-    extensions.oauth.init_app(app)
 
     from portal.web import security, sessions
     sessions.init_app(app)
     security.init_app(app)
 
-    from portal.web.auth import bp as auth_bp, register_sso
+    from portal.web.auth import bp as auth_bp
+    from portal.web.auth.sso import register_sso
     from portal.web.docs import bp as docs_bp
     from portal.web.partner import bp as partner_bp
     from portal.web.staff import bp as staff_bp

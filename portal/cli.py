@@ -33,6 +33,8 @@ def create_staff_user(email: str, name: str, permissions: tuple[str, ...], all_p
 
 def init_app(app: Flask) -> None:
     from portal.demo.command import demo_data
+    from portal.worker import worker
 
     app.cli.add_command(create_staff_user)
     app.cli.add_command(demo_data)
+    app.cli.add_command(worker)

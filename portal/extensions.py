@@ -1,6 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,4 +25,3 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-oauth = OAuth()

@@ -144,3 +144,35 @@ class Auth:
 def login_as(client):
     """login_as.partner(user) / login_as.staff(user): sign in through the real form."""
     return Auth(client)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium per run."""
+    from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over real HTTP on 127.0.0.1."""
+    from tests.browser import LiveServer
+
+    with LiveServer(app) as server:
+        yield server

@@ -216,7 +216,7 @@ def test_production_session_cookie_is_secure(make_app, make):
     assert "Secure" in response.headers["Set-Cookie"]
 
 
-@pytest.mark.parametrize("path", ["/login", "/staff/login", "/docs/", "/", "/nowhere"])
+@pytest.mark.parametrize("path", ["/login", "/staff/login", "/docs", "/", "/nowhere"])
 def test_every_response_forbids_framing_and_limits_sources(client, path):
     response = client.get(path)
     csp = response.headers["Content-Security-Policy"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, request, url_for
-from flask_login import current_user
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import PartnerUser, StaffUser
@@ -35,15 +35,13 @@ def load_user(session_id: str):
     return user
 
 
+def start_session(user) -> None:
+    """Begin a fresh session for this user: nothing carries over from another kind of user."""
+    logout_user()
+    session.clear()
+    login_user(user)
+
+
 def _unauthorized():
-    from flask import redirect
     endpoint = "auth.staff_login" if request.blueprint == "staff" else "auth.partner_login"
     return redirect(url_for(endpoint, next=request.full_path.rstrip("?")))
-
-
-def current_partner_user() -> PartnerUser | None:
-    return current_user if isinstance(current_user._get_current_object(), PartnerUser) else None
-
-
-def current_staff_user() -> StaffUser | None:
-    return current_user if isinstance(current_user._get_current_object(), StaffUser) else None

@@ -4,9 +4,9 @@ from flask import Blueprint, render_template
 
 from portal.queries.network import network_settings
 
-bp = Blueprint("docs", __name__, url_prefix="/docs")
+bp = Blueprint("docs", __name__)
 
 
-@bp.route("/")
+@bp.route("/docs")
 def index():
     return render_template("docs/index.html", network=network_settings())

@@ -1,0 +1,89 @@
+"""Staff single sign-on through the network's OpenID Connect identity provider (Authlib)."""
+
+from __future__ import annotations
+
+from authlib.integrations.flask_client import OAuth, OAuthError
+from flask import current_app, flash, redirect, request, url_for
+from joserfc.errors import JoseError
+from requests import RequestException
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import StaffUser
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.web.sessions import start_session
+
+
+def _verified(claim) -> bool:
+    """Some IdPs omit email_verified (accepted); some send the string "false" (refused)."""
+    if isinstance(claim, str):
+        return claim.strip().lower() == "true"
+    return claim is True
+
+
+_SSO_CLIENT = "portal.staff_sso"  # app.extensions key of the per-app OIDC client
+
+
+def register_sso(app) -> None:
+    """Register the OIDC client and its two routes only when single sign-on is configured.
+
+    Each app gets its own client, kept in app.extensions: Authlib's registry hands back the client first
+    registered under a name, so a shared registry would give every later app the first app's settings.
+    """
+    if not app.config["OIDC_ENABLED"]:
+        return
+    issuer = app.config["OIDC_ISSUER"].rstrip("/")
+    app.extensions[_SSO_CLIENT] = OAuth(app).register(
+        "staff_sso",
+        client_id=app.config["OIDC_CLIENT_ID"],
+        client_secret=app.config["OIDC_CLIENT_SECRET"],
+        server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid email profile"},
+    )
+    app.add_url_rule("/staff/sso/login", "auth.sso_login", sso_login)
+    app.add_url_rule("/staff/sso/callback", "auth.sso_callback", sso_callback)
+
+
+def _sso_failed(message: str, err: Exception):
+    current_app.logger.warning("Single sign-on failed: %r", err)
+    flash(message)
+    return redirect(url_for("auth.staff_login"))
+
+
+def sso_login():
+    try:
+        return current_app.extensions[_SSO_CLIENT].authorize_redirect(url_for("auth.sso_callback", _external=True))
+    except RequestException as err:  # the identity provider's discovery document is out of reach
+        return _sso_failed("Single sign-on is unavailable right now. Please try again later.", err)
+
+
+def sso_callback():
+    """Sign in the staff user the IdP vouches for; only existing, active staff accounts are accepted."""
+    try:
+        token = current_app.extensions[_SSO_CLIENT].authorize_access_token()
+    except (OAuthError, JoseError, RequestException) as err:
+        # A missing or forged state, an error from the IdP, a rejected code, an ID token that fails
+        # validation (e.g. a nonce from another browser's sign-in), or the IdP out of reach.
+        return _sso_failed("Single sign-on did not complete. Please try again.", err)
+    claims = token.get("userinfo") or {}
+    email = (claims.get("email") or "").strip().lower()
+    subject = claims.get("sub")
+    user = None
+    if email and subject and _verified(claims.get("email_verified", True)):
+        user = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
+    if user is not None and user.oidc_subject != subject:
+        if user.oidc_subject is not None:
+            user = None  # the email now belongs to another identity at the IdP
+        elif db.session.scalar(select(StaffUser.id).where(StaffUser.oidc_subject == subject)) is not None:
+            user = None  # this identity is already bound to another staff account
+    if user is None or not user.active:
+        flash("Your single sign-on account has no access to this staff console.")
+        return redirect(url_for("auth.staff_login"))
+    if user.oidc_subject is None:
+        user.oidc_subject = subject
+    user.last_login_at = utcnow()
+    audit.record("signin.sso", actor=user, ip=request.remote_addr)
+    db.session.commit()
+    start_session(user)
+    return redirect(url_for("staff.home"))

@@ -1,0 +1,40 @@
+"""`flask worker`: the background process that runs the network's scheduled jobs."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+from portal.services.holds import release_due_holds
+
+# (name, job); each job commits its own work and returns how many rows it handled.
+JOBS = (("release on-hold conversions", release_due_holds),)
+
+
+def run_jobs_once() -> dict[str, int]:
+    results = {}
+    for name, job in JOBS:
+        try:
+            results[name] = job()
+        finally:
+            db.session.remove()
+    return results
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between rounds.")
+@with_appcontext
+def worker(once: bool, interval: int) -> None:
+    """Run the scheduled jobs in a loop (the Procfile's worker process)."""
+    while True:
+        for name, count in run_jobs_once().items():
+            if count:
+                click.echo(f"{name}: {count}")
+        if once:
+            return
+        time.sleep(interval)

@@ -1,0 +1,39 @@
+"""Operator commands: creating staff users and the worker's scheduled jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.models import Conversion, PERMISSIONS, StaffUser
+from portal.services.passwords import verify_password
+
+
+def test_create_staff_user(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-staff-user", "--email", "New.AM@Network.test", "--name", "New AM",
+                                 "--permission", "partners:view", "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == "new.am@network.test"))
+    assert user.permissions == ["partners:view"] and verify_password(user.password_hash, "a-long-password")
+    again = runner.invoke(args=["create-staff-user", "--email", "new.am@network.test", "--password", "x" * 12])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_create_admin_with_every_permission(app, db):
+    result = app.test_cli_runner().invoke(args=["create-staff-user", "--email", "root@network.test",
+                                                "--all-permissions", "--password", "a-long-password"])
+    assert result.exit_code == 0
+    assert db.session.scalar(select(StaffUser.permissions)) == list(PERMISSIONS)
+
+
+def test_worker_once_releases_holds_whose_period_ended(app, db, make):
+    offer, partner = make.offer(), make.partner()
+    now = datetime.now(UTC)
+    due = make.conversion(partner, offer, status="on_hold", hold_until=now - timedelta(minutes=1)).id
+    later = make.conversion(partner, offer, status="on_hold", hold_until=now + timedelta(days=3)).id
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "release on-hold conversions: 1" in result.output
+    assert db.session.get(Conversion, due).status == "approved"
+    assert db.session.get(Conversion, later).status == "on_hold"
