@@ -95,9 +95,13 @@ def make_app(migrated_database):
         return app
 
     yield _make
+    for app in apps:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
     if apps:
-        with apps[0].app_context():
-            _db.session.rollback()
+        cleaner = create_app(base_config())
+        with cleaner.app_context():
             clean_to_fresh_installation()
             _db.engine.dispose()
 

@@ -1,0 +1,46 @@
+"""People get readable error pages; a database outage is a 503 with Retry-After, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def app_without_database(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
+                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
+    with app.app_context():
+        yield app
+
+
+@pytest.mark.parametrize("path", ["/docs"])
+def test_database_down_is_a_503_with_retry_after(app_without_database, path):
+    response = app_without_database.test_client().get(path)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert b"database is not reachable" in response.data
+
+
+def test_database_down_during_sign_in_is_a_503(app_without_database):
+    response = app_without_database.test_client().post("/login", data={"email": "a@b.test", "password": "x"})
+    assert response.status_code == 503
+
+
+def test_unknown_page_is_a_plain_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and b"Not found" in response.data
+
+
+def test_wrong_method_is_a_405(client):
+    assert client.delete("/login").status_code == 405
+
+
+def test_oversized_body_is_a_413(client):
+    response = client.post("/login", data={"email": "a@b.test", "password": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_unknown_partner_in_the_console_is_a_404(client, make, login_as):
+    login_as.staff(make.staff())
+    assert client.get("/staff/partners/999999").status_code == 404
+    assert client.get("/staff/partners/999999/users").status_code == 404
