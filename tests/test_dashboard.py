@@ -106,3 +106,25 @@ def test_account_view_has_no_network_only_fields(make, db):
     account = AffiliateScope(partner).account()
     assert not hasattr(account, "internal_notes") and not hasattr(account, "fraud_flag")
     assert account.affiliate_id == partner.id
+
+
+def test_the_api_entry_appears_only_once_the_partner_has_a_key(client, make, login_as, db):
+    from portal.models import ApiKey
+
+    partner = make.partner()
+    am = make.staff(name="Alex Manager", email="alex@network.test")
+    partner.account_manager_id = am.id
+    db.session.commit()
+    login_as.partner(make.partner_user(partner))
+    before = client.get("/account").get_data(as_text=True)
+    assert 'href="/account/api"' not in before
+    assert "Your account manager issues API keys" in before and "alex@network.test" in before
+    no_key = client.get("/account/api").get_data(as_text=True)
+    assert "No API key yet" in no_key and "Alex Manager" in no_key
+
+    db.session.add(ApiKey(partner_id=partner.id, label="Reporting script", prefix="pp_live_ab12",
+                          lookup_hash="x" * 64, encrypted_secret=b"sealed"))
+    db.session.commit()
+    after = client.get("/account").get_data(as_text=True)
+    assert 'href="/account/api"' in after
+    assert "No API key yet" not in client.get("/account/api").get_data(as_text=True)

@@ -18,6 +18,12 @@ def bind_scope():
     g.scope = AffiliateScope(current_user.partner)
 
 
+@bp.context_processor
+def navigation_facts():
+    # The API entry appears once the partner has an active key; before that My Account explains why.
+    return {"has_key": g.scope.has_active_key()} if "scope" in g else {}
+
+
 @bp.route("/")
 def dashboard():
     return render_template("partner/dashboard.html", summary=g.scope.dashboard(), account=g.scope.account())
@@ -55,17 +61,16 @@ def billing():
 @bp.route("/account", methods=["GET", "POST"])
 def account_profile():
     return password_change_page("partner/account_profile.html", "partner.account_profile",
-                                account=g.scope.account(), has_key=g.scope.has_active_key())
+                                account=g.scope.account())
 
 
 @bp.route("/account/users")
 def account_users():
-    return render_template("partner/account_users.html", users=g.scope.users(), has_key=g.scope.has_active_key())
+    return render_template("partner/account_users.html", users=g.scope.users())
 
 
 @bp.route("/account/api")
 def account_api():
     if not g.scope.has_active_key():
-        return render_template("partner/account_no_key.html", account=g.scope.account(), has_key=False)
-    return render_template("partner/not_built.html", title="API",
-                           what="Your API keys with a copy button", has_key=True)
+        return render_template("partner/account_no_key.html", account=g.scope.account())
+    return render_template("partner/not_built.html", title="API", what="Your API keys with a copy button")
