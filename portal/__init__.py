@@ -22,6 +22,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.csrf.init_app(app)
 
+    from portal.services.key_material import KeyVault
+    app.extensions["portal.key_vault"] = KeyVault(app.config["KEY_ENCRYPTION_KEY"])
+
     from portal.web import security, sessions
     sessions.init_app(app)
     security.init_app(app)

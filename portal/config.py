@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 ENVIRONMENTS = ("development", "test", "production")
 
 # Secrets have no default anywhere: development creates them under instance/ (see portal.instance).
@@ -127,12 +129,23 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
             f"Missing {names}. Set it in the environment or in instance/config.py "
             "(`make run` creates development values once)."
         )
+    _check_fernet_key(config["KEY_ENCRYPTION_KEY"])
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "portal.sqlite")
     oidc = [config.get(k) for k in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")]
     if any(oidc) and not all(oidc):
         raise ConfigError("Single sign-on needs all of PORTAL_OIDC_ISSUER, PORTAL_OIDC_CLIENT_ID, PORTAL_OIDC_CLIENT_SECRET")
     config["OIDC_ENABLED"] = all(oidc)
+
+
+def _check_fernet_key(value: str) -> None:
+    try:
+        Fernet(value.encode() if isinstance(value, str) else value)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            "PORTAL_KEY_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); make one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
 
 
 def load(app, test_config: Mapping[str, Any] | None = None) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from portal import create_app
 from portal.config import ConfigError, from_environment, normalise_database_url
 from portal.instance import ensure_development_config
+
+KEK = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def test_production_is_the_default_environment(empty_instance):
 
 def test_settings_layer_instance_file_then_environment(empty_instance, monkeypatch):
     (empty_instance / "config.py").write_text(
-        "SECRET_KEY = 'from-file'\nKEY_ENCRYPTION_KEY = 'from-file'\nLOGIN_FREE_ATTEMPTS = 3\n"
+        f"SECRET_KEY = 'from-file'\nKEY_ENCRYPTION_KEY = {KEK!r}\nLOGIN_FREE_ATTEMPTS = 3\n"
     )
     monkeypatch.setenv("PORTAL_ENV", "development")
     monkeypatch.setenv("PORTAL_LOGIN_FREE_ATTEMPTS", "7")
@@ -49,7 +52,7 @@ def test_settings_layer_instance_file_then_environment(empty_instance, monkeypat
 
 def test_production_cookies_are_secure_and_development_cookies_work_on_plain_http(empty_instance, monkeypatch):
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
     prod = create_app()
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -68,7 +71,7 @@ def test_production_cookies_are_secure_and_development_cookies_work_on_plain_htt
 )
 def test_a_malformed_setting_stops_start_up_and_names_it(empty_instance, monkeypatch, name, value, message):
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         create_app()
@@ -76,7 +79,7 @@ def test_a_malformed_setting_stops_start_up_and_names_it(empty_instance, monkeyp
 
 def test_single_sign_on_needs_all_three_settings(empty_instance, monkeypatch):
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
     monkeypatch.setenv("PORTAL_OIDC_ISSUER", "https://idp.example")
     with pytest.raises(ConfigError, match="PORTAL_OIDC_CLIENT_ID"):
         create_app()
@@ -85,7 +88,7 @@ def test_single_sign_on_needs_all_three_settings(empty_instance, monkeypatch):
 def test_the_factory_does_no_io(empty_instance, monkeypatch):
     """An unreachable database does not stop the factory: it connects on first use, not at start-up."""
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
     monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -107,3 +110,10 @@ def test_development_secrets_are_created_once_and_never_overwritten(tmp_path):
     ensure_development_config(tmp_path / "instance")
     assert path.read_text() == first
     assert ensure_development_config(tmp_path / "other").read_text() != first
+
+
+def test_a_key_encryption_key_that_is_not_a_fernet_key_stops_start_up(empty_instance, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "too-short")
+    with pytest.raises(ConfigError, match="PORTAL_KEY_ENCRYPTION_KEY must be a Fernet key"):
+        create_app()

@@ -8,9 +8,10 @@ from portal.models.partners import Partner, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackDelivery
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
+from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
 __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
     "Partner", "PartnerKeyReservation", "Postback", "PostbackDelivery", "SETTINGS_ROW_ID",
-    "NetworkSettings", "CONVERSION_STATUSES", "Click", "Conversion",
+    "NetworkSettings", "CONVERSION_STATUSES", "Click", "Conversion", "ALERT_KINDS", "ApiUsage", "KeyAlert",
 ]

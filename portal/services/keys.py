@@ -1,0 +1,109 @@
+"""The partner API key lifecycle: issue, reveal, revoke, allowlist; each audited in the same commit."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ApiKey, Partner
+from portal.models.base import utcnow
+from portal.services import audit
+from portal.services.allowlists import parse_allowlist
+from portal.services.key_material import VISIBLE_CHARS, KeyVault, generate_key, is_well_formed
+
+MAX_LABEL = 100
+
+
+class KeyActionError(ValueError):
+    """A key action was refused; the message says why."""
+
+
+class RiskNotAcknowledged(KeyActionError):
+    """The partner is in onboarding or flagged for fraud, and the issuer did not acknowledge it."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str
+
+
+def vault() -> KeyVault:
+    return current_app.extensions["portal.key_vault"]
+
+
+def partner_risks(partner: Partner) -> list[str]:
+    """Why issuing a key to this partner needs an explicit acknowledgement (empty: no reason)."""
+    risks = []
+    if partner.onboarding == "onboarding":
+        risks.append("This partner is still in onboarding.")
+    if partner.fraud_flag:
+        risks.append("This partner has a fraud flag.")
+    return risks
+
+
+def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool = False,
+              ip: str | None = None) -> IssuedKey:
+    label = (label or "").strip()
+    if not label:
+        raise KeyActionError("Give the key a label naming the integration it is for, e.g. 'Looker reporting'.")
+    if len(label) > MAX_LABEL:
+        raise KeyActionError(f"The label must be at most {MAX_LABEL} characters.")
+    risks = partner_risks(partner)
+    if risks and not acknowledged_risk:
+        raise RiskNotAcknowledged(" ".join(risks) + " Tick the acknowledgement to issue a key anyway.")
+    secret = generate_key()
+    key = ApiKey(partner_id=partner.id, label=label, prefix=secret[:VISIBLE_CHARS],
+                 lookup_hash=vault().lookup_hash(secret), encrypted_secret=vault().encrypt(secret),
+                 created_by_id=getattr(actor, "id", None) if getattr(actor, "session_kind", "") == "staff" else None)
+    db.session.add(key)
+    db.session.flush()
+    audit.record("api_key.issued", actor=actor, target=key, ip=ip,
+                 detail={"partner_id": partner.id, "label": label, "risks_acknowledged": risks})
+    db.session.commit()
+    return IssuedKey(key, secret)
+
+
+def reveal_key(key: ApiKey, actor, ip: str | None = None) -> str:
+    """The key in full, for its owner or an admin; every reveal is audited."""
+    secret = vault().decrypt(key.encrypted_secret)
+    audit.record("api_key.revealed", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
+    db.session.commit()
+    return secret
+
+
+def revoke_key(key: ApiKey, actor=None, ip: str | None = None) -> bool:
+    """Revoke now; the next request with this key gets 401. False when it was already revoked."""
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    key.revoked_by_id = getattr(actor, "id", None) if getattr(actor, "session_kind", "") == "staff" else None
+    audit.record("api_key.revoked", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
+    db.session.commit()
+    return True
+
+
+def set_allowlist(key: ApiKey, text: str, actor, ip: str | None = None) -> list[str]:
+    """Replace the key's allowlist (AllowlistError names any bad entry; nothing changes then)."""
+    networks = parse_allowlist(text)
+    before = list(key.ip_allowlist or [])
+    key.ip_allowlist = networks
+    audit.record("api_key.allowlist_changed", actor=actor, target=key, ip=ip,
+                 detail={"partner_id": key.partner_id, "from": before, "to": networks})
+    db.session.commit()
+    return networks
+
+
+def find_by_secret(secret: str) -> ApiKey | None:
+    """The active-or-revoked key row for a presented key; None without a query when malformed."""
+    if not is_well_formed(secret):
+        return None
+    digest = vault().lookup_hash(secret)
+    key = db.session.scalar(select(ApiKey).where(ApiKey.lookup_hash == digest))
+    if key is None or not hmac.compare_digest(key.lookup_hash, digest):
+        return None
+    return key
