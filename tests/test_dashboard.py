@@ -109,7 +109,7 @@ def test_account_view_has_no_network_only_fields(make, db):
 
 
 def test_the_api_entry_appears_only_once_the_partner_has_a_key(client, make, login_as, db):
-    from portal.models import ApiKey
+    from portal.services.keys import issue_key
 
     partner = make.partner()
     am = make.staff(name="Alex Manager", email="alex@network.test")
@@ -122,9 +122,8 @@ def test_the_api_entry_appears_only_once_the_partner_has_a_key(client, make, log
     no_key = client.get("/account/api").get_data(as_text=True)
     assert "No API key yet" in no_key and "Alex Manager" in no_key
 
-    db.session.add(ApiKey(partner_id=partner.id, label="Reporting script", prefix="pp_live_ab12",
-                          lookup_hash="x" * 64, encrypted_secret=b"sealed"))
-    db.session.commit()
+    issued = issue_key(partner, "Reporting script", actor=am)
     after = client.get("/account").get_data(as_text=True)
     assert 'href="/account/api"' in after
-    assert "No API key yet" not in client.get("/account/api").get_data(as_text=True)
+    api_page = client.get("/account/api").get_data(as_text=True)
+    assert "No API key yet" not in api_page and issued.secret in api_page

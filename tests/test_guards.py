@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.models import PERMISSIONS
+from portal.services.keys import issue_key
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
 
@@ -33,9 +34,14 @@ PERMISSIONED_STAFF_PAGES = [
 ]
 
 
-def _url(rule: str, partner_id: int) -> str:
-    url = rule.replace("<int:partner_id>", str(partner_id))
-    return url.replace("<tab>", SAMPLE_VALUES["tab"])
+def _url(rule: str, world: dict) -> str:
+    """Fill a rule's variables with real objects of the world (a partner and its key)."""
+    values = {"<int:partner_id>": world["partner"].id, "<int:key_id>": world["key"].id,
+              "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv"}
+    for variable, value in values.items():
+        rule = rule.replace(variable, str(value))
+    assert "<" not in rule, f"no sample value for a variable of {rule}"
+    return rule
 
 
 def _fingerprint(db) -> dict:
@@ -50,6 +56,7 @@ def world(make):
     partner = make.partner()
     return {
         "partner": partner,
+        "key": issue_key(partner, "Guard test").key,
         "partner_user": make.partner_user(partner),
         "bare_staff": make.staff(permissions=[]),
     }
@@ -74,7 +81,7 @@ def test_staff_rules_send_outsiders_to_the_staff_sign_in(app, db, client, login_
     elif principal == "partner_key":
         headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal", "X-Api-Key": "pp_live_x"}
     before = _fingerprint(db)
-    response = client.open(_url(rule, world["partner"].id), method=method, headers=headers, data=_form(method))
+    response = client.open(_url(rule, world), method=method, headers=headers, data=_form(method))
     assert response.status_code == 302, (endpoint, method, principal)
     assert response.headers["Location"].startswith("/staff/login")
     assert _fingerprint(db) == before
@@ -86,7 +93,7 @@ def test_staff_without_the_permission_get_forbidden(app, db, client, login_as, w
     needed = view.required_permissions
     login_as.staff(world["bare_staff"])
     before = _fingerprint(db)
-    response = client.open(_url(rule, world["partner"].id), method=method, data=_form(method))
+    response = client.open(_url(rule, world), method=method, data=_form(method))
     if needed == (ANY_STAFF,):
         assert response.status_code in (200, 302, 400)  # open to every staff member (own account, home)
         return
@@ -100,10 +107,10 @@ def test_staff_with_every_other_permission_but_the_needed_one_get_forbidden(app,
     needed = app.view_functions[endpoint].required_permissions
     others = [p for p in PERMISSIONS if p not in needed]
     login_as.staff(make.staff(permissions=others))
-    assert client.get(_url(rule, world["partner"].id)).status_code == 403
+    assert client.get(_url(rule, world)).status_code == 403
     client.post("/logout")
     login_as.staff(make.staff(permissions=[needed[0]]))
-    assert client.get(_url(rule, world["partner"].id)).status_code == 200
+    assert client.get(_url(rule, world)).status_code == 200
 
 
 def test_every_staff_view_declares_what_it_needs(app):
@@ -122,7 +129,7 @@ def test_partner_rules_send_everyone_else_to_the_partner_sign_in(app, db, client
     elif principal == "partner_key":
         headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal"}
     before = _fingerprint(db)
-    response = client.open(_url(rule, world["partner"].id), method=method, headers=headers, data=_form(method))
+    response = client.open(_url(rule, world), method=method, headers=headers, data=_form(method))
     assert response.status_code == 302, (endpoint, method, principal)
     assert response.headers["Location"].startswith("/login")
     assert _fingerprint(db) == before

@@ -10,6 +10,7 @@ from portal.affiliate.backend import AffiliateBackend, PeriodFigures
 from portal.affiliate.sql_backend import SqlBackend
 from portal.models import Partner
 from portal.queries import accounts
+from portal.services.keys import reveal_key
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,16 @@ class UserView:
     name: str
     role: str
     active: bool
+
+
+@dataclass(frozen=True)
+class KeyCard:
+    """One of the partner's own active keys, in full, for the My Account → API page."""
+
+    label: str
+    secret: str
+    created_at: datetime
+    last_used_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,11 @@ class AffiliateScope:
 
     def has_active_key(self) -> bool:
         return accounts.has_active_key(self.partner_id)
+
+    def key_cards(self, viewer, ip: str | None = None) -> list[KeyCard]:
+        """The partner's active keys in full; each one shown is recorded as a reveal in the audit log."""
+        return [KeyCard(k.label, reveal_key(k, viewer, ip=ip), k.created_at, k.last_used_at)
+                for k in accounts.active_keys(self.partner_id)]
 
     def dashboard(self, now: datetime | None = None, timezone: str | None = None) -> DashboardSummary:
         """Today, yesterday and this month, as days in the partner's (or the given) timezone."""

@@ -37,6 +37,11 @@ def partner_keys(partner_id: int) -> list[ApiKey]:
         select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.created_at.desc())))
 
 
+def partner_key(partner_id: int, key_id: int) -> ApiKey | None:
+    """One of this partner's keys; another partner's key id finds nothing."""
+    return db.session.scalar(select(ApiKey).where(ApiKey.partner_id == partner_id, ApiKey.id == key_id))
+
+
 def partner_postbacks(partner_id: int) -> list[Postback]:
     return list(db.session.scalars(
         select(Postback).where(Postback.partner_id == partner_id).order_by(Postback.id)))

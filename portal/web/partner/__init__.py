@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from flask_login import current_user
 
 from portal.affiliate import AffiliateScope
@@ -73,4 +73,5 @@ def account_users():
 def account_api():
     if not g.scope.has_active_key():
         return render_template("partner/account_no_key.html", account=g.scope.account())
-    return render_template("partner/not_built.html", title="API", what="Your API keys with a copy button")
+    cards = g.scope.key_cards(current_user._get_current_object(), ip=request.remote_addr)
+    return render_template("partner/account_api.html", cards=cards, account=g.scope.account())

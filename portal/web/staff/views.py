@@ -1,0 +1,67 @@
+"""Staff console pages: home, partners (Manage), settings and the staff member's own account."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.queries import network
+from portal.services.settings import EDITABLE, update_network_settings
+from portal.web.auth.password import password_change_page
+from portal.web.guards import ANY_STAFF, requires
+from portal.web.staff.blueprint import bp
+from portal.web.staff.forms import NetworkSettingsForm
+
+PARTNER_TABS = ("overview", "users", "api", "postbacks")
+
+
+@bp.route("/")
+@requires(ANY_STAFF)
+def home():
+    if current_user.can("partners:view"):
+        return redirect(url_for("staff.partners"))
+    return render_template("staff/home.html")
+
+
+@bp.route("/partners")
+@requires("partners:view")
+def partners():
+    search = request.args.get("q", "").strip()[:100]
+    return render_template("staff/partners.html", partners=network.partners(search), search=search)
+
+
+@bp.route("/partners/<int:partner_id>", defaults={"tab": "overview"})
+@bp.route("/partners/<int:partner_id>/<tab>")
+@requires("partners:view")
+def partner(partner_id: int, tab: str):
+    found = network.partner(partner_id)
+    if found is None or tab not in PARTNER_TABS or tab == "api":  # the API tab has its own view (keys.py)
+        abort(404)
+    context = {"partner": found, "tab": tab, "tabs": PARTNER_TABS}
+    if tab == "users":
+        context["users"] = network.partner_users(partner_id)
+    elif tab == "postbacks":
+        context["postbacks"] = network.partner_postbacks(partner_id)
+    return render_template(f"staff/partner_{tab}.html", **context)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("settings:manage")
+def settings():
+    current = network.network_settings()
+    form = NetworkSettingsForm(obj=current)
+    status = 200
+    if form.validate_on_submit():
+        update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,
+                                ip=request.remote_addr)
+        flash("Settings saved.")
+        return redirect(url_for("staff.settings"))
+    if request.method == "POST":
+        status = 400
+    return render_template("staff/settings.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@requires(ANY_STAFF)
+def account():
+    return password_change_page("staff/account.html", "staff.account")
