@@ -1,0 +1,83 @@
+"""In a real browser: an admin adds a key through the confirmation dialog; a partner copies theirs."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import ApiKey
+from portal.services.keys import issue_key
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, url: str, email: str) -> None:
+    page.goto(url)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_admin_adds_a_key_through_the_confirmation(page, live_server, make, db):
+    admin = make.staff(email="admin@network.test", name="Ada Admin")
+    partner = make.partner(name="Bluebird Media")
+    _sign_in(page, live_server.url + "/staff/login", admin.email)
+    page.goto(f"{live_server.url}/staff/partners/{partner.id}/api")
+
+    page.click("#add-key")
+    dialog = page.locator("#add-key-dialog")
+    assert dialog.is_visible()
+    assert "Are you sure you want to create a new API key?" in dialog.text_content()
+    dialog.locator("input[name=label]").fill("Looker reporting")
+    page.click("#confirm-add-key")
+
+    page.wait_for_selector("#new-key")
+    secret = page.input_value("#new-key-value")
+    row = page.locator("#api-keys tbody tr").first
+    assert "Looker reporting" in row.text_content() and "Ada Admin" in row.text_content()
+    db.session.expire_all()
+    [key] = db.session.scalars(select(ApiKey).where(ApiKey.partner_id == partner.id)).all()
+    assert secret.startswith(key.prefix)
+
+    # Reveal in place; the masked value turns into the full key.
+    row.locator("form[data-reveal] button").click()
+    page.wait_for_function("document.querySelector('#api-keys [data-masked]').textContent.startsWith('afk_live_')"
+                           " && !document.querySelector('#api-keys [data-masked]').textContent.includes('•')")
+    assert row.locator("[data-masked]").text_content() == secret
+
+
+def test_cancel_creates_nothing(page, live_server, make, db):
+    admin = make.staff()
+    partner = make.partner()
+    _sign_in(page, live_server.url + "/staff/login", admin.email)
+    page.goto(f"{live_server.url}/staff/partners/{partner.id}/api")
+    page.click("#add-key")
+    page.click("#add-key-dialog [data-close-dialog]")
+    assert not page.locator("#add-key-dialog").is_visible()
+    assert db.session.scalar(select(ApiKey.id).where(ApiKey.partner_id == partner.id)) is None
+
+
+def test_account_manager_clicking_add_gets_forbidden(page, live_server, make):
+    am = make.staff(permissions=["partners:view", "partners:manage"])
+    partner = make.partner()
+    _sign_in(page, live_server.url + "/staff/login", am.email)
+    page.goto(f"{live_server.url}/staff/partners/{partner.id}/api")
+    page.click("#add-key")
+    assert page.text_content("h1") == "Forbidden"
+
+
+def test_partner_copies_their_key(page, live_server, make):
+    partner = make.partner()
+    user = make.partner_user(partner)
+    issued = issue_key(partner, "Reporting script")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    _sign_in(page, live_server.url + "/login", user.email)
+    page.click("text=Company")
+    page.click(".menu-items >> text=API")
+    card = page.locator("[data-key-card]")
+    assert "Reporting script" in card.text_content()
+    button = card.locator("button[data-copy-from]")
+    button.click()
+    page.wait_for_function("document.querySelector('[data-key-card] button').textContent === 'Copied!'")
+    assert page.evaluate("navigator.clipboard.readText()") == issued.secret
