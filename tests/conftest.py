@@ -67,14 +67,17 @@ def migrated_database():
 def clean_to_fresh_installation() -> None:
     """Delete every row a test made, keeping what the migrations create (settings, gstest)."""
     keep = {"network_settings", "partners", "partner_key_reservations", "alembic_version"}
+    # Partners point at staff (account managers): unhook them first so staff rows can go.
+    _db.session.execute(sa.text("UPDATE partners SET account_manager_id = NULL"))
     for table in reversed(_db.metadata.sorted_tables):
         if table.name not in keep:
             _db.session.execute(table.delete())
     _db.session.execute(sa.text("DELETE FROM partner_key_reservations WHERE key <> 'gstest'"))
     _db.session.execute(sa.text("DELETE FROM partners WHERE partner_key <> 'gstest'"))
     _db.session.execute(sa.text(
-        "UPDATE partners SET account_manager_id = NULL, status = 'active', onboarding = 'complete' "
-        "WHERE partner_key = 'gstest'"))
+        "UPDATE partners SET status = 'active', onboarding = 'complete', fraud_flag = :off, "
+        "name = 'Test partner (gstest)', timezone = 'UTC', currency = 'USD' WHERE partner_key = 'gstest'"),
+        {"off": False})
     _db.session.execute(sa.text(
         "UPDATE network_settings SET network_name = 'Partner Network', logo_url = NULL, timezone = 'UTC', "
         "currency = 'USD', support_email = NULL, partner_postbacks_enabled = :on WHERE id = 1"), {"on": True})

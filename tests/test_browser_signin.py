@@ -65,3 +65,36 @@ def test_account_manager_signs_in_to_the_staff_console(page, live_server, make):
     assert page.locator("header >> text=Settings").count() == 0
     response = page.goto(live_server.url + "/staff/settings")
     assert response.status == 403 and "Forbidden" in page.text_content("h1")
+
+
+def test_demo_partner_and_demo_am_sign_in_and_see_real_numbers(app, page, live_server, db):
+    """The sign-ins `make run` prints work in a real browser and show the demo data's own figures."""
+    from sqlalchemy import select
+
+    from portal.affiliate import AffiliateScope
+    from portal.models import PartnerUser
+
+    result = app.test_cli_runner().invoke(args=["demo-data", "--clicks", "3000", "--conversions", "300"])
+    assert result.exit_code == 0, result.output
+    assert "partner@example.com" in result.output and "demo-password" in result.output
+    demo_user = db.session.scalar(select(PartnerUser).where(PartnerUser.email == "partner@example.com"))
+    expected = AffiliateScope(demo_user.partner).dashboard().this_month
+    assert expected.clicks > 0 and expected.conversions > 0
+
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=email]", "partner@example.com")
+    page.fill("input[name=password]", "demo-password")
+    page.click("button[type=submit]")
+    month = page.locator('tr[data-period="this-month"]')
+    assert month.locator('[data-metric="clicks"]').text_content() == f"{expected.clicks:,}"
+    assert month.locator('[data-metric="conversions"]').text_content() == f"{expected.conversions:,}"
+    assert month.locator('[data-metric="earnings"]').text_content() == f"${expected.earnings_cents / 100:,.2f}"
+
+    page.click("text=Sign out")
+    page.goto(live_server.url + "/staff/login")
+    page.fill("input[name=email]", "am@example.com")
+    page.fill("input[name=password]", "demo-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/staff/partners")
+    assert "Bluebird Media" in page.text_content("#partners")
+    assert "gstest" in page.text_content("#partners")

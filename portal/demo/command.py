@@ -1,9 +1,86 @@
-"""`flask demo-data`: placeholder replaced below."""
+"""`flask demo-data`: fill a development database with deterministic demo data, at any volume."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import UTC, datetime
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from portal.demo import database
+from portal.demo.build import generate
+from portal.demo.people import ADMIN_EMAIL, AM_EMAIL, DEMO_PASSWORD, PARTNER_EMAIL
+from portal.demo.writer import note
+from portal.extensions import db
 
 
 @click.command("demo-data")
-def demo_data():
-    """Fill an empty database with demo data."""
-    raise click.ClickException("not implemented yet")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed and end date, same data.")
+@click.option("--end-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Last day of demo traffic, YYYY-MM-DD (default: today, UTC).")
+@click.option("--big-partner-conversions", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also create 'Big Partner' with this many conversions and five times as many clicks "
+                   "over a year (for benchmarks).")
+@click.option("--if-empty", is_flag=True, help="Do nothing (but print the sign-in details) if there is data.")
+@click.option("--reset", is_flag=True, help="Delete all data first (keeps settings and gstest), then generate.")
+@click.option("--clicks", type=click.IntRange(min=0), default=200_000, hidden=True)
+@click.option("--conversions", type=click.IntRange(min=0), default=15_000, hidden=True)
+@with_appcontext
+def demo_data(seed: int, end_date: datetime | None, big_partner_conversions: int, if_empty: bool, reset: bool,
+              clicks: int, conversions: int):
+    """Fill the database with demo staff, partners, offers, clicks and conversions."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("demo-data does not run with the production configuration (PORTAL_ENV).")
+    if if_empty and reset:
+        raise click.UsageError("--if-empty and --reset contradict each other; pass one of them.")
+    if conversions > clicks:
+        raise click.UsageError("--conversions cannot exceed --clicks: every conversion needs its own click.")
+    now = datetime.now(UTC)
+    last_day = end_date.date() if end_date else now.date()
+    if last_day > now.date():
+        raise click.UsageError(f"--end-date {last_day} is in the future; demo traffic must have happened.")
+
+    try:
+        found = {name: n for name, n in database.contents().items() if n}
+    except (OperationalError, ProgrammingError) as error:  # no tables: the database was never migrated
+        db.session.rollback()
+        raise click.ClickException(
+            "The database is not set up; run `flask --app wsgi db upgrade` first.") from error
+    if found and if_empty:
+        if database.has_demo_data():
+            note("The database already has demo data; leaving it as it is.")
+            _print_sign_in()
+        else:
+            note(f"The database is not empty ({_describe(found)}); not adding demo data.")
+        return
+    if found and not reset:
+        raise click.ClickException(
+            f"The database is not empty ({_describe(found)}). Pass --reset to delete everything "
+            "(except the settings row and the gstest partner) and generate the demo data again.")
+    if found:
+        note("Deleting the existing data (--reset) …")
+        database.wipe()
+
+    started = time.perf_counter()
+    generate(random.Random(seed), last_day, now, clicks=clicks, conversions=conversions,
+             big_partner_conversions=big_partner_conversions)
+    note(f"Demo data ready in {time.perf_counter() - started:.1f} s (seed {seed}, ending {last_day}).")
+    _print_sign_in()
+
+
+def _describe(found: dict[str, int]) -> str:
+    return ", ".join(f"{name}: {n:,}" if name not in ("clicks", "conversions") else name
+                     for name, n in found.items())
+
+
+def _print_sign_in() -> None:
+    base = f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
+    click.echo(f"Sign in at {base}/login (partner) and {base}/staff/login (staff):")
+    rows = (("admin", ADMIN_EMAIL), ("AM", AM_EMAIL), ("partner", PARTNER_EMAIL))
+    for role, email in rows:
+        click.echo(f"  {role:<8} {email:<20} {DEMO_PASSWORD}")
