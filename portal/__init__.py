@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,16 +30,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     security.init_app(app)
 
+    from portal.api import affiliate as affiliate_api
+    from portal.api import redaction
     from portal.web.auth import bp as auth_bp
     from portal.web.auth.sso import register_sso
     from portal.web.docs import bp as docs_bp
+    from portal.web.health import bp as health_bp
     from portal.web.partner import bp as partner_bp
     from portal.web.staff import bp as staff_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(partner_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(docs_bp)
+    app.register_blueprint(health_bp)
     register_sso(app)
+    affiliate_api.init_app(app)  # the /v1 blueprint, its rate limiter and usage tracking
+    redaction.install(app)  # no API key in any log line
 
     from portal.web import errors, filters
     errors.init_app(app)
@@ -46,6 +53,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal import cli
     cli.init_app(app)
+
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # Trust X-Forwarded-For for exactly this many proxies, so request.remote_addr is the caller.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
     return app
 
 

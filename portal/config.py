@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,7 +41,29 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": None,
     "SECRET_KEY": None,
     "KEY_ENCRYPTION_KEY": None,
+    # Affiliate API. Proxy hops in front of the app whose X-Forwarded-For is trusted (0: none).
+    "TRUSTED_PROXY_HOPS": 0,
+    # One budget for the whole network: RATE requests/s sustained, bursts up to BURST.
+    "API_RATE_PER_SECOND": 5,
+    "API_RATE_BURST": 20,
+    # Rate-limit counters live in Redis when set (shared by every process), else in each process's memory.
+    "REDIS_URL": None,
+    "RATELIMIT_KEY_PREFIX": "portal",
+    # Per-minute key usage is buffered in each process and written at most this often (0: every request).
+    "API_USAGE_FLUSH_SECONDS": 5,
 }
+
+# Flask-Limiter settings derived from the ones above in finalise(); every app sets all of them
+# explicitly because the limiter in portal.extensions keeps some values from the first app it binds.
+RATELIMIT_FIXED: dict[str, Any] = {
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STRATEGY": "moving-window",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    # Storage failures surface as limits.errors.StorageError (a 503), and a dead Redis fails fast.
+    "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True, "socket_connect_timeout": 2, "socket_timeout": 2},
+}
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 
 # How each setting read from the environment is parsed. Anything not listed here is rejected.
 _BOOL = "bool"
@@ -61,6 +84,12 @@ ENV_TYPES: dict[str, str] = {
     "OIDC_CLIENT_SECRET": _STR,
     "OIDC_BUTTON_LABEL": _STR,
     "PUBLIC_BASE_URL": _STR,
+    "TRUSTED_PROXY_HOPS": _INT,
+    "API_RATE_PER_SECOND": _INT,
+    "API_RATE_BURST": _INT,
+    "REDIS_URL": _STR,
+    "RATELIMIT_KEY_PREFIX": _STR,
+    "API_USAGE_FLUSH_SECONDS": _INT,
 }
 
 
@@ -136,6 +165,30 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     if any(oidc) and not all(oidc):
         raise ConfigError("Single sign-on needs all of PORTAL_OIDC_ISSUER, PORTAL_OIDC_CLIENT_ID, PORTAL_OIDC_CLIENT_SECRET")
     config["OIDC_ENABLED"] = all(oidc)
+    _finalise_api(config)
+
+
+def _finalise_api(config: dict[str, Any]) -> None:
+    """Proxy hops, the network-wide rate budget and its storage, usage flushing."""
+    for name in ("TRUSTED_PROXY_HOPS", "API_USAGE_FLUSH_SECONDS"):
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] < 0:
+            raise ConfigError(f"PORTAL_{name} must be a whole number, 0 or more; got {config[name]!r}")
+    rate, burst = config["API_RATE_PER_SECOND"], config["API_RATE_BURST"]
+    if isinstance(rate, bool) or not isinstance(rate, int) or rate < 1:
+        raise ConfigError(f"PORTAL_API_RATE_PER_SECOND must be a whole number, 1 or more; got {rate!r}")
+    if not isinstance(burst, int) or burst < rate or burst % rate:
+        raise ConfigError(
+            f"PORTAL_API_RATE_BURST ({burst!r}) must be a whole multiple of PORTAL_API_RATE_PER_SECOND ({rate}): "
+            "the budget is BURST requests in any window of BURST/RATE seconds (5 and 20 → 20 per 4 seconds)"
+        )
+    # A moving window of burst/rate seconds: bursts up to `burst`, and `rate`/s sustained over the window.
+    config["API_RATE_LIMIT"] = f"{burst} per {burst // rate} second"
+    redis_url = config.get("REDIS_URL")
+    if redis_url and not redis_url.startswith(REDIS_SCHEMES):
+        raise ConfigError(f"PORTAL_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}; got {redis_url!r}")
+    config.update(copy.deepcopy(RATELIMIT_FIXED))
+    # portal-memory:// is limits' memory:// without its expiry thread (portal.api.affiliate.memory_storage).
+    config["RATELIMIT_STORAGE_URI"] = redis_url or "portal-memory://"
 
 
 def _check_fernet_key(value: str) -> None:

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; create_app() binds them."""
 
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +26,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# No default limits: the Affiliate API declares its one network-wide budget on its blueprint
+# (portal.api.affiliate.budget). Settings come from app.config (RATELIMIT_*, see portal.config).
+limiter = Limiter(key_func=lambda: "network")

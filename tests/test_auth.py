@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent
+from portal import create_app
+from portal.models import AuditEvent, KeyAlert
 from portal.models.base import utcnow
+from portal.services.keys import issue_key
 from portal.services.signin import SIGN_IN_FAILED
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, base_config
 
 
 @pytest.fixture
@@ -84,11 +86,48 @@ def test_failures_lock_the_account_with_a_growing_delay(app, client, db, partner
 
 
 def test_failed_and_successful_sign_ins_are_audited(client, db, partner_user):
+    client.post("/login", data={"email": "Nobody@Partner.test", "password": "whatever-it-is"})
     client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
     client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD})
-    actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.action.like("signin.%")).order_by(AuditEvent.id)).all()
-    assert actions == ["signin.failed", "signin.succeeded"]
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.detail)
+        .where(AuditEvent.action.like("signin.%")).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["signin.failed", "signin.failed", "signin.succeeded"]
+    # An unknown email is recorded too (same work as a known one), with what was typed.
+    assert events[0].actor_id is None and events[0].detail == {"email": "Nobody@Partner.test"}
+    assert events[1].actor_id == partner_user.id
+
+
+def test_old_failures_are_forgotten(app, client, db, partner_user):
+    """A typo now and then does not add up to a lockout: a day without failures clears the count."""
+    free = app.config["LOGIN_FREE_ATTEMPTS"]
+    for _ in range(free - 1):
+        client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
+    db.session.refresh(partner_user)
+    assert partner_user.failed_logins == free - 1 and partner_user.locked_until is None
+    partner_user.last_failed_login_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    client.post("/login", data={"email": partner_user.email, "password": "wrong-password"})
+    db.session.refresh(partner_user)
+    assert partner_user.failed_logins == 1 and partner_user.locked_until is None
+
+
+@pytest.mark.parametrize("status", ["suspended", "inactive"])
+def test_a_suspended_partners_users_are_signed_out_and_kept_out(client, db, partner_user, login_as, status):
+    login_as.partner(partner_user)
+    assert client.get("/").status_code == 200
+    partner_user.partner.status = status
+    db.session.commit()
+    assert client.get("/").status_code == 302  # the running session ends
+    response = client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 401 and SIGN_IN_FAILED.encode() in response.data
+
+
+def test_a_pending_partner_in_onboarding_may_sign_in(client, db, partner_user):
+    partner_user.partner.status = "pending"
+    partner_user.partner.onboarding = "onboarding"
+    db.session.commit()
+    assert client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD}).status_code == 302
 
 
 def test_inactive_users_cannot_sign_in(client, db, partner_user):
@@ -142,11 +181,45 @@ def csrf_client(make_app):
         yield app.test_client()
 
 
-@pytest.mark.parametrize("path", ["/login", "/staff/login", "/logout", "/account", "/staff/account", "/staff/settings"])
-def test_every_form_needs_a_csrf_token(csrf_client, path):
-    response = csrf_client.post(path, data={"email": "a@b.test", "password": "x"})
+def _form_posts():
+    """Every rule of the browser-facing blueprints that accepts a state-changing method."""
+    app = create_app(base_config())
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in ("auth", "partner", "staff") and rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            rules.append(rule.rule)
+    return sorted(set(rules))
+
+
+FORM_POSTS = _form_posts()
+
+
+def test_the_form_list_covers_the_known_forms():
+    assert {"/login", "/staff/login", "/logout", "/account", "/staff/account", "/staff/settings",
+            "/staff/partners/<int:partner_id>/api/keys/new"} <= set(FORM_POSTS)
+
+
+@pytest.mark.parametrize("rule", FORM_POSTS)
+def test_every_form_needs_a_csrf_token(csrf_client, make, db, rule):
+    """Signed in as an admin (so the guards let the request through), a POST without a token is refused."""
+    admin = make.staff()
+    partner = make.partner()
+    user = make.partner_user(partner)
+    key = issue_key(partner, "CSRF probe").key
+    alert = KeyAlert(api_key_id=key.id, partner_id=partner.id, kind="new_endpoint", detail={})
+    db.session.add(alert)
+    db.session.commit()
+    path = (rule.replace("<int:partner_id>", str(partner.id)).replace("<int:key_id>", str(key.id))
+            .replace("<int:alert_id>", str(alert.id)))
+    assert "<" not in path, f"no sample value for a variable of {rule}"
+    with csrf_client.session_transaction() as session:
+        session["_user_id"] = (user if rule == "/account" else admin).get_id()
+        session["_fresh"] = True
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    response = csrf_client.post(path, data={"email": "a@b.test", "password": "x", "label": "Sneaky"})
     assert response.status_code == 400
     assert b"form expired" in response.data
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 def test_sign_in_works_with_the_csrf_token_from_the_form(csrf_client, make):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.models import Conversion, PERMISSIONS, StaffUser
+from portal.models import AuditEvent, Conversion, PERMISSIONS, StaffUser
 from portal.services.passwords import verify_password
 
 
@@ -19,6 +19,10 @@ def test_create_staff_user(app, db):
     assert user.permissions == ["partners:view"] and verify_password(user.password_hash, "a-long-password")
     again = runner.invoke(args=["create-staff-user", "--email", "new.am@network.test", "--password", "x" * 12])
     assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["create-staff-user", "--email", "other@network.test", "--password", "short"])
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    assert db.session.scalar(select(StaffUser.id).where(StaffUser.email == "other@network.test")) is None
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))) == "staff_user.created"
 
 
 def test_create_admin_with_every_permission(app, db):

@@ -41,7 +41,7 @@ def test_partner_sees_only_their_own_figures(client, make, login_as, two_partner
     today = _figures(html, "today")
     # Approved and pending count; rejected, on hold and test conversions do not; B's rows never do.
     assert today == {"earnings": "$15.00", "clicks": "3", "conversions": "2"}
-    assert "1,000" not in html and "Beta Deals" not in html
+    assert "$7,000.00" not in html and ">40<" not in html and "Beta Deals" not in html
 
 
 def test_the_other_partner_sees_theirs(client, make, login_as, two_partners):

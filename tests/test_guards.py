@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import create_app
-from portal.models import PERMISSIONS
+from portal.models import PERMISSIONS, KeyAlert
 from portal.services.keys import issue_key
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
@@ -37,6 +37,7 @@ PERMISSIONED_STAFF_PAGES = [
 def _url(rule: str, world: dict) -> str:
     """Fill a rule's variables with real objects of the world (a partner and its key)."""
     values = {"<int:partner_id>": world["partner"].id, "<int:key_id>": world["key"].id,
+              "<int:alert_id>": world["alert"].id,
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv"}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
@@ -52,11 +53,17 @@ def _fingerprint(db) -> dict:
 
 
 @pytest.fixture
-def world(make):
+def world(make, db):
     partner = make.partner()
+    issued = issue_key(partner, "Guard test")
+    alert = KeyAlert(api_key_id=issued.key.id, partner_id=partner.id, kind="new_endpoint", detail={})
+    db.session.add(alert)
+    db.session.commit()
     return {
+        "alert": alert,
         "partner": partner,
-        "key": issue_key(partner, "Guard test").key,
+        "key": issued.key,
+        "secret": issued.secret,  # a real, active key of this partner
         "partner_user": make.partner_user(partner),
         "bare_staff": make.staff(permissions=[]),
     }
@@ -79,7 +86,7 @@ def test_staff_rules_send_outsiders_to_the_staff_sign_in(app, db, client, login_
     if principal == "partner_session":
         login_as.partner(world["partner_user"])
     elif principal == "partner_key":
-        headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal", "X-Api-Key": "pp_live_x"}
+        headers = {"X-Eflow-API-Key": world["secret"], "Authorization": f"Bearer {world['secret']}"}
     before = _fingerprint(db)
     response = client.open(_url(rule, world), method=method, headers=headers, data=_form(method))
     assert response.status_code == 302, (endpoint, method, principal)
@@ -127,7 +134,7 @@ def test_partner_rules_send_everyone_else_to_the_partner_sign_in(app, db, client
     if principal == "staff_session":
         login_as.staff(make.staff())  # even an admin with every permission has no partner session
     elif principal == "partner_key":
-        headers = {"X-Eflow-API-Key": "pp_live_somekeythatlooksreal"}
+        headers = {"X-Eflow-API-Key": world["secret"], "Authorization": f"Bearer {world['secret']}"}
     before = _fingerprint(db)
     response = client.open(_url(rule, world), method=method, headers=headers, data=_form(method))
     assert response.status_code == 302, (endpoint, method, principal)

@@ -195,9 +195,21 @@ def test_partner_sees_only_their_own_keys_in_full(client, db, make, login_as):
     from portal.services.keys import revoke_key
     revoke_key(revoked.key)
     login_as.partner(make.partner_user(a))
-    page = client.get("/account/api").get_data(as_text=True)
+    response = client.get("/account/api")
+    page = response.get_data(as_text=True)
     assert key_a.secret in page and key_b.secret not in page and revoked.secret not in page
     assert "Theirs" not in page and 'href="/docs"' in page
     assert "Treat it like a password" in page
-    shown = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "api_key.revealed"))
-    assert shown.actor_type == "partner"
+    assert response.headers["Cache-Control"] == "no-store"  # a page with a secret is never cached
+    assert _audits(db, "api_key.revealed") == 0  # a GET changes nothing, not even the audit log
+
+
+def test_pages_and_answers_that_carry_a_key_are_never_cached(client, make, admin):
+    partner = make.partner()
+    issued = issue_key(partner, "BI tool", actor=admin)
+    client.post(f"/staff/partners/{partner.id}/api/keys/new", data={"label": "Fresh"})
+    tab = client.get(f"/staff/partners/{partner.id}/api")
+    assert "id=\"new-key\"" in tab.get_data(as_text=True) and tab.headers["Cache-Control"] == "no-store"
+    url = f"/staff/partners/{partner.id}/api/keys/{issued.key.id}/reveal"
+    for accept in ("application/json", "text/html"):
+        assert client.post(url, headers={"Accept": accept}).headers["Cache-Control"] == "no-store"

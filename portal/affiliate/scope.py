@@ -10,7 +10,8 @@ from portal.affiliate.backend import AffiliateBackend, PeriodFigures
 from portal.affiliate.sql_backend import SqlBackend
 from portal.models import Partner
 from portal.queries import accounts
-from portal.services.keys import reveal_key
+from portal.queries.network import network_settings
+from portal.services.keys import plaintext
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,41 @@ class AccountView:
     account_manager_email: str | None
 
 
+@dataclass(frozen=True)
+class NetworkView:
+    """What a partner may know about the network: its public face, not its settings."""
+
+    network_id: int
+    name: str
+    logo_url: str | None
+    timezone: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerRecord:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRecord:
+    """A partner's own account fields as read together with its API key in one query (the API's hot
+    path), so a scope can be built without loading ORM objects. Same attribute names as Partner."""
+
+    id: int
+    name: str
+    partner_key: str
+    status: str
+    timezone: str
+    currency: str
+    account_manager: ManagerRecord | None
+
+
 class AffiliateScope:
     """Built for one partner; callers never pass a partner id of their own."""
 
-    def __init__(self, partner: Partner, backend: AffiliateBackend | None = None) -> None:
+    def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None) -> None:
         self._partner = partner
         self._backend = backend or SqlBackend()
 
@@ -74,6 +106,11 @@ class AffiliateScope:
             account_manager_name=am.name if am else None, account_manager_email=am.email if am else None,
         )
 
+    def network(self) -> NetworkView:
+        s = network_settings()
+        return NetworkView(network_id=s.id, name=s.network_name, logo_url=s.logo_url, timezone=s.timezone,
+                           currency=s.currency)
+
     def users(self) -> list[UserView]:
         """The partner company's own logins (no password material)."""
         return [UserView(u.email, u.name, u.role, u.active) for u in accounts.partner_users(self.partner_id)]
@@ -81,9 +118,9 @@ class AffiliateScope:
     def has_active_key(self) -> bool:
         return accounts.has_active_key(self.partner_id)
 
-    def key_cards(self, viewer, ip: str | None = None) -> list[KeyCard]:
-        """The partner's active keys in full; each one shown is recorded as a reveal in the audit log."""
-        return [KeyCard(k.label, reveal_key(k, viewer, ip=ip), k.created_at, k.last_used_at)
+    def key_cards(self) -> list[KeyCard]:
+        """The partner's own active keys in full (they are theirs to copy; staff reveals are audited)."""
+        return [KeyCard(k.label, plaintext(k), k.created_at, k.last_used_at)
                 for k in accounts.active_keys(self.partner_id)]
 
     def dashboard(self, now: datetime | None = None, timezone: str | None = None) -> DashboardSummary:

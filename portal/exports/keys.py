@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
+
+from portal.services.key_material import masked
 
 KEY_COLUMNS = {
     "label": "string",
@@ -23,23 +23,15 @@ KEY_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class KeyRow:
-    label: str
-    key: str  # masked: the export never holds a usable key
-    status: str
-    created_at: datetime
-    created_by: str | None
-    last_used_at: datetime | None
-    last_used_ip: str | None
-    last_used_endpoint: str | None
-    ip_allowlist: str
-    revoked_at: datetime | None
-    revoked_by: str | None
-
-
-def keys_frame(rows: Iterable[KeyRow]) -> pd.DataFrame:
-    records = [row.__dict__ for row in rows]
+def keys_frame(keys: Iterable) -> pd.DataFrame:
+    """ApiKey rows → the exported table. Keys appear masked: an export never holds a usable key."""
+    records = [{
+        "label": k.label, "key": masked(k.prefix), "status": "revoked" if k.revoked_at else "active",
+        "created_at": k.created_at, "created_by": k.created_by.email if k.created_by else None,
+        "last_used_at": k.last_used_at, "last_used_ip": k.last_used_ip, "last_used_endpoint": k.last_used_endpoint,
+        "ip_allowlist": " ".join(k.ip_allowlist or []), "revoked_at": k.revoked_at,
+        "revoked_by": k.revoked_by.email if k.revoked_by else None,
+    } for k in keys]
     frame = pd.DataFrame.from_records(records, columns=list(KEY_COLUMNS))
     for column, dtype in KEY_COLUMNS.items():
         if dtype.startswith("datetime"):

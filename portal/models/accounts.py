@@ -21,6 +21,7 @@ PERMISSIONS = (
     "settings:manage",
 )
 KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
+PARTNER_STATUSES_WITHOUT_ACCESS = ("inactive", "suspended")
 
 
 def new_session_token() -> str:
@@ -38,6 +39,7 @@ class Credentials:
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -48,6 +50,10 @@ class Credentials:
 
     @property
     def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def may_sign_in(self) -> bool:
         return bool(self.active)
 
 
@@ -75,3 +81,8 @@ class PartnerUser(Credentials, UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="member")  # owner | member
 
     partner: Mapped["Partner"] = relationship(back_populates="users")  # noqa: F821
+
+    @property
+    def may_sign_in(self) -> bool:
+        """A suspended or deactivated partner's users are out, and so are their sessions."""
+        return bool(self.active) and self.partner.status not in PARTNER_STATUSES_WITHOUT_ACCESS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.models import ApiKey, NetworkSettings, Partner, PartnerUser, Postback, SETTINGS_ROW_ID
+from portal.models import ApiKey, NetworkSettings, Partner, Postback, SETTINGS_ROW_ID
 
 
 def network_settings() -> NetworkSettings:
@@ -25,11 +25,6 @@ def partners(search: str = "") -> list[Partner]:
 
 def partner(partner_id: int) -> Partner | None:
     return db.session.get(Partner, partner_id)
-
-
-def partner_users(partner_id: int) -> list[PartnerUser]:
-    return list(db.session.scalars(
-        select(PartnerUser).where(PartnerUser.partner_id == partner_id).order_by(PartnerUser.email)))
 
 
 def partner_keys(partner_id: int) -> list[ApiKey]:

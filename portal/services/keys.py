@@ -32,6 +32,11 @@ class IssuedKey:
     secret: str
 
 
+def _staff_id(actor) -> int | None:
+    """Keys record which staff member acted; an operator at the command line is nobody in particular."""
+    return actor.id if getattr(actor, "session_kind", "") == "staff" else None
+
+
 def vault() -> KeyVault:
     return current_app.extensions["portal.key_vault"]
 
@@ -59,7 +64,7 @@ def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool 
     secret = generate_key()
     key = ApiKey(partner_id=partner.id, label=label, prefix=secret[:VISIBLE_CHARS],
                  lookup_hash=vault().lookup_hash(secret), encrypted_secret=vault().encrypt(secret),
-                 created_by_id=getattr(actor, "id", None) if getattr(actor, "session_kind", "") == "staff" else None)
+                 created_by_id=_staff_id(actor))
     db.session.add(key)
     db.session.flush()
     audit.record("api_key.issued", actor=actor, target=key, ip=ip,
@@ -68,9 +73,14 @@ def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool 
     return IssuedKey(key, secret)
 
 
+def plaintext(key: ApiKey) -> str:
+    """The key in full, for its owning partner's own page or its issuer right after issuing (not audited)."""
+    return vault().decrypt(key.encrypted_secret)
+
+
 def reveal_key(key: ApiKey, actor, ip: str | None = None) -> str:
-    """The key in full, for its owner or an admin; every reveal is audited."""
-    secret = vault().decrypt(key.encrypted_secret)
+    """The key in full for staff; every reveal is audited."""
+    secret = plaintext(key)
     audit.record("api_key.revealed", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
     db.session.commit()
     return secret
@@ -81,7 +91,7 @@ def revoke_key(key: ApiKey, actor=None, ip: str | None = None) -> bool:
     if key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
-    key.revoked_by_id = getattr(actor, "id", None) if getattr(actor, "session_kind", "") == "staff" else None
+    key.revoked_by_id = _staff_id(actor)
     audit.record("api_key.revoked", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
     db.session.commit()
     return True

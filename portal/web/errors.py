@@ -1,8 +1,9 @@
-"""Error pages for people; a database outage is a 503 with Retry-After, never a 500."""
+"""Error pages for people, JSON `{"error"}` for machines; a database outage is a 503 with Retry-After."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
+from limits.errors import StorageError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -16,10 +17,32 @@ MESSAGES = {
     413: "The request is too large.",
 }
 
+# The Affiliate API's texts (spec/affiliate-api.md, "Authentication and errors"); never a stack trace.
+API_MESSAGES = {
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type: send a JSON body with Content-Type: application/json",
+    429: "Rate limit exceeded",
+    500: "Internal server error",
+}
+DATABASE_RETRY_AFTER = "30"
+STORAGE_RETRY_AFTER = "5"
+
+
+def wants_json() -> bool:
+    """/v1 and /healthz answer in JSON, matched by path so that unknown /v1 paths (never dispatched
+    to the API blueprint) and routing errors (404, 405) answer in JSON too."""
+    path = request.path
+    return path == "/v1" or path.startswith("/v1/") or path == "/healthz"
+
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if wants_json():
+            return _json_error(err)
         message = MESSAGES.get(err.code, err.description)
         if err.code == 400 and err.description and "CSRF" in err.description:
             message = "Your form expired or was sent from another site. Please reload the page and try again."
@@ -28,6 +51,27 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(err):
         db.session.rollback()
+        if wants_json():
+            body = jsonify(error="Service unavailable: the database is not reachable; retry shortly")
+            return body, 503, {"Retry-After": DATABASE_RETRY_AFTER}
         body = render_template("error.html", code=503, title="Service unavailable",
                                message="The database is not reachable right now. Please try again in a minute.")
-        return body, 503, {"Retry-After": "30"}
+        return body, 503, {"Retry-After": DATABASE_RETRY_AFTER}
+
+    @app.errorhandler(StorageError)
+    def rate_limit_storage_unavailable(err):
+        # Redis holds the shared budget; without it the budget cannot be enforced, so refuse for now.
+        body = jsonify(error="Service unavailable: the rate-limit store is not reachable; retry shortly")
+        return body, 503, {"Retry-After": STORAGE_RETRY_AFTER}
+
+
+def _json_error(err: HTTPException):
+    code = err.code or 500
+    message = API_MESSAGES.get(code) or err.description or err.name
+    if code == 400:
+        # Flask hides why a JSON body failed to parse outside debug mode; the reason is about the
+        # client's own input, so the API passes it on ("Failed to decode JSON object: …").
+        cause = err.__cause__
+        message = cause.description if isinstance(cause, HTTPException) and cause.description else err.description
+    headers = [(name, value) for name, value in err.get_headers() if name.lower() != "content-type"]
+    return jsonify(error=message), code, headers

@@ -9,9 +9,12 @@ from flask import Flask
 
 
 def money(cents: int | None, currency: str = "USD") -> str:
-    value = (cents or 0) / 100
+    """Minor units to a display amount, in integer arithmetic (no binary floats for money)."""
+    cents = cents or 0
+    units, rest = divmod(abs(cents), 100)
+    amount = f"{'-' if cents < 0 else ''}{units:,}.{rest:02d}"
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
-    return f"{symbol}{value:,.2f}" if symbol else f"{value:,.2f} {currency}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
 
 
 def local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -9,6 +9,9 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# For responses that carry a secret (an API key): never kept by the browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 
 def init_app(app: Flask) -> None:
     @app.after_request

@@ -28,7 +28,7 @@ def load_user(session_id: str):
         user = db.session.get(model, int(raw_id))
     except (KeyError, ValueError):
         return None
-    if user is None or not user.active:
+    if user is None or not user.may_sign_in:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None

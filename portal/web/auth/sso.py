@@ -6,20 +6,9 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import current_app, flash, redirect, request, url_for
 from joserfc.errors import JoseError
 from requests import RequestException
-from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import StaffUser
-from portal.models.base import utcnow
-from portal.services import audit
+from portal.services.sso import staff_for_claims
 from portal.web.sessions import start_session
-
-
-def _verified(claim) -> bool:
-    """Some IdPs omit email_verified (accepted); some send the string "false" (refused)."""
-    if isinstance(claim, str):
-        return claim.strip().lower() == "true"
-    return claim is True
 
 
 _SSO_CLIENT = "portal.staff_sso"  # app.extensions key of the per-app OIDC client
@@ -51,9 +40,17 @@ def _sso_failed(message: str, err: Exception):
     return redirect(url_for("auth.staff_login"))
 
 
+def _callback_url() -> str:
+    """Behind a proxy the request's host may not be the public one: prefer the configured public URL."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("auth.sso_callback")
+    return url_for("auth.sso_callback", _external=True)
+
+
 def sso_login():
     try:
-        return current_app.extensions[_SSO_CLIENT].authorize_redirect(url_for("auth.sso_callback", _external=True))
+        return current_app.extensions[_SSO_CLIENT].authorize_redirect(_callback_url())
     except RequestException as err:  # the identity provider's discovery document is out of reach
         return _sso_failed("Single sign-on is unavailable right now. Please try again later.", err)
 
@@ -66,24 +63,9 @@ def sso_callback():
         # A missing or forged state, an error from the IdP, a rejected code, an ID token that fails
         # validation (e.g. a nonce from another browser's sign-in), or the IdP out of reach.
         return _sso_failed("Single sign-on did not complete. Please try again.", err)
-    claims = token.get("userinfo") or {}
-    email = (claims.get("email") or "").strip().lower()
-    subject = claims.get("sub")
-    user = None
-    if email and subject and _verified(claims.get("email_verified", True)):
-        user = db.session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
-    if user is not None and user.oidc_subject != subject:
-        if user.oidc_subject is not None:
-            user = None  # the email now belongs to another identity at the IdP
-        elif db.session.scalar(select(StaffUser.id).where(StaffUser.oidc_subject == subject)) is not None:
-            user = None  # this identity is already bound to another staff account
-    if user is None or not user.active:
+    user = staff_for_claims(token.get("userinfo") or {}, ip=request.remote_addr)
+    if user is None:
         flash("Your single sign-on account has no access to this staff console.")
         return redirect(url_for("auth.staff_login"))
-    if user.oidc_subject is None:
-        user.oidc_subject = subject
-    user.last_login_at = utcnow()
-    audit.record("signin.sso", actor=user, ip=request.remote_addr)
-    db.session.commit()
     start_session(user)
     return redirect(url_for("staff.home"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template
 from flask_login import current_user
 
 from portal.affiliate import AffiliateScope
 from portal.web.auth.password import password_change_page
 from portal.web.guards import guard_partner
+from portal.web.security import NO_STORE
 
 bp = Blueprint("partner", __name__)
 guard_partner(bp)
@@ -73,5 +74,5 @@ def account_users():
 def account_api():
     if not g.scope.has_active_key():
         return render_template("partner/account_no_key.html", account=g.scope.account())
-    cards = g.scope.key_cards(current_user._get_current_object(), ip=request.remote_addr)
-    return render_template("partner/account_api.html", cards=cards, account=g.scope.account())
+    page = render_template("partner/account_api.html", cards=g.scope.key_cards(), account=g.scope.account())
+    return page, 200, NO_STORE

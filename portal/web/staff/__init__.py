@@ -1,6 +1,6 @@
 """The staff console: every view needs a staff session and declares the permission it needs."""
 
-from portal.web.staff import keys, views  # noqa: F401  (registers the views on the blueprint)
+from portal.web.staff import activity, keys, views  # noqa: F401  (registers the views on the blueprint)
 from portal.web.staff.blueprint import bp
 
 __all__ = ["bp"]

@@ -7,15 +7,16 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.exports.keys import KeyRow, keys_frame
+from portal.exports.keys import keys_frame
 from portal.exports.tabular import csv_chunks, json_chunks
 from portal.models import KEY_PERMISSIONS
 from portal.queries import network
 from portal.services.allowlists import AllowlistError
 from portal.services.key_material import masked
-from portal.services.keys import (KeyActionError, issue_key, partner_risks, reveal_key, revoke_key,
-                                  set_allowlist, vault)
+from portal.services.keys import (KeyActionError, issue_key, partner_risks, plaintext, reveal_key, revoke_key,
+                                  set_allowlist)
 from portal.web.guards import requires
+from portal.web.security import NO_STORE
 from portal.web.staff.blueprint import bp
 from portal.web.staff.key_forms import AllowlistForm, ConfirmForm, IssueKeyForm
 from portal.web.staff.views import PARTNER_TABS
@@ -45,13 +46,14 @@ def partner_api(partner_id: int):
     new_id = session.pop(_NEW_KEY, None)
     if new_id is not None and current_user.can_any(*KEY_PERMISSIONS):
         issued = network.partner_key(partner_id, new_id)
-        new_key = (issued, vault().decrypt(issued.encrypted_secret)) if issued else None
-    return render_template(
+        new_key = (issued, plaintext(issued)) if issued else None
+    page = render_template(
         "staff/partner_api.html", partner=partner, tab="api", tabs=PARTNER_TABS,
         keys=network.partner_keys(partner_id), masked=masked, new_key=new_key,
         can_manage_keys=current_user.can_any(*KEY_PERMISSIONS), risks=partner_risks(partner),
         issue_form=IssueKeyForm(), confirm_form=ConfirmForm(),
     )
+    return page, 200, NO_STORE
 
 
 @bp.route("/partners/<int:partner_id>/api/keys/new", methods=["GET", "POST"])
@@ -85,8 +87,9 @@ def reveal_partner_key(partner_id: int, key_id: int):
         abort(400)
     secret = reveal_key(key, current_user, ip=request.remote_addr)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"key": secret})
-    return render_template("staff/key_revealed.html", partner=_partner_or_404(partner_id), key=key, secret=secret)
+        return jsonify({"key": secret}), 200, NO_STORE
+    page = render_template("staff/key_revealed.html", partner=_partner_or_404(partner_id), key=key, secret=secret)
+    return page, 200, NO_STORE
 
 
 @bp.route("/partners/<int:partner_id>/api/keys/<int:key_id>/revoke", methods=["GET", "POST"])
@@ -129,15 +132,7 @@ def edit_key_allowlist(partner_id: int, key_id: int):
 @requires("partners:view")
 def export_partner_keys(partner_id: int, fmt: str):
     partner = _partner_or_404(partner_id)
-    rows = [
-        KeyRow(label=k.label, key=masked(k.prefix), status="revoked" if k.revoked_at else "active",
-               created_at=k.created_at, created_by=k.created_by.email if k.created_by else None,
-               last_used_at=k.last_used_at, last_used_ip=k.last_used_ip, last_used_endpoint=k.last_used_endpoint,
-               ip_allowlist=" ".join(k.ip_allowlist or []), revoked_at=k.revoked_at,
-               revoked_by=k.revoked_by.email if k.revoked_by else None)
-        for k in network.partner_keys(partner_id)
-    ]
-    frame = keys_frame(rows)
+    frame = keys_frame(network.partner_keys(partner_id))
     chunks = csv_chunks([frame]) if fmt == "csv" else json_chunks([frame])
     filename = f"api_keys_{partner.partner_key}_{datetime.now(UTC):%Y-%m-%d}.{fmt}"
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"

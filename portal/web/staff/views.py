@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.queries import network
+from portal.queries import accounts, network
 from portal.services.settings import EDITABLE, update_network_settings
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
@@ -39,7 +39,7 @@ def partner(partner_id: int, tab: str):
         abort(404)
     context = {"partner": found, "tab": tab, "tabs": PARTNER_TABS}
     if tab == "users":
-        context["users"] = network.partner_users(partner_id)
+        context["users"] = accounts.partner_users(partner_id)
     elif tab == "postbacks":
         context["postbacks"] = network.partner_postbacks(partner_id)
     return render_template(f"staff/partner_{tab}.html", **context)

@@ -1,0 +1,34 @@
+"""The Affiliate API (`/v1`): key auth, IP allowlists, one network-wide budget, usage tracking, JSON errors."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from portal.api.affiliate import views  # noqa: F401  (registers the views on the blueprint)
+from portal.api.affiliate.blueprint import bp
+from portal.api.affiliate.budget import finish_headers
+from portal.extensions import csrf, limiter
+from portal.services.usage import UsageRecorder
+
+__all__ = ["bp", "init_app"]
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, exempt it from CSRF (no cookies here), bind the limiter, start usage tracking."""
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+
+    # Flask runs after_request hooks in reverse order of registration: registering this one before the
+    # limiter binds makes it run after Flask-Limiter has written its headers, so it can complete them.
+    @app.after_request
+    def api_budget_headers(response):
+        return finish_headers(response) if is_api_path(request.path) else response
+
+    limiter.init_app(app)
+    # Tests flush usage themselves: a timer or an exit hook would write after a test has cleaned up.
+    app.extensions["portal.api_usage"] = UsageRecorder(
+        flush_seconds=app.config["API_USAGE_FLUSH_SECONDS"], background=not app.testing)

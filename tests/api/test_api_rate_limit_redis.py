@@ -1,0 +1,131 @@
+"""With Redis configured, two separate server processes spend one budget: 20 requests across both, then 429."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests import conftest as suite
+
+pytestmark = pytest.mark.redis
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_client():
+    """Skipped where there is no Redis, except in CI, where a missing Redis is a failure."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}; CI must provide it")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (required when CI=true)")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def key_prefix(redis_client):
+    """A prefix no other run shares; every key under it is deleted afterwards."""
+    prefix = f"portal-test-{uuid.uuid4().hex}"
+    yield prefix
+    stale = list(redis_client.scan_iter(match=f"*{prefix}*"))
+    if stale:
+        redis_client.delete(*stale)
+    assert not list(redis_client.scan_iter(match=f"*{prefix}*"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str, key: str) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"X-Eflow-API-Key": key})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+@pytest.fixture
+def two_servers(key_prefix, app):
+    """Two gunicorn processes on the test database, sharing Redis under this run's prefix. They stop
+    before the test database is cleaned (this fixture needs `app`, so it is torn down first)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    env.update({
+        "PORTAL_ENV": "test",
+        "PORTAL_SECRET_KEY": "test-secret-key",
+        "PORTAL_KEY_ENCRYPTION_KEY": suite._KEY_ENCRYPTION_KEY,  # the same keys hash the same way
+        "DATABASE_URL": suite.database_url(),
+        "PORTAL_REDIS_URL": REDIS_URL,
+        "PORTAL_RATELIMIT_KEY_PREFIX": key_prefix,
+        "PORTAL_API_USAGE_FLUSH_SECONDS": "3600",  # keep these processes from writing usage under the tests
+    })
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    servers, ports = [], []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            servers.append(subprocess.Popen(
+                [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            ports.append(port)
+        for server, port in zip(servers, ports):
+            _wait_until_healthy(server, port)
+        yield ports
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=15)
+            if server.stderr:
+                server.stderr.close()
+
+
+def _wait_until_healthy(server: subprocess.Popen, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"a server exited early: {server.stderr.read().decode(errors='replace')[-2000:]}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    pytest.fail("a server did not answer /healthz in time")
+
+
+def test_two_processes_share_one_budget_through_redis(two_servers, make, issue, redis_client, key_prefix):
+    first, second = two_servers
+    keys = [issue(make.partner()), issue(make.partner())]
+    started = time.monotonic()
+    for n in range(20):
+        response = _get((first, second)[n % 2], "/v1/affiliates/affiliate", keys[n % 2])
+        assert response.status == 200, n
+        assert response.getheader("X-RateLimit-Remaining") == str(19 - n)
+    assert time.monotonic() - started < 4, "too slow to stay inside one 4-second window; rerun on a quieter machine"
+    for port in (first, second):
+        refused = _get(port, "/v1/meta/timezones", keys[0])
+        assert refused.status == 429
+        assert refused.getheader("Retry-After").isdigit() and int(refused.getheader("Retry-After")) >= 1
+    assert any(key_prefix in name.decode() for name in redis_client.scan_iter(match=f"*{key_prefix}*"))
