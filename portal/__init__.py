@@ -14,6 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Config → extensions → blueprints → CLI; nothing else (no I/O, no migrations)."""
     app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
+    from portal.web.routing import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from portal import config
     config.load(app, test_config)

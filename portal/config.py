@@ -26,8 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
-    # Sign-in throttling: after LOGIN_FREE_ATTEMPTS failures, each further failure locks the
-    # account for LOGIN_LOCKOUT_BASE_SECONDS doubled per extra failure, capped.
+    # Sign-in throttling: the LOGIN_FREE_ATTEMPTS-th failure in a row locks the account for
+    # LOGIN_LOCKOUT_BASE_SECONDS; each further failure doubles the lock, up to the cap.
     "LOGIN_FREE_ATTEMPTS": 5,
     "LOGIN_LOCKOUT_BASE_SECONDS": 30,
     "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_CLIENT_ID": None,
     "OIDC_CLIENT_SECRET": None,
     "OIDC_BUTTON_LABEL": "Sign in with single sign-on",
+    # Accept an ID token without the email_verified claim only when the IdP never sends it.
+    "OIDC_REQUIRE_VERIFIED_EMAIL": True,
     "PUBLIC_BASE_URL": None,
     "SECRET_KEY": None,
     "KEY_ENCRYPTION_KEY": None,
@@ -90,7 +92,11 @@ ENV_TYPES: dict[str, str] = {
     "REDIS_URL": _STR,
     "RATELIMIT_KEY_PREFIX": _STR,
     "API_USAGE_FLUSH_SECONDS": _INT,
+    "OIDC_REQUIRE_VERIFIED_EMAIL": _BOOL,
 }
+# PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
+ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
+ENV_PREFIXES_READ_ELSEWHERE = ("TEST_",)
 
 
 class ConfigError(RuntimeError):
@@ -122,7 +128,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         name = key.removeprefix("PORTAL_")
         kind = ENV_TYPES.get(name)
         if kind is None:
-            continue  # other processes' variables (e.g. PORTAL_TEST_*) are not ours to judge
+            if name in ENV_READ_ELSEWHERE or name.startswith(ENV_PREFIXES_READ_ELSEWHERE):
+                continue
+            raise ConfigError(f"Unknown setting {key}: no such setting exists (is it misspelt?). "
+                              f"Known: {', '.join('PORTAL_' + n for n in sorted(ENV_TYPES))}")
         if name == "ENV":
             name = "ENV_NAME"
         if kind == _BOOL:

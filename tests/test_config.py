@@ -117,3 +117,11 @@ def test_a_key_encryption_key_that_is_not_a_fernet_key_stops_start_up(empty_inst
     monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", "too-short")
     with pytest.raises(ConfigError, match="PORTAL_KEY_ENCRYPTION_KEY must be a Fernet key"):
         create_app()
+
+
+def test_a_misspelt_setting_stops_start_up_and_names_it(empty_instance, monkeypatch):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+    monkeypatch.setenv("PORTAL_SESSION_COOKIE_SECUR", "1")
+    with pytest.raises(ConfigError, match="Unknown setting PORTAL_SESSION_COOKIE_SECUR"):
+        create_app()

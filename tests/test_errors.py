@@ -44,3 +44,20 @@ def test_unknown_partner_in_the_console_is_a_404(client, make, login_as):
     login_as.staff(make.staff())
     assert client.get("/staff/partners/999999").status_code == 404
     assert client.get("/staff/partners/999999/users").status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/staff/partners/99999999999999999999",
+    "/staff/partners/2147483648/api",
+    "/staff/partners/99999999999999999999/api/export.csv",
+])
+def test_ids_too_big_for_the_database_are_not_found(client, make, login_as, path):
+    login_as.staff(make.staff())
+    assert client.get(path).status_code == 404
+
+
+def test_a_nul_character_in_input_is_a_client_error(client, make, login_as):
+    login_as.staff(make.staff())
+    assert client.get("/staff/partners?q=ab%00cd").status_code in (200, 400)
+    response = client.post("/login", data={"email": "a\x00b@partner.test", "password": "whatever-it-is"})
+    assert response.status_code in (400, 401)

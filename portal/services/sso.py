@@ -16,7 +16,7 @@ def _verified(claim) -> bool:
     """email_verified must be true (some IdPs send the string "true"); a missing claim counts as
     verified only when the network says its IdP never sends it (OIDC_REQUIRE_VERIFIED_EMAIL off)."""
     if claim is None:
-        return not current_app.config.get("OIDC_REQUIRE_VERIFIED_EMAIL", True)
+        return not current_app.config["OIDC_REQUIRE_VERIFIED_EMAIL"]
     if isinstance(claim, str):
         return claim.strip().lower() == "true"
     return claim is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from limits.errors import StorageError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -57,6 +57,17 @@ def init_app(app: Flask) -> None:
         body = render_template("error.html", code=503, title="Service unavailable",
                                message="The database is not reachable right now. Please try again in a minute.")
         return body, 503, {"Retry-After": DATABASE_RETRY_AFTER}
+
+    @app.errorhandler(DataError)
+    def value_out_of_range(err):
+        # The database refused a value (a NUL byte in text, a number out of range): the input's fault.
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error="A value in the request cannot be stored or searched for (out of range or "
+                                 "containing a NUL character)"), 400
+        body = render_template("error.html", code=400, title="Bad request",
+                               message="A value you sent is out of range or contains a character that is not allowed.")
+        return body, 400
 
     @app.errorhandler(StorageError)
     def rate_limit_storage_unavailable(err):
