@@ -122,3 +122,15 @@ def test_refusals_are_json_and_carry_no_partner_data(api, make, issue):
 def test_the_api_sets_no_session_cookie(api, make, issue):
     key = issue(make.partner())
     assert "Set-Cookie" not in api.get(ACCOUNT, key=key).headers
+
+
+@pytest.mark.parametrize("status", ["suspended", "inactive"])
+def test_a_suspended_partners_keys_stop_working(api, make, issue, db, status):
+    partner = make.partner()
+    key = issue(partner)
+    assert api.get(ACCOUNT, key=key).status_code == 200
+    partner.status = status
+    db.session.commit()
+    response = api.get(ACCOUNT, key=key)
+    assert response.status_code == 403
+    assert response.json == {"error": "Partner account is not active; contact your account manager"}

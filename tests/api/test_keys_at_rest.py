@@ -73,7 +73,7 @@ def test_keys_used_and_misused_over_the_api_leave_no_trace_in_the_database_or_th
     assert api.get("/v1/affiliates/affiliate", key=fenced).status_code == 403
     assert api.get(f"/v1/affiliates/affiliate?api_key={live}", key=live).status_code == 401
     assert api.get(f"/v1/affiliates/affiliate?token={live}").status_code == 401
-    assert api.get("/v1/affiliates/affiliate", key=live[:-1] + "0").status_code == 401
+    assert api.get("/v1/affiliates/affiliate", key=live[:-1] + ("1" if live[-1] != "1" else "2")).status_code == 401
     for _ in range(21):
         api.get("/v1/meta/timezones", key=live)
     app.logger.info("a key in a message: %s", live)  # redacted by the filter on the app's logger

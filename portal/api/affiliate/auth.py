@@ -11,7 +11,9 @@ from flask import g, request
 from portal.affiliate import AffiliateScope
 from portal.affiliate.scope import PartnerRecord
 from portal.api.affiliate.credentials import find_credential
-from portal.api.affiliate.errors import INVALID_KEY, IP_NOT_ALLOWED, KEY_IN_QUERY, NO_KEY, ApiError
+from portal.api.affiliate.errors import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_IN_QUERY, NO_KEY,
+                                        ApiError)
+from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,9 @@ def _authenticate() -> AuthResult:
     if found.revoked:
         log.info("authn_token_reuse: revoked API key id=%s presented", found.key_id)
         return AuthResult(error=ApiError(401, INVALID_KEY))
+    if found.partner.status in PARTNER_STATUSES_WITHOUT_ACCESS:
+        # Same rule as the portal's sign-in: a suspended or deactivated partner is out, keys included.
+        return AuthResult(error=ApiError(403, ACCOUNT_NOT_ACTIVE))
     ip, partner_id = client_ip(), found.partner.id
     if not allows(found.ip_allowlist, ip):
         log.info("authz_fail: API key id=%s used from %s, outside its allowlist", found.key_id, ip)
