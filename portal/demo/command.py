@@ -20,7 +20,7 @@ from portal.extensions import db
 
 
 @click.command("demo-data")
-@click.option("--seed", type=int, default=1, show_default=True, help="Same seed and end date, same data.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed and past end date, same data (a run ending today stops its last day at the current time).")
 @click.option("--end-date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Last day of demo traffic, YYYY-MM-DD (default: today, UTC).")
 @click.option("--big-partner-conversions", type=click.IntRange(min=0), default=0, show_default=True,
