@@ -22,6 +22,14 @@ def empty_instance(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def with_secrets(empty_instance, monkeypatch):
+    """The empty instance, with both required secrets set in the environment."""
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+    return empty_instance
+
+
 @pytest.mark.parametrize("env_name", ["production", "development"])
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "KEY_ENCRYPTION_KEY"])
 def test_a_missing_secret_stops_start_up_and_names_it(empty_instance, monkeypatch, env_name, missing):
@@ -50,9 +58,7 @@ def test_settings_layer_instance_file_then_environment(empty_instance, monkeypat
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{empty_instance / 'portal.sqlite'}"
 
 
-def test_production_cookies_are_secure_and_development_cookies_work_on_plain_http(empty_instance, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+def test_production_cookies_are_secure_and_development_cookies_work_on_plain_http(with_secrets, monkeypatch):
     prod = create_app()
     assert prod.config["SESSION_COOKIE_SECURE"] is True
     assert prod.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -69,26 +75,20 @@ def test_production_cookies_are_secure_and_development_cookies_work_on_plain_htt
         ("PORTAL_ENV", "staging", "PORTAL_ENV must be one of"),
     ],
 )
-def test_a_malformed_setting_stops_start_up_and_names_it(empty_instance, monkeypatch, name, value, message):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+def test_a_malformed_setting_stops_start_up_and_names_it(with_secrets, monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         create_app()
 
 
-def test_single_sign_on_needs_all_three_settings(empty_instance, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+def test_single_sign_on_needs_all_three_settings(with_secrets, monkeypatch):
     monkeypatch.setenv("PORTAL_OIDC_ISSUER", "https://idp.example")
     with pytest.raises(ConfigError, match="PORTAL_OIDC_CLIENT_ID"):
         create_app()
 
 
-def test_the_factory_does_no_io(empty_instance, monkeypatch):
+def test_the_factory_does_no_io(with_secrets, monkeypatch):
     """An unreachable database does not stop the factory: it connects on first use, not at start-up."""
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
     monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://nobody@127.0.0.1:1/none"
@@ -119,9 +119,7 @@ def test_a_key_encryption_key_that_is_not_a_fernet_key_stops_start_up(empty_inst
         create_app()
 
 
-def test_a_misspelt_setting_stops_start_up_and_names_it(empty_instance, monkeypatch):
-    monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("PORTAL_KEY_ENCRYPTION_KEY", KEK)
+def test_a_misspelt_setting_stops_start_up_and_names_it(with_secrets, monkeypatch):
     monkeypatch.setenv("PORTAL_SESSION_COOKIE_SECUR", "1")
     with pytest.raises(ConfigError, match="Unknown setting PORTAL_SESSION_COOKIE_SECUR"):
         create_app()

@@ -92,6 +92,7 @@ class AffiliateScope:
     def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None) -> None:
         self._partner = partner
         self._backend = backend or SqlBackend()
+        self._has_active_key: bool | None = None
 
     @property
     def partner_id(self) -> int:
@@ -116,7 +117,10 @@ class AffiliateScope:
         return [UserView(u.email, u.name, u.role, u.active) for u in accounts.partner_users(self.partner_id)]
 
     def has_active_key(self) -> bool:
-        return accounts.has_active_key(self.partner_id)
+        # Asked by the navigation and by the API page in the same request: one query per scope.
+        if self._has_active_key is None:
+            self._has_active_key = accounts.has_active_key(self.partner_id)
+        return self._has_active_key
 
     def key_cards(self) -> list[KeyCard]:
         """The partner's own active keys in full (they are theirs to copy; staff reveals are audited)."""
