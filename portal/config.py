@@ -60,8 +60,8 @@ DEFAULTS: dict[str, Any] = {
 RATELIMIT_FIXED: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    # The budget's headers are written by portal.api.affiliate.budget, which spends it.
+    "RATELIMIT_HEADERS_ENABLED": False,
     # Storage failures surface as limits.errors.StorageError (a 503), and a dead Redis fails fast.
     "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True, "socket_connect_timeout": 2, "socket_timeout": 2},
 }

@@ -27,6 +27,6 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-# No default limits: the Affiliate API declares its one network-wide budget on its blueprint
-# (portal.api.affiliate.budget). Settings come from app.config (RATELIMIT_*, see portal.config).
+# No default or decorated limits: the Affiliate API spends its one network-wide budget through this
+# limiter's strategy (portal.api.affiliate.budget). Settings come from app.config (RATELIMIT_*, see portal.config).
 limiter = Limiter(key_func=lambda: "network")

@@ -37,12 +37,22 @@ def test_empty_or_unknown_ways_of_sending_a_key_find_no_method(api, headers):
     assert response.status_code == 401 and response.json == {"error": "No Authentication Method Found"}
 
 
-def test_network_api_style_basic_auth_is_not_a_method_of_this_surface(api, make, issue):
-    # No Network API exists yet to recognise its credentials as "Out of realm"; Basic is simply not a method here.
+@pytest.mark.parametrize("secret", ["a-network-secret", None])
+def test_a_network_api_credential_on_this_surface_is_out_of_realm(api, make, issue, secret):
+    # HTTP Basic (public key : secret key) is how the Network API is called; here it is the wrong surface,
+    # even when an affiliate key rides in it, and it spends nothing of the budget.
     key = issue(make.partner())
-    basic = base64.b64encode(f"pk_live_public:{key}".encode()).decode()
+    basic = base64.b64encode(f"pk_live_public:{secret or key}".encode()).decode()
     response = api.get(ACCOUNT, headers={"Authorization": f"Basic {basic}"})
-    assert response.status_code == 401 and response.json == {"error": "No Authentication Method Found"}
+    assert response.status_code == 403 and response.json == {"error": "Out of realm"}
+    assert response.headers["X-RateLimit-Remaining"] == "20"
+
+
+def test_an_affiliate_key_header_beside_basic_auth_is_what_counts(api, make, issue):
+    key = issue(make.partner())
+    basic = base64.b64encode(b"pk_live_public:secret").decode()
+    response = api.get(ACCOUNT, headers={"Authorization": f"Basic {basic}", "X-Eflow-API-Key": key})
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("presented", [

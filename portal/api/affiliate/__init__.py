@@ -6,8 +6,8 @@ from flask import Flask, request
 
 from portal.api.affiliate import views  # noqa: F401  (registers the views on the blueprint)
 from portal.api.affiliate.blueprint import bp
-from portal.api.affiliate.budget import finish_headers
-from portal.extensions import csrf, limiter
+from portal.api.affiliate import budget
+from portal.extensions import csrf
 from portal.services.usage import UsageRecorder
 
 __all__ = ["bp", "init_app"]
@@ -18,17 +18,15 @@ def is_api_path(path: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, exempt it from CSRF (no cookies here), bind the limiter, start usage tracking."""
+    """Register the blueprint, exempt it from CSRF (no cookies here), bind the budget, start usage tracking."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
 
-    # Flask runs after_request hooks in reverse order of registration: registering this one before the
-    # limiter binds makes it run after Flask-Limiter has written its headers, so it can complete them.
     @app.after_request
     def api_budget_headers(response):
-        return finish_headers(response) if is_api_path(request.path) else response
+        return budget.finish_headers(response) if is_api_path(request.path) else response
 
-    limiter.init_app(app)
+    budget.init_app(app)
     # Tests flush usage themselves: a timer or an exit hook would write after a test has cleaned up.
     app.extensions["portal.api_usage"] = UsageRecorder(
         flush_seconds=app.config["API_USAGE_FLUSH_SECONDS"], background=not app.testing)

@@ -12,6 +12,7 @@ from portal.affiliate import AffiliateScope
 from portal.affiliate.scope import PartnerRecord
 from portal.api.affiliate.credentials import find_credential
 from portal.api.affiliate.errors import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_IN_QUERY, NO_KEY,
+                                        OUT_OF_REALM,
                                         ApiError)
 from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
@@ -54,7 +55,7 @@ class AuthResult:
 
 
 def authenticate() -> AuthResult:
-    """The result for this request, computed once (the rate limiter asks before the blueprint does)."""
+    """The result for this request, computed once and kept for the usage count after the view."""
     result = g.get(_G_NAME)
     if result is None:
         result = _authenticate()
@@ -78,7 +79,13 @@ def presented_key() -> str | None:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    return None  # Basic (a Network API credential) is not a method this surface knows
+    return None
+
+
+def network_credential_presented() -> bool:
+    """HTTP Basic is the Network API's method (a public key and a secret), never this surface's."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "basic" and bool(credentials.strip())
 
 
 def client_ip() -> str | None:
@@ -107,6 +114,8 @@ def _authenticate() -> AuthResult:
         return AuthResult(error=ApiError(401, KEY_IN_QUERY))
     secret = presented_key()
     if secret is None:
+        if network_credential_presented():
+            return AuthResult(error=ApiError(403, OUT_OF_REALM))
         return AuthResult(error=ApiError(401, NO_KEY))
     found = find_credential(secret)  # a malformed key is refused here without a query
     if found is None:

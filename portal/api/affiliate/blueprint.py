@@ -5,22 +5,22 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from portal.api.affiliate import auth
-from portal.api.affiliate.budget import apply_budget
+from portal.api.affiliate import budget
 from portal.api.affiliate.errors import ApiError, api_error_response
 from portal.extensions import db
 
 bp = Blueprint("affiliate_api", __name__, url_prefix="/v1")
-apply_budget(bp)
 bp.register_error_handler(ApiError, api_error_response)
 bp.teardown_request(auth.forget)
 
 
 @bp.before_request
 def require_key():
-    """Every view needs an admitted key; views never check it themselves."""
+    """Every view needs an admitted key and a unit of the network's budget; views never check either."""
     result = auth.authenticate()
     if result.error is not None:
         raise result.error
+    budget.spend()
 
 
 @bp.after_request

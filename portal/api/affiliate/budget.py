@@ -1,51 +1,66 @@
-"""The network-wide request budget: one Flask-Limiter limit shared by every partner, key and endpoint."""
+"""The network-wide request budget: one limit shared by every partner, key and endpoint.
+
+Flask-Limiter owns the budget: `limiter.init_app` builds its store (process memory, or Redis when
+PORTAL_REDIS_URL is set) and its moving-window strategy from the RATELIMIT_* settings, and
+`limiter.limiter` is that strategy. The blueprint spends one unit per admitted request straight
+through it rather than through a route decorator, because the decorator resolves, filters and sorts
+every registered limit on each request to find this single one: in bench/api_auth.py that was a third
+of what the API's front door cost on top of a plain route. Requests that are not admitted (no key, a
+bad or revoked key, an address outside the allowlist) spend nothing, so a flood of them cannot lock
+every partner out.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
-from limits import parse
+import math
+import time
+
+from flask import Flask, Response, current_app, g
+from limits import RateLimitItem, parse
 from limits.errors import StorageError
 
 from portal.api.affiliate import memory_storage  # noqa: F401  (registers portal-memory:// before the limiter binds)
-from portal.api.affiliate.auth import authenticate
+from portal.api.affiliate.errors import RATE_LIMITED, ApiError
 from portal.extensions import limiter
 
 # A constant key and a shared scope: one bucket for the whole network, so rotating a key resets nothing.
 BUDGET_KEY = "network"
 BUDGET_SCOPE = "affiliate-api"
+_EXTENSION = "portal.api_budget"
+_G_WINDOW = "affiliate_api_budget_window"
 
 
-def _limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
+def init_app(app: Flask) -> None:
+    """Parse the limit once per app and bind Flask-Limiter (its store and strategy)."""
+    prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    args = (prefix, BUDGET_KEY, BUDGET_SCOPE) if prefix else (BUDGET_KEY, BUDGET_SCOPE)
+    app.extensions[_EXTENSION] = (parse(app.config["API_RATE_LIMIT"]), args)
+    limiter.init_app(app)
 
 
-def _not_admitted() -> bool:
-    # Only authenticated, allowlisted requests spend the budget: a flood of bad or missing keys
-    # must not lock every partner out. The answer is cached on `g` for the blueprint's own check.
-    return not authenticate().admitted
+def _budget() -> tuple[RateLimitItem, tuple[str, ...]]:
+    return current_app.extensions[_EXTENSION]
 
 
-def apply_budget(bp: Blueprint) -> None:
-    limiter.shared_limit(_limit, scope=BUDGET_SCOPE, key_func=lambda: BUDGET_KEY, exempt_when=_not_admitted)(bp)
+def spend() -> None:
+    """Spend one unit for this admitted request; 429 when the window is full (nothing is spent then)."""
+    item, args = _budget()
+    strategy = limiter.limiter
+    if not strategy.hit(item, *args):
+        setattr(g, _G_WINDOW, strategy.get_window_stats(item, *args))
+        raise ApiError(429, RATE_LIMITED)
 
 
 def finish_headers(response: Response) -> Response:
-    """Budget headers on the API responses the limiter did not count, and a Retry-After of at least 1.
-
-    Runs after Flask-Limiter's own after_request hook (see portal.api.affiliate.init_app)."""
-    if "X-RateLimit-Limit" not in response.headers:
-        item = parse(_limit())
-        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-        args = [prefix, BUDGET_KEY, BUDGET_SCOPE] if prefix else [BUDGET_KEY, BUDGET_SCOPE]
-        try:
-            stats = limiter.limiter.get_window_stats(item, *args)
-        except StorageError:
-            return response  # the store is down: the answer (often its 503) goes out without the count
-        response.headers["X-RateLimit-Limit"] = str(item.amount)
-        response.headers["X-RateLimit-Remaining"] = str(stats.remaining)
+    """X-RateLimit-Limit and -Remaining on every API response; Retry-After (whole seconds, ≥ 1) on a 429."""
+    item, args = _budget()
+    try:
+        # Popped, not read: tests run many requests inside one application context, so one `g`.
+        window = g.pop(_G_WINDOW, None) or limiter.limiter.get_window_stats(item, *args)
+    except StorageError:
+        return response  # the store is down: the answer (often its 503) goes out without the count
+    response.headers["X-RateLimit-Limit"] = str(item.amount)
+    response.headers["X-RateLimit-Remaining"] = str(window.remaining)
     if response.status_code == 429:
-        # Flask-Limiter rounds the wait down, which can say 0 a moment before the window frees a slot.
-        retry_after = response.headers.get("Retry-After", "")
-        if not retry_after.isdigit() or int(retry_after) < 1:
-            response.headers["Retry-After"] = "1"
+        response.headers["Retry-After"] = str(max(1, math.ceil(window.reset_time - time.time())))
     return response
