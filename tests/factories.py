@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from portal.models import Click, Conversion, Offer, PERMISSIONS, StaffUser
 from portal.services.partners import add_partner_user, create_partner
+from portal.services.rollups import RollupDelta
+from portal.services.rollups import apply as apply_rollups
 from portal.services.passwords import hash_password
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -49,16 +51,25 @@ class Factories:
         return offer
 
     def click(self, partner, offer, at: datetime | None = None, **fields):
+        fields.setdefault("is_unique", True)
+        fields.setdefault("is_test", False)
         click = Click(transaction_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                       created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(click)
+        delta = RollupDelta()  # as every writer of traffic does, in the same transaction
+        delta.click(click)
+        apply_rollups(self.db.session, delta)
         self.db.session.commit()
         return click
 
     def conversion(self, partner, offer, at: datetime | None = None, payout_cents: int = 500, **fields):
         fields.setdefault("status", "approved")
+        fields.setdefault("is_test", False)
         conversion = Conversion(conversion_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                                 payout_cents=payout_cents, created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(conversion)
+        delta = RollupDelta()
+        delta.conversion(conversion)
+        apply_rollups(self.db.session, delta)
         self.db.session.commit()
         return conversion

@@ -12,6 +12,7 @@ from portal.demo.traffic import OfferPlan, Stream, TrafficGenerator
 from portal.demo.vocabulary import profile_for
 from portal.demo.writer import ChunkedWriter, Progress, note
 from portal.extensions import db
+from portal.services import rollups
 
 DEMO_DAYS = 90
 BIG_PARTNER_DAYS = 365
@@ -69,3 +70,6 @@ def _write(traffic: TrafficGenerator, streams: list[Stream], label: str) -> None
     for click_rows, conversion_rows in traffic.batches(streams):
         writer.add(click_rows, conversion_rows)
     writer.close()
+    note("  report rollups …")
+    rollups.rebuild(db.session, [s.partner_id for s in streams])
+    db.session.commit()

@@ -11,7 +11,8 @@ from itertools import accumulate
 
 from portal.demo.catalogue import OfferSpec
 from portal.demo.timeline import DAY, Window, after, apportion, day_weights, ensure_at_least, instants
-from portal.demo.vocabulary import DEVICE_CUM, DEVICES, USER_AGENTS, COUNTRIES, SubIdProfile, random_ip
+from portal.demo.vocabulary import (AGENT_TRAITS, COUNTRIES, DEVICE_CUM, DEVICES, USER_AGENTS, SubIdProfile,
+                                   random_ip)
 from portal.models import Offer
 
 STATUSES = ("approved", "pending", "rejected", "on_hold")
@@ -115,14 +116,16 @@ class TrafficGenerator:
         for i in range(k):
             device = devices[i]
             agents = USER_AGENTS[device]
+            agent = agents[int(rand() * len(agents))]
+            browser, platform = AGENT_TRAITS[agent]
             clicks.append({
                 "transaction_id": f"{bits(128):032x}", "partner_id": s.partner_id,
                 "offer_id": s.offers[picks[i]].offer.id,
                 "sub1": campaigns[i], "sub2": placements[i], "sub3": profile.click_id(rng), "sub4": sub4s[i],
                 "sub5": f"u_{bits(32):08x}" if rand() < profile.sub5_rate else None,
                 "source_id": sources[i], "ip": random_ip(rng),
-                "user_agent": agents[int(rand() * len(agents))], "referer": referers[i],
-                "country": countries[i], "device": device, "is_unique": rand() < UNIQUE_RATE,
+                "user_agent": agent, "referer": referers[i], "country": countries[i], "device": device,
+                "browser": browser, "platform": platform, "is_unique": rand() < UNIQUE_RATE,
                 "is_test": rand() < STRAY_TEST_CLICK_RATE,
                 "created_at": datetime.fromtimestamp(times[i], UTC),
             })
@@ -162,7 +165,8 @@ class TrafficGenerator:
             "partner_id": s.partner_id, "offer_id": plan.offer.id, "event_name": event, "status": status,
             "payout_cents": plan.offer.payout_for(sale), "network_revenue_cents": plan.revenue_cents(sale),
             "sale_amount_cents": sale, "currency": "USD", "order_id": order_id, "coupon_code": coupon,
-            "country": click["country"], "device": click["device"], "ip": click["ip"],
+            "country": click["country"], "device": click["device"], "browser": click["browser"],
+            "platform": click["platform"], "ip": click["ip"],
             "is_test": click["is_test"] or self.conversion_count % TEST_EVERY == TEST_EVERY // 2,
             "hold_until": hold_until,
             "click_created_at": click["created_at"], "created_at": datetime.fromtimestamp(at, UTC),

@@ -32,6 +32,15 @@ USER_AGENTS = {
     ),
 }
 
+# The browser and operating system each agent above reports, as reports show them.
+AGENT_TRAITS = {
+    USER_AGENTS["desktop"][0]: ("Chrome", "Windows"), USER_AGENTS["desktop"][1]: ("Safari", "macOS"),
+    USER_AGENTS["desktop"][2]: ("Firefox", "Windows"), USER_AGENTS["desktop"][3]: ("Edge", "Windows"),
+    USER_AGENTS["mobile"][0]: ("Mobile Safari", "iOS"), USER_AGENTS["mobile"][1]: ("Chrome Mobile", "Android"),
+    USER_AGENTS["mobile"][2]: ("Chrome Mobile", "Android"), USER_AGENTS["mobile"][3]: ("Chrome Mobile", "iOS"),
+    USER_AGENTS["tablet"][0]: ("Mobile Safari", "iPadOS"), USER_AGENTS["tablet"][1]: ("Chrome", "Android"),
+}
+
 _PROMOS = ("bf", "cm", "spring", "summer", "bts", "holiday", "nye", "vday", "prime_day", "evergreen", "q4_push")
 _CHANNELS = ("email", "push", "social", "search", "native", "sms", "blog", "yt", "retarget")
 PLACEMENTS = (

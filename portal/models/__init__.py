@@ -6,6 +6,7 @@ from portal.models.keys import ApiKey
 from portal.models.offers import Offer
 from portal.models.partners import Partner, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackDelivery
+from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
@@ -13,5 +14,5 @@ from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
     "Partner", "PartnerKeyReservation", "Postback", "PostbackDelivery", "SETTINGS_ROW_ID",
-    "NetworkSettings", "CONVERSION_STATUSES", "Click", "Conversion", "ALERT_KINDS", "ApiUsage", "KeyAlert",
+    "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion", "ALERT_KINDS", "ApiUsage", "KeyAlert",
 ]

@@ -37,6 +37,8 @@ class Click(SubIds, db.Model):
     referer: Mapped[str | None] = mapped_column(String(1000))
     country: Mapped[str | None] = mapped_column(String(2))
     device: Mapped[str | None] = mapped_column(String(20))
+    browser: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(40))  # the operating system
     is_unique: Mapped[bool] = mapped_column(Boolean, default=True)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -61,6 +63,8 @@ class Conversion(SubIds, db.Model):
     coupon_code: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str | None] = mapped_column(String(2))
     device: Mapped[str | None] = mapped_column(String(20))
+    browser: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(40))
     ip: Mapped[str | None] = mapped_column(String(45))
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the holding period

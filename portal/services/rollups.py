@@ -1,0 +1,110 @@
+"""Keeping report_rollups equal to the raw clicks and conversions they count.
+
+Writers add their increments in the same transaction as the rows themselves (`RollupDelta` +
+`apply`), as upserts that add, so concurrent writers never overwrite each other. `rebuild` recomputes
+a partner's rollups from the raw tables in one statement (demo data, repairs: `flask reports rebuild`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, func, insert, literal, select, union_all
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from portal.models import ROLLUP_METRICS, Click, Conversion, ReportRollup
+from portal.queries.buckets import hour_number, hour_number_sql
+
+# Conversions and events count (and earn) while approved or pending; on-hold ones are counted apart.
+COUNTED_STATUSES = ("approved", "pending")
+RollupKey = tuple[int, int, int, str, bool]  # partner id, hour number, offer id, sub1 ("" for none), is_test
+_KEY_COLUMNS = ("partner_id", "hour", "offer_id", "sub1", "is_test")
+
+
+def conversion_totals(status: str, event_name: str | None, payout_cents: int) -> tuple[int, ...]:
+    """What one conversion or event adds to its rollup row, in ROLLUP_METRICS order."""
+    counted = status in COUNTED_STATUSES
+    on_hold = status == "on_hold"
+    return (0, 0, int(counted and event_name is None), int(counted and event_name is not None),
+            payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0)
+
+
+@dataclass
+class RollupDelta:
+    """Increments to apply to rollup rows (negative ones too, when a conversion changes status)."""
+
+    rows: dict[RollupKey, list[int]] = field(default_factory=dict)
+
+    def _add(self, key: RollupKey, amounts: Iterable[int], sign: int = 1) -> None:
+        row = self.rows.setdefault(key, [0] * len(ROLLUP_METRICS))
+        for i, amount in enumerate(amounts):
+            row[i] += sign * amount
+
+    def click(self, click: Click) -> None:
+        key = (click.partner_id, hour_number(click.created_at), click.offer_id, click.sub1 or "", bool(click.is_test))
+        self._add(key, (1, int(bool(click.is_unique)), 0, 0, 0, 0, 0))
+
+    def conversion(self, conversion: Conversion, status: str | None = None, sign: int = 1) -> None:
+        """Count a conversion (sign -1 uncounts it; `status` overrides its current one, for status changes)."""
+        key = (conversion.partner_id, hour_number(conversion.created_at), conversion.offer_id,
+               conversion.sub1 or "", bool(conversion.is_test))
+        self._add(key, conversion_totals(status or conversion.status, conversion.event_name,
+                                         conversion.payout_cents or 0), sign)
+
+    def status_change(self, conversion: Conversion, old_status: str) -> None:
+        self.conversion(conversion, status=old_status, sign=-1)
+        self.conversion(conversion)
+
+
+def apply(session: Session, delta: RollupDelta) -> None:
+    """Add the increments inside the caller's transaction (the caller commits)."""
+    if not delta.rows:
+        return
+    table = ReportRollup.__table__
+    dialect = session.get_bind().dialect.name
+    stmt = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[c] for c in _KEY_COLUMNS],
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in ROLLUP_METRICS})
+    session.execute(stmt, [dict(zip(_KEY_COLUMNS, key), **dict(zip(ROLLUP_METRICS, amounts)))
+                           for key, amounts in sorted(delta.rows.items())])  # sorted: same lock order everywhere
+
+
+def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
+    """Recompute these partners' rollups from the raw tables (inside the caller's transaction)."""
+    ids = sorted(set(partner_ids))
+    if not ids:
+        return
+    dialect = session.get_bind().dialect.name
+    session.execute(delete(ReportRollup).where(ReportRollup.partner_id.in_(ids)))
+    zero = literal(0)
+
+    def one_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    def cents_if(condition, cents):
+        return func.sum(case((condition, cents), else_=0))
+
+    c = Click.__table__.c
+    click_hour = hour_number_sql(c.created_at, dialect)
+    clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, func.coalesce(c.sub1, "").label("sub1"),
+                     c.is_test, func.count().label("clicks"), one_if(c.is_unique).label("unique_clicks"),
+                     zero.label("conversions"), zero.label("events"), zero.label("earnings_cents"),
+                     zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"))
+              .where(c.partner_id.in_(ids))
+              .group_by(c.partner_id, click_hour, c.offer_id, func.coalesce(c.sub1, ""), c.is_test))
+    v = Conversion.__table__.c
+    counted, on_hold = v.status.in_(COUNTED_STATUSES), v.status == "on_hold"
+    conversion_hour = hour_number_sql(v.created_at, dialect)
+    conversions = (select(v.partner_id, conversion_hour.label("hour"), v.offer_id,
+                          func.coalesce(v.sub1, "").label("sub1"), v.is_test, zero, zero,
+                          one_if(counted & v.event_name.is_(None)), one_if(counted & v.event_name.is_not(None)),
+                          cents_if(counted, v.payout_cents), one_if(on_hold), cents_if(on_hold, v.payout_cents))
+                   .where(v.partner_id.in_(ids))
+                   .group_by(v.partner_id, conversion_hour, v.offer_id, func.coalesce(v.sub1, ""), v.is_test))
+    both = union_all(clicks, conversions).subquery()
+    merged = select(*[both.c[k] for k in _KEY_COLUMNS], *[func.sum(both.c[m]) for m in ROLLUP_METRICS]) \
+        .group_by(*[both.c[k] for k in _KEY_COLUMNS])
+    session.execute(insert(ReportRollup.__table__).from_select([*_KEY_COLUMNS, *ROLLUP_METRICS], merged))
