@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,9 +18,25 @@ class PeriodFigures:
     clicks: int
     conversions: int
     earnings_cents: int
+    events: int = 0
 
 
 class AffiliateBackend(Protocol):
-    """Data access for one network. Every method takes the partner id first."""
+    """Data access for one network. Every method takes the partner id first and returns only its rows."""
 
     def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures: ...
+
+    def report(self, partner_id: int, query: ReportQuery, currency: str) -> ReportResult: ...
+
+    def conversions(self, partner_id: int, query: ConversionQuery, page: Page) -> Paged: ...
+
+    def conversion_count(self, partner_id: int, query: ConversionQuery) -> int: ...
+
+    def conversion_batches(self, partner_id: int, query: ConversionQuery,
+                           batch_size: int) -> Iterator[list[tuple]]: ...
+
+    def conversion(self, partner_id: int, conversion_id: str) -> ConversionRecord | None: ...
+
+    def clicks(self, partner_id: int, query: ClickQuery, limit: int) -> ClickResult: ...
+
+    def click(self, partner_id: int, transaction_id: str) -> ClickRecord | None: ...

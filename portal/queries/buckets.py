@@ -22,5 +22,5 @@ def hour_number_sql(column, dialect: str) -> ColumnElement[int]:
     """The hour number of a UTCDateTime column, in this engine's SQL."""
     if dialect == "sqlite":
         # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; strftime would round 10:59:59.9 up to 11:00, so cut the fraction.
-        return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) / HOUR
+        return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) // HOUR
     return cast(func.floor(func.extract("epoch", column) / HOUR), Integer)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from portal.extensions import db
 from portal.models import Click, Conversion
 
-# Earnings and conversions count what the partner is, or may yet be, paid for.
+# Earnings, conversions and events count what the partner is, or may yet be, paid for.
 COUNTED_STATUSES = ("approved", "pending")
 
 
@@ -23,15 +23,19 @@ def click_count(partner_id: int, start: datetime, end: datetime, include_test: b
 
 
 def conversion_totals(partner_id: int, start: datetime, end: datetime,
-                      include_test: bool = False) -> tuple[int, int]:
-    """(conversions, earnings in cents) of base conversions and events in counted statuses."""
-    stmt = select(func.count(), func.coalesce(func.sum(Conversion.payout_cents), 0)).where(
+                      include_test: bool = False) -> tuple[int, int, int]:
+    """(conversions, events, earnings in cents) in counted statuses; earnings include events'."""
+    stmt = select(
+        func.sum(case((Conversion.event_name.is_(None), 1), else_=0)),
+        func.sum(case((Conversion.event_name.is_not(None), 1), else_=0)),
+        func.coalesce(func.sum(Conversion.payout_cents), 0),
+    ).where(and_(
         Conversion.partner_id == partner_id,
         Conversion.created_at >= start,
         Conversion.created_at < end,
         Conversion.status.in_(COUNTED_STATUSES),
-    )
+    ))
     if not include_test:
         stmt = stmt.where(Conversion.is_test.is_(False))
-    count, earnings = db.session.execute(stmt).one()
-    return int(count), int(earnings)
+    conversions, events, earnings = db.session.execute(stmt).one()
+    return int(conversions or 0), int(events or 0), int(earnings or 0)

@@ -88,22 +88,23 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
         return func.sum(case((condition, cents), else_=0))
 
     c = Click.__table__.c
-    click_hour = hour_number_sql(c.created_at, dialect)
-    clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, func.coalesce(c.sub1, "").label("sub1"),
+    # Each grouped expression is one object used in SELECT and GROUP BY, so PostgreSQL sees one parameter.
+    click_hour, click_sub1 = hour_number_sql(c.created_at, dialect), func.coalesce(c.sub1, "")
+    clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
                      c.is_test, func.count().label("clicks"), one_if(c.is_unique).label("unique_clicks"),
                      zero.label("conversions"), zero.label("events"), zero.label("earnings_cents"),
                      zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"))
               .where(c.partner_id.in_(ids))
-              .group_by(c.partner_id, click_hour, c.offer_id, func.coalesce(c.sub1, ""), c.is_test))
+              .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
     v = Conversion.__table__.c
     counted, on_hold = v.status.in_(COUNTED_STATUSES), v.status == "on_hold"
-    conversion_hour = hour_number_sql(v.created_at, dialect)
+    conversion_hour, conversion_sub1 = hour_number_sql(v.created_at, dialect), func.coalesce(v.sub1, "")
     conversions = (select(v.partner_id, conversion_hour.label("hour"), v.offer_id,
-                          func.coalesce(v.sub1, "").label("sub1"), v.is_test, zero, zero,
+                          conversion_sub1.label("sub1"), v.is_test, zero, zero,
                           one_if(counted & v.event_name.is_(None)), one_if(counted & v.event_name.is_not(None)),
                           cents_if(counted, v.payout_cents), one_if(on_hold), cents_if(on_hold, v.payout_cents))
                    .where(v.partner_id.in_(ids))
-                   .group_by(v.partner_id, conversion_hour, v.offer_id, func.coalesce(v.sub1, ""), v.is_test))
+                   .group_by(v.partner_id, conversion_hour, v.offer_id, conversion_sub1, v.is_test))
     both = union_all(clicks, conversions).subquery()
     merged = select(*[both.c[k] for k in _KEY_COLUMNS], *[func.sum(both.c[m]) for m in ROLLUP_METRICS]) \
         .group_by(*[both.c[k] for k in _KEY_COLUMNS])

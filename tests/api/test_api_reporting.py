@@ -1,0 +1,327 @@
+"""Reporting through the Affiliate API: the partner's own numbers, in Everflow's shapes, within the limits."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from portal.models import Click
+from portal.queries import reports as report_queries
+from portal.services import rollups
+
+TABLE = "/v1/affiliates/reporting/entity/table"
+CONVERSIONS = "/v1/affiliates/reporting/conversions"
+ON_HOLD = "/v1/affiliates/reporting/onhold"
+CLICKS = "/v1/affiliates/reporting/clicks/stream"
+SUMMARY = "/v1/affiliates/dashboard/summary"
+DAY = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+UTC_ID, LOS_ANGELES_ID = 67, 90
+
+
+@pytest.fixture
+def app(make_app):
+    # Many calls per test: a budget no test reaches (the budget itself is tested elsewhere).
+    app = make_app(API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def post(client, issue, make):
+    """post(path, body, key=…) → response; a key for a fresh partner is made on first use."""
+    state = {}
+
+    def _post(path, body, key=None, query=""):
+        if key is None:
+            key = state.setdefault("key", issue(state.setdefault("partner", make.partner())))
+        return client.post(path + query, json=body, headers={"X-Eflow-API-Key": key})
+
+    _post.state = state
+    return _post
+
+
+def report_body(columns, start="2026-11-01", end="2026-11-30", tz=UTC_ID, **extra):
+    return {"from": start, "to": end, "timezone_id": tz, "currency_id": "USD",
+            "columns": [{"column": c} for c in columns], "query": {"filters": extra.pop("filters", [])}, **extra}
+
+
+@pytest.fixture
+def traffic(make, issue):
+    """Two partners on two offers; returns (partner, key, offers, other partner, other key)."""
+    mine, theirs = make.partner(), make.partner()
+    offers = [make.offer(name="Acme Shoes"), make.offer(name="Zen Tea")]
+    for n in range(6):
+        make.click(mine, offers[0], at=DAY, sub1="spring_email")
+    for n in range(4):
+        make.click(mine, offers[1], at=DAY + timedelta(days=1), sub1="summer_push", is_unique=n < 2)
+    make.conversion(mine, offers[0], at=DAY, payout_cents=1250, sub1="spring_email")
+    make.conversion(mine, offers[0], at=DAY, payout_cents=750, sub1="spring_email", status="pending")
+    make.conversion(mine, offers[0], at=DAY, payout_cents=999, sub1="spring_email", status="rejected")
+    make.conversion(mine, offers[1], at=DAY + timedelta(days=1), payout_cents=300, sub1="summer_push",
+                    event_name="upsell")
+    make.conversion(mine, offers[1], at=DAY + timedelta(days=1), payout_cents=400, sub1="summer_push",
+                    status="on_hold", hold_until=DAY + timedelta(days=30))
+    make.conversion(mine, offers[0], at=DAY, payout_cents=5000, sub1="spring_email", is_test=True)
+    for _ in range(9):
+        make.click(theirs, offers[0], at=DAY, sub1="spring_email")
+    make.conversion(theirs, offers[0], at=DAY, payout_cents=7777, sub1="spring_email")
+    return mine, issue(mine), offers, theirs, issue(theirs)
+
+
+def rows_by(response, column):
+    assert response.status_code == 200, response.json
+    return {next(c["label"] for c in row["columns"] if c["column_type"] == column): row["reporting"]
+            for row in response.json["table"]}
+
+
+def test_the_sub_id_report_counts_the_partners_own_traffic(post, traffic):
+    _, key, *_ = traffic
+    rows = rows_by(post(TABLE, report_body(["sub1"]), key=key), "sub1")
+    spring, summer = rows["spring_email"], rows["summer_push"]
+    assert (spring["total_click"], spring["unique_click"], spring["cv"], spring["revenue"]) == (6, 6, 2, 20.0)
+    assert (summer["total_click"], summer["unique_click"], summer["duplicate_click"]) == (4, 2, 2)
+    assert (summer["cv"], summer["event"], summer["revenue"]) == (0, 1, 3.0)
+    assert (summer["on_hold_conversion_count"], summer["on_hold_potential_revenue"]) == (1, 4.0)
+    assert spring["cvr"] == pytest.approx(100 * 2 / 6, abs=1e-3) and spring["rpc"] == pytest.approx(20 / 6, abs=1e-3)
+
+
+def test_the_summary_equals_the_sum_of_the_rows_and_excludes_other_partners(post, traffic):
+    _, key, *_ = traffic
+    response = post(TABLE, report_body(["offer"]), key=key)
+    table, summary = response.json["table"], response.json["summary"]
+    assert summary["total_click"] == sum(r["reporting"]["total_click"] for r in table) == 10
+    assert summary["revenue"] == pytest.approx(sum(r["reporting"]["revenue"] for r in table)) == 23.0
+    assert response.json["incomplete_results"] is False
+    assert {c["label"] for r in table for c in r["columns"]} == {"Acme Shoes", "Zen Tea"}
+    assert "77.77" not in response.get_data(as_text=True)
+
+
+def test_test_conversions_count_only_when_asked_for(post, traffic):
+    _, key, *_ = traffic
+    plain = rows_by(post(TABLE, report_body(["sub1"]), key=key), "sub1")
+    with_test = rows_by(post(TABLE, report_body(["sub1"], include_test_data=True), key=key), "sub1")
+    assert with_test["spring_email"]["cv"] == plain["spring_email"]["cv"] + 1
+    assert with_test["spring_email"]["revenue"] == plain["spring_email"]["revenue"] + 50
+
+
+@pytest.mark.parametrize("columns", [["date"], ["offer"], ["sub1"], ["month", "offer"], ["offer", "sub1", "week"],
+                                     ["hour"], ["year"]])
+def test_rollups_and_raw_rows_give_the_same_report(post, traffic, monkeypatch, columns):
+    _, key, *_ = traffic
+    body = report_body(columns, include_test_data=True)
+    from_rollups = post(TABLE, body, key=key).json
+    monkeypatch.setattr(report_queries, "rollups_can_answer", lambda *args: False)
+    from_raw = post(TABLE, body, key=key).json
+    assert from_rollups == from_raw and from_rollups["table"]
+
+
+def test_filters_of_one_type_are_or_and_of_different_types_are_and(post, traffic):
+    _, key, offers, *_ = traffic
+    either = [{"resource_type": "sub1", "filter_id_value": "spring_email"},
+              {"resource_type": "sub1", "filter_id_value": "summer_push"}]
+    both = post(TABLE, report_body(["sub1"], filters=either), key=key).json["summary"]
+    assert both["total_click"] == 10
+    narrowed = either + [{"resource_type": "offer", "filter_id_value": str(offers[1].id)}]
+    rows = rows_by(post(TABLE, report_body(["sub1"], filters=narrowed), key=key), "sub1")
+    assert set(rows) == {"summer_push"}
+
+
+def test_a_late_evening_conversion_lands_on_its_local_day(post, make, issue):
+    partner = make.partner()
+    offer = make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 11, 21, 23, 30, tzinfo=UTC))  # 15:30 in Los Angeles
+    make.conversion(partner, offer, at=datetime(2026, 11, 22, 3, 30, tzinfo=UTC))  # 19:30 on the 21st there
+    key = issue(partner)
+    local = rows_by(post(TABLE, report_body(["date"], tz=LOS_ANGELES_ID), key=key), "date")
+    utc = rows_by(post(TABLE, report_body(["date"], tz=UTC_ID), key=key), "date")
+    assert {d: r["cv"] for d, r in local.items()} == {"2026-11-21": 2}
+    assert {d: r["cv"] for d, r in utc.items()} == {"2026-11-21": 1, "2026-11-22": 1}
+
+
+def test_the_day_clocks_go_back_is_one_local_day_of_25_hours(post, make, issue):
+    partner, offer = make.partner(), make.offer()
+    for at in (datetime(2026, 11, 1, 7, 30, tzinfo=UTC),  # 00:30 PDT on 1 November
+               datetime(2026, 11, 2, 7, 30, tzinfo=UTC),  # 23:30 PST, still 1 November
+               datetime(2026, 11, 2, 8, 30, tzinfo=UTC)):  # 00:30 PST on 2 November
+        make.conversion(partner, offer, at=at)
+    key = issue(partner)
+    rows = rows_by(post(TABLE, report_body(["date"], tz=LOS_ANGELES_ID), key=key), "date")
+    assert {d: r["cv"] for d, r in rows.items()} == {"2026-11-01": 2, "2026-11-02": 1}
+
+
+def test_a_zone_with_a_half_hour_offset_is_bucketed_correctly(post, make, issue):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 11, 10, 18, 15, tzinfo=UTC))  # 23:45 in Kolkata
+    make.conversion(partner, offer, at=datetime(2026, 11, 10, 18, 45, tzinfo=UTC))  # 00:15 on the 11th
+    key = issue(partner)
+    rows = rows_by(post(TABLE, report_body(["date"], timezone="Asia/Kolkata") | {"timezone_id": None}, key=key),
+                   "date")
+    assert {d: r["cv"] for d, r in rows.items()} == {"2026-11-10": 1, "2026-11-11": 1}
+
+
+def test_more_than_ten_thousand_rows_are_cut_and_flagged(post, make, issue, db):
+    partner, offer = make.partner(), make.offer()
+    db.session.execute(insert(Click.__table__), [
+        {"transaction_id": secrets.token_hex(16), "partner_id": partner.id, "offer_id": offer.id, "sub3": f"c{n}",
+         "is_unique": True, "is_test": False, "created_at": DAY} for n in range(10_001)])
+    rollups.rebuild(db.session, [partner.id])
+    db.session.commit()
+    body = post(TABLE, report_body(["sub3"]), key=issue(partner)).json
+    assert body["incomplete_results"] is True and len(body["table"]) == 10_000
+    assert body["summary"]["total_click"] == 10_001
+
+
+BAD_REPORTS = [
+    (report_body(["sub1"], start="2026-11-30", end="2026-11-01"), "from: must not be after to"),
+    (report_body(["sub1"], start="2025-01-01", end="2026-06-30"), "to: the range"),
+    (report_body(["sub9"]), "columns: unknown column 'sub9'"),
+    (report_body(["date", "month"]), "columns: at most one time column"),
+    (report_body([]), "columns:"),
+    (report_body(["sub1"]) | {"columns": None}, "columns: is required"),
+    (report_body(["sub1"], start="2026-13-01"), "from: must be a date"),
+    (report_body(["sub1"]) | {"timezone_id": 99999}, "timezone_id: unknown id"),
+    (report_body(["sub1"], filters=[{"resource_type": "affiliate", "filter_id_value": "1"}]),
+     "query.filters: unknown resource_type"),
+    (report_body(["sub1"], filters=[{"resource_type": "status", "filter_id_value": "paid"}]), "status must be"),
+    (report_body(["sub1"]) | {"columns": [{"column": "sub1"}] * 11}, "columns: at most 10"),
+]
+
+
+@pytest.mark.parametrize("body, message", BAD_REPORTS)
+def test_bad_report_requests_get_400_naming_the_field(post, body, message):
+    response = post(TABLE, body)
+    assert response.status_code == 400 and message in response.json["error"], response.json
+
+
+def test_malformed_json_is_400_and_another_media_type_is_415(client, issue, make):
+    key = issue(make.partner())
+    broken = client.post(TABLE, data='{"from": ', content_type="application/json", headers={"X-Eflow-API-Key": key})
+    assert broken.status_code == 400 and broken.json == {"error": "body: malformed JSON"}
+    not_json = client.post(TABLE, data="from=2026-11-01", headers={"X-Eflow-API-Key": key})
+    assert not_json.status_code == 415 and "application/json" in not_json.json["error"]
+    array = client.post(TABLE, data="[]", content_type="application/json", headers={"X-Eflow-API-Key": key})
+    assert array.status_code == 400 and array.json == {"error": "body: must be a JSON object"}
+
+
+def test_conversions_are_paged_with_a_total_and_ordered(post, make, issue):
+    partner, offer = make.partner(), make.offer()
+    for n in range(7):
+        make.conversion(partner, offer, at=DAY + timedelta(minutes=n), payout_cents=100 + n)
+    key = issue(partner)
+    body = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID}
+    pages = [post(CONVERSIONS, body, key=key, query=f"?page={n}&page_size=3").json for n in (1, 2, 3, 4)]
+    assert [len(p["conversions"]) for p in pages] == [3, 3, 1, 0]
+    assert all(p["paging"]["total_count"] == 7 for p in pages)
+    assert pages[0]["paging"] == {"page": 1, "page_size": 3, "total_count": 7}
+    revenues = [c["revenue"] for p in pages for c in p["conversions"]]
+    assert revenues == [1.06, 1.05, 1.04, 1.03, 1.02, 1.01, 1.0]  # newest first by default
+    ascending = post(CONVERSIONS, body, key=key,
+                     query="?order_field=conversion_unix_timestamp&order_direction=asc").json["conversions"]
+    assert [c["revenue"] for c in ascending] == sorted(revenues)
+
+
+@pytest.mark.parametrize("query, message", [("?page_size=2001", "page_size: must be at most 2000"),
+                                            ("?page=0", "page: must be a whole number"),
+                                            ("?page_size=abc", "page_size: must be a whole number"),
+                                            ("?order_field=network_revenue", "order_field: must be one of")])
+def test_bad_paging_gets_400(post, query, message):
+    response = post(CONVERSIONS, {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID}, query=query)
+    assert response.status_code == 400 and message in response.json["error"]
+
+
+def test_a_conversion_carries_the_partners_fields_and_never_the_networks(post, client, traffic):
+    _, key, offers, *_ = traffic
+    listed = post(CONVERSIONS, {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID,
+                                "query": {"search_terms": [{"search_type": "sub1", "value": "SPRING"}]}}, key=key)
+    conversions = listed.json["conversions"]
+    assert len(conversions) == 3 and {c["sub1"] for c in conversions} == {"spring_email"}
+    one = client.get(f"{CONVERSIONS}/{conversions[0]['conversion_id']}", headers={"X-Eflow-API-Key": key})
+    assert one.status_code == 200 and one.json == conversions[0]
+    assert one.json["relationship"]["offer"] == {"network_offer_id": offers[0].id, "name": "Acme Shoes"}
+    text = listed.get_data(as_text=True)
+    assert "network_revenue" not in text and "margin" not in text
+
+
+def test_another_partners_ids_are_not_found_everywhere(post, client, traffic, db):
+    mine, key, offers, theirs, their_key = traffic
+    theirs_listed = post(CONVERSIONS, {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID},
+                         key=their_key).json["conversions"]
+    their_click = post(CLICKS, {"from": "2026-11-10 00:00:00", "to": "2026-11-11 00:00:00", "timezone_id": UTC_ID},
+                       key=their_key).json["clicks"][0]
+    headers = {"X-Eflow-API-Key": key}
+    for path in (f"{CONVERSIONS}/{theirs_listed[0]['conversion_id']}", f"{CONVERSIONS}/no-such-id",
+                 f"/v1/affiliates/reporting/clicks/{their_click['transaction_id']}",
+                 "/v1/affiliates/reporting/clicks/no-such-click"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404 and response.json == {"error": "Not found"}, path
+    searched = post(CONVERSIONS, {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID, "query": {
+        "filters": [{"resource_type": "transaction_id", "filter_id_value": theirs_listed[0]["transaction_id"] or "x"}],
+    }}, key=key)
+    assert searched.json["conversions"] == [] and searched.json["paging"]["total_count"] == 0
+
+
+def test_an_affiliate_id_in_the_body_is_ignored(post, traffic):
+    mine, key, offers, theirs, _ = traffic
+    body = report_body(["offer"]) | {"affiliate_id": theirs.id, "network_affiliate_id": theirs.id}
+    assert post(TABLE, body, key=key).json["summary"]["total_click"] == 10
+
+
+def test_the_on_hold_list_shows_the_end_of_the_holding_period(post, traffic):
+    _, key, *_ = traffic
+    body = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": UTC_ID, "on_hold_status_filter": "on_hold"}
+    items = post(ON_HOLD, body, key=key).json["conversions"]
+    assert len(items) == 1 and items[0]["status"] == "on_hold"
+    assert items[0]["holding_period_end"] == int((DAY + timedelta(days=30)).timestamp())
+    assert items[0]["conversion"]["revenue"] == 4.0
+    refused = post(ON_HOLD, body | {"on_hold_status_filter": "paid"}, key=key)
+    assert refused.status_code == 400 and "on_hold_status_filter" in refused.json["error"]
+
+
+def test_the_click_stream_is_capped_at_5000_and_limited_to_14_days(post, make, issue, db):
+    partner, offer = make.partner(), make.offer()
+    db.session.execute(insert(Click.__table__), [
+        {"transaction_id": secrets.token_hex(16), "partner_id": partner.id, "offer_id": offer.id,
+         "is_unique": True, "is_test": False, "created_at": DAY + timedelta(seconds=n)} for n in range(5_001)])
+    db.session.commit()
+    key = issue(partner)
+    body = {"from": "2026-11-10 00:00:00", "to": "2026-11-11 00:00:00", "timezone_id": UTC_ID}
+    response = post(CLICKS, body, key=key).json
+    assert len(response["clicks"]) == 5_000 and response["table"] == response["clicks"]
+    assert response["incomplete_results"] is True
+    assert response["clicks"][0]["unix_timestamp"] == int((DAY + timedelta(seconds=5_000)).timestamp())
+    too_long = post(CLICKS, body | {"to": "2026-11-25 00:00:00"}, key=key)
+    assert too_long.status_code == 400 and "14 days" in too_long.json["error"]
+
+
+def test_a_click_is_found_by_its_transaction_id(post, client, make, issue):
+    partner, offer = make.partner(), make.offer(name="Acme Shoes")
+    click = make.click(partner, offer, at=DAY, sub2="header", country="DE", device="mobile")
+    response = client.get(f"/v1/affiliates/reporting/clicks/{click.transaction_id}",
+                          headers={"X-Eflow-API-Key": issue(partner)})
+    assert response.status_code == 200
+    assert response.json["sub2"] == "header" and response.json["relationship"]["geolocation"]["country_code"] == "DE"
+    assert response.json["relationship"]["device_information"]["is_mobile"] is True
+
+
+def test_the_dashboard_summary_has_every_card(post, make, issue):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, payout_cents=2500)
+    make.click(partner, offer)
+    response = post(SUMMARY, {"timezone_id": UTC_ID}, key=issue(partner))
+    assert response.status_code == 200
+    assert set(response.json) == {"revenue", "click", "conversion", "cvr", "events", "evr", "impression"}
+    assert response.json["revenue"]["today"] == 25.0 and response.json["click"]["current_month"] == 1
+    assert set(response.json["conversion"]) == {"today", "yesterday", "current_month", "last_month",
+                                                "trending_percentage"}
+
+
+def test_the_page_and_the_api_agree_on_parity_of_json_numbers(post, traffic):
+    """Money is decimal in JSON; converting back to cents loses nothing."""
+    _, key, *_ = traffic
+    rows = post(TABLE, report_body(["offer"]), key=key).json["table"]
+    assert all(json.loads(json.dumps(r["reporting"]["revenue"])) * 100 == round(r["reporting"]["revenue"] * 100)
+               for r in rows)
