@@ -32,9 +32,11 @@ def create_staff_user_command(email: str, name: str, permissions: tuple[str, ...
 def init_app(app: Flask) -> None:
     from portal.demo.command import demo_data
     from portal.keys_cli import keys
+    from portal.reports_cli import reports
     from portal.worker import worker
 
     app.cli.add_command(create_staff_user_command)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
     app.cli.add_command(keys)
+    app.cli.add_command(reports)
