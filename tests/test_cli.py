@@ -41,3 +41,21 @@ def test_worker_once_releases_holds_whose_period_ended(app, db, make):
     assert result.exit_code == 0 and "release on-hold conversions: 1" in result.output
     assert db.session.get(Conversion, due).status == "approved"
     assert db.session.get(Conversion, later).status == "on_hold"
+
+
+def test_released_holds_move_in_the_report_rollups_too(app, db, make):
+    from portal.models import ReportRollup
+    from portal.services import rollups
+
+    offer, partner = make.offer(), make.partner()
+    make.conversion(partner, offer, status="on_hold", payout_cents=700,
+                    hold_until=datetime.now(UTC) - timedelta(minutes=1))
+    app.test_cli_runner().invoke(args=["worker", "--once"])
+    row = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner.id)).one()
+    assert (row.conversions, row.earnings_cents, row.on_hold_conversions) == (1, 700, 0)
+    written = (row.conversions, row.earnings_cents, row.on_hold_conversions, row.on_hold_earnings_cents)
+    rollups.rebuild(db.session, [partner.id])
+    db.session.commit()
+    rebuilt = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner.id)).one()
+    assert written == (rebuilt.conversions, rebuilt.earnings_cents, rebuilt.on_hold_conversions,
+                       rebuilt.on_hold_earnings_cents)
