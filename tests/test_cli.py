@@ -48,14 +48,15 @@ def test_released_holds_move_in_the_report_rollups_too(app, db, make):
     from portal.services import rollups
 
     offer, partner = make.offer(), make.partner()
+    partner_id = partner.id  # the worker ends its session, detaching what the test loaded
     make.conversion(partner, offer, status="on_hold", payout_cents=700,
                     hold_until=datetime.now(UTC) - timedelta(minutes=1))
     app.test_cli_runner().invoke(args=["worker", "--once"])
-    row = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner.id)).one()
+    row = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner_id)).one()
     assert (row.conversions, row.earnings_cents, row.on_hold_conversions) == (1, 700, 0)
     written = (row.conversions, row.earnings_cents, row.on_hold_conversions, row.on_hold_earnings_cents)
-    rollups.rebuild(db.session, [partner.id])
+    rollups.rebuild(db.session, [partner_id])
     db.session.commit()
-    rebuilt = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner.id)).one()
+    rebuilt = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner_id)).one()
     assert written == (rebuilt.conversions, rebuilt.earnings_cents, rebuilt.on_hold_conversions,
                        rebuilt.on_hold_earnings_cents)

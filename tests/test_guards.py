@@ -38,7 +38,8 @@ def _url(rule: str, world: dict) -> str:
     """Fill a rule's variables with real objects of the world (a partner and its key)."""
     values = {"<int:partner_id>": world["partner"].id, "<int:key_id>": world["key"].id,
               "<int:alert_id>": world["alert"].id,
-              "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv"}
+              "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
+              "<conversion_id>": "0" * 32}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"

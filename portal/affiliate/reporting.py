@@ -101,4 +101,5 @@ def _metric_values(f: PeriodFigures) -> dict[str, float]:
 
 
 def _plausible_id(value: str) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 64
+    """Ids are short printable strings; anything else cannot exist (and PostgreSQL refuses NUL bytes)."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()

@@ -78,3 +78,22 @@ document.addEventListener("submit", async (event) => {
   copy.hidden = false;
   copy.addEventListener("click", () => copyText(key, copy));
 });
+
+// Report and conversion forms: typing a date means a custom range, whatever preset was picked before.
+document.addEventListener("input", (event) => {
+  const input = event.target.closest("[data-custom-date]");
+  if (!input) return;
+  const preset = input.form && input.form.querySelector("[data-preset]");
+  if (preset) preset.value = "custom";
+});
+
+// Exports are plain download links (the browser shows the progress); say that one has started.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-export]");
+  if (!link) return;
+  const note = link.closest("section")?.querySelector("[data-export-note]");
+  if (note) {
+    note.hidden = false;
+    setTimeout(() => { note.hidden = true; }, 8000);
+  }
+});

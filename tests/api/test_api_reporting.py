@@ -325,3 +325,55 @@ def test_the_page_and_the_api_agree_on_parity_of_json_numbers(post, traffic):
     rows = post(TABLE, report_body(["offer"]), key=key).json["table"]
     assert all(json.loads(json.dumps(r["reporting"]["revenue"])) * 100 == round(r["reporting"]["revenue"] * 100)
                for r in rows)
+
+
+@pytest.mark.parametrize("odd_id", ["%00", "a%00b", "x" * 65, "%E2%80%8B"])
+def test_ids_that_cannot_exist_are_not_found(client, issue, make, odd_id):
+    headers = {"X-Eflow-API-Key": issue(make.partner())}
+    for path in (f"{CONVERSIONS}/{odd_id}", f"/v1/affiliates/reporting/clicks/{odd_id}"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404 and response.json == {"error": "Not found"}, path
+
+
+def test_the_conversions_export_holds_every_matching_row(post, make, issue):
+    import io
+
+    import pandas as pd
+
+    partner, offer = make.partner(), make.offer(name="=HYPERLINK(\"http://evil\")")
+    for n in range(75):
+        make.conversion(partner, offer, at=DAY + timedelta(minutes=n), payout_cents=101 + n,
+                        sub1="=cmd|' /C calc'!A0" if n == 0 else f"s{n}")
+    key = issue(partner)
+    body = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": LOS_ANGELES_ID}
+    csv = post("/v1/affiliates/reporting/conversions/export", body | {"format": "csv"}, key=key)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert csv.headers["Content-Disposition"] == 'attachment; filename="conversions_2026-11-01_2026-11-30.csv"'
+    frame = pd.read_csv(io.BytesIO(csv.data), keep_default_na=False)
+    listed = post(CONVERSIONS, body, key=key).json["paging"]["total_count"]
+    assert len(frame) == listed == 75
+    assert set(frame["sub1"]) >= {"'=cmd|' /C calc'!A0", "s1"}  # formula-safe
+    assert frame["offer_name"].iloc[0].startswith("'=")
+    as_json = post("/v1/affiliates/reporting/conversions/export", body | {"format": "json"}, key=key)
+    assert as_json.mimetype == "application/json" and len(as_json.json) == 75
+    ndjson = post("/v1/affiliates/reporting/conversions/export", body | {"format": "ndjson"}, key=key)
+    assert len(ndjson.get_data(as_text=True).strip().splitlines()) == 75
+    bad = post("/v1/affiliates/reporting/conversions/export", body | {"format": "xlsx"}, key=key)
+    assert bad.status_code == 400 and bad.json == {"error": "format: must be csv, json or ndjson"}
+
+
+def test_the_report_export_is_the_report(post, traffic):
+    import io
+
+    import pandas as pd
+
+    _, key, *_ = traffic
+    body = report_body(["sub1"])
+    exported = post("/v1/affiliates/reporting/entity/table/export", body | {"format": "csv"}, key=key)
+    assert exported.status_code == 200
+    assert exported.headers["Content-Disposition"] == 'attachment; filename="report_2026-11-01_2026-11-30.csv"'
+    frame = pd.read_csv(io.BytesIO(exported.data)).set_index("sub1")
+    rows = rows_by(post(TABLE, body, key=key), "sub1")
+    assert {k: int(frame.loc[k, "clicks"]) for k in frame.index} == {k: r["total_click"] for k, r in rows.items()}
+    bad = post("/v1/affiliates/reporting/entity/table/export", report_body(["sub9"]) | {"format": "csv"}, key=key)
+    assert bad.status_code == 400

@@ -9,8 +9,11 @@ from portal.api.affiliate import report_shapes as shapes
 from portal.api.affiliate.blueprint import bp
 from portal.api.affiliate.errors import ApiError
 from portal.api.affiliate.views import principal
-
-EXPORT_FORMATS = ("csv", "json", "ndjson")
+from portal.exports.conversions import conversion_frames
+from portal.exports.names import export_filename
+from portal.exports.reports import report_frame
+from portal.exports.tabular import EXPORT_FORMATS, export_chunks
+from portal.web.downloads import stream_download
 
 
 def _body() -> dict:
@@ -50,10 +53,6 @@ def entity_table():
 
 @bp.post("/affiliates/reporting/entity/table/export")
 def entity_table_export():
-    from portal.exports.names import export_filename  # HOIST
-    from portal.exports.reports import report_frame
-    from portal.exports.tabular import export_chunks
-    from portal.web.downloads import stream_download
     body = _body()
     scope, fmt = principal().scope, _format(body)
     query = criteria.report_query(body, scope.timezone)
@@ -72,10 +71,6 @@ def conversions():
 
 @bp.post("/affiliates/reporting/conversions/export")
 def conversions_export():
-    from portal.exports.conversions import conversion_frames  # HOIST
-    from portal.exports.names import export_filename
-    from portal.exports.tabular import export_chunks
-    from portal.web.downloads import stream_download
     body = _body()
     scope, fmt = principal().scope, _format(body)
     query = criteria.conversion_query(body, scope.timezone, request.args)

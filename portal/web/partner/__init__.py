@@ -8,10 +8,13 @@ from flask_login import current_user
 from portal.affiliate import AffiliateScope
 from portal.web.auth.password import password_change_page
 from portal.web.guards import guard_partner
+from portal.web.partner import conversions, reports
 from portal.web.security import NO_STORE
 
 bp = Blueprint("partner", __name__)
 guard_partner(bp)
+reports.register(bp)
+conversions.register(bp)
 
 
 @bp.before_request
@@ -32,16 +35,6 @@ def dashboard():
 
 def _not_built(title: str, what: str):
     return render_template("partner/not_built.html", title=title, what=what)
-
-
-@bp.route("/reports")
-def reports():
-    return _not_built("Reports", "Conversion, sub_id and aggregated reports with CSV and JSON exports")
-
-
-@bp.route("/conversions")
-def conversions():
-    return _not_built("Conversions", "Conversion search, conversion details and on-hold conversions")
 
 
 @bp.route("/offers")

@@ -1,0 +1,124 @@
+"""The Conversions pages: search and page through conversions, one conversion's details, the on-hold list,
+a click lookup by transaction id, and exports of every matching conversion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+
+from portal.affiliate import NotFound
+from portal.affiliate.criteria import MAX_PAGE_SIZE, BadRequest, ConversionQuery, Paged, conversion_query, page_of
+from portal.exports.conversions import conversion_frames
+from portal.exports.names import export_filename
+from portal.exports.tabular import export_chunks
+from portal.web.downloads import stream_download
+from portal.web.partner import report_form
+
+DEFAULT_PRESET = "last_30_days"
+PAGE_SIZES = (50, 100, 500, 1000, MAX_PAGE_SIZE)
+# The on-hold tab's filter (the API's on_hold_status_filter): still held by default, or how holds ended.
+HOLD_STATUSES = (("on_hold", "Still on hold"), ("approved", "Released"), ("rejected", "Rejected"), ("", "All"))
+# Sortable columns: the API's order_field names; amounts sort largest first on the first click.
+SORTABLE = {"conversion_unix_timestamp": ("Time", False), "offer": ("Offer", False), "status": ("Status", False),
+            "revenue": ("Payout", True), "sale_amount": ("Sale amount", True)}
+EXPORT_FORMATS = ("csv", "json")
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/conversions", view_func=conversions)
+    bp.add_url_rule("/conversions/on-hold", view_func=on_hold)
+    bp.add_url_rule("/conversions/export.<any(csv, json):fmt>", view_func=conversions_export)
+    bp.add_url_rule("/conversions/on-hold/export.<any(csv, json):fmt>", view_func=on_hold_export)
+    bp.add_url_rule("/conversions/<conversion_id>", view_func=conversion_detail)
+    bp.add_url_rule("/clicks/lookup", view_func=click_lookup)
+
+
+def conversions():
+    return _listing(on_hold=False)
+
+
+def on_hold():
+    return _listing(on_hold=True)
+
+
+def conversions_export(fmt: str):
+    return _export(fmt, on_hold=False)
+
+
+def on_hold_export(fmt: str):
+    return _export(fmt, on_hold=True)
+
+
+def conversion_detail(conversion_id: str):
+    try:
+        record = g.scope.conversion(conversion_id)
+    except NotFound:
+        abort(404)  # unknown and another partner's look the same
+    return render_template("partner/conversion_detail.html", record=record, tz=g.scope.timezone)
+
+
+def click_lookup():
+    transaction_id = request.args.get("transaction_id", "").strip()
+    if not transaction_id:
+        return render_template("partner/click_lookup.html", transaction_id="", click=None, tz=g.scope.timezone)
+    try:
+        click = g.scope.click(transaction_id)
+    except NotFound:
+        # One answer for an unknown id and another partner's, so ids cannot be probed.
+        return render_template("partner/click_lookup.html", transaction_id=transaction_id, click=None,
+                               not_found=True, tz=g.scope.timezone), 404
+    return render_template("partner/click_lookup.html", transaction_id=transaction_id, click=click,
+                           tz=g.scope.timezone)
+
+
+def _read(args, on_hold: bool) -> tuple[report_form.Period, ConversionQuery]:
+    period = report_form.period_of(args, g.scope.timezone, datetime.now(UTC), DEFAULT_PRESET)
+    hold_status = args.get("on_hold_status", "on_hold") if on_hold else None
+    body = report_form.conversion_body(args, period, hold_status)
+    return period, conversion_query(body, g.scope.timezone, args, on_hold=on_hold)
+
+
+def _listing(on_hold: bool):
+    try:
+        period, query = _read(request.args, on_hold)
+        paged = g.scope.conversions(query, page_of(request.args))
+    except BadRequest as err:
+        return _page(on_hold, error=err.message), 400
+    return _page(on_hold, period, query, paged)
+
+
+def _export(fmt: str, on_hold: bool):
+    """Every matching conversion, not one page: read in batches and streamed as they come."""
+    try:
+        _, query = _read(request.args, on_hold)
+    except BadRequest as err:
+        return _page(on_hold, error=err.message), 400
+    window = query.window
+    frames = conversion_frames(g.scope.conversion_batches(query), window.timezone)
+    filename = export_filename("on_hold_conversions" if on_hold else "conversions", window.first_day,
+                               window.last_day, fmt)
+    return stream_download(export_chunks(frames, fmt), filename, fmt)
+
+
+def _page(on_hold: bool, period: report_form.Period | None = None, query: ConversionQuery | None = None,
+          paged: Paged | None = None, error: str | None = None):
+    args = request.args
+    endpoint = "partner.on_hold" if on_hold else "partner.conversions"
+    headers, exports, pages = [], {}, {}
+    if query is not None:
+        columns = [(key, label, numeric) for key, (label, numeric) in SORTABLE.items()]
+        headers = report_form.sort_headers(columns, query.order_field, query.descending, lambda key, direction: url_for(
+            endpoint, **report_form.query_args(args, order_field=key, order_direction=direction, page=None)))
+        export_endpoint = "partner.on_hold_export" if on_hold else "partner.conversions_export"
+        exports = {fmt: url_for(export_endpoint, fmt=fmt, **report_form.query_args(
+            args, page=None, page_size=None, **period.pinned())) for fmt in EXPORT_FORMATS}
+        number = paged.page.page
+        pages = {name: url_for(endpoint, **report_form.query_args(args, page=str(n)))
+                 for name, n in (("previous", number - 1), ("next", number + 1)) if 1 <= n <= paged.pages}
+    return render_template(
+        "partner/conversions.html", on_hold=on_hold, endpoint=endpoint, args=args, error=error,
+        period=period or report_form.as_typed(args), query=query, paged=paged, headers=headers, exports=exports,
+        pages=pages, page_sizes=PAGE_SIZES, hold_statuses=HOLD_STATUSES,
+        hold_status=args.get("on_hold_status", "on_hold"), **report_form.form_choices(g.scope.timezone),
+    )
