@@ -54,7 +54,9 @@ def conversion_frames(batches: Iterable[Sequence[tuple]], timezone: str) -> Iter
         if not batch:
             continue
         produced = True
-        yield conversion_frame(batch, timezone)
+        frame = conversion_frame(batch, timezone)
+        del batch  # the row tuples can go now, before the frame is written out
+        yield frame
     if not produced:
         yield empty_conversion_frame()
 

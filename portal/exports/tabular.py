@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -140,8 +139,11 @@ def _plain_csv(data: bytes, rows: int, width: int) -> bool:
     if data[:1] in _FORMULA_BYTES:
         return False
     octets = np.frombuffer(data, dtype=np.uint8)
-    after_break = (octets[:-1] == _COMMA) | (octets[:-1] == _NEWLINE)
-    return not (after_break & np.isin(octets[1:], _FORMULA_OCTETS)).any()
+    firsts = octets[np.flatnonzero((octets[:-1] == _COMMA) | (octets[:-1] == _NEWLINE)) + 1]
+    formula = firsts == _FORMULA_OCTETS[0]
+    for octet in _FORMULA_OCTETS[1:]:  # a few comparisons beat np.isin
+        formula |= firsts == octet
+    return not formula.any()
 
 
 def _csv_lines(columns: list[_Cells]) -> bytes:
