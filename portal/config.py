@@ -53,6 +53,11 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_KEY_PREFIX": "portal",
     # Per-minute key usage is buffered in each process and written at most this often (0: every request).
     "API_USAGE_FLUSH_SECONDS": 5,
+    # Postback delivery. Private, loopback and link-local destinations (and ports other than 80 and 443)
+    # are refused unless this is on: only for tests and local development against a listener on this host.
+    "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": False,
+    "POSTBACK_CONNECT_TIMEOUT": 3.0,
+    "POSTBACK_TOTAL_TIMEOUT": 10.0,
 }
 
 # Flask-Limiter settings derived from the ones above in finalise(); every app sets all of them
@@ -93,6 +98,7 @@ ENV_TYPES: dict[str, str] = {
     "RATELIMIT_KEY_PREFIX": _STR,
     "API_USAGE_FLUSH_SECONDS": _INT,
     "OIDC_REQUIRE_VERIFIED_EMAIL": _BOOL,
+    "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": _BOOL,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)

@@ -5,7 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.keys import ApiKey
 from portal.models.offers import Offer
 from portal.models.partners import Partner, PartnerKeyReservation
-from portal.models.postbacks import Postback, PostbackDelivery
+from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
@@ -13,6 +13,6 @@ from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
 __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
-    "Partner", "PartnerKeyReservation", "Postback", "PostbackDelivery", "SETTINGS_ROW_ID",
+    "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion", "ALERT_KINDS", "ApiUsage", "KeyAlert",
 ]

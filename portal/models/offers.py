@@ -32,6 +32,8 @@ class Offer(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(100), default="")
     hold_days: Mapped[int] = mapped_column(Integer, default=0)
+    # SHA-256 of this offer's conversion intake token (None: only the network-wide token works).
+    intake_token_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def payout_for(self, sale_amount_cents: int) -> int:

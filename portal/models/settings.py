@@ -20,3 +20,5 @@ class NetworkSettings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     support_email: Mapped[str | None] = mapped_column(String(254))
     partner_postbacks_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SHA-256 of the network-wide conversion intake token (None: only per-offer tokens work).
+    intake_token_hash: Mapped[str | None] = mapped_column(String(64))

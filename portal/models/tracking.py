@@ -68,5 +68,7 @@ class Conversion(SubIds, db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # end of the holding period
+    # What makes an intake idempotent: the same key again is the same conversion (see services.intake).
+    intake_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     click_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
