@@ -3,7 +3,7 @@
 "Big Partner" from `flask demo-data --big-partner-conversions N` has N conversions and 5·N clicks over a
 year. On that partner, in one run per database (SQLite and/or PostgreSQL), this script measures:
 
-* **CSV export of every conversion through the app's export path** — AffiliateScope.conversion_batches →
+* **CSV export of every conversion through the app's export path** — AffiliateScope.conversion_export →
   exports.conversion_frames (local times, Unix timestamps, money) → exports.csv_chunks (formula-safe),
   consumed to the end — against a plain csv-module loop (csv.writer.writerows) over the same SELECT
   (same columns, same join to offers, same WHERE and ORDER BY), streamed with yield_per, writing the rows
@@ -164,7 +164,7 @@ def year_window(partner_id: int, timezone: str):
 def export_app(scope, window) -> dict:
     from portal.affiliate.criteria import ConversionQuery
     from portal.exports.conversions import conversion_frames
-    from portal.exports.tabular import csv_chunks
+    from portal.exports.tabular import csv_chunks, expect_rows
 
     rows = 0
 
@@ -175,8 +175,9 @@ def export_app(scope, window) -> dict:
             yield frame
 
     sink = Sink()
-    batches = scope.conversion_batches(ConversionQuery(window=window, include_test=True), BATCH_ROWS)
-    for chunk in csv_chunks(counted(conversion_frames(batches, window.timezone))):
+    export = scope.conversion_export(ConversionQuery(window=window, include_test=True), BATCH_ROWS)
+    frames = expect_rows(conversion_frames(export.batches, window.timezone), export.count)
+    for chunk in csv_chunks(counted(frames)):
         sink.write(chunk)
     return {"rows": rows, "bytes": sink.bytes}
 
@@ -193,7 +194,8 @@ def export_baseline(partner_id: int, window) -> dict:
     stmt = (select(*COLUMNS).join(Offer, Offer.id == Conversion.offer_id)
             .where(Conversion.partner_id == partner_id, Conversion.created_at >= window.start,
                    Conversion.created_at < window.end)
-            .order_by(Conversion.created_at, Conversion.id).execution_options(yield_per=BATCH_ROWS))
+            .order_by(Conversion.created_at.desc(), Conversion.id.desc())  # the export's default order
+            .execution_options(yield_per=BATCH_ROWS))
     sink, rows = Sink(), 0
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

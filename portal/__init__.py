@@ -21,7 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
 
     from portal import extensions, models  # noqa: F401  (models registers the tables)
-    extensions.db.init_app(app)
+    extensions.init_database(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.csrf.init_app(app)
 

@@ -101,11 +101,11 @@ def test_cells_needing_quotes_are_quoted_and_a_lone_carriage_return_too():
 
 def test_a_one_column_row_with_an_empty_cell_is_not_a_blank_line():
     frame = pd.DataFrame({"sub1": pd.array(["a", "", None], dtype="string")})
-    assert csv_text([frame]) == 'sub1\na\n""\n""\n'
+    assert csv_text([frame]) == '"sub1"\n"a"\n""\n""\n'
     assert len(pd.read_csv(io.StringIO(csv_text([frame])))) == 3
 
 
-def test_the_fast_csv_writer_writes_what_pandas_to_csv_writes():
+def test_the_csv_reads_back_as_what_pandas_to_csv_writes():
     frame = pd.DataFrame({
         "text": pd.array(["a", None, "=b", "ünïcode —", "x,y"], dtype="string"),
         "obj": pd.Series(["p", None, "q", "r", "s"], dtype=object),
@@ -114,7 +114,9 @@ def test_the_fast_csv_writer_writes_what_pandas_to_csv_writes():
     })
     expected = io.StringIO()
     _safe_frame(frame).to_csv(expected, index=False, lineterminator="\n")
-    assert csv_text([frame]) == expected.getvalue()
+    expected.seek(0)
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(csv_text([frame]))), pd.read_csv(expected))
+    assert csv_text([frame]).splitlines()[1:3] == ['"a","p",1,0.1,1,true', ',,-2,,,false']  # text quoted
 
 
 def test_frames_with_dates_keep_pandas_formatting():
@@ -128,7 +130,7 @@ def test_header_once_across_chunks_and_utf8():
     frames = [pd.DataFrame({"name": ["Zoë"]}), pd.DataFrame({"name": ["Åsa"]})]
     chunks = list(csv_chunks(frames))
     assert len(chunks) == 2
-    assert b"".join(chunks) == "name\nZoë\nÅsa\n".encode("utf-8")
+    assert b"".join(chunks) == '"name"\n"Zoë"\n"Åsa"\n'.encode("utf-8")
 
 
 # --- conversions -----------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_no_rows_still_give_one_empty_frame_so_the_csv_has_its_header():
     frames = list(conversion_frames(iter([]), "UTC"))
     assert len(frames) == 1 and frames[0].empty
     assert {name: str(dtype) for name, dtype in frames[0].dtypes.items()} == CONVERSION_COLUMNS
-    assert csv_text(frames) == ",".join(CONVERSION_COLUMNS) + "\n"
+    assert csv_text(frames) == ",".join(f'"{name}"' for name in CONVERSION_COLUMNS) + "\n"
     assert b"".join(json_chunks(conversion_frames([], "UTC"))) == b"[]"
     assert b"".join(ndjson_chunks(conversion_frames([], "UTC"))) == b""
 
@@ -326,7 +328,7 @@ def test_report_csv_reads_back_as_the_same_rows():
 
 def test_an_empty_report_still_has_its_header():
     result = ReportResult(columns=("sub1",), rows=[], summary=Metrics(), incomplete_results=False, currency="USD")
-    assert csv_text([report_frame(result, "UTC")]) == ",".join(["sub1", *REPORT_METRIC_COLUMNS]) + "\n"
+    assert csv_text([report_frame(result, "UTC")]) == ",".join(f'"{c}"' for c in ["sub1", *REPORT_METRIC_COLUMNS]) + "\n"
 
 
 # --- filenames -------------------------------------------------------------------------------------------

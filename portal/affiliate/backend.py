@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
+from portal.queries.conversions import ExportRows
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +32,8 @@ class AffiliateBackend(Protocol):
 
     def conversion_count(self, partner_id: int, query: ConversionQuery) -> int: ...
 
-    def conversion_batches(self, partner_id: int, query: ConversionQuery,
-                           batch_size: int) -> Iterator[list[tuple]]: ...
+    def conversion_export(self, partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
+        """The matching rows' count and the rows in batches, read from one snapshot (see queries.conversions)."""
 
     def conversion(self, partner_id: int, conversion_id: str) -> ConversionRecord | None: ...
 

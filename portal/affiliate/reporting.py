@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, PeriodFigures
 from portal.affiliate.criteria import (MAX_CLICK_ROWS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery)
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
+from portal.queries.conversions import ExportRows
 
 EXPORT_BATCH_ROWS = 10_000
 DASHBOARD_METRICS = ("revenue", "click", "conversion", "cvr", "events", "evr", "impression")
@@ -43,9 +43,10 @@ class ReportingMixin:
     def conversion_count(self, query: ConversionQuery) -> int:
         return self._backend.conversion_count(self.partner_id, query)
 
-    def conversion_batches(self, query: ConversionQuery, batch_size: int = EXPORT_BATCH_ROWS) -> Iterator[list[tuple]]:
-        """Every matching conversion as tuples in CONVERSION_FIELDS order, a batch at a time (exports)."""
-        return self._backend.conversion_batches(self.partner_id, query, batch_size)
+    def conversion_export(self, query: ConversionQuery, batch_size: int = EXPORT_BATCH_ROWS) -> ExportRows:
+        """Every matching conversion as tuples in CONVERSION_FIELDS order, a batch at a time, in the
+        query's order, with the count of the same snapshot (exports check the file against it)."""
+        return self._backend.conversion_export(self.partner_id, query, batch_size)
 
     def conversion(self, conversion_id: str) -> ConversionRecord:
         found = self._backend.conversion(self.partner_id, conversion_id) if _plausible_id(conversion_id) else None

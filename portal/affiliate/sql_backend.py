@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from portal.affiliate.backend import PeriodFigures
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
+from portal.queries.conversions import ExportRows
 from portal.affiliate.report_builder import build_report
 from portal.queries import clicks as click_queries
 from portal.queries import conversions as conversion_queries
@@ -31,8 +31,8 @@ class SqlBackend:
     def conversion_count(self, partner_id: int, query: ConversionQuery) -> int:
         return conversion_queries.count(partner_id, query)
 
-    def conversion_batches(self, partner_id: int, query: ConversionQuery, batch_size: int) -> Iterator[list[tuple]]:
-        return conversion_queries.batches(partner_id, query, batch_size)
+    def conversion_export(self, partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
+        return conversion_queries.export(partner_id, query, batch_size)
 
     def conversion(self, partner_id: int, conversion_id: str) -> ConversionRecord | None:
         row = conversion_queries.by_id(partner_id, conversion_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime
 
+from sqlalchemy import text
+
 from portal.demo.catalogue import create_offers
 from portal.demo.people import DemoPeople, add_big_partner, create_people
 from portal.demo.timeline import Window, apportion
@@ -44,6 +46,15 @@ def generate(rng: random.Random, last_day: date, now: datetime, *, clicks: int, 
         chosen = sorted(rng.sample(live, min(BIG_PARTNER_OFFERS, len(live))), key=lambda p: p.offer.id)
         stream = traffic.stream(partner.id, profile, chosen, 5 * big_partner_conversions, big_partner_conversions)
         _write(traffic, [stream], f"Big Partner over {BIG_PARTNER_DAYS} days")
+    _analyse()
+
+
+def _analyse() -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum would only later: without them
+    PostgreSQL plans the report queries for empty tables (index scans over the whole rollup table)."""
+    note("  table statistics …")
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
 
 
 def _demo_streams(rng: random.Random, traffic: TrafficGenerator, people: DemoPeople, offers: list[OfferPlan],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from portal.extensions import db
 from portal.models import Conversion, Offer
@@ -64,30 +65,68 @@ def _base(partner_id: int, query: ConversionQuery) -> Select:
     return select(*COLUMNS).join(Offer, Offer.id == _c.offer_id).where(and_(*_conditions(partner_id, query)))
 
 
-def count(partner_id: int, query: ConversionQuery) -> int:
+def _count_statement(partner_id: int, query: ConversionQuery) -> Select:
     stmt = select(func.count()).select_from(_c)
     if any(kind == "offer_name" for kind, _ in query.search_terms):
         stmt = stmt.join(Offer, Offer.id == _c.offer_id)
-    return int(db.session.scalar(stmt.where(and_(*_conditions(partner_id, query)))) or 0)
+    return stmt.where(and_(*_conditions(partner_id, query)))
 
 
-def page(partner_id: int, query: ConversionQuery, offset: int, limit: int) -> list[tuple]:
+def count(partner_id: int, query: ConversionQuery) -> int:
+    return int(db.session.scalar(_count_statement(partner_id, query)) or 0)
+
+
+def _ordered(stmt: Select, query: ConversionQuery) -> Select:
+    """The query's order (newest first by default), ties broken by id so that paging is stable."""
     order = _ORDER[query.order_field]
     primary = order.desc() if query.descending else order.asc()
     tiebreak = _c.id.desc() if query.descending else _c.id.asc()
-    stmt = _base(partner_id, query).order_by(primary, tiebreak).offset(offset).limit(limit)
+    return stmt.order_by(primary, tiebreak)
+
+
+def page(partner_id: int, query: ConversionQuery, offset: int, limit: int) -> list[tuple]:
+    stmt = _ordered(_base(partner_id, query), query).offset(offset).limit(limit)
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def batches(partner_id: int, query: ConversionQuery, batch_size: int) -> Iterator[list[tuple]]:
-    """Every matching row, oldest first, streamed from the database a batch at a time."""
-    stmt = _base(partner_id, query).order_by(_c.created_at, _c.id).execution_options(yield_per=batch_size)
-    result = db.session.execute(stmt)
+@dataclass
+class ExportRows:
+    """What an export reads: how many rows its query counted, and those rows a batch at a time."""
+
+    count: int
+    batches: Iterator[list[tuple]]
+
+
+def export(partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
+    """Every matching row in the query's order, and their count, read from one snapshot of the database.
+
+    The count and the rows come from one transaction on a connection of their own (REPEATABLE READ on
+    PostgreSQL; one read transaction on SQLite), so conversions arriving or changing status during a
+    long export cannot make the file's row count differ from the count: a difference is then a real
+    failure, which the export turns into a visibly broken download. The count runs now; the rows
+    stream when the batches are iterated, and the connection closes with the iterator.
+    """
+    connection = db.engine.connect()
     try:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # the driver would not start a transaction for reads
+        total = int(connection.scalar(_count_statement(partner_id, query)) or 0)
+    except BaseException:
+        connection.close()
+        raise
+    return ExportRows(total, _stream(connection, _ordered(_base(partner_id, query), query), batch_size))
+
+
+def _stream(connection: Connection, stmt: Select, batch_size: int) -> Iterator[list[tuple]]:
+    try:
+        result = connection.execute(stmt.execution_options(yield_per=batch_size))
         for partition in result.partitions(batch_size):
             yield [tuple(row) for row in partition]
-    finally:
         result.close()
+    finally:
+        connection.close()  # ends the read transaction (rolled back: it wrote nothing)
 
 
 def by_id(partner_id: int, conversion_id: str) -> tuple | None:

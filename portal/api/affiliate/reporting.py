@@ -12,7 +12,7 @@ from portal.api.affiliate.views import principal
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
 from portal.exports.reports import report_frame
-from portal.exports.tabular import EXPORT_FORMATS, export_chunks
+from portal.exports.tabular import EXPORT_FORMATS, expect_rows, export_chunks
 from portal.web.downloads import stream_download
 
 
@@ -74,7 +74,8 @@ def conversions_export():
     body = _body()
     scope, fmt = principal().scope, _format(body)
     query = criteria.conversion_query(body, scope.timezone, request.args)
-    frames = conversion_frames(scope.conversion_batches(query), query.window.timezone)
+    rows = scope.conversion_export(query)
+    frames = expect_rows(conversion_frames(rows.batches, query.window.timezone), rows.count)
     name = export_filename("conversions", query.window.first_day, query.window.last_day, fmt)
     return stream_download(export_chunks(frames, fmt), name, fmt)
 

@@ -11,7 +11,7 @@ from portal.affiliate import NotFound
 from portal.affiliate.criteria import MAX_PAGE_SIZE, BadRequest, ConversionQuery, Paged, conversion_query, page_of
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
-from portal.exports.tabular import export_chunks
+from portal.exports.tabular import expect_rows, export_chunks
 from portal.web.downloads import stream_download
 from portal.web.partner import report_form
 
@@ -95,7 +95,8 @@ def _export(fmt: str, on_hold: bool):
     except BadRequest as err:
         return _page(on_hold, error=err.message), 400
     window = query.window
-    frames = conversion_frames(g.scope.conversion_batches(query), window.timezone)
+    rows = g.scope.conversion_export(query)
+    frames = expect_rows(conversion_frames(rows.batches, window.timezone), rows.count)
     filename = export_filename("on_hold_conversions" if on_hold else "conversions", window.first_day,
                                window.last_day, fmt)
     return stream_download(export_chunks(frames, fmt), filename, fmt)
