@@ -40,11 +40,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.web.health import bp as health_bp
     from portal.web.partner import bp as partner_bp
     from portal.web.staff import bp as staff_bp
+    from portal.tracking.intake import bp as intake_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(partner_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
     register_sso(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its rate limiter and usage tracking
     redaction.install(app)  # no API key in any log line

@@ -31,7 +31,9 @@ def create_staff_user_command(email: str, name: str, permissions: tuple[str, ...
 
 def init_app(app: Flask) -> None:
     from portal.demo.command import demo_data
+    from portal.intake_cli import intake
     from portal.keys_cli import keys
+    from portal.postbacks_cli import postbacks
     from portal.reports_cli import reports
     from portal.worker import worker
 
@@ -40,3 +42,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(keys)
     app.cli.add_command(reports)
+    app.cli.add_command(postbacks)
+    app.cli.add_command(intake)

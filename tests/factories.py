@@ -73,3 +73,78 @@ class Factories:
         apply_rollups(self.db.session, delta)
         self.db.session.commit()
         return conversion
+
+    # Postback intake and delivery helpers (tests/test_intake*.py, test_staff_conversions.py, test_delivery_metrics.py).
+
+    def server_postback(self, partner, **fields):
+        """A partner's postback row, written directly (no partner page involved)."""
+        from portal.models import Postback
+
+        fields.setdefault("url", "https://partner.example/pb?tid={transaction_id}&e={event_id}")
+        postback = Postback(partner_id=partner.id, **fields)
+        self.db.session.add(postback)
+        self.db.session.commit()
+        return postback
+
+    def delivery(self, postback, **fields):
+        """An outbox row of a postback, with any timestamps a test needs."""
+        from portal.models import PostbackDelivery
+
+        fields.setdefault("event_id", f"evt-{secrets.token_hex(8)}")
+        delivery = PostbackDelivery(postback_id=postback.id, **fields)
+        self.db.session.add(delivery)
+        self.db.session.commit()
+        return delivery
+
+    def attempt(self, delivery, at: datetime, outcome: str = "delivered", **fields):
+        from portal.models import PostbackAttempt
+
+        fields.setdefault("attempt_number", 1)
+        fields.setdefault("url", "https://partner.example/pb")
+        attempt = PostbackAttempt(delivery_id=delivery.id, postback_id=delivery.postback_id, attempted_at=at,
+                                  outcome=outcome, **fields)
+        self.db.session.add(attempt)
+        self.db.session.commit()
+        return attempt
+
+
+# --- postbacks: a partner's tracker ---------------------------------------------------------------------
+
+
+class Listener:
+    """A real HTTP server on 127.0.0.1 (a partner's tracker): records every request, answers `status`/`body`.
+
+    with Listener() as listener: … listener.url, listener.requests (path + query of each GET, in order).
+    """
+
+    def __init__(self, status: int = 200, body: bytes = b"OK") -> None:
+        import http.server
+        import threading
+
+        self.status, self.body, self.requests = status, body, []
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802  (the stdlib's name)
+                listener.requests.append(self.path)
+                self.send_response(listener.status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(listener.body)))
+                self.end_headers()
+                self.wfile.write(listener.body)
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Listener":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)

@@ -39,7 +39,8 @@ def _url(rule: str, world: dict) -> str:
     values = {"<int:partner_id>": world["partner"].id, "<int:key_id>": world["key"].id,
               "<int:alert_id>": world["alert"].id,
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
-              "<conversion_id>": "0" * 32}
+              "<conversion_id>": "0" * 32,
+              "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -60,7 +61,10 @@ def world(make, db):
     alert = KeyAlert(api_key_id=issued.key.id, partner_id=partner.id, kind="new_endpoint", detail={})
     db.session.add(alert)
     db.session.commit()
+    postback = make.server_postback(partner)
     return {
+        "postback": postback,  # a real postback and failed delivery of this partner's, for the postback pages
+        "delivery": make.delivery(postback, status="dead", attempts=1),
         "alert": alert,
         "partner": partner,
         "key": issued.key,

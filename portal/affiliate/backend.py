@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.affiliate.postback_records import AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
 from portal.queries.conversions import ExportRows
 
@@ -40,3 +41,41 @@ class AffiliateBackend(Protocol):
     def clicks(self, partner_id: int, query: ClickQuery, limit: int) -> ClickResult: ...
 
     def click(self, partner_id: int, transaction_id: str) -> ClickRecord | None: ...
+
+    # --- postbacks: None / False means no such live postback (or delivery, attempt) of this partner ------
+
+    def postback_count(self, partner_id: int) -> int: ...
+
+    def postbacks(self, partner_id: int, filters: PostbackFilters, page: Page) -> Paged:
+        """A page of PostbackViews, oldest first, and the total that matched."""
+
+    def postback(self, partner_id: int, postback_id: int) -> PostbackView | None: ...
+
+    def runnable_offers(self, partner_id: int) -> list[tuple[int, str]]:
+        """(id, name) of the offers the partner may tie a postback to, by name."""
+
+    def offer_runnable(self, partner_id: int, offer_id: int) -> bool: ...
+
+    def deliveries(self, partner_id: int, postback_id: int, page: Page, failed_only: bool) -> Paged:
+        """A page of DeliveryViews, newest first, each with its log of attempts, and the total."""
+
+    def delivery(self, partner_id: int, postback_id: int, delivery_id: int) -> DeliveryView | None:
+        """One delivery of a postback, without its log."""
+
+    def postback_attempt(self, partner_id: int, postback_id: int, attempt_id: int) -> AttemptView | None: ...
+
+    def latest_conversion_values(self, partner_id: int, offer_id: int | None) -> tuple[str, dict[str, str]] | None:
+        """(conversion id, macro values) of the partner's latest real conversion, on the offer when given."""
+
+    def create_postback(self, partner_id: int, values: dict) -> int:
+        """Store checked values (postback_rules.clean_draft) as a new postback; its id."""
+
+    def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool: ...
+
+    def delete_postback(self, partner_id: int, postback_id: int) -> bool: ...
+
+    def enqueue_test(self, partner_id: int, postback_id: int) -> int | None:
+        """Queue a test delivery with sample values, held back for send_delivery; its id."""
+
+    def send_delivery(self, partner_id: int, delivery_id: int) -> AttemptView | None:
+        """Make one manual attempt now and return it; NotSent when it will not be sent."""

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, PeriodFigures
+from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
 from portal.models import Partner
@@ -87,7 +88,7 @@ class PartnerRecord:
     account_manager: ManagerRecord | None
 
 
-class AffiliateScope(ReportingMixin):
+class AffiliateScope(ReportingMixin, PostbacksMixin):
     """Built for one partner; callers never pass a partner id of their own."""
 
     def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None) -> None:

@@ -6,12 +6,17 @@ from datetime import datetime
 
 from portal.affiliate.backend import PeriodFigures
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.affiliate.postback_records import (AttemptView, DeliveryView, NotSent, PostbackFilters, PostbackView,
+                                               shape)
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
 from portal.queries.conversions import ExportRows
 from portal.affiliate.report_builder import build_report
+from portal.delivery.outbox import conversion_values
 from portal.queries import clicks as click_queries
 from portal.queries import conversions as conversion_queries
 from portal.queries import dashboard
+from portal.queries import postbacks as postback_queries
+from portal.services import postbacks as postback_service
 
 
 class SqlBackend:
@@ -51,3 +56,72 @@ class SqlBackend:
         if row is None:
             return None
         return ClickRecord(*row, converted=bool(click_queries.converted(partner_id, [transaction_id])))
+
+    # --- postbacks ----------------------------------------------------------------------------------
+
+    def postback_count(self, partner_id: int) -> int:
+        return postback_queries.count(partner_id)
+
+    def postbacks(self, partner_id: int, filters: PostbackFilters, page: Page) -> Paged:
+        where = dict(offer_id=filters.offer_id, status=filters.status, postback_type=filters.postback_type,
+                     delivery_method=filters.delivery_method, search=filters.search)
+        total = postback_queries.count(partner_id, **where)
+        rows = postback_queries.page(partner_id, page.offset, page.page_size, **where)
+        return Paged(items=[shape(PostbackView, row, offer_name=name) for row, name in rows], page=page,
+                     total_count=total)
+
+    def postback(self, partner_id: int, postback_id: int) -> PostbackView | None:
+        found = postback_queries.with_offer_name(partner_id, postback_id)
+        return shape(PostbackView, found[0], offer_name=found[1]) if found else None
+
+    def runnable_offers(self, partner_id: int) -> list[tuple[int, str]]:
+        return postback_queries.runnable_offers(partner_id)
+
+    def offer_runnable(self, partner_id: int, offer_id: int) -> bool:
+        return postback_queries.offer_runnable(partner_id, offer_id)
+
+    def deliveries(self, partner_id: int, postback_id: int, page: Page, failed_only: bool) -> Paged:
+        total, rows = postback_queries.deliveries(partner_id, postback_id, page.offset, page.page_size,
+                                                  failed_only=failed_only)
+        logs: dict[int, list[AttemptView]] = {row.id: [] for row in rows}
+        for attempt in postback_queries.attempts(partner_id, postback_id, list(logs)):
+            logs[attempt.delivery_id].append(shape(AttemptView, attempt))
+        return Paged(items=[shape(DeliveryView, row, log=tuple(logs[row.id])) for row in rows], page=page,
+                     total_count=total)
+
+    def delivery(self, partner_id: int, postback_id: int, delivery_id: int) -> DeliveryView | None:
+        row = postback_queries.delivery(partner_id, postback_id, delivery_id)
+        return shape(DeliveryView, row, log=()) if row is not None else None
+
+    def postback_attempt(self, partner_id: int, postback_id: int, attempt_id: int) -> AttemptView | None:
+        row = postback_queries.attempt(partner_id, postback_id, attempt_id)
+        return shape(AttemptView, row) if row is not None else None
+
+    def latest_conversion_values(self, partner_id: int, offer_id: int | None) -> tuple[str, dict[str, str]] | None:
+        found = postback_queries.latest_conversion(partner_id, offer_id)
+        if found is None:
+            return None
+        conversion, offer = found
+        return conversion.conversion_id, conversion_values(conversion, offer)
+
+    def create_postback(self, partner_id: int, values: dict) -> int:
+        return postback_service.create_postback(partner_id, values)
+
+    def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool:
+        return postback_service.update_postback(partner_id, postback_id, values)
+
+    def delete_postback(self, partner_id: int, postback_id: int) -> bool:
+        return postback_service.delete_postback(partner_id, postback_id)
+
+    def enqueue_test(self, partner_id: int, postback_id: int) -> int | None:
+        return postback_service.enqueue_test(partner_id, postback_id)
+
+    def send_delivery(self, partner_id: int, delivery_id: int) -> AttemptView | None:
+        # Imported here, not at the top: only the two manual sends need the outbound-HTTP machinery.
+        from portal.delivery.worker import DeliveryError
+
+        try:
+            attempt = postback_service.send_now(partner_id, delivery_id)
+        except DeliveryError as err:
+            raise NotSent(str(err)) from None
+        return shape(AttemptView, attempt) if attempt is not None else None

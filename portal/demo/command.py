@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from portal.demo import database
 from portal.demo.build import generate
-from portal.demo.people import ADMIN_EMAIL, AM_EMAIL, DEMO_PASSWORD, PARTNER_EMAIL
+from portal.demo.people import (ADMIN_EMAIL, AM_EMAIL, DEMO_INTAKE_TOKEN, DEMO_PASSWORD, PARTNER_EMAIL,
+                                demo_intake_token_works, ensure_demo_intake_token)
 from portal.demo.writer import note
 from portal.extensions import db
 
@@ -54,6 +55,8 @@ def demo_data(seed: int, end_date: datetime | None, big_partner_conversions: int
     if found and if_empty:
         if database.has_demo_data():
             note("The database already has demo data; leaving it as it is.")
+            if ensure_demo_intake_token():
+                note("  (it had no conversion intake token yet: the demo token is set now)")
             _print_sign_in()
         else:
             note(f"The database is not empty ({_describe(found)}); not adding demo data.")
@@ -84,3 +87,8 @@ def _print_sign_in() -> None:
     rows = (("admin", ADMIN_EMAIL), ("AM", AM_EMAIL), ("partner", PARTNER_EMAIL))
     for role, email in rows:
         click.echo(f"  {role:<8} {email:<20} {DEMO_PASSWORD}")
+    if demo_intake_token_works():
+        click.echo(f"Conversion intake token: {DEMO_INTAKE_TOKEN}  "
+                   f"(e.g. {base}/postback?token={DEMO_INTAKE_TOKEN}&transaction_id=…&amount=49.99)")
+    else:
+        click.echo("Conversion intake token: set by an operator (`flask --app wsgi intake set-token` sets a new one)")

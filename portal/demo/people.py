@@ -13,6 +13,7 @@ from portal.demo.timeline import start_of
 from portal.extensions import db
 from portal.models import (PERMISSIONS, SETTINGS_ROW_ID, NetworkSettings, Partner, PartnerKeyReservation,
                            PartnerUser, StaffUser)
+from portal.services.intake import hash_token
 from portal.services.partners import generate_partner_key
 from portal.services.passwords import hash_password
 
@@ -21,6 +22,8 @@ ADMIN_EMAIL = "admin@example.com"
 AM_EMAIL = "am@example.com"
 PARTNER_EMAIL = "partner@example.com"
 ANALYST_EMAIL = "analyst@example.com"
+# The network-wide conversion intake token of the demo (`/postback?token=…`); only its hash is stored.
+DEMO_INTAKE_TOKEN = "demo-intake-token"
 AM_PERMISSIONS = ("partners:view", "partners:manage")
 TEST_PARTNER_KEY = "gstest"
 
@@ -92,6 +95,24 @@ def configure_network() -> None:
     settings.support_email = "partners@northwind.example"
     settings.timezone = "UTC"
     settings.currency = "USD"
+    settings.intake_token_hash = hash_token(DEMO_INTAKE_TOKEN)
+
+
+def ensure_demo_intake_token() -> bool:
+    """Give a demo database made before intake tokens existed the demo token; True if it was missing.
+
+    A token an operator set since (`flask intake set-token`) is left alone."""
+    settings = db.session.get(NetworkSettings, SETTINGS_ROW_ID)
+    if settings is None or settings.intake_token_hash:
+        return False
+    settings.intake_token_hash = hash_token(DEMO_INTAKE_TOKEN)
+    db.session.commit()
+    return True
+
+
+def demo_intake_token_works() -> bool:
+    settings = db.session.get(NetworkSettings, SETTINGS_ROW_ID)
+    return settings is not None and settings.intake_token_hash == hash_token(DEMO_INTAKE_TOKEN)
 
 
 def _staff(email: str, name: str, permissions, created: datetime, password_hash: str) -> StaffUser:

@@ -12,7 +12,10 @@ from portal.models.base import BigId, UTCDateTime, utcnow
 
 POSTBACK_TYPES = ("conversion", "event")
 DELIVERY_METHODS = ("postback", "html")
-POSTBACK_STATUSES = ("active", "inactive")
+POSTBACK_STATUSES = ("active", "inactive")  # what a partner sets
+# A deleted postback keeps its row, because its deliveries and attempts point at it: partners no longer
+# see it (404), nothing is sent for it, and staff still find its log.
+POSTBACK_DELETED = "deleted"
 # pending: due at next_attempt_at (a failed attempt that will be retried stays pending);
 # delivered: a 2xx came back; dead: retries exhausted, or the postback was turned off or deleted.
 DELIVERY_STATUSES = ("pending", "delivered", "dead")

@@ -32,10 +32,10 @@ STORAGE_RETRY_AFTER = "5"
 
 
 def wants_json() -> bool:
-    """/v1 and /healthz answer in JSON, matched by path so that unknown /v1 paths (never dispatched
-    to the API blueprint) and routing errors (404, 405) answer in JSON too."""
+    """/v1, /healthz and the conversion intake /postback answer in JSON, matched by path so that unknown
+    /v1 paths (never dispatched to the API blueprint) and routing errors (404, 405) answer in JSON too."""
     path = request.path
-    return path == "/v1" or path.startswith("/v1/") or path == "/healthz"
+    return path == "/v1" or path.startswith("/v1/") or path in ("/healthz", "/postback")
 
 
 def init_app(app: Flask) -> None:

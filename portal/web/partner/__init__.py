@@ -8,13 +8,14 @@ from flask_login import current_user
 from portal.affiliate import AffiliateScope
 from portal.web.auth.password import password_change_page
 from portal.web.guards import guard_partner
-from portal.web.partner import conversions, reports
+from portal.web.partner import conversions, postbacks, reports
 from portal.web.security import NO_STORE
 
 bp = Blueprint("partner", __name__)
 guard_partner(bp)
 reports.register(bp)
 conversions.register(bp)
+postbacks.register(bp)
 
 
 @bp.before_request
@@ -40,11 +41,6 @@ def _not_built(title: str, what: str):
 @bp.route("/offers")
 def offers():
     return _not_built("Offers", "The offers you can run and their tracking links")
-
-
-@bp.route("/postbacks")
-def postbacks():
-    return _not_built("Postbacks", "Creating, testing and watching your postbacks")
 
 
 @bp.route("/billing")

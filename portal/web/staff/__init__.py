@@ -1,6 +1,7 @@
 """The staff console: every view needs a staff session and declares the permission it needs."""
 
 from portal.web.staff import activity, keys, views  # noqa: F401  (registers the views on the blueprint)
+from portal.web.staff import conversions, delivery_metrics  # noqa: F401  (postback intake and delivery pages)
 from portal.web.staff.blueprint import bp
 
 __all__ = ["bp"]

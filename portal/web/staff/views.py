@@ -12,7 +12,7 @@ from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.forms import NetworkSettingsForm
 
-PARTNER_TABS = ("overview", "users", "api", "postbacks")
+PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks")
 
 
 @bp.route("/")
@@ -35,7 +35,8 @@ def partners():
 @requires("partners:view")
 def partner(partner_id: int, tab: str):
     found = network.partner(partner_id)
-    if found is None or tab not in PARTNER_TABS or tab == "api":  # the API tab has its own view (keys.py)
+    # The API and Conversions tabs have views of their own (keys.py, conversions.py).
+    if found is None or tab not in PARTNER_TABS or tab in ("api", "conversions"):
         abort(404)
     context = {"partner": found, "tab": tab, "tabs": PARTNER_TABS}
     if tab == "users":

@@ -1,0 +1,102 @@
+"""A partner's postback changes: create, replace, delete, queue a test; each in one commit. And the manual send.
+
+Values come checked (portal.affiliate.postback_rules); every function takes the partner id first and finds
+nothing (None / False) for a missing, deleted or another partner's postback.
+
+Deleting a postback keeps it and its log (status "deleted", invisible to the partner) and turns its pending
+deliveries dead with a reason; turning one off does the same to its pending deliveries; turning one back
+on clears the failure streak and the reason it was turned off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.delivery import outbox
+from portal.extensions import db
+from portal.models import Postback, PostbackAttempt, PostbackDelivery
+from portal.models.base import utcnow
+from portal.models.postbacks import POSTBACK_DELETED
+from portal.queries import postbacks as postback_queries
+
+TEST_HANDOFF = timedelta(seconds=60)
+DELETED_REASON = "The postback was deleted"
+TURNED_OFF_REASON = "The postback was turned off"
+
+
+def create_postback(partner_id: int, values: Mapping[str, object]) -> int:
+    """A new postback with these column values; its id."""
+    row = Postback(partner_id=partner_id, consecutive_failures=0, **values)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def update_postback(partner_id: int, postback_id: int, values: Mapping[str, object]) -> bool:
+    """Replace every field the partner controls; the failure bookkeeping is the server's own."""
+    row = postback_queries.one(partner_id, postback_id)
+    if row is None:
+        return False
+    was_active = row.status == "active"
+    for name, value in values.items():
+        setattr(row, name, value)
+    if row.status == "active" and not was_active:
+        # Back on: the streak that turned it off (or the partner's pause) starts over.
+        row.consecutive_failures, row.first_failure_at = 0, None
+        row.disabled_at, row.disabled_reason = None, None
+    elif was_active and row.status != "active":
+        _bury_pending(row.id, TURNED_OFF_REASON)
+    row.updated_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def delete_postback(partner_id: int, postback_id: int) -> bool:
+    """Gone for the partner; the row and its delivery log stay (staff and the log need them)."""
+    row = postback_queries.one(partner_id, postback_id)
+    if row is None:
+        return False
+    row.status = POSTBACK_DELETED
+    row.updated_at = utcnow()
+    _bury_pending(row.id, DELETED_REASON)
+    db.session.commit()
+    return True
+
+
+def enqueue_test(partner_id: int, postback_id: int) -> int | None:
+    """A "Send test" delivery (sample values, is_test 1) committed for sending right away; its id."""
+    row = postback_queries.one(partner_id, postback_id)
+    if row is None:
+        return None
+    delivery = outbox.enqueue_test(db.session, row)
+    # Sent right after this by send_now; due later for the background worker, so it does not race to send
+    # it too. Should the request die before sending, the worker sends it then (at least once).
+    delivery.next_attempt_at = utcnow() + TEST_HANDOFF
+    db.session.commit()
+    return delivery.id
+
+
+def send_now(partner_id: int, delivery_id: int) -> PostbackAttempt | None:
+    """One manual attempt of one of the partner's deliveries, now: the worker records it and commits.
+
+    Raises portal.delivery.worker.DeliveryError (a subclass says why) when it will not be sent.
+    """
+    # Imported here, not at the top: only the two manual sends need the outbound-HTTP machinery.
+    from portal.delivery.worker import deliver_now
+
+    if not postback_queries.owns_delivery(partner_id, delivery_id):
+        return None
+    return deliver_now(delivery_id, manual=True)
+
+
+def _bury_pending(postback_id: int, reason: str) -> None:
+    """Pending deliveries of a postback that will not fire again end as dead, with the reason logged."""
+    for delivery in db.session.scalars(select(PostbackDelivery).where(
+            PostbackDelivery.postback_id == postback_id, PostbackDelivery.status == "pending")):
+        # As the worker's own dead-lettering does: a worker mid-send then records its attempt without
+        # rescheduling (a 2xx still marks it delivered, which is the truth).
+        delivery.status, delivery.next_attempt_at, delivery.claimed_until = "dead", None, None
+        delivery.last_error = reason

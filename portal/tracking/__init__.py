@@ -1,0 +1,1 @@
+"""Public tracking endpoints: conversion intake (`/postback`); no partner or staff session involved."""
