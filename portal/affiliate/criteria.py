@@ -191,7 +191,7 @@ def page_of(args: Mapping) -> Page:
 
 def timezone_name(body: Mapping, default: str) -> str:
     """timezone_id (Everflow's ids, GET /v1/meta/timezones) or, as our extension, an IANA `timezone`."""
-    raw_id = body.get("timezone_id")
+    raw_id = whole_number(body.get("timezone_id"))
     if raw_id is not None and raw_id != "":
         if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).strip().isdigit():
             raise BadRequest("timezone_id", "must be a whole number from GET /v1/meta/timezones")
@@ -247,6 +247,14 @@ def _moment(raw, name: str, tz: ZoneInfo) -> tuple[datetime, bool]:
             raise BadRequest(name, "must be a date between 2000 and 2100")
         return parsed.replace(tzinfo=tz), whole_day
     raise BadRequest(name, "must be a date, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
+
+
+def whole_number(value):
+    """A JSON number with nothing after the point (12.0) is the whole number it equals: JSON does not tell
+    12 from 12.0, and neither do schema validators; other values are returned as they are."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def _mapping(value, name: str) -> Mapping:
@@ -318,7 +326,7 @@ def _filters(body: Mapping) -> Filters:
     for item in raw:
         if not isinstance(item, Mapping):
             raise BadRequest("query.filters", "each filter must be {\"resource_type\", \"filter_id_value\"}")
-        kind, value = item.get("resource_type"), item.get("filter_id_value")
+        kind, value = item.get("resource_type"), whole_number(item.get("filter_id_value"))
         if kind not in FILTER_TYPES:
             raise BadRequest("query.filters", f"unknown resource_type {kind!r}; known: {', '.join(FILTER_TYPES)}")
         if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":

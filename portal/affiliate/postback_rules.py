@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from portal.affiliate.criteria import BadRequest
+from portal.affiliate.criteria import BadRequest, whole_number
 from portal.affiliate.postback_records import PostbackDraft, PostbackFilters
 from portal.delivery.macros import TemplateError, render, validate_template
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
@@ -83,7 +83,7 @@ def clean_draft(draft: PostbackDraft, *, current_offer_id: int | None, offer_run
             raise BadRequest("html_code", f"at most {MAX_HTML_BYTES // 1024} KB")
         if "\x00" in html_code:
             raise BadRequest("html_code", "must not contain NUL characters")
-    delay = draft.delay_ms if draft.delay_ms is not None else 0
+    delay = whole_number(draft.delay_ms) if draft.delay_ms is not None else 0
     if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_DELAY_MS:
         raise BadRequest("delay_ms", f"must be a whole number of milliseconds from 0 to {MAX_DELAY_MS:,}")
     description = _text(draft.description, "description", MAX_DESCRIPTION) or ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api.affiliate import pixels, reporting, views  # noqa: F401  (registers the views on the blueprint)
+from portal.api.affiliate import openapi, pixels, reporting, views  # noqa: F401  (registers the views on the blueprint)
 from portal.api.affiliate.blueprint import bp
 from portal.api.affiliate import budget
 from portal.extensions import csrf

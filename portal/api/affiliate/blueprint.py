@@ -13,10 +13,22 @@ bp = Blueprint("affiliate_api", __name__, url_prefix="/v1")
 bp.register_error_handler(ApiError, api_error_response)
 bp.teardown_request(auth.forget)
 
+# Endpoints that need no key and spend no budget: only the API's own description, which holds no partner
+# data and is the same for everyone (tools and the docs page fetch it before anyone has a key).
+PUBLIC_ENDPOINTS: set[str] = set()
+
+
+def public(view):
+    """Mark a view of this blueprint as open to everyone (see PUBLIC_ENDPOINTS); the default is guarded."""
+    PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return view
+
 
 @bp.before_request
 def require_key():
     """Every view needs an admitted key and a unit of the network's budget; views never check either."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     result = auth.authenticate()
     if result.error is not None:
         raise result.error

@@ -1,12 +1,105 @@
-"""Public documentation pages: no sign-in, so an account manager can send the link to anyone."""
+"""Public documentation pages: no sign-in, so an account manager can send the link to anyone.
 
-from flask import Blueprint, render_template
+`/docs` is the guide ("Using your API key"), `/docs/api` the rendered reference of the OpenAPI
+document at /v1/affiliates/openapi.json. The reference is drawn by Swagger UI, whose files come from
+the installed `flask-swagger-ui` package and are served from its directory at run time (no CDN, nothing
+copied into this repository); its start-up script is a file of ours, since the CSP forbids inline scripts.
+"""
 
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, render_template, send_from_directory, url_for
+
+from portal.affiliate import criteria, timezones
+from portal.api.affiliate import errors
+from portal.api.affiliate.openapi import OPENAPI_PATH, macro_table, public_base_url
 from portal.queries.network import network_settings
+from portal.web.docs import examples
+from portal.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("docs", __name__)
+
+# The only Swagger UI files the reference page loads (nothing else in the package is served).
+SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js"})
+# The error table, in the contract's words (spec/affiliate-api.md, "Authentication and errors").
+ERROR_TABLE = (
+    (400, "Malformed JSON, an unknown column, a bad date, a range too long, page_size too big",
+     "Names the field and the rule, e.g. `page_size: must be at most 2000`"),
+    (401, "No key in the request", errors.NO_KEY),
+    (401, "An unknown, mistyped or revoked key", errors.INVALID_KEY),
+    (401, "The key was sent in the URL (never do this: URLs end up in logs)", errors.KEY_IN_QUERY),
+    (403, "Your address is outside the key's IP allowlist", errors.IP_NOT_ALLOWED),
+    (403, "A Network API credential was sent to this API", errors.OUT_OF_REALM),
+    (403, "Your account is not active, or the network turned off postback self-service", "Says which"),
+    (404, "The object does not exist, or is not yours (the same answer for both)", "Not found"),
+    (405, "Wrong method for the path", "Method not allowed"),
+    (413, "The body is larger than the limit", "Request body too large"),
+    (415, "The body is not JSON (send Content-Type: application/json)", "Unsupported media type: …"),
+    (429, "The network's shared request budget is used up: wait Retry-After seconds", errors.RATE_LIMITED),
+    (503, "The database or the rate-limit store is briefly unreachable: retry after Retry-After seconds",
+     "Service unavailable: …"),
+)
+
+
+@cache
+def swagger_ui_dir() -> Path:
+    """The installed flask-swagger-ui package's copy of Swagger UI's distribution files."""
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("flask-swagger-ui is not installed; it ships the files of the API reference page")
+    return Path(next(iter(spec.submodule_search_locations))) / "dist"
+
+
+def docs_url() -> str:
+    """The public address of the guide, for links that leave the portal (staff copy it to partners)."""
+    return public_base_url() + url_for("docs.index")
+
+
+@bp.app_context_processor
+def docs_link():
+    return {"docs_url": docs_url}
 
 
 @bp.route("/docs")
 def index():
-    return render_template("docs/index.html", network=network_settings())
+    network = network_settings()
+    sections = {name: [(e, examples.stored(e)) for e in examples.by_section(name)]
+                for name in ("account", "reporting", "postbacks")}
+    response = current_app.make_response(render_template(
+        "docs/index.html", network=network, base_url=public_base_url(), sections=sections,
+        pretty=examples.pretty, macros=macro_table(), error_table=ERROR_TABLE, timezones=timezones.TIMEZONES,
+        limits=criteria, rate=(current_app.config["API_RATE_PER_SECOND"], current_app.config["API_RATE_BURST"]),
+        openapi_path=OPENAPI_PATH))
+    logo = _logo_origin(network.logo_url)
+    if logo:
+        # The network's logo may live on its own site: allow that one origin for images, nothing else.
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data:", f"img-src 'self' data: {logo}")
+    return response
+
+
+@bp.route("/docs/api")
+def api_reference():
+    return render_template("docs/api.html", network=network_settings(), openapi_path=OPENAPI_PATH)
+
+
+@bp.route("/docs/api/assets/<filename>")
+def swagger_asset(filename: str):
+    if filename not in SWAGGER_UI_FILES:
+        abort(404)
+    return send_from_directory(swagger_ui_dir(), filename, max_age=86400)
+
+
+def _logo_origin(logo_url: str | None) -> str | None:
+    """scheme://host[:port] of an absolute http(s) logo URL; None for a same-site path or no logo."""
+    if not logo_url:
+        return None
+    parts = urlsplit(logo_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in parts.netloc for c in " ;'\""):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
