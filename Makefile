@@ -24,9 +24,14 @@ setup: $(VENV)/.installed-run
 	PORTAL_ENV=development $(BIN)/flask --app wsgi db upgrade
 	PORTAL_ENV=development $(BIN)/flask --app wsgi demo-data --if-empty
 
+# The web server in the foreground; the postback worker and the scheduled jobs beside it, stopped with it.
 run: setup
-	@echo "Serving the portal on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	PORTAL_ENV=development $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-debugger --no-reload
+	@echo "Serving the portal on http://$(HOST):$(PORT), with the postback worker  (Ctrl-C stops both)"
+	export PORTAL_ENV=development; \
+	$(BIN)/flask --app wsgi postbacks work & delivery=$$!; \
+	$(BIN)/flask --app wsgi worker >/dev/null & jobs=$$!; \
+	trap 'kill $$delivery $$jobs 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-debugger --no-reload
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
