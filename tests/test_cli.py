@@ -60,3 +60,18 @@ def test_released_holds_move_in_the_report_rollups_too(app, db, make):
     rebuilt = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner_id)).one()
     assert written == (rebuilt.conversions, rebuilt.earnings_cents, rebuilt.on_hold_conversions,
                        rebuilt.on_hold_earnings_cents)
+
+
+def test_released_holds_notify_the_postbacks_subscribed_to_status_updates(app, db, make):
+    import json
+
+    from portal.models import PostbackDelivery
+
+    offer, partner = make.offer(), make.partner()
+    subscribed = make.server_postback(partner, send_status_updates=True).id
+    make.server_postback(partner)  # fires for new conversions only
+    make.conversion(partner, offer, status="on_hold", hold_until=datetime.now(UTC) - timedelta(minutes=1))
+    app.test_cli_runner().invoke(args=["worker", "--once"])
+    updates = db.session.scalars(select(PostbackDelivery).where(PostbackDelivery.kind == "update")).all()
+    assert [d.postback_id for d in updates] == [subscribed]
+    assert json.loads(updates[0].macro_values)["status"] == "approved"

@@ -407,3 +407,23 @@ def test_head_and_other_methods_record_nothing_and_answer_in_json(client, db):
         if method != "HEAD":
             assert "error" in response.get_json()
     assert db.session.query(Conversion).count() == before
+
+
+def test_text_that_is_not_valid_unicode_is_a_400_not_a_crash(client, db, world, network_token):
+    before = counts(db)
+    for body in ('{"token": "\\ud800"}',
+                 '{"token": "%s", "transaction_id": "\\udfff"}' % network_token,
+                 '{"token": "%s", "transaction_id": "%s", "order_id": "\\ud800x"}'
+                 % (network_token, world["click"].transaction_id)):
+        response = client.post("/postback", data=body, content_type="application/json")
+        assert response.status_code == 400 and "valid text" in response.json["error"]
+    assert counts(db) == before
+
+
+def test_another_affiliates_order_id_on_the_same_offer_is_a_conflict(client, db, make, network_token):
+    first, second, offer = make.partner(), make.partner(), make.offer()
+    params = {"token": network_token, "affiliate_id": first.id, "offer_id": offer.id, "order_id": "ORD-1"}
+    assert client.get("/postback", query_string=params).json["result"] == "created"
+    clash = client.get("/postback", query_string=dict(params, affiliate_id=second.id))
+    assert clash.status_code == 409 and clash.json["error"].startswith("order_id:")
+    assert counts(db)["conversions"] == 1

@@ -425,3 +425,19 @@ def test_an_html_postback_cannot_be_sent_from_the_server(signed_in, db, make, wo
     response = signed_in.post(f"/postbacks/{row.id}/test")
     assert response.status_code == 400 and b"only server postbacks can be tested" in response.data
     assert _count(db, PostbackDelivery) == 0
+
+
+def test_bracketed_hosts_that_do_not_parse_are_form_errors_not_crashes(signed_in, db):
+    for url in ("http://[x/y", "http://[zz]/a"):
+        preview = signed_in.post("/postbacks/preview", data={"url": url})
+        assert preview.status_code < 500
+        page = signed_in.post("/postbacks/new", data=dict(FORM, url=url))
+        assert page.status_code == 400
+        assert any("not a valid URL" in e for e in _errors(page.get_data(as_text=True)))
+    assert _count(db) == 0
+
+
+def test_an_attempt_id_that_is_not_a_plain_number_shows_no_panel(signed_in, make, world):
+    postback = make.server_postback(world["alpha"])
+    for attempt in ("%C2%B2", "99999999999999999999", "-1", "0"):
+        assert signed_in.get(f"/postbacks/{postback.id}/log?attempt={attempt}").status_code == 200

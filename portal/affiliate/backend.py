@@ -67,8 +67,9 @@ class AffiliateBackend(Protocol):
     def latest_conversion_values(self, partner_id: int, offer_id: int | None) -> tuple[str, dict[str, str]] | None:
         """(conversion id, macro values) of the partner's latest real conversion, on the offer when given."""
 
-    def create_postback(self, partner_id: int, values: dict) -> int:
-        """Store checked values (postback_rules.clean_draft) as a new postback; its id."""
+    def create_postback(self, partner_id: int, values: dict, limit: int) -> int | None:
+        """Store checked values (postback_rules.clean_draft) as a new postback; its id, or None when the
+        partner already has `limit` postbacks (counted and inserted atomically)."""
 
     def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool: ...
 

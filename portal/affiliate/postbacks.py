@@ -91,7 +91,8 @@ class PostbacksMixin:
     def postback_attempt(self, postback_id: int, attempt_id: int) -> AttemptView:
         """One attempt of one of the partner's postbacks (the panel shown after Send test or Retry now)."""
         self.postback(postback_id)
-        found = self._backend.postback_attempt(self.partner_id, postback_id, attempt_id)
+        found = (self._backend.postback_attempt(self.partner_id, postback_id, attempt_id)
+                 if _plausible_id(attempt_id, 2**63 - 1) else None)
         if found is None:
             raise NotFound("attempt")
         return found
@@ -116,9 +117,13 @@ class PostbacksMixin:
 
     def create_postback(self, draft: PostbackDraft) -> PostbackView:
         self.require_postbacks_editable()
+        full = BadRequest("postbacks", f"at most {MAX_POSTBACKS} per partner; delete one you no longer use")
         if self._backend.postback_count(self.partner_id) >= MAX_POSTBACKS:
-            raise BadRequest("postbacks", f"at most {MAX_POSTBACKS} per partner; delete one you no longer use")
-        postback_id = self._backend.create_postback(self.partner_id, self._clean(draft, current_offer_id=None))
+            raise full  # before validating: the partner learns first what no change of fields will fix
+        postback_id = self._backend.create_postback(self.partner_id, self._clean(draft, current_offer_id=None),
+                                                    MAX_POSTBACKS)
+        if postback_id is None:
+            raise full
         return self.postback(postback_id)
 
     def update_postback(self, postback_id: int, draft: PostbackDraft) -> PostbackView:
@@ -184,8 +189,9 @@ class PostbacksMixin:
         return attempt
 
 
-def _plausible_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _plausible_id(value: object, largest: int = MAX_ID) -> bool:
+    """An id the database could hold (postback ids are 32-bit, attempt and delivery ids 64-bit)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= largest
 
 
 def _any_port() -> bool:

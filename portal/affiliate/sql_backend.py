@@ -104,8 +104,8 @@ class SqlBackend:
         conversion, offer = found
         return conversion.conversion_id, conversion_values(conversion, offer)
 
-    def create_postback(self, partner_id: int, values: dict) -> int:
-        return postback_service.create_postback(partner_id, values)
+    def create_postback(self, partner_id: int, values: dict, limit: int) -> int | None:
+        return postback_service.create_postback(partner_id, values, limit)
 
     def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool:
         return postback_service.update_postback(partner_id, postback_id, values)

@@ -63,14 +63,18 @@ def validate_template(template: str, *, allow_any_port: bool = False) -> str:
         raise TemplateError(f"postback_url: at most {MAX_URL_LENGTH} characters")
     if any(ord(c) < 33 or ord(c) == 127 for c in url) or "\\" in url:
         raise TemplateError("postback_url: must not contain spaces, control characters or backslashes")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. "http://[x/y": an unclosed or malformed bracketed IPv6 host
+        raise TemplateError("postback_url: not a valid URL (check the host, e.g. a bracketed IPv6 address)") from None
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise TemplateError("postback_url: must start with http:// or https://")
     if "{" in parts.netloc or "}" in parts.netloc:
         raise TemplateError("postback_url: macros may appear only in the path and the query, not in the host")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise TemplateError("postback_url: must not contain a user name or password")
-    if not parts.hostname:
+    if not host:
         raise TemplateError("postback_url: must name a host")
     port = _port(parts)
     if port is not None and not allow_any_port and port not in SAFE_PORTS:
@@ -96,7 +100,11 @@ def render(template: str, values: Mapping[str, object]) -> str:
         return "" if raw is None else quote(str(raw), safe="")
 
     url = _MACRO.sub(value, template)
-    before, after = urlsplit(template), urlsplit(url)
-    if (before.scheme, before.hostname, _port(before)) != (after.scheme, after.hostname, _port(after)):
+    try:
+        before, after = urlsplit(template), urlsplit(url)
+        moved = (before.scheme, before.hostname, _port(before)) != (after.scheme, after.hostname, _port(after))
+    except ValueError:
+        raise TemplateError("postback_url: not a valid URL (check the host, e.g. a bracketed IPv6 address)") from None
+    if moved:
         raise TemplateError("postback_url: a macro value changed where the request goes")
     return url

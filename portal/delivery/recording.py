@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.delivery import schedule
@@ -61,13 +61,14 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[Job, SendResult]]
     now = utcnow()
     deliveries = {d.id: d for d in session.scalars(
         select(PostbackDelivery).where(PostbackDelivery.id.in_({job.delivery_id for job, _ in outcomes}))
-        .order_by(PostbackDelivery.id).with_for_update().execution_options(populate_existing=True))}
-    extending = {job.postback_id for job, result in outcomes
-                 if job.moves_streak(result) and result.outcome != "delivered"}
+        .order_by(PostbackDelivery.id).with_for_update(key_share=True).execution_options(populate_existing=True))}
+    # Every postback whose streak this batch may move is locked up front, in id order, and FOR NO KEY
+    # UPDATE (PostgreSQL), which the attempt log's foreign-key checks (KEY SHARE) never wait for: two
+    # workers recording batches that touch the same postbacks queue behind each other, never deadlock.
+    touched = {job.postback_id for job, result in outcomes if job.moves_streak(result)}
     locked_postbacks = {p.id: p for p in session.scalars(
-        select(Postback).where(Postback.id.in_(extending))
-        .order_by(Postback.id).with_for_update().execution_options(populate_existing=True))} if extending else {}
-    resets: set[int] = set()
+        select(Postback).where(Postback.id.in_(touched)).order_by(Postback.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True))} if touched else {}
     switched_off: dict[int, str] = {}
     attempts = []
     for job, result in outcomes:
@@ -87,11 +88,12 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[Job, SendResult]]
         if not job.moves_streak(result):
             continue
         postback = locked_postbacks.get(job.postback_id)
-        if delivered and postback is None:
-            resets.add(job.postback_id)
-        elif delivered:
-            postback.consecutive_failures, postback.first_failure_at = 0, None
-        elif postback is not None and postback.status == "active":
+        if postback is None:
+            continue
+        if delivered:
+            if postback.consecutive_failures or postback.first_failure_at is not None:
+                postback.consecutive_failures, postback.first_failure_at = 0, None
+        elif postback.status == "active":
             reason = _extend_streak(postback, result, now)
             if reason is not None:
                 switched_off[postback.id] = reason
@@ -100,14 +102,6 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[Job, SendResult]]
     if attempts:
         # A plain executemany INSERT (no RETURNING), cheaper than the unit of work for a batch of rows.
         session.execute(insert(PostbackAttempt), attempts)
-    if resets:
-        # Conditional, so that postbacks that are not failing are not row-locked by every success.
-        session.execute(
-            update(Postback)
-            .where(Postback.id.in_(resets),
-                   or_(Postback.consecutive_failures != 0, Postback.first_failure_at.is_not(None)))
-            .values(consecutive_failures=0, first_failure_at=None)
-            .execution_options(synchronize_session=False))
     session.commit()
     for postback_id, reason in switched_off.items():
         _retire_pending(session, postback_id, reason)

@@ -32,7 +32,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, and headers arrive as latin-1
         return float(value)
     try:
         when = parsedate_to_datetime(value)

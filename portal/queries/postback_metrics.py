@@ -15,6 +15,7 @@ from sqlalchemy import Float, Integer, case, cast, func, select
 
 from portal.extensions import db
 from portal.models import Partner, Postback, PostbackAttempt, PostbackDelivery
+from portal.models.postbacks import POSTBACK_DELETED
 
 MINUTE = 60
 
@@ -131,9 +132,11 @@ def backlog(now: datetime) -> Backlog:
 
 
 def turned_off(now: datetime, window: timedelta = timedelta(days=7), limit: int = 100) -> list[TurnedOff]:
-    """Postbacks switched off in the window (repeated failures or by hand), most recent first."""
+    """Postbacks the worker turned off after repeated failures in the window (and not deleted since),
+    most recent first."""
     stmt = (select(Postback, Partner.name).join(Partner, Partner.id == Postback.partner_id)
-            .where(Postback.disabled_at.is_not(None), Postback.disabled_at > now - window)
+            .where(Postback.disabled_at.is_not(None), Postback.disabled_at > now - window,
+                   Postback.status != POSTBACK_DELETED)
             .order_by(Postback.disabled_at.desc(), Postback.id.desc()).limit(limit))
     return [TurnedOff(p.id, p.partner_id, name, p.offer_id, p.url, p.disabled_at, p.disabled_reason)
             for p, name in db.session.execute(stmt)]

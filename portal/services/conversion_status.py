@@ -13,6 +13,7 @@ from portal.delivery.outbox import enqueue_for_conversion
 from portal.extensions import db
 from portal.models import Conversion, Offer
 from portal.services import audit, rollups
+from portal.services.write_lock import begin_write
 
 # What staff may set, as the button words the console shows.
 STAFF_DECISIONS = {"approved": "Approve", "rejected": "Reject", "on_hold": "Hold"}
@@ -25,10 +26,11 @@ class ConversionStatusError(ValueError):
 def change_status(conversion: Conversion, new_status: str, actor, ip: str | None = None) -> bool:
     """Set the conversion's status; False (and nothing written) when it already has that status.
 
-    The row is re-read under a lock (PostgreSQL), so a concurrent decision or the on-hold release job
+    The row is re-read under a lock (FOR UPDATE on PostgreSQL, the write lock on SQLite), so a concurrent decision or the on-hold release job
     (services.holds) waits, and the rollups move from the status actually stored, never a stale one."""
     if new_status not in STAFF_DECISIONS:
         raise ConversionStatusError(f"status must be one of {', '.join(STAFF_DECISIONS)}")
+    begin_write(db.session)
     locked = db.session.scalars(
         select(Conversion).where(Conversion.id == conversion.id).with_for_update()
         .execution_options(populate_existing=True)

@@ -117,6 +117,11 @@ def record_conversion(request: IntakeRequest, scope: TokenScope) -> IntakeResult
     # copy of the same postback inserted.
     conversion = session.scalars(select(Conversion).where(Conversion.intake_key == key)).one()
     created = inserted_id is not None
+    if not created and conversion.partner_id != partner_id:
+        # Without a click the key is the offer's order id: another affiliate's copy is a conflict, not a
+        # duplicate to answer with the first affiliate's conversion.
+        raise IntakeError(f"order_id: {request.order_id!r} is already recorded on offer {offer.id} "
+                          "for another affiliate", 409)
     if created:
         delta = rollups.RollupDelta()
         delta.conversion(conversion)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal.delivery import outbox
 from portal.extensions import db
-from portal.models import Postback, PostbackAttempt, PostbackDelivery
+from portal.models import Partner, Postback, PostbackAttempt, PostbackDelivery
 from portal.models.base import utcnow
 from portal.models.postbacks import POSTBACK_DELETED
 from portal.queries import postbacks as postback_queries
@@ -27,8 +27,16 @@ DELETED_REASON = "The postback was deleted"
 TURNED_OFF_REASON = "The postback was turned off"
 
 
-def create_postback(partner_id: int, values: Mapping[str, object]) -> int:
-    """A new postback with these column values; its id."""
+def create_postback(partner_id: int, values: Mapping[str, object], limit: int) -> int | None:
+    """A new postback with these column values; its id, or None when the partner already has `limit`.
+
+    The partner's row is locked first on PostgreSQL, so that concurrent creations count one after the
+    other and the cap holds (SQLite has one writer: a second writer fails instead of overtaking)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+    if postback_queries.count(partner_id) >= limit:
+        db.session.rollback()
+        return None
     row = Postback(partner_id=partner_id, consecutive_failures=0, **values)
     db.session.add(row)
     db.session.commit()

@@ -42,8 +42,14 @@ def _json_scalar(name: str, value) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, (int, float, str)):
+    if isinstance(value, (int, float)):
         return str(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")  # JSON's "\ud800" escapes decode to lone surrogates, which are not text
+        except UnicodeEncodeError:
+            raise IntakeError(f"{name}: must be valid text (a lone UTF-16 surrogate is not)") from None
+        return value
     raise IntakeError(f"{name}: must be a string or a number")
 
 

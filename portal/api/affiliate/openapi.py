@@ -44,14 +44,15 @@ _EMPTY = {"type": "string", "maxLength": 0}
 _ERRORS = {
     400: "Bad input: the message names the field and the rule it broke",
     401: f"No key (`{errors.NO_KEY}`), or an unknown, malformed or revoked one (`{errors.INVALID_KEY}`)",
-    403: f"`{errors.IP_NOT_ALLOWED}`, `{errors.OUT_OF_REALM}` (a Network API credential), or the account "
-         "is not active",
+    403: f"`{errors.IP_NOT_ALLOWED}`, `{errors.OUT_OF_REALM}` (a Network API credential), the account "
+         "is not active, or (pixel writes and tests) the network has turned off postback self-service",
     404: "No such object, or another partner's (the same answer for both)",
     405: "Method not allowed",
     409: "Nothing to send",
     413: "Request body too large",
     415: "Not a JSON body",
-    429: f"`{errors.RATE_LIMITED}`: wait `Retry-After` seconds",
+    429: f"`{errors.RATE_LIMITED}` (the network-wide budget), or on pixel tests the partner's cap on test "
+         "sends and retries: wait `Retry-After` seconds",
     503: "The database or the rate-limit store is unreachable: retry after `Retry-After` seconds",
 }
 _RATE_HEADERS = {

@@ -255,7 +255,7 @@ def request_schemas() -> dict[str, dict[str, Any]]:
     export = {"type": "object", "properties": {"format": {"type": "string", "enum": list(EXPORT_FORMATS),
                                                           "default": "csv"}}}
     empty = {"anyOf": [{"type": "null"}, {"type": "string", "pattern": "^[ ]*$"}]}
-    text = {"type": "string", "pattern": "[^ ]"}
+    text = {"type": "string", "pattern": "\\S"}  # the server strips whitespace: a blank value is missing
     pixel = {"type": "object", "properties": {
         "delivery_method": {"type": "string", "enum": list(DELIVERY_METHODS), "default": "postback"},
         "pixel_level": {"type": "string", "enum": list(pixels.PIXEL_LEVELS),
@@ -268,8 +268,9 @@ def request_schemas() -> dict[str, dict[str, Any]]:
                        "description": "For pixel_type event"},
         "postback_url": {"type": ["string", "null"], "maxLength": MAX_URL_LENGTH, "description":
                          "http(s) URL, port 80 or 443; macros: " + " ".join("{" + m + "}" for m in MACROS)},
-        "html_code": {"type": ["string", "null"], "maxLength": MAX_HTML_BYTES,
-                      "description": "For delivery_method html"},
+        # The server counts UTF-8 bytes; JSON Schema counts characters (up to 4 bytes each).
+        "html_code": {"type": ["string", "null"], "maxLength": MAX_HTML_BYTES // 4,
+                      "description": f"For delivery_method html; at most {MAX_HTML_BYTES // 1024} KB of UTF-8"},
         "delay_ms": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_DELAY_MS},
         "description": {"type": ["string", "null"], "maxLength": MAX_DESCRIPTION},
         "send_status_updates": {"type": "boolean"}},

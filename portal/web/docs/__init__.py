@@ -75,17 +75,24 @@ def index():
         pretty=examples.pretty, macros=macro_table(), error_table=ERROR_TABLE, timezones=timezones.TIMEZONES,
         limits=criteria, rate=(current_app.config["API_RATE_PER_SECOND"], current_app.config["API_RATE_BURST"]),
         openapi_path=OPENAPI_PATH))
-    logo = _logo_origin(network.logo_url)
-    if logo:
-        # The network's logo may live on its own site: allow that one origin for images, nothing else.
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "img-src 'self' data:", f"img-src 'self' data: {logo}")
-    return response
+    return _with_logo(response, network.logo_url)
 
 
 @bp.route("/docs/api")
 def api_reference():
-    return render_template("docs/api.html", network=network_settings(), openapi_path=OPENAPI_PATH)
+    network = network_settings()
+    response = current_app.make_response(render_template("docs/api.html", network=network,
+                                                         openapi_path=OPENAPI_PATH))
+    return _with_logo(response, network.logo_url)
+
+
+def _with_logo(response, logo_url: str | None):
+    """The network's logo may live on its own site: allow that one origin for images, nothing else."""
+    logo = _logo_origin(logo_url)
+    if logo:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "img-src 'self' data:", f"img-src 'self' data: {logo}")
+    return response
 
 
 @bp.route("/docs/api/assets/<filename>")

@@ -244,9 +244,10 @@ def _log_page(view: PostbackView, error: str | None = None):
     except BadRequest as err:
         paged, error = None, err.message
     attempt = None
-    if args.get("attempt", "").isdigit():
+    attempt_id = args.get("attempt", "")
+    if re.fullmatch(r"[0-9]{1,18}", attempt_id):  # an id fits a 64-bit integer; anything else shows nothing
         try:
-            attempt = g.scope.postback_attempt(view.id, int(args["attempt"]))
+            attempt = g.scope.postback_attempt(view.id, int(attempt_id))
         except NotFound:
             attempt = None  # someone else's or made up: nothing to show
     pages = {}
