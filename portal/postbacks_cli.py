@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import threading
+import traceback
 
 import click
 from flask.cli import with_appcontext
@@ -55,6 +56,19 @@ def work(once: bool, batch: int, concurrency: int, idle_sleep: float) -> None:
                 # The database went away or a transaction failed: claims lapse and are taken again later.
                 log.exception("postback delivery round failed; retrying after a pause")
                 db.session.rollback()
+                stop.wait(max(idle_sleep, 1.0))
+                continue
+            except Exception as err:
+                # A bug must not stop deliveries. Only the type and the place are logged: messages and
+                # tracebacks' values can carry postback URLs and their tokens.
+                frame = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+                where = f" at {frame.filename}:{frame.lineno}" if frame else ""
+                log.error("postback delivery round failed with %s%s; retrying after a pause",
+                          type(err).__name__, where)
+                try:
+                    db.session.rollback()
+                except Exception as rollback_err:
+                    log.error("rolling back after the failed round failed too: %s", type(rollback_err).__name__)
                 stop.wait(max(idle_sleep, 1.0))
                 continue
             attempts += made

@@ -6,6 +6,10 @@ connection is made to the vetted address itself, so a second lookup (DNS rebindi
 Host header, TLS SNI and certificate check still use the name from the URL. No redirects are followed,
 no proxy from the environment is used, and only http/https on ports 80/443 are allowed (any port when
 private destinations are allowed, which is for tests and local development only).
+
+The total timeout is a wall-clock deadline for the whole send: the lookup runs on a thread that is waited
+for no longer than the time left, and a timer shuts the connection down when the deadline passes, so a
+server that drips its answer a byte at a time (each read well within the socket timeout) is cut off.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from socket import getaddrinfo  # tests replace this name in this module only
 from urllib.parse import SplitResult, quote, urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     HTTPError, LocationParseError, NewConnectionError, ProtocolError, SSLError, TimeoutError as Urllib3Timeout,
 )
@@ -147,8 +153,8 @@ def _ascii_host(parts: SplitResult) -> str:
     return ascii_host
 
 
-def vetted_address(destination: Destination, *, allow_private: bool) -> str:
-    """Resolve once; every address must be allowed. Returns the one to connect to."""
+def vetted_address(destination: Destination, *, allow_private: bool, timeout: float | None = None) -> str:
+    """Resolve once (within `timeout` seconds); every address must be allowed. Returns the one to connect to."""
     host = destination.host
     literal = parse_literal(host)
     if literal is None and not allow_private:
@@ -158,7 +164,7 @@ def vetted_address(destination: Destination, *, allow_private: bool) -> str:
         addresses = [literal]
     else:
         try:
-            infos = getaddrinfo(host, destination.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+            infos = _lookup(host, destination.port, timeout)
         except (socket.gaierror, UnicodeError) as err:
             raise Refused("dns", f"could not resolve {host}: {err}") from None
         # Numeric forms such as 2130706433, 0x7f000001 or 127.1 resolve here and are judged as addresses.
@@ -174,6 +180,118 @@ def vetted_address(destination: Destination, *, allow_private: bool) -> str:
     return str(addresses[0])
 
 
+def _lookup(host: str, port: int, timeout: float | None) -> list:
+    """getaddrinfo, waited for at most `timeout` seconds (the resolver's own timeouts can be far longer).
+
+    Each lookup has a daemon thread of its own, so a destination whose DNS hangs holds up no other lookup;
+    a thread left behind ends when the resolver gives up.
+    """
+    if timeout is None:
+        return getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    if timeout <= 0:
+        raise Refused("timeout", f"no time was left to look up {host}")
+    answer: list = []
+    resolve = getaddrinfo  # this module's name, looked up now (tests replace it)
+
+    def run() -> None:
+        try:
+            answer.append((resolve(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP), None))
+        except BaseException as err:  # handed to the waiting thread
+            answer.append((None, err))
+
+    thread = threading.Thread(target=run, name="postback-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not answer:
+        raise Refused("timeout", f"looking up {host} did not finish within the total timeout")
+    infos, err = answer[0]
+    if err is not None:
+        raise err
+    return infos
+
+
+class _Deadline:
+    """Shuts the request's connection down (SHUT_RDWR) once the total timeout has passed, whatever the
+    request is waiting for then; `expired` tells the sender that a failure that follows was the timeout.
+
+    The connection reports itself (attach) when it sends a request and when it has connected, so a fresh
+    connection still being made when the timer fires is shut down as soon as it exists. A TLS handshake
+    in progress cannot be reached; it is bounded by the connect timeout per read.
+    """
+
+    _current = threading.local()  # the deadline of the send running on this thread
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._connection: HTTPConnection | None = None
+        self.expired = False
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _Deadline._current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _Deadline._current.deadline = None
+
+    @classmethod
+    def attach(cls, connection: HTTPConnection) -> None:
+        deadline = getattr(cls._current, "deadline", None)
+        if deadline is not None:
+            with deadline._lock:
+                deadline._connection = connection
+                expired = deadline.expired
+            if expired:
+                _shut_down(connection)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            connection = self._connection
+        if connection is not None:
+            _shut_down(connection)
+
+
+def _shut_down(connection: HTTPConnection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read on another thread, unlike close()
+        except OSError:
+            pass  # already closed
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _Deadline.attach(self)
+
+    def request(self, *args, **kwargs) -> None:
+        _Deadline.attach(self)
+        super().request(*args, **kwargs)
+
+
+class _DeadlineHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _Deadline.attach(self)
+
+    def request(self, *args, **kwargs) -> None:
+        _Deadline.attach(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
 _pools: urllib3.PoolManager | None = None
 _pools_lock = threading.Lock()
 
@@ -187,6 +305,7 @@ def _pool_manager() -> urllib3.PoolManager:
             # so that busy partners' connections are reused rather than opened and discarded.
             _pools = urllib3.PoolManager(num_pools=256, maxsize=64, block=False, retries=False,
                                          cert_reqs="CERT_REQUIRED")
+            _pools.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
         return _pools
 
 
@@ -195,30 +314,41 @@ def send(url: str, settings: SendSettings) -> SendResult:
     started_at, clock = utcnow(), time.monotonic()
     try:
         destination = parse_destination(url)
-        ip = vetted_address(destination, allow_private=settings.allow_private)
+        ip = vetted_address(destination, allow_private=settings.allow_private,
+                            timeout=clock + settings.total_timeout - time.monotonic())
         check_port(destination, allow_any_port=settings.allow_private)
     except Refused as refused:
-        outcome = "failed" if refused.error_class == "dns" else "blocked"
+        outcome = "failed" if refused.error_class in ("dns", "timeout") else "blocked"
         return SendResult(outcome, started_at, error_class=refused.error_class, error=str(refused))
+    deadline = _Deadline(clock + settings.total_timeout - time.monotonic())
     try:
-        return _request(destination, ip, settings, started_at, clock)
-    except NewConnectionError as err:  # before the timeout classes: it subclasses ConnectTimeoutError
+        with deadline:
+            return _request(destination, ip, settings, started_at, clock, deadline)
+    except Exception as err:
+        if deadline.expired:  # whatever the shut-down connection raised, it was the total timeout
+            return _failure(started_at, clock, ip, "timeout",
+                            f"the answer took longer than {settings.total_timeout:g} s")
+        return _failed(err, started_at, clock, ip, destination)
+
+
+def _failed(err: Exception, started_at: datetime, clock: float, ip: str, destination: Destination) -> SendResult:
+    if isinstance(err, NewConnectionError):  # before the timeout classes: it subclasses ConnectTimeoutError
         return _failure(started_at, clock, ip, "connection", f"could not connect: {_reason(err)}")
-    except Urllib3Timeout as err:
+    if isinstance(err, Urllib3Timeout):
         return _failure(started_at, clock, ip, "timeout", f"timed out: {_reason(err)}")
-    except SSLError as err:
+    if isinstance(err, SSLError):
         return _failure(started_at, clock, ip, "tls", f"TLS failed: {_reason(err)}")
-    except LocationParseError as err:
+    if isinstance(err, LocationParseError):
         return _failure(started_at, clock, ip, "invalid_url", str(err))
-    except (ProtocolError, HTTPError, OSError) as err:
+    if isinstance(err, (ProtocolError, HTTPError, OSError)):
         return _failure(started_at, clock, ip, "connection", f"connection failed: {_reason(err)}")
-    except Exception as err:  # a destination must never be able to stop the worker; log it for us
-        log.exception("unexpected error sending a postback to %s", destination.host)
-        return _failure(started_at, clock, ip, "connection", f"unexpected error: {type(err).__name__}")
+    # A destination must never be able to stop the worker; log it for us.
+    log.error("unexpected error sending a postback to %s", destination.host, exc_info=err)
+    return _failure(started_at, clock, ip, "connection", f"unexpected error: {type(err).__name__}")
 
 
 def _request(destination: Destination, ip: str, settings: SendSettings, started_at: datetime,
-             clock: float) -> SendResult:
+             clock: float, deadline: _Deadline) -> SendResult:
     pool_kwargs = {}
     if destination.scheme == "https":
         pool_kwargs = {"server_hostname": destination.host, "assert_hostname": destination.host}
@@ -232,10 +362,13 @@ def _request(destination: Destination, ip: str, settings: SendSettings, started_
     )
     try:
         body, complete = _read_capped(response, deadline=clock + settings.total_timeout)
+        if deadline.expired:  # the end of the body may only be the connection being shut down
+            raise TimeoutError("total timeout")
     except (Urllib3Timeout, TimeoutError, ProtocolError, OSError) as err:
         response.close()
         response.release_conn()
-        error_class = "timeout" if isinstance(err, (Urllib3Timeout, TimeoutError)) else "connection"
+        timed_out = deadline.expired or isinstance(err, (Urllib3Timeout, TimeoutError))
+        error_class = "timeout" if timed_out else "connection"
         if error_class == "timeout":
             message = f"the answer took longer than {settings.total_timeout:g} s"
         else:

@@ -30,7 +30,7 @@ class Job:
     delivery_id: int
     postback_id: int
     kind: str
-    token: datetime  # the claimed_until this claim wrote: whoever still finds it there owns the row
+    claim: datetime  # the claimed_until this claim wrote: whoever still finds it there owns the row
     url: str
     manual: bool = False
     was_dead: bool = False
@@ -78,7 +78,7 @@ def record_outcomes(session: Session, outcomes: Sequence[tuple[Job, SendResult]]
             continue
         attempts.append(_log_attempt(delivery, job, result))
         delivered = result.outcome == "delivered"
-        if delivery.claimed_until == job.token:
+        if delivery.claimed_until == job.claim:
             delivery.claimed_until = None
             if not delivered and delivery.status == "pending":
                 _after_failure(session, delivery, job, result, now)

@@ -13,8 +13,10 @@ and the claim is a guarded UPDATE, so a concurrent "Retry now" cannot take the s
 from __future__ import annotations
 
 import json
+import logging
 import math
-from concurrent.futures import ALL_COMPLETED, ThreadPoolExecutor, wait
+import time
+from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -32,9 +34,13 @@ DEFAULT_BATCH = 50
 DEFAULT_CONCURRENCY = 8
 MIN_LEASE = timedelta(seconds=60)
 LEASE_MARGIN_SECONDS = 30
+# run_batch stops waiting for sends this long before their lease ends, leaving time to record the others.
+STOP_WAITING_BEFORE_LEASE_END_SECONDS = 5
 RECORD_INTERVAL_SECONDS = 0.05
 # Partners' deleted postbacks are kept (soft-deleted, portal.affiliate.postbacks) with this status.
 DELETED_STATUS = "deleted"
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
@@ -73,7 +79,7 @@ def _unsendable(postback: Postback | None, *, manual: bool) -> str | None:
     return None
 
 
-def _job(delivery: PostbackDelivery, postback: Postback, token: datetime, *, manual: bool = False,
+def _job(delivery: PostbackDelivery, postback: Postback, claim: datetime, *, manual: bool = False,
          was_dead: bool = False) -> Job:
     template = postback.url or ""
     try:
@@ -82,7 +88,7 @@ def _job(delivery: PostbackDelivery, postback: Postback, token: datetime, *, man
     except (macros.TemplateError, ValueError) as err:
         url = template
         refused = SendResult("blocked", utcnow(), error_class="invalid_url", error=str(err)[:500])
-    return Job(delivery.id, postback.id, delivery.kind, token, url, manual, was_dead, refused)
+    return Job(delivery.id, postback.id, delivery.kind, claim, url, manual, was_dead, refused)
 
 
 def claim_jobs(session: Session, limit: int, lease: timedelta) -> tuple[int, list[Job]]:
@@ -92,7 +98,7 @@ def claim_jobs(session: Session, limit: int, lease: timedelta) -> tuple[int, lis
     without a request.
     """
     now = utcnow()
-    token = now + lease
+    claim = now + lease
     due = (select(PostbackDelivery.id)
            .where(PostbackDelivery.status == "pending", PostbackDelivery.next_attempt_at <= now, _claimable(now))
            .order_by(PostbackDelivery.next_attempt_at)
@@ -103,7 +109,7 @@ def claim_jobs(session: Session, limit: int, lease: timedelta) -> tuple[int, lis
     deliveries = list(session.scalars(
         update(PostbackDelivery)
         .where(PostbackDelivery.id.in_(due), _claimable(now))
-        .values(claimed_until=token)
+        .values(claimed_until=claim)
         .returning(PostbackDelivery)
         .execution_options(synchronize_session=False, populate_existing=True)
     ))
@@ -119,7 +125,7 @@ def claim_jobs(session: Session, limit: int, lease: timedelta) -> tuple[int, lis
         if problem is not None:
             kill(delivery, f"Not sent: {problem}")
         else:
-            jobs.append(_job(delivery, postback, token))
+            jobs.append(_job(delivery, postback, claim))
     session.commit()
     return len(deliveries), jobs
 
@@ -151,11 +157,21 @@ def deliver_now(delivery_id: int, *, manual: bool = True) -> PostbackAttempt:
         session.commit()
         raise PostbackUnavailable(f"Not sent: {problem}")
     was_dead = delivery.status == "dead"
-    if was_dead:
-        delivery.status = "pending"
-    token = now + lease_for(settings, 1, 1)
-    delivery.claimed_until = token
-    job = _job(delivery, postback, token, manual=manual, was_dead=was_dead)
+    claim = now + lease_for(settings, 1, 1)
+    # The claim is guarded like a worker's: on SQLite nothing locks the row read above, so a worker may
+    # have claimed it (or sent it and recorded the result) since. A dead delivery is revived with a due
+    # time, the end of this claim: if this process dies before recording the attempt, a worker picks it up
+    # once the lease has passed, instead of it staying pending with no next attempt for ever.
+    revive = {"status": "pending", "next_attempt_at": claim} if was_dead else {}
+    claimed = session.execute(
+        update(PostbackDelivery)
+        .where(PostbackDelivery.id == delivery_id, PostbackDelivery.status == delivery.status, _claimable(now))
+        .values(claimed_until=claim, **revive)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise DeliveryInProgress("this delivery is being sent right now; try again in a minute")
+    job = _job(delivery, postback, claim, manual=manual, was_dead=was_dead)
     session.commit()
     ((_, number),) = record_outcomes(session, [(job, job.send(settings))])
     return session.scalars(select(PostbackAttempt).where(PostbackAttempt.delivery_id == delivery_id,
@@ -174,26 +190,56 @@ class OutboxWorker:
         self.settings = settings or SendSettings.from_config(current_app.config)
         self.lease = lease_for(self.settings, batch, concurrency)
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="postback-send") if concurrency > 1 else None
+        self._late: dict[Future, Job] = {}  # sends still running when their batch stopped waiting
 
     def run_batch(self, limit: int | None = None) -> tuple[int, int]:
-        """Claim and deliver one batch; returns (rows claimed, attempts made)."""
+        """Claim and deliver one batch; returns (rows claimed, attempts made).
+
+        Every send is bounded by the total timeout (portal.delivery.http), and the lease covers a batch's
+        rounds of them with a margin, so a batch normally ends well inside its lease. Should a send outlast
+        that anyway, the batch stops waiting shortly before the lease ends rather than stall the worker:
+        sends not started yet are cancelled, running ones are recorded by a later batch once they end
+        (recording is guarded by the claim's lease mark), and all of them are left to the lease: once it has
+        passed, any worker claims them again.
+        """
         session = db.session
+        self._record_late(session)
         size = self.batch if limit is None else max(0, min(self.batch, limit))
         if size == 0:
             return 0, 0
+        stop_at = time.monotonic() + self.lease.total_seconds() - STOP_WAITING_BEFORE_LEASE_END_SECONDS
         claimed, jobs = claim_jobs(session, size, self.lease)
+        made = 0
         if self._pool is None:
             for job in jobs:
+                if time.monotonic() >= stop_at:
+                    break
                 record_outcomes(session, [(job, job.send(self.settings))])
-            return claimed, len(jobs)
+                made += 1
+            return claimed, made
         pending = {self._pool.submit(job.send, self.settings): job for job in jobs}
         while pending:
+            remaining = stop_at - time.monotonic()
+            if remaining <= 0:
+                break
             # Whatever finished within the interval is recorded together: one transaction for many
             # fast answers, while one slow destination delays the others' records by RECORD_INTERVAL at most.
-            done, _ = wait(pending, timeout=RECORD_INTERVAL_SECONDS, return_when=ALL_COMPLETED)
+            done, _ = wait(pending, timeout=min(RECORD_INTERVAL_SECONDS, remaining), return_when=ALL_COMPLETED)
             if done:
                 record_outcomes(session, [(pending.pop(future), future.result()) for future in done])
-        return claimed, len(jobs)
+                made += len(done)
+        for future, job in pending.items():
+            if not future.cancel():
+                self._late[future] = job
+                made += 1
+        if pending:
+            log.warning("%d postback sends outlasted their batch; left to the lease", len(pending))
+        return claimed, made
+
+    def _record_late(self, session: Session) -> None:
+        done = [future for future in self._late if future.done()]
+        if done:
+            record_outcomes(session, [(self._late.pop(future), future.result()) for future in done])
 
     def run_once(self, limit: int | None = None) -> int:
         """Drain what is due now (up to `limit` attempts); returns the attempts made."""
@@ -208,6 +254,12 @@ class OutboxWorker:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+            if self._late:
+                try:
+                    self._record_late(db.session)
+                except Exception:  # only a late result: the lease sends it again
+                    log.exception("could not record postback sends that outlasted their batch")
+                    db.session.rollback()
 
 
 def run_once(limit: int | None = None) -> int:

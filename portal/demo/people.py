@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import random
 import string
 from dataclasses import dataclass
@@ -112,7 +113,8 @@ def ensure_demo_intake_token() -> bool:
 
 def demo_intake_token_works() -> bool:
     settings = db.session.get(NetworkSettings, SETTINGS_ROW_ID)
-    return settings is not None and settings.intake_token_hash == hash_token(DEMO_INTAKE_TOKEN)
+    stored = settings.intake_token_hash if settings is not None else None
+    return bool(stored) and hmac.compare_digest(stored, hash_token(DEMO_INTAKE_TOKEN))
 
 
 def _staff(email: str, name: str, permissions, created: datetime, password_hash: str) -> StaffUser:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not database_url().startswith("postgresql"),
 
 def _outcome(delivery: PostbackDelivery, ok: bool) -> tuple[Job, SendResult]:
     job = Job(delivery_id=delivery.id, postback_id=delivery.postback_id, kind="conversion",
-              token=delivery.claimed_until, url="https://tracker.example/pb")
+              claim=delivery.claimed_until, url="https://tracker.example/pb")
     result = SendResult(outcome="delivered" if ok else "failed", started_at=utcnow(),
                         status_code=200 if ok else 500, latency_ms=5, error_class=None if ok else "http")
     return job, result
