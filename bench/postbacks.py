@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_postgresql  # noqa: E402  (after the path is set)
+
 POSTGRESQL_DATABASE = "bench_postbacks"
 THROUGHPUT_TARGET = 200.0  # deliveries/s with 4 workers
 LAG_P95_TARGET = 5.0  # seconds, with 4 workers
@@ -78,19 +80,6 @@ def run_sink(port_out, requests) -> None:
 
 
 # --- set-up ------------------------------------------------------------------------------------------
-
-
-def fresh_postgresql(server: str) -> str:
-    import sqlalchemy as sa
-
-    if POSTGRESQL_DATABASE == "test":  # the test suite's database is never touched
-        raise SystemExit("refusing to use the database named test")
-    engine = sa.create_engine(f"{server.rstrip('/')}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {POSTGRESQL_DATABASE}"))
-        conn.execute(sa.text(f"CREATE DATABASE {POSTGRESQL_DATABASE}"))
-    engine.dispose()
-    return f"{server.rstrip('/')}/{POSTGRESQL_DATABASE}"
 
 
 def environment(url: str, instance: Path) -> dict[str, str]:
@@ -294,7 +283,7 @@ def main() -> None:
     while not port.value:
         time.sleep(0.01)
 
-    url = fresh_postgresql(args.postgresql_server)
+    url = fresh_postgresql(args.postgresql_server, POSTGRESQL_DATABASE)
     instance = Path(tempfile.mkdtemp(prefix="bench-postbacks-"))
     env = environment(url, instance)
     upgrade = flask(env, "db", "upgrade")

@@ -49,6 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import fresh_postgresql  # noqa: E402  (after the path is set)
+
 DIMENSIONS = ("date", "offer", "sub1")
 REPORT_TARGETS = {"date": 0.25, "offer": 0.25, "sub1": 1.0}
 EXPORT_TARGET = 1.2
@@ -85,19 +87,6 @@ def generate(url: str, instance: Path, conversions: int) -> None:
     flask(env, "demo-data", "--clicks", "1000", "--conversions", "100",
           "--big-partner-conversions", str(conversions))
     print(f"  generated in {time.perf_counter() - began:.0f} s", flush=True)
-
-
-def fresh_postgresql(server: str) -> str:
-    import sqlalchemy as sa
-
-    if POSTGRESQL_DATABASE == "test":  # the test suite's database is never touched
-        raise SystemExit("refusing to use the database named test")
-    engine = sa.create_engine(f"{server.rstrip('/')}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {POSTGRESQL_DATABASE}"))
-        conn.execute(sa.text(f"CREATE DATABASE {POSTGRESQL_DATABASE}"))
-    engine.dispose()
-    return f"{server.rstrip('/')}/{POSTGRESQL_DATABASE}"
 
 
 def analyse(url: str) -> None:
@@ -458,7 +447,7 @@ def main() -> None:
             else:
                 url = reuse.get("postgresql")
                 if url is None:
-                    url = fresh_postgresql(args.postgresql_server)
+                    url = fresh_postgresql(args.postgresql_server, POSTGRESQL_DATABASE)
                     generate(url, tmp, args.conversions)
                 elif url.rsplit("/", 1)[-1] == "test":
                     raise SystemExit("refusing to use the database named test")

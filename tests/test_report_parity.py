@@ -14,10 +14,8 @@ TABLE = "/v1/affiliates/reporting/entity/table"
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app(API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000)
-    with app.app_context():
-        yield app
+def app(unbudgeted_app):
+    return unbudgeted_app
 
 
 @pytest.fixture

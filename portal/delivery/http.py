@@ -264,7 +264,10 @@ def _shut_down(connection: HTTPConnection) -> None:
             pass  # already closed
 
 
-class _DeadlineHTTPConnection(HTTPConnection):
+class _DeadlineAware:
+    """Mixed into urllib3's connections: each one registers with the send's deadline when it connects
+    and when a request goes out on it (a kept-alive connection is reused by later sends)."""
+
     def connect(self) -> None:
         super().connect()
         _Deadline.attach(self)
@@ -274,14 +277,12 @@ class _DeadlineHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _DeadlineHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _Deadline.attach(self)
+class _DeadlineHTTPConnection(_DeadlineAware, HTTPConnection):
+    pass
 
-    def request(self, *args, **kwargs) -> None:
-        _Deadline.attach(self)
-        super().request(*args, **kwargs)
+
+class _DeadlineHTTPSConnection(_DeadlineAware, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -25,10 +25,8 @@ PIXEL_FIELDS = {"network_pixel_id", "network_affiliate_id", "network_offer_id", 
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app(API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000)  # a budget no test reaches
-    with app.app_context():
-        yield app
+def app(unbudgeted_app):
+    return unbudgeted_app
 
 
 @pytest.fixture

@@ -23,11 +23,8 @@ UTC_ID, LOS_ANGELES_ID = 67, 90
 
 
 @pytest.fixture
-def app(make_app):
-    # Many calls per test: a budget no test reaches (the budget itself is tested elsewhere).
-    app = make_app(API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000)
-    with app.app_context():
-        yield app
+def app(unbudgeted_app):
+    return unbudgeted_app
 
 
 @pytest.fixture
