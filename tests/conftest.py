@@ -128,6 +128,15 @@ def unbudgeted_app(make_app):
 
 
 @pytest.fixture
+def app_without_database(make_app):
+    """An app whose database cannot be reached (a closed port): what an outage looks like to the app."""
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
+                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def db(app):
     return _db
 

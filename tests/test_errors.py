@@ -5,14 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture
-def app_without_database(make_app):
-    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
-                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
-    with app.app_context():
-        yield app
-
-
 @pytest.mark.parametrize("path", ["/docs"])
 def test_database_down_is_a_503_with_retry_after(app_without_database, path):
     response = app_without_database.test_client().get(path)

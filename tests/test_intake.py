@@ -318,14 +318,6 @@ def test_intake_needs_no_csrf_token_no_session_and_spends_no_api_budget(make_app
             assert "X-RateLimit-Limit" not in response.headers and "Set-Cookie" not in response.headers
 
 
-@pytest.fixture
-def app_without_database(make_app):
-    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
-                   SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
-    with app.app_context():
-        yield app
-
-
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_database_down_is_a_503_with_retry_after(app_without_database, method):
     client = app_without_database.test_client()

@@ -65,12 +65,6 @@ def test_a_server_error_is_a_json_500_without_a_stack_trace(app_with_probe_route
     assert "Traceback" not in body and "secret.py" not in body and "RuntimeError" not in body
 
 
-@pytest.fixture
-def app_without_database(make_app):
-    return make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
-                    SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
-
-
 def test_a_database_outage_is_a_json_503_with_retry_after(app_without_database):
     from portal.services.key_material import generate_key
 
