@@ -57,6 +57,13 @@ class Workers:
     def log(self, process: subprocess.Popen) -> str:
         return next(log for p, log in self.processes if p is process).read_text()
 
+    def exit_code(self, process: subprocess.Popen, timeout: float) -> int:
+        """The worker's exit code; a worker still running after `timeout` fails the test with its log."""
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the worker did not stop within {timeout} s of SIGTERM; its log:\n{self.log(process)}")
+
     def wait_started(self, process: subprocess.Popen, timeout: float = 30) -> None:
         assert wait_until(lambda: "worker started" in self.log(process) or process.poll() is not None, timeout)
         assert process.poll() is None, self.log(process)
@@ -127,7 +134,7 @@ def test_concurrent_workers_deliver_each_event_exactly_once(db, outbox_rows, lis
     assert wait_until(lambda: counted(db, PostbackDelivery.status == "delivered") == 40)
     for process in running:
         process.send_signal(signal.SIGTERM)
-    assert [process.wait(30) for process in running] == [0, 0]
+    assert [workers.exit_code(process, 60) for process in running] == [0, 0]
 
     per_worker = [int(workers.log(p).rsplit("stopped after ", 1)[1].split()[0]) for p in running]
     assert sum(per_worker) == 40 and all(per_worker), per_worker  # both took part
