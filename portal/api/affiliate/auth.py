@@ -93,6 +93,8 @@ def client_ip() -> str | None:
     raw = request.remote_addr
     if not raw:
         return None
+    if ":" not in raw:
+        return raw  # not IPv6, so nothing to unwrap; parsing would give back the same text (or fail and keep it)
     try:
         address = ipaddress.ip_address(raw.split("%", 1)[0])
     except ValueError:
