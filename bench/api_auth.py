@@ -9,8 +9,8 @@ clients do not steal the server's time; the server's CPU time per request is pri
 
     .venv/bin/python bench/api_auth.py [--requests 3000] [--rounds 6] [--threads 4] [--redis redis://…]
 
-With --redis every API request makes two round trips to Redis (spending the budget, then reading
-what is left for X-RateLimit-Remaining), so expect a lower ratio than with the in-process store.
+With --redis every API request makes one round trip to Redis (spending the budget and reading what is
+left for X-RateLimit-Remaining), so expect a lower ratio than with the in-process store.
 """
 
 from __future__ import annotations

@@ -132,3 +132,52 @@ def test_two_processes_share_one_budget_through_redis(two_servers, make, issue, 
         assert refused.status == 429
         assert refused.getheader("Retry-After").isdigit() and int(refused.getheader("Retry-After")) >= 1
     assert any(key_prefix in name.decode() for name in redis_client.scan_iter(match=f"*{key_prefix}*"))
+
+
+@pytest.fixture
+def redis_sends(monkeypatch):
+    """How many times the app wrote to Redis: one write is one round trip (a pipeline is one write)."""
+    from redis.connection import AbstractConnection
+
+    sends = []
+    real_send = AbstractConnection.send_packed_command
+
+    def counting_send(self, command, check_health=True):
+        sends.append(command)
+        return real_send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting_send)
+    return sends
+
+
+def test_each_request_spends_and_reads_the_budget_in_one_round_trip(make_app, make, issue, redis_client,
+                                                                     key_prefix, redis_sends):
+    key = issue(make.partner())
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_RATE_PER_SECOND=1, API_RATE_BURST=20)
+    client = app.test_client()
+    client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key})  # the first loads the scripts
+    for n in range(2, 6):
+        redis_sends.clear()
+        response = client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key})
+        assert response.status_code == 200
+        assert response.headers["X-RateLimit-Remaining"] == str(20 - n)
+        assert len(redis_sends) == 1
+
+
+def test_the_budget_still_counts_one_unit_after_redis_forgets_its_scripts(make_app, make, issue, redis_client,
+                                                                          key_prefix, redis_sends):
+    """A Redis restart or SCRIPT FLUSH drops the scripts the single round trip calls by hash: that request
+    falls back to the separate calls, which load them again, and still spends exactly one unit."""
+    key = issue(make.partner())
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_RATE_PER_SECOND=1, API_RATE_BURST=3)
+    client = app.test_client()
+    remaining = []
+    for n in range(5):
+        if n == 1:
+            redis_client.script_flush()
+        response = client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key})
+        remaining.append((response.status_code, response.headers["X-RateLimit-Remaining"]))
+    assert remaining == [(200, "2"), (200, "1"), (200, "0"), (429, "0"), (429, "0")]
+    redis_sends.clear()
+    client.get("/v1/meta/timezones", headers={"X-Eflow-API-Key": key})
+    assert len(redis_sends) == 1  # the scripts are back: one round trip again

@@ -8,6 +8,10 @@ every registered limit on each request to find this single one: in bench/api_aut
 of what the API's front door cost on top of a plain route. Requests that are not admitted (no key, a
 bad or revoked key, an address outside the allowlist) spend nothing, so a flood of them cannot lock
 every partner out.
+
+Spending and reading what is left (for X-RateLimit-Remaining) happen together. With Redis that is one
+round trip: the strategy's own two Lua scripts (acquire, then read the window) sent in one MULTI
+pipeline, where `hit` and `get_window_stats` would cost two. Any other store takes the two calls.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ import math
 import time
 
 from flask import Flask, Response, current_app, g
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, WindowStats, parse
 from limits.errors import StorageError
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from redis.exceptions import NoScriptError
 
 from portal.api.affiliate import memory_storage  # noqa: F401  (registers portal-memory:// before the limiter binds)
 from portal.api.affiliate.errors import RATE_LIMITED, ApiError
@@ -45,17 +52,57 @@ def _budget() -> tuple[RateLimitItem, tuple[str, ...]]:
 def spend() -> None:
     """Spend one unit for this admitted request; 429 when the window is full (nothing is spent then)."""
     item, args = _budget()
-    strategy = limiter.limiter
-    if not strategy.hit(item, *args):
-        setattr(g, _G_WINDOW, strategy.get_window_stats(item, *args))
+    admitted, window = spend_and_read(limiter.limiter, item, args)
+    setattr(g, _G_WINDOW, window)
+    if not admitted:
         raise ApiError(429, RATE_LIMITED)
+
+
+def spend_and_read(strategy: RateLimiter, item: RateLimitItem, args: tuple[str, ...]) -> tuple[bool, WindowStats]:
+    """Spend one unit if the window has room; the window as it stands afterwards."""
+    storage = strategy.storage
+    if (isinstance(strategy, MovingWindowRateLimiter) and type(storage) is RedisStorage
+            and hasattr(storage, "lua_acquire_moving_window") and hasattr(storage, "lua_moving_window")):
+        return _redis_spend_and_read(strategy, storage, item, args)
+    return strategy.hit(item, *args), strategy.get_window_stats(item, *args)
+
+
+def _redis_spend_and_read(strategy: RateLimiter, storage: RedisStorage, item: RateLimitItem,
+                          args: tuple[str, ...]) -> tuple[bool, WindowStats]:
+    key, limit, expiry = storage.prefixed_key(item.key_for(*args)), item.amount, item.get_expiry()
+    now = time.time()
+    try:
+        # EVALSHA by hand: a pipeline that runs Script objects asks Redis whether they exist first, on
+        # every execute, which would make this two round trips again.
+        pipe = storage.get_connection().pipeline(transaction=True)
+        pipe.evalsha(storage.lua_acquire_moving_window.sha, 1, key, now, limit, expiry, 1)
+        pipe.evalsha(storage.lua_moving_window.sha, 1, key, now - expiry, limit)
+        try:
+            acquired, window = pipe.execute(raise_on_error=False)
+        except NoScriptError:  # refused when queued: the transaction ran nothing
+            acquired = window = NoScriptError()
+        # A script Redis no longer holds (a restart, SCRIPT FLUSH) did not run; the strategy's own call
+        # loads it again, so the next request is back to one round trip.
+        if isinstance(acquired, NoScriptError):
+            acquired = strategy.hit(item, *args)
+        elif isinstance(acquired, Exception):
+            raise acquired
+        if isinstance(window, NoScriptError):
+            return bool(acquired), strategy.get_window_stats(item, *args)
+        if isinstance(window, Exception):
+            raise window
+    except storage.base_exceptions as exc:
+        raise StorageError(exc) from exc
+    start, count = (float(window[0]), int(window[1])) if window else (now, 0)
+    return bool(acquired), WindowStats(start + expiry, limit - count)
 
 
 def finish_headers(response: Response) -> Response:
     """X-RateLimit-Limit and -Remaining on every API response; Retry-After (whole seconds, ≥ 1) on a 429."""
     item, args = _budget()
     try:
-        # Popped, not read: tests run many requests inside one application context, so one `g`.
+        # Popped, not read: tests run many requests inside one application context, so one `g`. Requests
+        # that spent nothing (refused before the budget) read the window here.
         window = g.pop(_G_WINDOW, None) or limiter.limiter.get_window_stats(item, *args)
     except StorageError:
         return response  # the store is down: the answer (often its 503) goes out without the count
