@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import threading
+import time
 import traceback
 
 import click
@@ -16,6 +16,42 @@ from portal.delivery.worker import DEFAULT_BATCH, DEFAULT_CONCURRENCY, OutboxWor
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
+
+
+class StopRequest:
+    """SIGTERM and SIGINT ask the worker to stop after its current round.
+
+    The handler only sets an attribute. It must take no lock: Python runs a handler in the main thread
+    between two bytecodes, so a handler that sets a threading.Event (whose Condition holds a plain
+    Lock) deadlocks the process for good when the signal lands while the main thread holds that lock,
+    inside the Event's own wait(). The waits here are short sleeps that look at the attribute instead.
+    """
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, object] = {}
+
+    def install(self) -> "StopRequest":
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds`, less once a stop has been asked for."""
+        deadline = time.monotonic() + seconds
+        while not self.requested:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, self.POLL_SECONDS))
 
 
 @click.group("postbacks")
@@ -38,18 +74,13 @@ def work(once: bool, batch: int, concurrency: int, idle_sleep: float) -> None:
     A worker killed without warning loses nothing: its claimed deliveries are sent again by any worker
     once their lease passes, with the same event id.
     """
-    stop = threading.Event()
-
-    def request_stop(signum, frame) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stop = StopRequest().install()
     worker = OutboxWorker(batch=batch, concurrency=concurrency)
     click.echo(f"postbacks worker started (pid {os.getpid()}, batch {batch}, concurrency {concurrency})",
                err=True)
     attempts = 0
     try:
-        while not stop.is_set():
+        while not stop.requested:
             try:
                 claimed, made = worker.run_batch()
             except SQLAlchemyError:
@@ -79,6 +110,5 @@ def work(once: bool, batch: int, concurrency: int, idle_sleep: float) -> None:
     finally:
         worker.close()
         db.session.remove()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        stop.restore()
     click.echo(f"postbacks worker stopped after {attempts} attempts", err=True)

@@ -5,8 +5,11 @@ and the worker loop survives unexpected errors."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -183,3 +186,25 @@ def test_the_worker_command_survives_an_unexpected_error(app, monkeypatch, caplo
     assert len(calls) == 2  # it carried on after the error
     assert "RuntimeError" in caplog.text
     assert "SECRET123" not in caplog.text and "tracker.example.com" not in caplog.text
+
+
+def test_the_worker_command_stops_on_sigterm_and_restores_the_handlers(app, monkeypatch):
+    """The command's own SIGTERM handler ends the loop after the current round (it sets a plain flag:
+    a handler that takes a lock can deadlock the process), and the previous handlers come back."""
+    rounds = threading.Event()
+    monkeypatch.setattr(OutboxWorker, "run_batch", lambda self, limit=None: (rounds.set(), (0, 0))[1])
+    before = signal.getsignal(signal.SIGTERM)
+
+    def stop_when_running():
+        assert rounds.wait(30)  # the handler is installed before the first round
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=stop_when_running)
+    killer.start()
+    started = time.monotonic()
+    result = app.test_cli_runner().invoke(args=["postbacks", "work", "--idle-sleep", "60"])
+    killer.join()
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30  # it did not sleep out its 60-second idle wait
+    assert "stopped after 0 attempts" in result.output
+    assert signal.getsignal(signal.SIGTERM) is before
