@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -56,9 +57,12 @@ DEFAULTS: dict[str, Any] = {
     # Postback delivery. Private, loopback and link-local destinations (and ports other than 80 and 443)
     # are refused unless this is on: only for tests and local development against a listener on this host.
     "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": False,
+    # Seconds a postback may take to connect, and in total (DNS, connect, TLS, request and response).
     "POSTBACK_CONNECT_TIMEOUT": 3.0,
     "POSTBACK_TOTAL_TIMEOUT": 10.0,
 }
+# A total timeout above this would hold claimed deliveries (and a worker thread) for too long.
+POSTBACK_TOTAL_TIMEOUT_MAX = 60.0
 
 # Flask-Limiter settings derived from the ones above in finalise(); every app sets all of them
 # explicitly because the limiter in portal.extensions keeps some values from the first app it binds.
@@ -75,6 +79,7 @@ REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", 
 # How each setting read from the environment is parsed. Anything not listed here is rejected.
 _BOOL = "bool"
 _INT = "int"
+_FLOAT = "float"
 _STR = "str"
 ENV_TYPES: dict[str, str] = {
     "ENV": _STR,
@@ -99,6 +104,8 @@ ENV_TYPES: dict[str, str] = {
     "API_USAGE_FLUSH_SECONDS": _INT,
     "OIDC_REQUIRE_VERIFIED_EMAIL": _BOOL,
     "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": _BOOL,
+    "POSTBACK_CONNECT_TIMEOUT": _FLOAT,
+    "POSTBACK_TOTAL_TIMEOUT": _FLOAT,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
@@ -125,6 +132,16 @@ def parse_int(name: str, raw: str) -> int:
         raise ConfigError(f"PORTAL_{name} must be a whole number; got {raw!r}") from None
 
 
+def parse_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"PORTAL_{name} must be a number of seconds, such as 2.5; got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"PORTAL_{name} must be a finite number of seconds; got {raw!r}")
+    return value
+
+
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Read PORTAL_* variables (and DATABASE_URL) strictly: unknown names and bad values stop start-up."""
     settings: dict[str, Any] = {}
@@ -144,6 +161,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             settings[name] = parse_bool(name, raw)
         elif kind == _INT:
             settings[name] = parse_int(name, raw)
+        elif kind == _FLOAT:
+            settings[name] = parse_float(name, raw)
         else:
             settings[name] = raw
     if environ.get("DATABASE_URL"):
@@ -181,6 +200,18 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
         raise ConfigError("Single sign-on needs all of PORTAL_OIDC_ISSUER, PORTAL_OIDC_CLIENT_ID, PORTAL_OIDC_CLIENT_SECRET")
     config["OIDC_ENABLED"] = all(oidc)
     _finalise_api(config)
+    _finalise_postbacks(config)
+
+
+def _finalise_postbacks(config: dict[str, Any]) -> None:
+    connect, total = config["POSTBACK_CONNECT_TIMEOUT"], config["POSTBACK_TOTAL_TIMEOUT"]
+    for name, value in (("POSTBACK_CONNECT_TIMEOUT", connect), ("POSTBACK_TOTAL_TIMEOUT", total)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= POSTBACK_TOTAL_TIMEOUT_MAX:
+            raise ConfigError(f"PORTAL_{name} must be a number of seconds above 0 and at most "
+                              f"{POSTBACK_TOTAL_TIMEOUT_MAX:g}; got {value!r}")
+    if connect > total:
+        raise ConfigError(f"PORTAL_POSTBACK_CONNECT_TIMEOUT ({connect:g}) must not exceed "
+                          f"PORTAL_POSTBACK_TOTAL_TIMEOUT ({total:g}), which covers the connection too")
 
 
 def _finalise_api(config: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 
 from portal import create_app
 from portal.config import ConfigError, from_environment, normalise_database_url
+from portal.delivery.http import SendSettings
 from portal.instance import ensure_development_config
 
 KEK = Fernet.generate_key().decode()
@@ -73,12 +74,27 @@ def test_production_cookies_are_secure_and_development_cookies_work_on_plain_htt
         ("PORTAL_SESSION_COOKIE_SECURE", "maybe", "PORTAL_SESSION_COOKIE_SECURE must be one of"),
         ("PORTAL_LOGIN_FREE_ATTEMPTS", "five", "PORTAL_LOGIN_FREE_ATTEMPTS must be a whole number"),
         ("PORTAL_ENV", "staging", "PORTAL_ENV must be one of"),
+        ("PORTAL_POSTBACK_TOTAL_TIMEOUT", "ten", "PORTAL_POSTBACK_TOTAL_TIMEOUT must be a number of seconds"),
+        ("PORTAL_POSTBACK_TOTAL_TIMEOUT", "inf", "PORTAL_POSTBACK_TOTAL_TIMEOUT must be a finite number"),
+        ("PORTAL_POSTBACK_TOTAL_TIMEOUT", "0", "PORTAL_POSTBACK_TOTAL_TIMEOUT must be a number of seconds above 0"),
+        ("PORTAL_POSTBACK_TOTAL_TIMEOUT", "61", "at most 60"),
+        ("PORTAL_POSTBACK_CONNECT_TIMEOUT", "-1", "PORTAL_POSTBACK_CONNECT_TIMEOUT must be a number of seconds"),
+        ("PORTAL_POSTBACK_CONNECT_TIMEOUT", "12", "must not exceed PORTAL_POSTBACK_TOTAL_TIMEOUT"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_and_names_it(with_secrets, monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         create_app()
+
+
+def test_postback_timeouts_come_from_the_environment_in_seconds(with_secrets, monkeypatch):
+    monkeypatch.setenv("PORTAL_POSTBACK_CONNECT_TIMEOUT", " 1.5 ")
+    monkeypatch.setenv("PORTAL_POSTBACK_TOTAL_TIMEOUT", "4")
+    app = create_app()
+    assert (app.config["POSTBACK_CONNECT_TIMEOUT"], app.config["POSTBACK_TOTAL_TIMEOUT"]) == (1.5, 4.0)
+    settings = SendSettings.from_config(app.config)
+    assert (settings.connect_timeout, settings.total_timeout) == (1.5, 4.0)
 
 
 def test_single_sign_on_needs_all_three_settings(with_secrets, monkeypatch):
