@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.affiliate.postbacks import DELETED, MANUAL_SENDS_PER_MINUTE
-from portal.models import NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
+from portal.models import AuditEvent, NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
 from tests.factories import Listener
 
 FORM = {"delivery_method": "postback", "offers": "all", "offer_id": "", "postback_type": "conversion",
@@ -441,3 +441,46 @@ def test_an_attempt_id_that_is_not_a_plain_number_shows_no_panel(signed_in, make
     postback = make.server_postback(world["alpha"])
     for attempt in ("%C2%B2", "99999999999999999999", "-1", "0"):
         assert signed_in.get(f"/postbacks/{postback.id}/log?attempt={attempt}").status_code == 200
+
+
+# --- audit --------------------------------------------------------------------------------------------
+
+
+def _audit(db, action: str) -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_create_edit_and_delete_are_audited_with_the_user_and_where_the_postback_sends(signed_in, db, world):
+    user = world["alpha_user"]
+    token_url = "https://tracker.example/pb?token=PARTNER-SECRET&click={transaction_id}"
+    assert signed_in.post("/postbacks/new", data={**FORM, "url": token_url}).status_code == 302
+    row = db.session.scalars(select(Postback)).one()
+    (created,) = _audit(db, "postback.created")
+    assert (created.actor_type, created.actor_id, created.actor_label, created.target_type, created.target_id) == (
+        "partner", user.id, user.email, "Postback", str(row.id))
+    assert created.ip == "127.0.0.1"
+    assert created.detail == {"partner_id": world["alpha"].id, "offer_id": None, "delivery_method": "postback",
+                              "status": "active", "destination": "tracker.example"}
+
+    moved = {**FORM, "url": "https://elsewhere.example/pb?click={transaction_id}", "status": "inactive"}
+    assert signed_in.post(f"/postbacks/{row.id}", data=moved).status_code == 302
+    (updated,) = _audit(db, "postback.updated")
+    assert updated.detail == {"partner_id": world["alpha"].id, "changed": ["status", "url"],
+                              "status": {"from": "active", "to": "inactive"},
+                              "destination": {"from": "tracker.example", "to": "elsewhere.example"}}
+    assert signed_in.post(f"/postbacks/{row.id}", data=moved).status_code == 302
+    assert len(_audit(db, "postback.updated")) == 1  # saving without a change records nothing
+
+    assert signed_in.post(f"/postbacks/{row.id}/delete").status_code == 302
+    (deleted,) = _audit(db, "postback.deleted")
+    assert (deleted.actor_id, deleted.detail) == (user.id, {"partner_id": world["alpha"].id,
+                                                            "destination": "elsewhere.example"})
+    # The URL's tokens stay with the postback; the audit log keeps only the host.
+    assert not any("PARTNER-SECRET" in repr(event.detail) for event in db.session.scalars(select(AuditEvent)))
+
+
+def test_a_refused_change_writes_no_audit_event(signed_in, db, world):
+    response = signed_in.post("/postbacks/new", data={**FORM, "url": "ftp://tracker.example/pb"})
+    assert response.status_code == 400
+    assert _count(db) == 0 and _audit(db, "postback.created") == []

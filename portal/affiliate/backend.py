@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
-from portal.affiliate.postback_records import AttemptView, DeliveryView, PostbackFilters, PostbackView
+from portal.affiliate.postback_records import Actor, AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
 from portal.queries.conversions import ExportRows
 
@@ -67,13 +67,14 @@ class AffiliateBackend(Protocol):
     def latest_conversion_values(self, partner_id: int, offer_id: int | None) -> tuple[str, dict[str, str]] | None:
         """(conversion id, macro values) of the partner's latest real conversion, on the offer when given."""
 
-    def create_postback(self, partner_id: int, values: dict, limit: int) -> int | None:
+    def create_postback(self, partner_id: int, values: dict, limit: int, actor: Actor | None) -> int | None:
         """Store checked values (postback_rules.clean_draft) as a new postback; its id, or None when the
-        partner already has `limit` postbacks (counted and inserted atomically)."""
+        partner already has `limit` postbacks (counted and inserted atomically). Each write records an
+        audit event for `actor` in its own transaction."""
 
-    def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool: ...
+    def update_postback(self, partner_id: int, postback_id: int, values: dict, actor: Actor | None) -> bool: ...
 
-    def delete_postback(self, partner_id: int, postback_id: int) -> bool: ...
+    def delete_postback(self, partner_id: int, postback_id: int, actor: Actor | None) -> bool: ...
 
     def enqueue_test(self, partner_id: int, postback_id: int) -> int | None:
         """Queue a test delivery with sample values, held back for send_delivery; its id."""

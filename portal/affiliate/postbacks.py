@@ -18,7 +18,9 @@ is the backend's (portal.affiliate.backend), what a postback may be is postback_
   (MANUAL_SENDS_PER_MINUTE) because each one makes this server call a URL of the partner's choosing;
 * deleting a postback keeps it and its log (status "deleted", invisible to the partner) and turns its
   pending deliveries dead with a reason; turning one off does the same to its pending deliveries;
-  turning one back on clears the failure streak and the reason it was turned off (portal.services.postbacks).
+  turning one back on clears the failure streak and the reason it was turned off (portal.services.postbacks);
+* every create, update and delete is audited, with the acting user or key (the scope's `actor`) and where
+  the postback sends to, in the same transaction as the change.
 
 Validation errors are `criteria.BadRequest(field, rule)` with the field names of `PostbackDraft`; each
 door maps them to its own vocabulary (form fields, or the API's pixel names).
@@ -33,8 +35,8 @@ from portal.affiliate import postback_rules as rules
 from portal.affiliate.backend import AffiliateBackend
 from portal.affiliate.criteria import BadRequest, Page, Paged
 # Re-exported: the doors and the API reference import the records and the field limits from here too.
-from portal.affiliate.postback_records import (AttemptView, DeliveryView, NotSent, PostbackDraft, PostbackView,
-                                               Preview, SelfServiceOff, TooManySends)
+from portal.affiliate.postback_records import (Actor, AttemptView, DeliveryView, NotSent, PostbackDraft,
+                                               PostbackView, Preview, SelfServiceOff, TooManySends)
 from portal.affiliate.postback_rules import (MAX_DELAY_MS, MAX_DESCRIPTION, MAX_EVENT_NAME, MAX_HTML_BYTES, MAX_ID,
                                              MAX_SEARCH)
 from portal.affiliate.reporting import NotFound
@@ -55,6 +57,7 @@ class PostbacksMixin:
 
     partner_id: int
     _backend: AffiliateBackend
+    _actor: Actor | None
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -121,7 +124,7 @@ class PostbacksMixin:
         if self._backend.postback_count(self.partner_id) >= MAX_POSTBACKS:
             raise full  # before validating: the partner learns first what no change of fields will fix
         postback_id = self._backend.create_postback(self.partner_id, self._clean(draft, current_offer_id=None),
-                                                    MAX_POSTBACKS)
+                                                    MAX_POSTBACKS, self._actor)
         if postback_id is None:
             raise full
         return self.postback(postback_id)
@@ -131,14 +134,15 @@ class PostbacksMixin:
         self.require_postbacks_editable()
         current = self.postback(postback_id)
         clean = self._clean(draft, current_offer_id=current.offer_id)
-        if not self._backend.update_postback(self.partner_id, postback_id, clean):
+        if not self._backend.update_postback(self.partner_id, postback_id, clean, self._actor):
             raise NotFound("postback")
         return self.postback(postback_id)
 
     def delete_postback(self, postback_id: int) -> None:
         """Gone for the partner; the row and its delivery log stay (staff and the log need them)."""
         self.require_postbacks_editable()
-        if not (_plausible_id(postback_id) and self._backend.delete_postback(self.partner_id, postback_id)):
+        if not (_plausible_id(postback_id)
+                and self._backend.delete_postback(self.partner_id, postback_id, self._actor)):
             raise NotFound("postback")
 
     def send_test(self, postback_id: int) -> AttemptView:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, PeriodFigures
+from portal.affiliate.postback_records import Actor
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
@@ -91,9 +92,11 @@ class PartnerRecord:
 class AffiliateScope(ReportingMixin, PostbacksMixin):
     """Built for one partner; callers never pass a partner id of their own."""
 
-    def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None) -> None:
+    def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None, *,
+                 actor: Actor | None = None) -> None:
         self._partner = partner
         self._backend = backend or SqlBackend()
+        self._actor = actor  # who is acting, for the audit log of changes (None: the network itself)
         self._has_active_key: bool | None = None
 
     @property

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from portal.affiliate.backend import PeriodFigures
 from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
-from portal.affiliate.postback_records import (AttemptView, DeliveryView, NotSent, PostbackFilters, PostbackView,
-                                               shape)
+from portal.affiliate.postback_records import (Actor, AttemptView, DeliveryView, NotSent, PostbackFilters,
+                                               PostbackView, shape)
 from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
 from portal.queries.conversions import ExportRows
 from portal.affiliate.report_builder import build_report
@@ -104,14 +104,14 @@ class SqlBackend:
         conversion, offer = found
         return conversion.conversion_id, conversion_values(conversion, offer)
 
-    def create_postback(self, partner_id: int, values: dict, limit: int) -> int | None:
-        return postback_service.create_postback(partner_id, values, limit)
+    def create_postback(self, partner_id: int, values: dict, limit: int, actor: Actor | None) -> int | None:
+        return postback_service.create_postback(partner_id, values, limit, actor)
 
-    def update_postback(self, partner_id: int, postback_id: int, values: dict) -> bool:
-        return postback_service.update_postback(partner_id, postback_id, values)
+    def update_postback(self, partner_id: int, postback_id: int, values: dict, actor: Actor | None) -> bool:
+        return postback_service.update_postback(partner_id, postback_id, values, actor)
 
-    def delete_postback(self, partner_id: int, postback_id: int) -> bool:
-        return postback_service.delete_postback(partner_id, postback_id)
+    def delete_postback(self, partner_id: int, postback_id: int, actor: Actor | None) -> bool:
+        return postback_service.delete_postback(partner_id, postback_id, actor)
 
     def enqueue_test(self, partner_id: int, postback_id: int) -> int | None:
         return postback_service.enqueue_test(partner_id, postback_id)

@@ -6,28 +6,38 @@ nothing (None / False) for a missing, deleted or another partner's postback.
 Deleting a postback keeps it and its log (status "deleted", invisible to the partner) and turns its pending
 deliveries dead with a reason; turning one off does the same to its pending deliveries; turning one back
 on clears the failure streak and the reason it was turned off.
+
+Create, update and delete each record an audit event in the same commit: who (a partner user or an API
+key, portal.affiliate.postback_records.Actor; none for the network's own changes), from where, which
+fields changed and where the postback sends to. Only the destination's host is kept: the rest of a URL
+often carries the partner's tracking tokens.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from portal.affiliate.postback_records import Actor
 from portal.delivery import outbox
 from portal.extensions import db
 from portal.models import Partner, Postback, PostbackAttempt, PostbackDelivery
 from portal.models.base import utcnow
 from portal.models.postbacks import POSTBACK_DELETED
 from portal.queries import postbacks as postback_queries
+from portal.services import audit
 
 TEST_HANDOFF = timedelta(seconds=60)
 DELETED_REASON = "The postback was deleted"
 TURNED_OFF_REASON = "The postback was turned off"
 
 
-def create_postback(partner_id: int, values: Mapping[str, object], limit: int) -> int | None:
+def create_postback(partner_id: int, values: Mapping[str, object], limit: int,
+                    actor: Actor | None = None) -> int | None:
     """A new postback with these column values; its id, or None when the partner already has `limit`.
 
     The partner's row is locked first on PostgreSQL, so that concurrent creations count one after the
@@ -39,18 +49,33 @@ def create_postback(partner_id: int, values: Mapping[str, object], limit: int) -
         return None
     row = Postback(partner_id=partner_id, consecutive_failures=0, **values)
     db.session.add(row)
+    db.session.flush()  # the id, for the audit event
+    _audit("postback.created", row, actor, {
+        "offer_id": row.offer_id, "delivery_method": row.delivery_method, "status": row.status,
+        "destination": destination(row.url) if row.delivery_method == "postback" else None,
+    })
     db.session.commit()
     return row.id
 
 
-def update_postback(partner_id: int, postback_id: int, values: Mapping[str, object]) -> bool:
+def update_postback(partner_id: int, postback_id: int, values: Mapping[str, object],
+                    actor: Actor | None = None) -> bool:
     """Replace every field the partner controls; the failure bookkeeping is the server's own."""
     row = postback_queries.one(partner_id, postback_id)
     if row is None:
         return False
-    was_active = row.status == "active"
+    was_active, previous_status = row.status == "active", row.status
+    changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
+    before = destination(row.url)
     for name, value in values.items():
         setattr(row, name, value)
+    if changed:
+        detail: dict[str, Any] = {"changed": changed}
+        if "status" in changed:
+            detail["status"] = {"from": previous_status, "to": row.status}
+        if destination(row.url) != before:
+            detail["destination"] = {"from": before, "to": destination(row.url)}
+        _audit("postback.updated", row, actor, detail)
     if row.status == "active" and not was_active:
         # Back on: the streak that turned it off (or the partner's pause) starts over.
         row.consecutive_failures, row.first_failure_at = 0, None
@@ -62,7 +87,7 @@ def update_postback(partner_id: int, postback_id: int, values: Mapping[str, obje
     return True
 
 
-def delete_postback(partner_id: int, postback_id: int) -> bool:
+def delete_postback(partner_id: int, postback_id: int, actor: Actor | None = None) -> bool:
     """Gone for the partner; the row and its delivery log stay (staff and the log need them)."""
     row = postback_queries.one(partner_id, postback_id)
     if row is None:
@@ -70,6 +95,7 @@ def delete_postback(partner_id: int, postback_id: int) -> bool:
     row.status = POSTBACK_DELETED
     row.updated_at = utcnow()
     _bury_pending(row.id, DELETED_REASON)
+    _audit("postback.deleted", row, actor, {"destination": destination(row.url)})
     db.session.commit()
     return True
 
@@ -98,6 +124,23 @@ def send_now(partner_id: int, delivery_id: int) -> PostbackAttempt | None:
     if not postback_queries.owns_delivery(partner_id, delivery_id):
         return None
     return deliver_now(delivery_id, manual=True)
+
+
+def destination(url: str | None) -> str | None:
+    """The host a postback URL sends to (no path, query or credentials), for the audit log."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _audit(action: str, row: Postback, actor: Actor | None, detail: dict[str, Any]) -> None:
+    detail = {"partner_id": row.partner_id, **detail}
+    if actor is not None and actor.session_kind == "api":
+        detail["api_key_id"] = actor.id
+    audit.record(action, actor=actor, target=row, detail=detail, ip=actor.ip if actor else None)
 
 
 def _bury_pending(postback_id: int, reason: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.affiliate.postbacks import MANUAL_SENDS_PER_MINUTE
-from portal.models import NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
+from portal.models import ApiKey, AuditEvent, NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
 from tests.factories import Listener
 
 PIXELS = "/v1/affiliates/pixels"
@@ -99,6 +99,24 @@ def test_create_read_list_replace_and_delete(world, db):
     assert call("GET", f"{PIXELS}/{pixel_id}").status_code == 404
     assert call("GET", PIXELS).json["paging"]["total_count"] == 0
     assert db.session.get(Postback, pixel_id).status == "deleted"  # kept, with its log, out of sight
+
+
+def test_changes_over_the_api_are_audited_with_the_key_that_made_them(world, db):
+    call, alpha = world["call"], world["alpha"]
+    key = db.session.scalars(select(ApiKey).where(ApiKey.partner_id == alpha.id)).one()
+    pixel_id = call("POST", PIXELS, BODY).json["network_pixel_id"]
+    assert call("PUT", f"{PIXELS}/{pixel_id}", {**BODY, "description": "renamed"}).status_code == 200
+    assert call("DELETE", f"{PIXELS}/{pixel_id}").status_code == 200
+    db.session.expire_all()
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("postback.%"))
+                                     .order_by(AuditEvent.id)))
+    assert [e.action for e in events] == ["postback.created", "postback.updated", "postback.deleted"]
+    for event in events:
+        assert (event.actor_type, event.actor_id, event.target_id, event.ip) == ("api", key.id, str(pixel_id),
+                                                                                "127.0.0.1")
+        assert event.detail["api_key_id"] == key.id and event.detail["partner_id"] == alpha.id
+    assert events[0].detail["destination"] == "example.com"
+    assert events[1].detail == {"partner_id": alpha.id, "api_key_id": key.id, "changed": ["description"]}
 
 
 def test_an_html_pixel(world, db):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from portal.affiliate import AffiliateScope
+from portal.affiliate.postback_records import Actor
 from portal.affiliate.scope import PartnerRecord
 from portal.api.affiliate.credentials import find_credential
 from portal.api.affiliate.errors import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_IN_QUERY, NO_KEY,
@@ -34,10 +35,11 @@ class ApiPrincipal:
 
     key_id: int
     partner: PartnerRecord
+    ip: str | None = None
 
     @property
     def scope(self) -> AffiliateScope:
-        return AffiliateScope(self.partner)
+        return AffiliateScope(self.partner, actor=Actor("api", self.key_id, "", self.ip))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,5 +134,5 @@ def _authenticate() -> AuthResult:
     if not allows(found.ip_allowlist, ip):
         log.info("authz_fail: API key id=%s used from %s, outside its allowlist", found.key_id, ip)
         return AuthResult(error=ApiError(403, IP_NOT_ALLOWED), key_id=found.key_id, partner_id=partner_id, ip=ip)
-    return AuthResult(principal=ApiPrincipal(found.key_id, found.partner), key_id=found.key_id,
+    return AuthResult(principal=ApiPrincipal(found.key_id, found.partner, ip), key_id=found.key_id,
                       partner_id=partner_id, ip=ip)

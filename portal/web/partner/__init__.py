@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from flask_login import current_user
 
 from portal.affiliate import AffiliateScope
+from portal.affiliate.postback_records import Actor
 from portal.web.auth.password import password_change_page
 from portal.web.guards import guard_partner
 from portal.web.partner import conversions, postbacks, reports
@@ -20,7 +21,8 @@ postbacks.register(bp)
 
 @bp.before_request
 def bind_scope():
-    g.scope = AffiliateScope(current_user.partner)
+    actor = Actor("partner", current_user.id, current_user.email, request.remote_addr)
+    g.scope = AffiliateScope(current_user.partner, actor=actor)
 
 
 @bp.context_processor
