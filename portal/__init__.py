@@ -16,6 +16,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
     from portal.web.routing import BoundedIntConverter
     app.url_map.converters["int"] = BoundedIntConverter
+    from portal.web.json_provider import NestingSafeJSONProvider
+    app.json = NestingSafeJSONProvider(app)
 
     from portal import config
     config.load(app, test_config)
@@ -33,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     from portal.api import affiliate as affiliate_api
+    from portal.api import network as network_api
     from portal.api import redaction
     from portal.web.auth import bp as auth_bp
     from portal.web.auth.sso import register_sso
@@ -49,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
     register_sso(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its rate limiter and usage tracking
+    network_api.init_app(app)  # the /api/v2 blueprint (the network's back end)
     redaction.install(app)  # no API key in any log line
 
     from portal.web import errors, filters

@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from portal.demo.command import demo_data
     from portal.intake_cli import intake
     from portal.keys_cli import keys
+    from portal.network_keys_cli import network_keys
     from portal.postbacks_cli import postbacks
     from portal.reports_cli import reports
     from portal.worker import worker
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
     app.cli.add_command(keys)
+    app.cli.add_command(network_keys)
     app.cli.add_command(reports)
     app.cli.add_command(postbacks)
     app.cli.add_command(intake)

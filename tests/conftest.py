@@ -65,8 +65,8 @@ def migrated_database():
 
 
 def clean_to_fresh_installation() -> None:
-    """Delete every row a test made, keeping what the migrations create (settings, gstest)."""
-    keep = {"network_settings", "partners", "partner_key_reservations", "alembic_version"}
+    """Delete every row a test made, keeping what the migrations create (settings, gstest, the default group)."""
+    keep = {"network_settings", "partners", "partner_key_reservations", "partner_groups", "alembic_version"}
     # Partners point at staff (account managers): unhook them first so staff rows can go.
     _db.session.execute(sa.text("UPDATE partners SET account_manager_id = NULL"))
     for table in reversed(_db.metadata.sorted_tables):
@@ -76,8 +76,10 @@ def clean_to_fresh_installation() -> None:
     _db.session.execute(sa.text("DELETE FROM partners WHERE partner_key <> 'gstest'"))
     _db.session.execute(sa.text(
         "UPDATE partners SET status = 'active', onboarding = 'complete', fraud_flag = :off, "
-        "name = 'Test partner (gstest)', timezone = 'UTC', currency = 'USD' WHERE partner_key = 'gstest'"),
-        {"off": False})
+        "name = 'Test partner (gstest)', timezone = 'UTC', currency = 'USD', tags = '[]', archived_at = NULL, "
+        "group_id = (SELECT id FROM partner_groups WHERE is_default = :on) WHERE partner_key = 'gstest'"),
+        {"off": False, "on": True})
+    _db.session.execute(sa.text("DELETE FROM partner_groups WHERE is_default = :off"), {"off": False})
     _db.session.execute(sa.text(
         "UPDATE network_settings SET network_name = 'Partner Network', logo_url = NULL, timezone = 'UTC', "
         "currency = 'USD', support_email = NULL, partner_postbacks_enabled = :on WHERE id = 1"), {"on": True})
@@ -170,6 +172,14 @@ class Auth:
 def login_as(client):
     """login_as.partner(user) / login_as.staff(user): sign in through the real form."""
     return Auth(client)
+
+
+@pytest.fixture
+def admin(make, login_as):
+    """A staff member with every permission, signed in on `client`."""
+    user = make.staff(email="admin@network.test", name="Ada Admin")
+    login_as.staff(user)
+    return user
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.models import PERMISSIONS, KeyAlert
 from portal.services.keys import issue_key
+from portal.services.network_keys import issue_pair
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
 
@@ -35,12 +36,13 @@ PERMISSIONED_STAFF_PAGES = [
 
 
 def _url(rule: str, world: dict) -> str:
-    """Fill a rule's variables with real objects of the world (a partner and its key)."""
+    """Fill a rule's variables with real objects of the world (a partner and its key, a key pair, …)."""
     values = {"<int:partner_id>": world["partner"].id, "<int:key_id>": world["key"].id,
               "<int:alert_id>": world["alert"].id,
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
               "<conversion_id>": "0" * 32,
-              "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id}
+              "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
+              "<int:pair_id>": world["pair"].id}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -66,6 +68,7 @@ def world(make, db):
         "postback": postback,  # a real postback and failed delivery of this partner's, for the postback pages
         "delivery": make.delivery(postback, status="dead", attempts=1),
         "alert": alert,
+        "pair": issue_pair("production", "Guard test").key,  # an active Network API key pair
         "partner": partner,
         "key": issued.key,
         "secret": issued.secret,  # a real, active key of this partner

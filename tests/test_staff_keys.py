@@ -26,13 +26,6 @@ def _keys(db, partner) -> list[ApiKey]:
 
 
 @pytest.fixture
-def admin(make, login_as):
-    user = make.staff(email="admin@network.test", name="Ada Admin")
-    login_as.staff(user)
-    return user
-
-
-@pytest.fixture
 def am(make, login_as):
     user = make.staff(permissions=AM_PERMISSIONS, email="am@network.test")
     login_as.staff(user)

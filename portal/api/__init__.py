@@ -1,1 +1,1 @@
-"""The machine-facing doors: the Affiliate API under /v1 (the Network API joins it later)."""
+"""The machine-facing doors: the Affiliate API under /v1 and the Network API under /api/v2."""

@@ -11,8 +11,11 @@ REDACTED = "[redacted]"
 _PATTERNS = (
     # A partner key anywhere in a message (a request line, an exception text, a header dump).
     (re.compile(r"afk_(?:live|test)_[0-9A-Za-z]*"), "afk_" + REDACTED),
+    # A Network API secret key likewise (its public key is not a secret).
+    (re.compile(r"nsk_(?:live|test)_[0-9A-Za-z]*"), "nsk_" + REDACTED),
     # Values of the key headers when something logs headers as text.
-    (re.compile(r"(?i)((?:x-eflow-api-key|x-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s\"',}]+"),
+    (re.compile(r"(?i)((?:x-eflow-api-key|x-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?"
+                r"[^\s\"',}]+"),
      r"\1" + REDACTED),
     # Key-like query parameters in logged URLs, whatever their value looks like.
     (re.compile(r"(?i)((?<![\w-])(?:api[_-]?key|key|token|access_token|auth_token|x-eflow-api-key|x-api-key)=)"

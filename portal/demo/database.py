@@ -6,10 +6,12 @@ from sqlalchemy import delete, func, inspect, select, text, update
 
 from portal.demo.people import ADMIN_EMAIL, TEST_PARTNER_KEY
 from portal.extensions import db
-from portal.models import Click, Conversion, Offer, Partner, PartnerKeyReservation, PartnerUser, StaffUser
+from portal.models import (Click, Conversion, Offer, Partner, PartnerGroup, PartnerKeyReservation, PartnerUser,
+                           StaffUser)
 
-# What the migrations create and a reset keeps: the settings row and the built-in test partner gstest.
-KEPT_TABLES = frozenset({"network_settings", "partners", "partner_key_reservations"})
+# What the migrations create and a reset keeps: the settings row, the built-in test partner gstest and the
+# default partner group.
+KEPT_TABLES = frozenset({"network_settings", "partners", "partner_key_reservations", "partner_groups"})
 
 
 def contents() -> dict[str, int]:
@@ -39,13 +41,17 @@ def wipe() -> None:
     if truncated:
         names = ", ".join(db.engine.dialect.identifier_preparer.quote(t.name) for t in truncated)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    default_group = select(PartnerGroup.id).where(PartnerGroup.is_default.is_(True)).scalar_subquery()
     db.session.execute(update(Partner).where(Partner.partner_key == TEST_PARTNER_KEY).values(
-        account_manager_id=None, status="active", onboarding="complete", fraud_flag=False))
+        account_manager_id=None, status="active", onboarding="complete", fraud_flag=False, tags=[],
+        archived_at=None, group_id=default_group))
     for table in tables:
         if table is Partner.__table__:
             db.session.execute(delete(Partner).where(Partner.partner_key != TEST_PARTNER_KEY))
         elif table is PartnerKeyReservation.__table__:
             db.session.execute(delete(PartnerKeyReservation).where(PartnerKeyReservation.key != TEST_PARTNER_KEY))
+        elif table is PartnerGroup.__table__:
+            db.session.execute(delete(PartnerGroup).where(PartnerGroup.is_default.is_(False)))
         elif table.name not in KEPT_TABLES and table not in truncated:
             db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":

@@ -3,6 +3,7 @@
 from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, StaffUser
 from portal.models.audit import AuditEvent
 from portal.models.keys import ApiKey
+from portal.models.network import NETWORK_KEY_MODES, Customer, NetworkApiKey, PartnerGroup
 from portal.models.offers import Offer
 from portal.models.partners import Partner, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
@@ -14,5 +15,6 @@ from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
     "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
-    "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion", "ALERT_KINDS", "ApiUsage", "KeyAlert",
+    "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
+    "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -32,10 +32,17 @@ class Partner(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     internal_notes: Mapped[str] = mapped_column(Text, default="")  # network-only, never shown to the partner
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Network API (PartnerStack's partnership fields): its group, free-form tags, and an archive mark.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("partner_groups.id"), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list["PartnerUser"]] = relationship(back_populates="partner")  # noqa: F821
     account_manager: Mapped["StaffUser | None"] = relationship()  # noqa: F821
+    group: Mapped["PartnerGroup | None"] = relationship()  # noqa: F821
 
 
 class PartnerKeyReservation(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.models import ApiKey, NetworkSettings, Partner, Postback, SETTINGS_ROW_ID
+from portal.models import ApiKey, NetworkApiKey, NetworkSettings, Partner, Postback, SETTINGS_ROW_ID
 
 
 def network_settings() -> NetworkSettings:
@@ -40,3 +40,12 @@ def partner_key(partner_id: int, key_id: int) -> ApiKey | None:
 def partner_postbacks(partner_id: int) -> list[Postback]:
     return list(db.session.scalars(
         select(Postback).where(Postback.partner_id == partner_id).order_by(Postback.id)))
+
+
+def network_key(pair_id: int) -> NetworkApiKey | None:
+    return db.session.get(NetworkApiKey, pair_id)
+
+
+def network_key_named(public_key: str) -> NetworkApiKey | None:
+    """The pair this public key names (it is not secret: operators pass it to revoke a pair)."""
+    return db.session.scalar(select(NetworkApiKey).where(NetworkApiKey.public_key == public_key))

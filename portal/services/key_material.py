@@ -23,8 +23,15 @@ KEY_PREFIX = "afk_live_"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BODY_LEN = 43  # 62**43 > 2**256
 _CHECK_LEN = 6  # 62**6 > 2**32
-KEY_PATTERN = re.compile(rf"^{KEY_PREFIX}[0-9A-Za-z]{{{_BODY_LEN + _CHECK_LEN}}}$")
 VISIBLE_CHARS = len(KEY_PREFIX) + 4  # how much of a key the masked form shows
+
+
+def key_pattern(prefix: str) -> re.Pattern[str]:
+    """What a key made by generate_key(prefix) looks like."""
+    return re.compile(rf"^{re.escape(prefix)}[0-9A-Za-z]{{{_BODY_LEN + _CHECK_LEN}}}$")
+
+
+KEY_PATTERN = key_pattern(KEY_PREFIX)
 
 
 class KeyMaterialError(ValueError):
@@ -43,17 +50,24 @@ def _checksum(text: str) -> str:
     return _base62(zlib.crc32(text.encode()), _CHECK_LEN)
 
 
-def generate_key() -> str:
-    body = KEY_PREFIX + _base62(int.from_bytes(secrets.token_bytes(32), "big"), _BODY_LEN)
+def generate_key(prefix: str = KEY_PREFIX) -> str:
+    """A partner API key; with another prefix, a secret of the same strength (the Network API's)."""
+    body = prefix + _base62(int.from_bytes(secrets.token_bytes(32), "big"), _BODY_LEN)
     return body + _checksum(body)
 
 
-def is_well_formed(key: str) -> bool:
+def random_name(prefix: str, length: int = 24) -> str:
+    """A random, non-secret identifier such as a public key: the prefix and `length` base62 characters."""
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def is_well_formed(key: str, pattern: re.Pattern[str] = KEY_PATTERN) -> bool:
     """Prefix, length, alphabet and checksum: everything that can be checked without the database."""
-    if not KEY_PATTERN.match(key):
+    if not pattern.match(key):
         return False
     body, check = key[:-_CHECK_LEN], key[-_CHECK_LEN:]
     return hmac.compare_digest(_checksum(body), check)
+
 
 
 def masked(prefix: str) -> str:

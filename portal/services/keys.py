@@ -53,11 +53,7 @@ def partner_risks(partner: Partner) -> list[str]:
 
 def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool = False,
               ip: str | None = None) -> IssuedKey:
-    label = (label or "").strip()
-    if not label:
-        raise KeyActionError("Give the key a label naming the integration it is for, e.g. 'Looker reporting'.")
-    if len(label) > MAX_LABEL:
-        raise KeyActionError(f"The label must be at most {MAX_LABEL} characters.")
+    label = checked_label(label, "Give the key a label naming the integration it is for, e.g. 'Looker reporting'.")
     risks = partner_risks(partner)
     if risks and not acknowledged_risk:
         raise RiskNotAcknowledged(" ".join(risks) + " Tick the acknowledgement to issue a key anyway.")
@@ -71,6 +67,16 @@ def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool 
                  detail={"partner_id": partner.id, "label": label, "risks_acknowledged": risks})
     db.session.commit()
     return IssuedKey(key, secret)
+
+
+def checked_label(label: str | None, missing: str) -> str:
+    """A key's label, trimmed; KeyActionError(`missing`) when empty, or when longer than MAX_LABEL."""
+    label = (label or "").strip()
+    if not label:
+        raise KeyActionError(missing)
+    if len(label) > MAX_LABEL:
+        raise KeyActionError(f"The label must be at most {MAX_LABEL} characters.")
+    return label
 
 
 def plaintext(key: ApiKey) -> str:

@@ -10,7 +10,7 @@ import unicodedata
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Partner, PartnerKeyReservation, PartnerUser
+from portal.models import Partner, PartnerGroup, PartnerKeyReservation, PartnerUser
 from portal.services import audit
 from portal.services.passwords import hash_password
 
@@ -65,6 +65,8 @@ def create_partner(*, name: str, first_name: str | None = None, last_name: str |
         partner_key = generate_partner_key(first_name, last_name)
     else:
         _check_free(partner_key)
+    if "group_id" not in fields:
+        fields["group_id"] = db.session.scalar(select(PartnerGroup.id).where(PartnerGroup.is_default.is_(True)))
     partner = Partner(name=name, first_name=first_name, last_name=last_name, partner_key=partner_key,
                       partnership_key=new_partnership_key(), **fields)
     db.session.add(partner)

@@ -1,4 +1,7 @@
-"""Error pages for people, JSON `{"error"}` for machines; a database outage is a 503 with Retry-After."""
+"""Error pages for people, JSON for machines; a database outage is a 503 with Retry-After.
+
+The JSON is each API's own shape: `{"error": …}` for the Affiliate API (Everflow's) and the other machine
+routes, `{"message": …, "status": …}` for the Network API under /api/v2 (PartnerStack's)."""
 
 from __future__ import annotations
 
@@ -31,11 +34,25 @@ DATABASE_RETRY_AFTER = "30"
 STORAGE_RETRY_AFTER = "5"
 
 
+NETWORK_API_PREFIX = "/api/v2"
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def wants_json() -> bool:
-    """/v1, /healthz and the conversion intake /postback answer in JSON, matched by path so that unknown
-    /v1 paths (never dispatched to the API blueprint) and routing errors (404, 405) answer in JSON too."""
+    """/v1, /api/v2, /healthz and the conversion intake /postback answer in JSON, matched by path so that
+    unknown API paths (never dispatched to a blueprint) and routing errors (404, 405) answer in JSON too."""
     path = request.path
-    return path == "/v1" or path.startswith("/v1/") or path in ("/healthz", "/postback")
+    return _under(path, "/v1") or _under(path, NETWORK_API_PREFIX) or path in ("/healthz", "/postback")
+
+
+def json_error(message: str, status: int):
+    """The error body in the shape of the API the request is for, and its status."""
+    if _under(request.path, NETWORK_API_PREFIX):
+        return jsonify(message=message, status=status), status
+    return jsonify(error=message), status
 
 
 def init_app(app: Flask) -> None:
@@ -52,8 +69,8 @@ def init_app(app: Flask) -> None:
     def database_unavailable(err):
         db.session.rollback()
         if wants_json():
-            body = jsonify(error="Service unavailable: the database is not reachable; retry shortly")
-            return body, 503, {"Retry-After": DATABASE_RETRY_AFTER}
+            body, status = json_error("Service unavailable: the database is not reachable; retry shortly", 503)
+            return body, status, {"Retry-After": DATABASE_RETRY_AFTER}
         body = render_template("error.html", code=503, title="Service unavailable",
                                message="The database is not reachable right now. Please try again in a minute.")
         return body, 503, {"Retry-After": DATABASE_RETRY_AFTER}
@@ -63,8 +80,8 @@ def init_app(app: Flask) -> None:
         # The database refused a value (a NUL byte in text, a number out of range): the input's fault.
         db.session.rollback()
         if wants_json():
-            return jsonify(error="A value in the request cannot be stored or searched for (out of range or "
-                                 "containing a NUL character)"), 400
+            return json_error("A value in the request cannot be stored or searched for (out of range or "
+                              "containing a NUL character)", 400)
         body = render_template("error.html", code=400, title="Bad request",
                                message="A value you sent is out of range or contains a character that is not allowed.")
         return body, 400
@@ -72,8 +89,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(StorageError)
     def rate_limit_storage_unavailable(err):
         # Redis holds the shared budget; without it the budget cannot be enforced, so refuse for now.
-        body = jsonify(error="Service unavailable: the rate-limit store is not reachable; retry shortly")
-        return body, 503, {"Retry-After": STORAGE_RETRY_AFTER}
+        body, status = json_error("Service unavailable: the rate-limit store is not reachable; retry shortly", 503)
+        return body, status, {"Retry-After": STORAGE_RETRY_AFTER}
 
 
 def _json_error(err: HTTPException):
@@ -85,4 +102,5 @@ def _json_error(err: HTTPException):
         cause = err.__cause__
         message = cause.description if isinstance(cause, HTTPException) and cause.description else err.description
     headers = [(name, value) for name, value in err.get_headers() if name.lower() != "content-type"]
-    return jsonify(error=message), code, headers
+    body, status = json_error(message, code)
+    return body, status, headers

@@ -58,6 +58,16 @@ def test_malformed_json_is_a_json_400_that_says_so(app_with_probe_routes):
     assert response.status_code == 400 and "JSON" in response.json["error"]
 
 
+def test_json_nested_too_deeply_to_parse_is_a_400_not_a_crash(make_app, make, issue):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    key = issue(make.partner())
+    deep = "[" * 100_000 + "]" * 100_000  # deeper than Python's recursion limit
+    for path in ("/v1/affiliates/pixels", "/v1/affiliates/reporting/entity/table"):
+        response = app.test_client().post(path, data=deep, content_type="application/json",
+                                          headers={"X-Eflow-API-Key": key})
+        assert response.status_code == 400 and "JSON" in response.json["error"], path
+
+
 def test_a_server_error_is_a_json_500_without_a_stack_trace(app_with_probe_routes):
     response = app_with_probe_routes.test_client().get("/v1/affiliates/probe/broken")
     assert response.status_code == 500 and response.json == {"error": "Internal server error"}

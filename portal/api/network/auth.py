@@ -1,0 +1,75 @@
+"""Who is calling the Network API: a live key pair, by HTTP Basic (public key : secret key).
+
+A partner's Affiliate API key sent here is refused as out of realm (403), never looked up; every other
+failure is a 401 with a WWW-Authenticate challenge. The pair's mode is what the call may touch: a test
+pair works on test partnerships only, a production pair on the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import g, request
+
+from portal.api.affiliate.auth import KEY_HEADERS
+from portal.api.network.errors import INVALID_CREDENTIALS, NO_CREDENTIALS, OUT_OF_REALM, NetworkApiError
+from portal.services import network_keys
+from portal.services.key_material import KEY_PREFIX
+
+log = logging.getLogger(__name__)
+
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="Network API", charset="UTF-8"'}
+_G_NAME = "network_api_caller"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkCaller:
+    key_id: int
+    public_key: str
+    mode: str  # test | production
+
+    @property
+    def test(self) -> bool:
+        return self.mode == "test"
+
+    # As portal.services.audit.record reads an actor: the pair acts, named by its public key.
+    session_kind = "network_api"
+
+    @property
+    def id(self) -> int:
+        return self.key_id
+
+    @property
+    def email(self) -> str:
+        return self.public_key
+
+
+def caller() -> NetworkCaller:
+    """The authenticated pair (the blueprint's guard has refused everyone else)."""
+    return g.get(_G_NAME)
+
+
+def authenticate() -> NetworkCaller:
+    if any(request.headers.get(name, "").strip() for name in KEY_HEADERS):
+        raise NetworkApiError(403, OUT_OF_REALM)
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        if credentials.strip().startswith(KEY_PREFIX):
+            raise NetworkApiError(403, OUT_OF_REALM)
+        raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
+    if not header.strip():
+        raise NetworkApiError(401, NO_CREDENTIALS, CHALLENGE)
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or not auth.password:
+        raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
+    key = network_keys.verify_pair(auth.username, auth.password)
+    if key is None:
+        shown = auth.username[:40] if auth.username.startswith("npk_") else "(not a public key)"
+        log.info("authn_fail: Network API credentials refused for %s", shown)
+        raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
+    found = NetworkCaller(key.id, key.public_key, key.mode)
+    network_keys.stamp_last_used(key)
+    setattr(g, _G_NAME, found)
+    return found

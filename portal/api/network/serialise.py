@@ -1,0 +1,57 @@
+"""Network API objects in PartnerStack's shapes: times in epoch milliseconds, keys as the identifiers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from portal.models import Customer, Partner, PartnerGroup
+
+
+def epoch_ms(at: datetime | None) -> int | None:
+    return int(at.timestamp() * 1000) if at is not None else None
+
+
+def group(row: PartnerGroup | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"key": row.key, "name": row.name, "slug": row.slug, "default": row.is_default,
+            "created_at": epoch_ms(row.created_at), "updated_at": epoch_ms(row.updated_at)}
+
+
+def partnership(row: Partner, customer_count: int = 0) -> dict[str, Any]:
+    manager = row.account_manager
+    return {
+        "key": row.partnership_key,
+        "partner_key": row.partner_key,
+        "email": row.email,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "group": {"key": row.group.key, "name": row.group.name, "slug": row.group.slug} if row.group else None,
+        "tags": list(row.tags or []),
+        "manager": {"manager_name": manager.name, "manager_email": manager.email} if manager else {},
+        "address": None,
+        "stats": {"CUSTOMER_COUNT": customer_count},
+        "test": row.is_test,
+        "archived": row.archived_at is not None,
+        "created_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.updated_at),
+        "joined_at": epoch_ms(row.joined_at),
+    }
+
+
+def customer(row: Customer) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "customer_key": row.customer_key,
+        "email": row.email,
+        "name": row.name,
+        "partner_key": row.partner.partner_key,
+        "partnership_key": row.partner.partnership_key,
+        "provider_key": row.provider_key,
+        "meta": dict(row.meta or {}),
+        "test": row.test,
+        "archived": row.archived_at is not None,
+        "created_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.updated_at),
+    }

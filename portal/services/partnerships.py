@@ -1,0 +1,172 @@
+"""Partnerships from the Network API: create, update (including the partner key), archive; each audited.
+
+The values come straight from a request body, so everything is checked here and a refusal names the
+field (`PartnershipError`). The pair's mode is the partnership's: a test pair makes test partnerships.
+Partner keys follow portal.services.partners: generated from the names when not given, and never reused,
+so a key another partner has (or once had) is a 409 conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import Partner
+from portal.models.base import utcnow
+from portal.queries import partnerships as queries
+from portal.services import audit
+from portal.services.partners import PARTNER_KEY_PATTERN, PartnerKeyError, change_partner_key, create_partner
+
+MAX_EMAIL = 254
+MAX_NAME = 50
+MAX_TAGS = 50
+MAX_TAG = 100
+UPDATABLE = ("email", "first_name", "last_name", "group_key", "tags", "partner_key")
+
+
+class PartnershipError(ValueError):
+    """A refused change: `status` 400 (a field is wrong) or 409 (the partner key is taken); nothing written."""
+
+    def __init__(self, field: str, rule: str, status: int = 400) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule, self.status = field, rule, status
+        self.message = f"{field}: {rule}"
+
+
+def create(test: bool, body: Mapping[str, Any], actor=None) -> Partner:
+    if body.get("email") in (None, ""):
+        raise PartnershipError("email", "required")
+    values = _checked(body, ("email", "first_name", "last_name", "group_key", "tags"))
+    partner_key = body.get("partner_key")
+    if partner_key is not None:
+        partner_key = _partner_key(partner_key)
+    group = values.pop("group", None) or queries.default_group()
+    first, last = values.get("first_name"), values.get("last_name")
+    name = " ".join(part for part in (first, last) if part) or values["email"]
+    try:
+        partner = create_partner(
+            name=name[:200], first_name=first, last_name=last, partner_key=partner_key, actor=actor, commit=False,
+            email=values["email"], tags=values.get("tags", []), group_id=group.id if group else None,
+            is_test=test, joined_at=utcnow(),
+        )
+        db.session.commit()
+    except PartnerKeyError as err:
+        db.session.rollback()
+        raise PartnershipError("partner_key", str(err).removeprefix("partner_key "), 409) from None
+    except IntegrityError:  # another request took the same key between the check and the insert
+        db.session.rollback()
+        raise PartnershipError("partner_key", "is taken or was used before and cannot be reused", 409) from None
+    return partner
+
+
+def update(partner: Partner, body: Mapping[str, Any], actor=None) -> Partner:
+    """Set the fields given (others stay); a new partner_key keeps the old one reserved for good."""
+    values = _checked(body, UPDATABLE[:-1])
+    new_key = body.get("partner_key")
+    if new_key is not None:
+        new_key = _partner_key(new_key)
+    changed: dict[str, Any] = {}
+    if "group" in values:
+        group = values.pop("group")
+        if partner.group_id != group.id:
+            changed["group_key"] = group.key
+            partner.group_id = group.id
+    for name, value in values.items():
+        if getattr(partner, name) != value:
+            changed[name] = value
+            setattr(partner, name, value)
+    if {"first_name", "last_name"} & changed.keys():
+        partner.name = (" ".join(p for p in (partner.first_name, partner.last_name) if p) or partner.name)[:200]
+    if changed:
+        audit.record("partnership.updated", actor=actor, target=partner,
+                     detail={"changed": sorted(changed), "partnership_key": partner.partnership_key})
+        partner.updated_at = utcnow()
+    try:
+        if new_key is not None and new_key != partner.partner_key:
+            partner.updated_at = utcnow()
+            change_partner_key(partner, new_key, actor=actor)  # commits, with its own audit event
+        else:
+            db.session.commit()
+    except PartnerKeyError as err:
+        db.session.rollback()
+        raise PartnershipError("partner_key", str(err).removeprefix("partner_key "), 409) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise PartnershipError("partner_key", "is taken or was used before and cannot be reused", 409) from None
+    return partner
+
+
+def archive(partner: Partner, actor=None) -> Partner:
+    """DELETE archives: out of lists by default, still readable by its key, its data kept."""
+    if partner.archived_at is None:
+        partner.archived_at = partner.updated_at = utcnow()
+        audit.record("partnership.archived", actor=actor, target=partner,
+                     detail={"partnership_key": partner.partnership_key})
+        db.session.commit()
+    return partner
+
+
+def _checked(body: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The given fields among `names`, checked; `group_key` becomes the `group` row."""
+    values: dict[str, Any] = {}
+    for name in names:
+        if name not in body:
+            continue
+        value = body[name]
+        if name == "email":
+            values["email"] = checked_email(value)
+        elif name in ("first_name", "last_name"):
+            values[name] = _text(name, value, MAX_NAME)
+        elif name == "group_key":
+            if not isinstance(value, str) or not value:
+                raise PartnershipError("group_key", "a group's key (see GET /api/v2/groups)")
+            group = queries.group_by_key(value)
+            if group is None:
+                raise PartnershipError("group_key", "no group has this key (see GET /api/v2/groups)")
+            values["group"] = group
+        elif name == "tags":
+            values["tags"] = _tags(value)
+    return values
+
+
+def checked_email(value: object) -> str:
+    """An email address from a request body, normalised; PartnershipError("email", …) otherwise."""
+    if not isinstance(value, str) or len(value) > MAX_EMAIL:
+        raise PartnershipError("email", f"an email address of at most {MAX_EMAIL} characters")
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as err:
+        raise PartnershipError("email", f"not a valid email address ({err})") from None
+
+
+def _text(name: str, value: object, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > limit:
+        raise PartnershipError(name, f"text of at most {limit} characters, or null")
+    return value.strip() or None
+
+
+def _tags(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        raise PartnershipError("tags", f"a list of at most {MAX_TAGS} strings")
+    tags: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or not tag.strip() or len(tag.strip()) > MAX_TAG:
+            raise PartnershipError("tags", f"each tag is text of 1 to {MAX_TAG} characters")
+        if tag.strip() not in tags:
+            tags.append(tag.strip())
+    return tags
+
+
+def _partner_key(value: object) -> str:
+    if not isinstance(value, str) or not PARTNER_KEY_PATTERN.match(value):
+        raise PartnershipError("partner_key", "2–80 characters of lowercase letters, digits, '-' or '_', "
+                                              "starting with a letter or digit")
+    return value

@@ -1,0 +1,484 @@
+"""The Network API (/api/v2): Basic auth with test and production pairs, PartnerStack's envelope and cursor
+paging, partnerships (create, read, update, partner key changes that never reuse a key, archive) and groups."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import AuditEvent, NetworkApiKey, Partner, PartnerGroup, PartnerKeyReservation
+from portal.models.base import utcnow
+from portal.services.key_material import generate_key
+from portal.services.network_keys import SECRET_PREFIXES, issue_pair, revoke_pair
+
+PARTNERSHIPS = "/api/v2/partnerships"
+PARTNERSHIP_FIELDS = {"key", "partner_key", "email", "first_name", "last_name", "group", "tags", "manager",
+                      "address", "stats", "test", "archived", "created_at", "updated_at", "joined_at"}
+
+
+def basic(public_key: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{public_key}:{secret}".encode()).decode()}
+
+
+class Pair:
+    """A key pair and a client that calls with it."""
+
+    def __init__(self, client, mode: str) -> None:
+        issued = issue_pair(mode, f"{mode} back end")
+        self.client, self.key, self.secret = client, issued.key, issued.secret
+        self.headers = basic(issued.key.public_key, issued.secret)
+
+    def __call__(self, method: str, path: str, body=None, **kwargs):
+        if body is not None:
+            kwargs["json"] = body
+        return self.client.open(path, method=method, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def production(client, db):
+    return Pair(client, "production")
+
+
+@pytest.fixture
+def test_pair(client, db):
+    return Pair(client, "test")
+
+
+def _mistyped(secret: str) -> str:
+    """The secret with its last character changed (to one it surely is not)."""
+    return secret[:-1] + ("x" if secret[-1] != "x" else "y")
+
+
+def _count(db, model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _assert_envelope(response, status: int) -> dict:
+    assert response.status_code == status and response.is_json
+    body = response.json
+    assert body["status"] == status and isinstance(body["status"], int) and isinstance(body["message"], str)
+    return body
+
+
+# --- credentials -------------------------------------------------------------------------------------
+
+
+def test_without_credentials_the_answer_is_401_with_a_basic_challenge(client):
+    response = client.get(PARTNERSHIPS)
+    body = _assert_envelope(response, 401)
+    assert "HTTP Basic" in body["message"] and "data" not in body
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_wrong_malformed_unknown_and_revoked_credentials_are_401(client, production, db):
+    other = issue_pair("production", "another")
+    cases = [
+        basic(production.key.public_key, other.secret),  # a real secret, of another pair
+        basic(production.key.public_key, _mistyped(production.secret)),  # checksum fails: no query made
+        basic(production.key.public_key, ""),
+        basic("npk_live_nobody", production.secret),
+        {"Authorization": "Basic not-base64!"},
+        {"Authorization": "Bearer something"},
+    ]
+    for headers in cases:
+        assert _assert_envelope(client.get(PARTNERSHIPS, headers=headers), 401)["message"] == "Invalid API credentials"
+    assert production("GET", PARTNERSHIPS).status_code == 200
+    revoke_pair(production.key)
+    assert production("GET", PARTNERSHIPS).status_code == 401  # the very next request
+
+
+def test_a_partner_api_key_is_out_of_realm_here(client, make, issue):
+    key = issue(make.partner())
+    for headers in ({"X-Eflow-API-Key": key}, {"X-Api-Key": key}, {"Authorization": f"Bearer {key}"}):
+        assert _assert_envelope(client.get(PARTNERSHIPS, headers=headers), 403)["message"] == "Out of realm"
+
+
+def test_the_secret_is_stored_only_as_a_hash_and_never_logged(client, production, db, caplog):
+    row = db.session.get(NetworkApiKey, production.key.id)
+    assert production.secret not in repr(vars(row)) and row.secret_hash != production.secret
+    with caplog.at_level(logging.DEBUG):
+        client.get(PARTNERSHIPS, headers=basic(production.key.public_key, _mistyped(production.secret)))
+        logging.getLogger("werkzeug").info("GET /api/v2/partnerships Authorization: %s",
+                                           production.headers["Authorization"])
+    assert production.secret not in caplog.text
+    assert production.headers["Authorization"].split()[1] not in caplog.text
+
+
+def test_use_stamps_the_pair_at_most_once_a_minute(production, db):
+    assert production("GET", PARTNERSHIPS).status_code == 200
+    first = db.session.get(NetworkApiKey, production.key.id).last_used_at
+    assert first is not None
+    production("GET", PARTNERSHIPS)
+    db.session.expire_all()
+    assert db.session.get(NetworkApiKey, production.key.id).last_used_at == first
+
+
+# --- envelope and errors -------------------------------------------------------------------------------
+
+
+def test_every_error_uses_the_envelope_with_an_integer_status(production):
+    _assert_envelope(production("GET", "/api/v2/nothing-here"), 404)
+    _assert_envelope(production("PUT", PARTNERSHIPS), 405)
+    _assert_envelope(production("GET", f"{PARTNERSHIPS}/part_unknown"), 404)
+    assert "part_unknown" in production("GET", f"{PARTNERSHIPS}/part_unknown").json["message"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"data": "{not json", "content_type": "application/json"}, "body: must be JSON"),
+    ({"data": "email=a@b.c", "content_type": "application/x-www-form-urlencoded"}, "body: must be JSON"),
+    ({"json": ["a@b.c"]}, "body: must be a JSON object"),
+])
+def test_a_body_that_is_not_a_json_object_is_a_400(production, db, kwargs, message):
+    response = production.client.post(PARTNERSHIPS, headers=production.headers, **kwargs)
+    assert _assert_envelope(response, 400)["message"].startswith(message)
+    assert _count(db, Partner) == 1  # gstest only
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "body: must be JSON"),  # nested deeper than the parser can follow
+    ('{"email": "a\\ud800@example.com"}', "email: must be valid text"),
+    ('{"email": "a@example.com", "tags": ["x\\u0000y"]}', "tags: text must not contain NUL"),
+])
+def test_bodies_that_cannot_be_stored_are_400s(production, db, raw, message):
+    response = production.client.post(PARTNERSHIPS, headers=production.headers, data=raw,
+                                      content_type="application/json")
+    assert _assert_envelope(response, 400)["message"].startswith(message)
+    assert _count(db, Partner) == 1
+
+
+def test_a_database_outage_is_a_503_in_the_envelope(app_without_database):
+    client = app_without_database.test_client()
+    # A malformed secret is refused before any query, so even without a database it is a plain 401.
+    _assert_envelope(client.get(PARTNERSHIPS, headers=basic("npk_live_x", "not-a-secret")), 401)
+    down = client.get(PARTNERSHIPS, headers=basic("npk_live_x", _well_formed_secret()))
+    assert _assert_envelope(down, 503)["message"].startswith("Service unavailable")
+    assert down.headers["Retry-After"] == "30"
+
+
+def _well_formed_secret() -> str:
+    """A production secret that passes the checksum (so the lookup runs) and that no pair has."""
+    return generate_key(SECRET_PREFIXES["production"])
+
+
+# --- partnerships: create --------------------------------------------------------------------------------
+
+
+def test_create_returns_the_partnership_and_generates_the_partner_key_from_the_names(production, db):
+    response = production("POST", PARTNERSHIPS, {"email": "Jose@Example.com", "first_name": "José",
+                                                 "last_name": "Müller", "tags": ["podcast", "podcast", "eu"]})
+    data = _assert_envelope(response, 200)["data"]
+    assert set(data) == PARTNERSHIP_FIELDS
+    assert data["key"].startswith("part_") and data["partner_key"] == "josemuller"
+    assert (data["email"], data["first_name"], data["last_name"], data["tags"], data["test"], data["archived"]) == (
+        "Jose@example.com", "José", "Müller", ["podcast", "eu"], False, False)
+    assert data["group"]["slug"] == "default" and data["stats"] == {"CUSTOMER_COUNT": 0}
+    assert isinstance(data["created_at"], int) and data["created_at"] > 1_700_000_000_000  # milliseconds
+    again = production("POST", PARTNERSHIPS, {"email": "other@example.com", "first_name": "Jose", "last_name": "Muller"})
+    assert again.json["data"]["partner_key"] == "josemuller1"  # a collision gets a numeric suffix
+    nameless = production("POST", PARTNERSHIPS, {"email": "widget@example.com"}).json["data"]["partner_key"]
+    assert len(nameless) == 12 and nameless.isalnum()
+    row = db.session.scalar(select(Partner).where(Partner.partnership_key == data["key"]))
+    assert row.is_test is False
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partner.created",
+                                                       AuditEvent.target_id == str(row.id)))
+    assert (event.actor_type, event.actor_id, event.actor_label) == (
+        "network_api", production.key.id, production.key.public_key)
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ({}, 400, "email: required"),
+    ({"email": "not-an-address"}, 400, "email: not a valid email address"),
+    ({"email": 7}, 400, "email: an email address"),
+    ({"email": "a@example.com", "first_name": "x" * 51}, 400, "first_name: text of at most 50"),
+    ({"email": "a@example.com", "tags": "vip"}, 400, "tags: a list"),
+    ({"email": "a@example.com", "tags": [""]}, 400, "tags: each tag"),
+    ({"email": "a@example.com", "group_key": "grup_nope"}, 400, "group_key: no group has this key"),
+    ({"email": "a@example.com", "partner_key": "Bad Key"}, 400, "partner_key: 2–80 characters"),
+    ({"email": "a@example.com", "partner_key": "gstest"}, 409, "partner_key: 'gstest' is taken"),
+])
+def test_bad_create_bodies_name_the_field_and_write_nothing(production, db, body, status, message):
+    before = _count(db, Partner), _count(db, PartnerKeyReservation), _count(db, AuditEvent)
+    response = production("POST", PARTNERSHIPS, body)
+    assert _assert_envelope(response, status)["message"].startswith(message)
+    assert (_count(db, Partner), _count(db, PartnerKeyReservation), _count(db, AuditEvent)) == before
+
+
+def test_server_fields_in_a_body_are_ignored(production, db):
+    data = production("POST", PARTNERSHIPS, {"email": "a@example.com", "key": "part_mine", "test": True,
+                                             "is_test": True, "archived": True, "created_at": 0}).json["data"]
+    assert data["key"] != "part_mine" and data["test"] is False and data["archived"] is False
+    assert data["created_at"] > 0
+
+
+# --- test and production pairs ------------------------------------------------------------------------------
+
+
+def test_each_pair_sees_and_touches_only_partnerships_of_its_own_mode(production, test_pair, make, db):
+    live = make.partner()
+    made_by_test = test_pair("POST", PARTNERSHIPS, {"email": "t@example.com", "first_name": "Tess"}).json["data"]
+    assert made_by_test["test"] is True
+
+    test_keys = {item["key"] for item in test_pair("GET", PARTNERSHIPS).json["data"]["items"]}
+    live_keys = {item["key"] for item in production("GET", PARTNERSHIPS).json["data"]["items"]}
+    assert test_keys == {"part_gstest", made_by_test["key"]}
+    assert live_keys == {live.partnership_key}
+
+    for method, body in (("GET", None), ("PATCH", {"first_name": "Hacked"}), ("DELETE", None)):
+        assert test_pair(method, f"{PARTNERSHIPS}/{live.partnership_key}", body).status_code == 404
+        assert production(method, f"{PARTNERSHIPS}/{made_by_test['key']}", body).status_code == 404
+    db.session.expire_all()
+    assert live.first_name != "Hacked" and live.archived_at is None
+
+
+# --- partnerships: read, update, archive ------------------------------------------------------------------
+
+
+def test_get_update_and_change_the_partner_key_for_good(production, db, make):
+    made = production("POST", PARTNERSHIPS, {"email": "a@example.com", "first_name": "Ann", "last_name": "Lee"})
+    key = made.json["data"]["key"]
+    assert production("GET", f"{PARTNERSHIPS}/{key}").json["data"] == made.json["data"]
+
+    vip = PartnerGroup(key="grup_vip000000000000", name="VIP", slug="vip")
+    db.session.add(vip)
+    db.session.commit()
+    updated = production("PATCH", f"{PARTNERSHIPS}/{key}", {"last_name": "Li", "group_key": vip.key,
+                                                            "tags": ["gold"], "partner_key": "ann-l"})
+    data = _assert_envelope(updated, 200)["data"]
+    assert (data["last_name"], data["group"]["slug"], data["tags"], data["partner_key"], data["first_name"]) == (
+        "Li", "vip", ["gold"], "ann-l", "Ann")
+    assert data["updated_at"] >= made.json["data"]["updated_at"]
+
+    # The old key stays reserved for good: nobody gets it, not even through a new partnership.
+    other = make.partner()
+    refused = production("PATCH", f"{PARTNERSHIPS}/{other.partnership_key}", {"partner_key": "annlee"})
+    assert _assert_envelope(refused, 409)["message"] == (
+        "partner_key: 'annlee' is taken or was used before and cannot be reused")
+    assert production("POST", PARTNERSHIPS, {"email": "b@example.com", "partner_key": "annlee"}).status_code == 409
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.target_id == str(
+        db.session.scalar(select(Partner.id).where(Partner.partnership_key == key))))))
+    assert {"partner.created", "partnership.updated", "partner.key_changed"} <= actions
+
+
+def test_a_refused_update_changes_nothing(production, db, make):
+    row = make.partner(email="keep@example.com")
+    before = (row.first_name, row.email, row.partner_key)
+    for body, status in (({"first_name": "New", "partner_key": "gstest"}, 409),
+                         ({"first_name": "New", "email": "broken"}, 400),
+                         ({"first_name": "New", "group_key": "grup_none"}, 400)):
+        assert production("PATCH", f"{PARTNERSHIPS}/{row.partnership_key}", body).status_code == status
+        db.session.expire_all()
+        assert (row.first_name, row.email, row.partner_key) == before
+
+
+def test_delete_archives_the_partnership_and_lists_leave_it_out(production, db, make):
+    row = make.partner()
+    archived = production("DELETE", f"{PARTNERSHIPS}/{row.partnership_key}")
+    assert _assert_envelope(archived, 200)["data"]["archived"] is True
+    assert production("DELETE", f"{PARTNERSHIPS}/{row.partnership_key}").status_code == 200  # again: no change
+    assert production("GET", PARTNERSHIPS).json["data"]["items"] == []
+    listed = production("GET", f"{PARTNERSHIPS}?include_archived=true").json["data"]["items"]
+    assert [item["key"] for item in listed] == [row.partnership_key]
+    assert production("GET", f"{PARTNERSHIPS}/{row.partnership_key}").json["data"]["archived"] is True
+    assert db.session.get(Partner, row.id) is not None  # kept, with everything it has
+    assert _count(db, AuditEvent) and db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "partnership.archived")) == 1
+
+
+# --- paging and filters -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many(make, db):
+    """25 production partnerships created a minute apart, oldest first."""
+    start = utcnow() - timedelta(days=1)
+    rows = [make.partner() for _ in range(25)]
+    for n, row in enumerate(rows):
+        row.created_at = row.updated_at = start + timedelta(minutes=n)
+    db.session.commit()
+    return [row.partnership_key for row in rows]
+
+
+def test_cursor_paging_walks_every_item_once_newest_first_and_back(production, many):
+    seen, cursor, pages = [], None, []
+    while True:
+        query = f"{PARTNERSHIPS}?limit=10" + (f"&starting_after={cursor}" if cursor else "")
+        data = production("GET", query).json["data"]
+        pages.append(data["has_more"])
+        seen += [item["key"] for item in data["items"]]
+        if not data["has_more"]:
+            break
+        cursor = data["items"][-1]["key"]
+    assert seen == list(reversed(many)) and pages == [True, True, False]
+
+    back = production("GET", f"{PARTNERSHIPS}?limit=10&ending_before={seen[20]}").json["data"]
+    assert [item["key"] for item in back["items"]] == seen[10:20] and back["has_more"] is True
+    first = production("GET", f"{PARTNERSHIPS}?limit=10&ending_before={seen[10]}").json["data"]
+    assert [item["key"] for item in first["items"]] == seen[:10] and first["has_more"] is False
+    assert len(production("GET", PARTNERSHIPS).json["data"]["items"]) == 10  # the default limit
+
+
+def test_time_filters_are_epoch_milliseconds(production, many, db):
+    rows = {row.partnership_key: row for row in db.session.scalars(select(Partner))}
+    since = int(rows[many[20]].created_at.timestamp() * 1000)
+    data = production("GET", f"{PARTNERSHIPS}?limit=250&min_created={since}").json["data"]
+    assert [item["key"] for item in data["items"]] == list(reversed(many[20:]))
+    until = int(rows[many[2]].updated_at.timestamp() * 1000)
+    data = production("GET", f"{PARTNERSHIPS}?limit=250&max_updated={until}").json["data"]
+    assert [item["key"] for item in data["items"]] == list(reversed(many[:3]))
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("limit=0", "limit: must be a whole number from 1 to 250"),
+    ("limit=251", "limit: must be a whole number from 1 to 250"),
+    ("limit=ten", "limit: must be a whole number"),
+    ("starting_after=part_a&ending_before=part_b", "starting_after: cannot be combined with ending_before"),
+    ("starting_after=part_unknown", "starting_after: no item in this list has this key"),
+    ("ending_before=" + "x" * 300, "ending_before: an item's key"),
+    ("min_created=yesterday", "min_created: must be a whole number"),
+    ("max_updated=-5", "max_updated: must be a time in epoch milliseconds"),
+    ("max_created=99999999999999999999", "max_created: must be a time in epoch milliseconds"),
+    ("include_archived=maybe", "include_archived: true or false"),
+])
+def test_bad_list_parameters_are_400s_that_name_them(production, query, message):
+    assert _assert_envelope(production("GET", f"{PARTNERSHIPS}?{query}"), 400)["message"].startswith(message)
+
+
+def test_a_cursor_from_the_other_mode_is_unknown(production, test_pair, make):
+    live = make.partner()
+    response = test_pair("GET", f"{PARTNERSHIPS}?starting_after={live.partnership_key}")
+    assert _assert_envelope(response, 400)["message"] == "starting_after: no item in this list has this key"
+
+
+def test_filters_by_partner_key_email_and_group(production, make, db):
+    vip = PartnerGroup(key="grup_vip111111111111", name="VIP", slug="vip")
+    db.session.add(vip)
+    db.session.commit()
+    a = make.partner(email="a@example.com")
+    b = make.partner(email="b@example.com", group_id=vip.id)
+
+    def keys(query):
+        return [item["key"] for item in production("GET", f"{PARTNERSHIPS}?{query}").json["data"]["items"]]
+
+    assert keys(f"partner_key={a.partner_key}") == [a.partnership_key]
+    assert keys("email=b@example.com") == [b.partnership_key]
+    assert keys(f"group_key={vip.key}") == [b.partnership_key]
+
+
+# --- groups ---------------------------------------------------------------------------------------------------
+
+
+def test_groups_list_the_default_group_and_the_others(production, db):
+    db.session.add(PartnerGroup(key="grup_vip222222222222", name="VIP", slug="vip"))
+    db.session.commit()
+    items = _assert_envelope(production("GET", "/api/v2/groups"), 200)["data"]["items"]
+    assert {(item["slug"], item["default"]) for item in items} == {("default", True), ("vip", False)}
+    assert set(items[0]) == {"key", "name", "slug", "default", "created_at", "updated_at"}
+
+
+# --- customers -------------------------------------------------------------------------------------------------
+
+CUSTOMERS = "/api/v2/customers"
+CUSTOMER_FIELDS = {"key", "customer_key", "email", "name", "partner_key", "partnership_key", "provider_key",
+                   "meta", "test", "archived", "created_at", "updated_at"}
+
+
+def test_customers_are_created_under_a_partnership_and_counted_there(production, make, db):
+    partner = make.partner()
+    created = production("POST", CUSTOMERS, {"customer_key": "crm-001", "email": "buyer@example.com",
+                                              "partner_key": partner.partner_key, "name": "Buyer Inc",
+                                              "meta": {"plan": "pro", "seats": 5}})
+    data = _assert_envelope(created, 200)["data"]
+    assert set(data) == CUSTOMER_FIELDS and data["key"].startswith("cust_")
+    assert (data["customer_key"], data["partner_key"], data["partnership_key"], data["test"], data["meta"]) == (
+        "crm-001", partner.partner_key, partner.partnership_key, False, {"plan": "pro", "seats": 5})
+    assert production("GET", f"{CUSTOMERS}/{data['key']}").json["data"] == data
+    listed = production("GET", f"{CUSTOMERS}?partner_key={partner.partner_key}").json["data"]["items"]
+    assert [item["key"] for item in listed] == [data["key"]]
+    stats = production("GET", f"{PARTNERSHIPS}/{partner.partnership_key}").json["data"]["stats"]
+    assert stats == {"CUSTOMER_COUNT": 1}
+    assert production("GET", PARTNERSHIPS).json["data"]["items"][0]["stats"] == {"CUSTOMER_COUNT": 1}
+
+    updated = production("PATCH", f"{CUSTOMERS}/{data['key']}", {"name": "Buyer GmbH", "provider_key": "cus_9"})
+    assert (updated.json["data"]["name"], updated.json["data"]["provider_key"]) == ("Buyer GmbH", "cus_9")
+    archived = production("DELETE", f"{CUSTOMERS}/{data['key']}")
+    assert archived.json["data"]["archived"] is True
+    assert production("GET", CUSTOMERS).json["data"]["items"] == []
+    assert production("GET", f"{PARTNERSHIPS}/{partner.partnership_key}").json["data"]["stats"] == {
+        "CUSTOMER_COUNT": 0}
+    actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("customer.%"))
+                                      .order_by(AuditEvent.id)))
+    assert actions == ["customer.created", "customer.updated", "customer.archived"]
+
+
+def test_test_customers_belong_to_test_partnerships_only(production, test_pair, make):
+    live = make.partner()
+    made = test_pair("POST", CUSTOMERS, {"customer_key": "t-1", "email": "t@example.com", "partner_key": "gstest"})
+    assert made.json["data"]["test"] is True
+    refused = test_pair("POST", CUSTOMERS, {"customer_key": "t-2", "email": "t@example.com",
+                                            "partner_key": live.partner_key})
+    assert _assert_envelope(refused, 400)["message"].startswith("partner_key: no test partnership")
+    refused = production("POST", CUSTOMERS, {"customer_key": "p-1", "email": "p@example.com",
+                                             "partner_key": "gstest"})
+    assert _assert_envelope(refused, 400)["message"].startswith("partner_key: no production partnership")
+    # Neither pair sees or touches the other mode's customers.
+    assert production("GET", CUSTOMERS).json["data"]["items"] == []
+    for method, body in (("GET", None), ("PATCH", {"name": "x"}), ("DELETE", None)):
+        assert production(method, f"{CUSTOMERS}/{made.json['data']['key']}", body).status_code == 404
+
+
+@pytest.mark.parametrize(("change", "status", "message"), [
+    ({"customer_key": None}, 400, "customer_key: required"),
+    ({"email": ""}, 400, "email: required"),
+    ({"partner_key": None}, 400, "partner_key: required"),
+    ({"email": "nope"}, 400, "email: not a valid email address"),
+    ({"partner_key": "nobody"}, 400, "partner_key: no production partnership"),
+    ({"customer_key": "x" * 256}, 400, "customer_key: text of 1 to 255"),
+    ({"name": "n" * 101}, 400, "name: text of at most 100"),
+    ({"meta": ["a"]}, 400, "meta: an object"),
+    ({"meta": {"k": "v" * 101}}, 400, "meta: each value"),
+    ({"meta": {"k": float("nan")}}, 400, "meta: numbers must be finite"),
+    ({"customer_key": "taken"}, 409, "customer_key: 'taken' belongs to another customer"),
+])
+def test_bad_customer_bodies_name_the_field_and_write_nothing(production, make, db, change, status, message):
+    partner = make.partner()
+    base = {"customer_key": "c-1", "email": "c@example.com", "partner_key": partner.partner_key}
+    assert production("POST", CUSTOMERS, {**base, "customer_key": "taken"}).status_code == 200
+    before = _count(db, AuditEvent)
+    response = production.client.post(CUSTOMERS, headers=production.headers,
+                                      data=json.dumps({**base, **change}),
+                                      content_type="application/json")
+    assert _assert_envelope(response, status)["message"].startswith(message)
+    assert len(production("GET", CUSTOMERS).json["data"]["items"]) == 1 and _count(db, AuditEvent) == before
+
+
+def test_a_customer_stays_with_its_partnership(production, make, db):
+    first, second = make.partner(), make.partner()
+    key = production("POST", CUSTOMERS, {"customer_key": "c-1", "email": "c@example.com",
+                                         "partner_key": first.partner_key}).json["data"]["key"]
+    moved = production("PATCH", f"{CUSTOMERS}/{key}", {"partner_key": second.partner_key, "name": "New"})
+    assert _assert_envelope(moved, 400)["message"].startswith("partner_key: a customer stays")
+    data = production("GET", f"{CUSTOMERS}/{key}").json["data"]
+    assert (data["partner_key"], data["name"]) == (first.partner_key, None)
+    same = production("PATCH", f"{CUSTOMERS}/{key}", {"partner_key": first.partner_key, "name": "Kept"})
+    assert same.status_code == 200 and same.json["data"]["name"] == "Kept"
+
+
+def test_every_network_api_route_refuses_missing_and_partner_credentials(app, client, make, issue, db):
+    """Walk the URL map: every /api/v2 rule and method, without credentials and with a partner's key."""
+    partner_key = issue(make.partner())
+    rules = [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v2/")]
+    assert len(rules) >= 5
+    before = (_count(db, Partner), _count(db, AuditEvent))
+    for rule in rules:
+        path = rule.rule.replace("<key>", "part_gstest")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert _assert_envelope(client.open(path, method=method, json={}), 401), (method, path)
+            refused = client.open(path, method=method, json={}, headers={"X-Eflow-API-Key": partner_key})
+            assert _assert_envelope(refused, 403)["message"] == "Out of realm", (method, path)
+    assert (_count(db, Partner), _count(db, AuditEvent)) == before
