@@ -26,7 +26,7 @@ def test_collisions_get_a_numeric_suffix(db):
 def test_random_when_no_usable_name_is_known(db, first, last):
     a = create_partner(name="Signup", first_name=first, last_name=last).partner_key
     b = create_partner(name="Signup", first_name=first, last_name=last).partner_key
-    assert a != b and len(a) == 12 and a.isalnum()
+    assert a != b and len(a) == 10 and a.isalnum()
 
 
 def test_a_changed_key_is_never_handed_out_again(db):

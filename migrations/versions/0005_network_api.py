@@ -79,7 +79,7 @@ def upgrade():
     sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_customers_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
-    sa.UniqueConstraint('customer_key', name=op.f('uq_customers_customer_key')),
+    sa.UniqueConstraint('test', 'customer_key', name=op.f('uq_customers_test')),
     sa.UniqueConstraint('key', name=op.f('uq_customers_key'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -52,14 +52,16 @@ class PartnerGroup(db.Model):
 class Customer(db.Model):
     """A customer a partner referred, recorded by the network's back end (`cust_…`; PartnerStack's customers).
 
-    `customer_key` is the network's own id for the customer (unique); `key` is this portal's. A test pair
-    makes test customers, and a test customer belongs to a test partner."""
+    `customer_key` is the network's own id for the customer, unique within its mode (test customers never
+    block or reveal production ones); `key` is this portal's. A test pair makes test customers, and a test
+    customer belongs to a test partner."""
 
     __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("test", "customer_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
-    customer_key: Mapped[str] = mapped_column(String(255), unique=True)
+    customer_key: Mapped[str] = mapped_column(String(255))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str | None] = mapped_column(String(100))

@@ -14,7 +14,8 @@ from portal.models import Partner, PartnerGroup, PartnerKeyReservation, PartnerU
 from portal.services import audit
 from portal.services.passwords import hash_password
 
-PARTNER_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
+PARTNER_KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{1,79}")  # the whole key: use fullmatch
+RANDOM_KEY_LENGTH = 10  # PartnerStack's length for sign-ups without a name
 _RANDOM_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -36,7 +37,7 @@ def generate_partner_key(first_name: str | None, last_name: str | None) -> str:
     base = slugify(f"{first_name or ''}{last_name or ''}")[:70]
     if len(base) < 2:
         while True:
-            candidate = "".join(secrets.choice(_RANDOM_ALPHABET) for _ in range(12))
+            candidate = "".join(secrets.choice(_RANDOM_ALPHABET) for _ in range(RANDOM_KEY_LENGTH))
             if not _is_reserved(candidate):
                 return candidate
     if not _is_reserved(base):
@@ -79,7 +80,7 @@ def create_partner(*, name: str, first_name: str | None = None, last_name: str |
 
 
 def _check_free(key: str) -> None:
-    if not PARTNER_KEY_PATTERN.match(key):
+    if not PARTNER_KEY_PATTERN.fullmatch(key):
         raise PartnerKeyError(
             "partner_key must be 2–80 characters of lowercase letters, digits, '-' or '_', starting with a letter or digit"
         )

@@ -3,7 +3,10 @@
 The values come straight from a request body, so everything is checked here and a refusal names the
 field (`PartnershipError`). The pair's mode is the partnership's: a test pair makes test partnerships.
 Partner keys follow portal.services.partners: generated from the names when not given, and never reused,
-so a key another partner has (or once had) is a 409 conflict.
+so a key another partner has (or once had) is a 409 conflict. Partner keys are one namespace for both
+modes (links carry them), so a test pair cannot choose one: its partnerships get generated keys that
+start with "test", and cannot take or block a production partner's key. The built-in test partner
+gstest keeps its key and cannot be archived.
 """
 
 from __future__ import annotations
@@ -19,13 +22,19 @@ from portal.models import Partner
 from portal.models.base import utcnow
 from portal.queries import partnerships as queries
 from portal.services import audit
-from portal.services.partners import PARTNER_KEY_PATTERN, PartnerKeyError, change_partner_key, create_partner
+from portal.services.partners import (PARTNER_KEY_PATTERN, PartnerKeyError, change_partner_key, create_partner,
+                                      generate_partner_key, slugify)
 
 MAX_EMAIL = 254
 MAX_NAME = 50
 MAX_TAGS = 50
 MAX_TAG = 100
 UPDATABLE = ("email", "first_name", "last_name", "group_key", "tags", "partner_key")
+BUILT_IN_TEST_PARTNER_KEY = "gstest"
+GENERATED_KEY_ATTEMPTS = 3
+KEY_TAKEN = "is taken or was used before and cannot be reused"
+TEST_PAIRS_CHOOSE_NO_KEY = ("a test pair cannot choose partner keys (they are shared with production); "
+                            "leave it out and one starting with 'test' is made from the names")
 
 
 class PartnershipError(ValueError):
@@ -41,26 +50,38 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> Partner:
     if body.get("email") in (None, ""):
         raise PartnershipError("email", "required")
     values = _checked(body, ("email", "first_name", "last_name", "group_key", "tags"))
-    partner_key = body.get("partner_key")
-    if partner_key is not None:
-        partner_key = _partner_key(partner_key)
+    requested = body.get("partner_key")
+    if requested is not None:
+        if test:
+            raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
+        requested = _partner_key(requested)
     group = values.pop("group", None) or queries.default_group()
     first, last = values.get("first_name"), values.get("last_name")
     name = " ".join(part for part in (first, last) if part) or values["email"]
-    try:
-        partner = create_partner(
-            name=name[:200], first_name=first, last_name=last, partner_key=partner_key, actor=actor, commit=False,
-            email=values["email"], tags=values.get("tags", []), group_id=group.id if group else None,
-            is_test=test, joined_at=utcnow(),
-        )
-        db.session.commit()
-    except PartnerKeyError as err:
-        db.session.rollback()
-        raise PartnershipError("partner_key", str(err).removeprefix("partner_key "), 409) from None
-    except IntegrityError:  # another request took the same key between the check and the insert
-        db.session.rollback()
-        raise PartnershipError("partner_key", "is taken or was used before and cannot be reused", 409) from None
-    return partner
+    for attempt in range(1, GENERATED_KEY_ATTEMPTS + 1):
+        partner_key = requested or _generated_key(test, first, last)
+        try:
+            partner = create_partner(
+                name=name[:200], first_name=first, last_name=last, partner_key=partner_key, actor=actor,
+                commit=False, email=values["email"], tags=values.get("tags", []),
+                group_id=group.id if group else None, is_test=test, joined_at=utcnow(),
+            )
+            db.session.commit()
+            return partner
+        except (PartnerKeyError, IntegrityError):
+            # Taken, or taken by a concurrent request between the check and the insert. A key the caller
+            # asked for is a conflict; a generated one is generated again.
+            db.session.rollback()
+            if requested is not None or attempt == GENERATED_KEY_ATTEMPTS:
+                raise PartnershipError("partner_key", f"{partner_key!r} {KEY_TAKEN}", 409) from None
+    raise AssertionError("unreachable")
+
+
+def _generated_key(test: bool, first: str | None, last: str | None) -> str:
+    """From the names (random when there are none); a test partnership's starts with "test"."""
+    if test and len(slugify(f"{first or ''}{last or ''}")) >= 2:
+        return generate_partner_key(f"test{first or ''}", last)
+    return generate_partner_key(first, last)
 
 
 def update(partner: Partner, body: Mapping[str, Any], actor=None) -> Partner:
@@ -69,6 +90,8 @@ def update(partner: Partner, body: Mapping[str, Any], actor=None) -> Partner:
     new_key = body.get("partner_key")
     if new_key is not None:
         new_key = _partner_key(new_key)
+        if partner.is_test and new_key != partner.partner_key:
+            raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
     changed: dict[str, Any] = {}
     if "group" in values:
         group = values.pop("group")
@@ -91,17 +114,20 @@ def update(partner: Partner, body: Mapping[str, Any], actor=None) -> Partner:
             change_partner_key(partner, new_key, actor=actor)  # commits, with its own audit event
         else:
             db.session.commit()
-    except PartnerKeyError as err:
+    except (PartnerKeyError, IntegrityError):  # taken, now or by a concurrent request a moment ago
         db.session.rollback()
-        raise PartnershipError("partner_key", str(err).removeprefix("partner_key "), 409) from None
-    except IntegrityError:
-        db.session.rollback()
-        raise PartnershipError("partner_key", "is taken or was used before and cannot be reused", 409) from None
+        raise PartnershipError("partner_key", f"{new_key!r} {KEY_TAKEN}", 409) from None
     return partner
 
 
 def archive(partner: Partner, actor=None) -> Partner:
-    """DELETE archives: out of lists by default, still readable by its key, its data kept."""
+    """DELETE archives: out of the Network API's lists by default, still readable by its key, its data kept.
+
+    Only the Network API reads the mark: the partner's portal sign-in and tracking go on (staff change
+    a partner's status in the staff console). The built-in test partner cannot be archived."""
+    if partner.partner_key == BUILT_IN_TEST_PARTNER_KEY:
+        raise PartnershipError("partnership", f"the built-in test partner {BUILT_IN_TEST_PARTNER_KEY} cannot be "
+                                              "archived: every installation keeps it for test customers", 409)
     if partner.archived_at is None:
         partner.archived_at = partner.updated_at = utcnow()
         audit.record("partnership.archived", actor=actor, target=partner,
@@ -166,7 +192,7 @@ def _tags(value: object) -> list[str]:
 
 
 def _partner_key(value: object) -> str:
-    if not isinstance(value, str) or not PARTNER_KEY_PATTERN.match(value):
+    if not isinstance(value, str) or not PARTNER_KEY_PATTERN.fullmatch(value):
         raise PartnershipError("partner_key", "2–80 characters of lowercase letters, digits, '-' or '_', "
                                               "starting with a letter or digit")
     return value

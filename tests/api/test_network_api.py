@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, NetworkApiKey, Partner, PartnerGroup, PartnerKeyReservation
+from portal.api.network.serialise import epoch_ms
 from portal.models.base import utcnow
+from portal.services import partnerships
 from portal.services.key_material import generate_key
 from portal.services.network_keys import SECRET_PREFIXES, issue_pair, revoke_pair
 
@@ -84,7 +86,9 @@ def test_wrong_malformed_unknown_and_revoked_credentials_are_401(client, product
         basic(production.key.public_key, ""),
         basic("npk_live_nobody", production.secret),
         {"Authorization": "Basic not-base64!"},
+        {"Authorization": "Basic éé"},  # not ASCII: base64 cannot even start
         {"Authorization": "Bearer something"},
+        basic("npk_live_\x00", production.secret),
     ]
     for headers in cases:
         assert _assert_envelope(client.get(PARTNERSHIPS, headers=headers), 401)["message"] == "Invalid API credentials"
@@ -95,7 +99,8 @@ def test_wrong_malformed_unknown_and_revoked_credentials_are_401(client, product
 
 def test_a_partner_api_key_is_out_of_realm_here(client, make, issue):
     key = issue(make.partner())
-    for headers in ({"X-Eflow-API-Key": key}, {"X-Api-Key": key}, {"Authorization": f"Bearer {key}"}):
+    for headers in ({"X-Eflow-API-Key": key}, {"X-Api-Key": key}, {"Authorization": f"Bearer {key}"},
+                    basic(key, "x"), basic("npk_live_x", key)):
         assert _assert_envelope(client.get(PARTNERSHIPS, headers=headers), 403)["message"] == "Out of realm"
 
 
@@ -182,7 +187,7 @@ def test_create_returns_the_partnership_and_generates_the_partner_key_from_the_n
     again = production("POST", PARTNERSHIPS, {"email": "other@example.com", "first_name": "Jose", "last_name": "Muller"})
     assert again.json["data"]["partner_key"] == "josemuller1"  # a collision gets a numeric suffix
     nameless = production("POST", PARTNERSHIPS, {"email": "widget@example.com"}).json["data"]["partner_key"]
-    assert len(nameless) == 12 and nameless.isalnum()
+    assert len(nameless) == 10 and nameless.isalnum()
     row = db.session.scalar(select(Partner).where(Partner.partnership_key == data["key"]))
     assert row.is_test is False
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partner.created",
@@ -200,6 +205,7 @@ def test_create_returns_the_partnership_and_generates_the_partner_key_from_the_n
     ({"email": "a@example.com", "tags": [""]}, 400, "tags: each tag"),
     ({"email": "a@example.com", "group_key": "grup_nope"}, 400, "group_key: no group has this key"),
     ({"email": "a@example.com", "partner_key": "Bad Key"}, 400, "partner_key: 2–80 characters"),
+    ({"email": "a@example.com", "partner_key": "acme\n"}, 400, "partner_key: 2–80 characters"),
     ({"email": "a@example.com", "partner_key": "gstest"}, 409, "partner_key: 'gstest' is taken"),
 ])
 def test_bad_create_bodies_name_the_field_and_write_nothing(production, db, body, status, message):
@@ -339,7 +345,7 @@ def test_time_filters_are_epoch_milliseconds(production, many, db):
     ("limit=ten", "limit: must be a whole number"),
     ("starting_after=part_a&ending_before=part_b", "starting_after: cannot be combined with ending_before"),
     ("starting_after=part_unknown", "starting_after: no item in this list has this key"),
-    ("ending_before=" + "x" * 300, "ending_before: an item's key"),
+    ("ending_before=" + "x" * 300, "ending_before: text of at most 255 characters"),
     ("min_created=yesterday", "min_created: must be a whole number"),
     ("max_updated=-5", "max_updated: must be a time in epoch milliseconds"),
     ("max_created=99999999999999999999", "max_created: must be a time in epoch milliseconds"),
@@ -482,3 +488,73 @@ def test_every_network_api_route_refuses_missing_and_partner_credentials(app, cl
             refused = client.open(path, method=method, json={}, headers={"X-Eflow-API-Key": partner_key})
             assert _assert_envelope(refused, 403)["message"] == "Out of realm", (method, path)
     assert (_count(db, Partner), _count(db, AuditEvent)) == before
+
+
+
+# --- what one mode must not do to the other, and the built-in test partner ------------------------------------
+
+
+def test_a_test_pair_cannot_choose_or_change_partner_keys(test_pair, db):
+    refused = test_pair("POST", PARTNERSHIPS, {"email": "t@example.com", "partner_key": "prodname"})
+    assert _assert_envelope(refused, 400)["message"].startswith("partner_key: a test pair cannot choose")
+    made = test_pair("POST", PARTNERSHIPS, {"email": "t@example.com", "first_name": "Jane", "last_name": "Roe"})
+    data = made.json["data"]
+    assert data["partner_key"] == "testjaneroe"  # a production Jane Roe still gets "janeroe"
+    moved = test_pair("PATCH", f"{PARTNERSHIPS}/{data['key']}", {"partner_key": "janeroe"})
+    assert _assert_envelope(moved, 400)["message"].startswith("partner_key: a test pair cannot choose")
+    assert test_pair("PATCH", f"{PARTNERSHIPS}/{data['key']}", {"partner_key": "testjaneroe"}).status_code == 200
+    assert db.session.get(PartnerKeyReservation, "janeroe") is None
+
+
+def test_the_built_in_test_partner_keeps_its_key_and_cannot_be_archived(test_pair, db):
+    archived = test_pair("DELETE", f"{PARTNERSHIPS}/part_gstest")
+    assert _assert_envelope(archived, 409)["message"].startswith("partnership: the built-in test partner gstest")
+    assert test_pair("PATCH", f"{PARTNERSHIPS}/part_gstest", {"partner_key": "mytest"}).status_code == 400
+    assert test_pair("PATCH", f"{PARTNERSHIPS}/part_gstest", {"tags": ["qa"]}).status_code == 200
+    gstest = db.session.scalar(select(Partner).where(Partner.partnership_key == "part_gstest"))
+    assert (gstest.partner_key, gstest.archived_at, gstest.tags) == ("gstest", None, ["qa"])
+    made = test_pair("POST", "/api/v2/customers", {"customer_key": "c", "email": "c@example.com",
+                                                   "partner_key": "gstest"})
+    assert made.status_code == 200
+
+
+def test_customer_keys_are_unique_within_a_mode_only(production, test_pair, make):
+    live = make.partner()
+    assert test_pair("POST", "/api/v2/customers", {"customer_key": "stripe-cus-1", "email": "t@example.com",
+                                                   "partner_key": "gstest"}).status_code == 200
+    # A test customer neither blocks nor reveals a production customer with the same key.
+    assert production("POST", "/api/v2/customers", {"customer_key": "stripe-cus-1", "email": "p@example.com",
+                                                    "partner_key": live.partner_key}).status_code == 200
+    again = production("POST", "/api/v2/customers", {"customer_key": "stripe-cus-1", "email": "p@example.com",
+                                                     "partner_key": live.partner_key})
+    assert again.status_code == 409
+
+
+def test_a_generated_key_taken_a_moment_ago_is_generated_again(production, make, monkeypatch):
+    taken = make.partner(first_name="Jane", last_name="Roe").partner_key  # "janeroe"
+    real = partnerships.generate_partner_key
+    calls = []
+
+    def stale_then_real(first, last):
+        calls.append(first)
+        return taken if len(calls) == 1 else real(first, last)  # as if a concurrent create took it
+
+    monkeypatch.setattr(partnerships, "generate_partner_key", stale_then_real)
+    made = production("POST", PARTNERSHIPS, {"email": "j@example.com", "first_name": "Jane", "last_name": "Roe"})
+    assert made.status_code == 200 and made.json["data"]["partner_key"] == "janeroe1" and len(calls) == 2
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    (f"{PARTNERSHIPS}/part_%00x", 404),
+    (f"{PARTNERSHIPS}?partner_key=a%00b", 400),
+    (f"{PARTNERSHIPS}?starting_after=a%00b", 400),
+    (f"{PARTNERSHIPS}?limit=1_0", 400),
+    (f"{PARTNERSHIPS}?limit=%D9%A1%D9%A0", 400),  # Arabic-Indic digits: not a whole number here
+])
+def test_odd_paths_and_parameters_answer_the_same_on_every_database(production, path, status):
+    _assert_envelope(production("GET", path), status)
+
+
+def test_times_are_whole_milliseconds_counted_exactly():
+    at = datetime(1987, 1, 7, 4, 21, 30, 606000, tzinfo=UTC)
+    assert epoch_ms(at) == 536_991_690_606  # int(at.timestamp() * 1000) gives …605

@@ -20,6 +20,7 @@ from portal.services.key_material import KEY_PREFIX
 log = logging.getLogger(__name__)
 
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Network API", charset="UTF-8"'}
+MAX_PUBLIC_KEY = 64  # the column's width
 _G_NAME = "network_api_caller"
 
 
@@ -61,8 +62,15 @@ def authenticate() -> NetworkCaller:
         raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
     if not header.strip():
         raise NetworkApiError(401, NO_CREDENTIALS, CHALLENGE)
-    auth = request.authorization
+    try:
+        auth = request.authorization
+    except ValueError:  # Werkzeug lets a base64 error through for credentials that are not ASCII
+        auth = None
     if auth is None or auth.type != "basic" or not auth.username or not auth.password:
+        raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
+    if auth.username.startswith(KEY_PREFIX) or auth.password.startswith(KEY_PREFIX):
+        raise NetworkApiError(403, OUT_OF_REALM)  # a partner's Affiliate API key, sent the Basic way
+    if "\x00" in auth.username or len(auth.username) > MAX_PUBLIC_KEY:
         raise NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)
     key = network_keys.verify_pair(auth.username, auth.password)
     if key is None:

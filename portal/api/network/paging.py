@@ -42,24 +42,34 @@ def from_request() -> Paging:
     limit = _whole(args, "limit", DEFAULT_LIMIT)
     if not 1 <= limit <= MAX_LIMIT:
         raise bad_request("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-    after, before = args.get("starting_after") or None, args.get("ending_before") or None
+    after, before = text_arg("starting_after", MAX_KEY), text_arg("ending_before", MAX_KEY)
     if after and before:
         raise bad_request("starting_after", "cannot be combined with ending_before; page one way at a time")
-    for name, value in (("starting_after", after), ("ending_before", before)):
-        if value is not None and len(value) > MAX_KEY:
-            raise bad_request(name, f"an item's key, at most {MAX_KEY} characters")
     times = {name: _epoch_ms(args, name) for name in ("min_created", "max_created", "min_updated", "max_updated")}
     return Paging(limit=limit, starting_after=after, ending_before=before, **times)
 
 
+def text_arg(name: str, limit: int) -> str | None:
+    """A text query parameter (None when absent or empty): at most `limit` characters, no NUL."""
+    value = request.args.get(name) or None
+    if value is not None and (len(value) > limit or "\x00" in value):
+        raise bad_request(name, f"text of at most {limit} characters, without NUL characters")
+    return value
+
+
+def plausible_key(key: str) -> bool:
+    """Whether an item key from a path could exist at all (else it is simply not found)."""
+    return len(key) <= MAX_KEY and "\x00" not in key
+
+
 def _whole(args, name: str, default: int) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
+    raw = (args.get(name) or "").strip()
+    if raw == "":
         return default
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise bad_request(name, "must be a whole number") from None
+    digits = raw.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise bad_request(name, "must be a whole number")
+    return int(raw)
 
 
 def _epoch_ms(args, name: str) -> datetime | None:

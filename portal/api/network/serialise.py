@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portal.models import Customer, Partner, PartnerGroup
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MS = timedelta(milliseconds=1)
+
+
 def epoch_ms(at: datetime | None) -> int | None:
-    return int(at.timestamp() * 1000) if at is not None else None
+    """Whole milliseconds, counted exactly (a float timestamp can land 1 ms low)."""
+    return (at - EPOCH) // ONE_MS if at is not None else None
 
 
 def group(row: PartnerGroup | None) -> dict[str, Any] | None:

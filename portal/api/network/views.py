@@ -50,10 +50,7 @@ def _check_text(value: object, where: str) -> None:
 
 
 def _filter(name: str) -> str | None:
-    value = request.args.get(name) or None
-    if value is not None and len(value) > MAX_FILTER:
-        raise bad_request(name, f"at most {MAX_FILTER} characters")
-    return value
+    return paging.text_arg(name, MAX_FILTER)
 
 
 def _flag(name: str) -> bool:
@@ -64,7 +61,7 @@ def _flag(name: str) -> bool:
 
 
 def _partnership(key: str) -> Partner:
-    found = queries.partnership(caller().test, key) if len(key) <= MAX_FILTER else None
+    found = queries.partnership(caller().test, key) if paging.plausible_key(key) else None
     if found is None:
         raise NetworkApiError(404, f"{NOT_FOUND}: no partnership has the key {key[:80]!r}")
     return found
@@ -118,7 +115,10 @@ def update_partnership(key: str):
 
 @bp.delete("/partnerships/<key>")
 def archive_partnership(key: str):
-    row = service.archive(_partnership(key), actor=caller())
+    try:
+        row = service.archive(_partnership(key), actor=caller())
+    except PartnershipError as err:
+        raise _refused(err) from None
     return _one_partnership(row, "Partnership archived")
 
 
@@ -132,7 +132,7 @@ def list_groups():
 
 
 def _customer(key: str) -> Customer:
-    found = customer_queries.customer(caller().test, key) if len(key) <= MAX_FILTER else None
+    found = customer_queries.customer(caller().test, key) if paging.plausible_key(key) else None
     if found is None:
         raise NetworkApiError(404, f"{NOT_FOUND}: no customer has the key {key[:80]!r}")
     return found
