@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from portal.api.network import auth
 from portal.api.network.errors import NetworkApiError, error_response
@@ -10,7 +10,17 @@ from portal.api.network.errors import NetworkApiError, error_response
 bp = Blueprint("network_api", __name__, url_prefix="/api/v2")
 bp.register_error_handler(NetworkApiError, error_response)
 
+# Endpoints open to everyone: only the API's own description, which holds none of the network's data.
+PUBLIC_ENDPOINTS: set[str] = set()
+
+
+def public(view):
+    """Mark a view of this blueprint as open to everyone (see PUBLIC_ENDPOINTS); the default is guarded."""
+    PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
+    return view
+
 
 @bp.before_request
 def require_pair():
-    auth.authenticate()
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        auth.authenticate()

@@ -63,9 +63,10 @@ def plausible_key(key: str) -> bool:
 
 
 def _whole(args, name: str, default: int) -> int:
-    raw = (args.get(name) or "").strip()
-    if raw == "":
+    """A whole number in ASCII digits; `default` when the parameter is absent (given but empty is an error)."""
+    if name not in args:
         return default
+    raw = args[name].strip()
     digits = raw.removeprefix("-")
     if not (digits.isascii() and digits.isdigit()):
         raise bad_request(name, "must be a whole number")
@@ -73,8 +74,7 @@ def _whole(args, name: str, default: int) -> int:
 
 
 def _epoch_ms(args, name: str) -> datetime | None:
-    raw = args.get(name)
-    if raw is None or raw == "":
+    if name not in args:
         return None
     value = _whole(args, name, 0)
     if not 0 <= value <= MAX_EPOCH_MS:

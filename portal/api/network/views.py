@@ -54,7 +54,7 @@ def _filter(name: str) -> str | None:
 
 
 def _flag(name: str) -> bool:
-    raw = (request.args.get(name) or "false").lower()
+    raw = request.args.get(name, "false").lower()
     if raw not in ("true", "false", "1", "0"):
         raise bad_request(name, "true or false")
     return raw in ("true", "1")
