@@ -229,6 +229,7 @@ def test_other_partners_pixels_are_not_found_on_every_route(world, db, make):
 
 def test_with_self_service_off_reads_work_and_writes_are_403(world, db, make):
     row = make.server_postback(world["alpha"])
+    dead = make.delivery(row, status="dead", attempts=1)
     _self_service(db, False)
     call = world["call"]
     assert call("GET", PIXELS).json["paging"]["total_count"] == 1
@@ -236,11 +237,13 @@ def test_with_self_service_off_reads_work_and_writes_are_403(world, db, make):
     assert call("GET", f"{PIXELS}/{row.id}/deliveries").status_code == 200
     for method, path, body in (("POST", PIXELS, BODY), ("PUT", f"{PIXELS}/{row.id}", BODY),
                                ("DELETE", f"{PIXELS}/{row.id}", None), ("POST", f"{PIXELS}/{row.id}/test", None),
+                               ("POST", f"{PIXELS}/{row.id}/deliveries/{dead.id}/retry", None),
                                ("POST", PIXELS, {"delivery_method": "nonsense"})):
         response = call(method, path, body)
         assert response.status_code == 403, (method, path)
         assert "turned off postback self-service" in response.json["error"]
-    assert (_count(db), db.session.get(Postback, row.id).status, _count(db, PostbackDelivery)) == (1, "active", 0)
+    assert (_count(db), db.session.get(Postback, row.id).status, _count(db, PostbackDelivery)) == (1, "active", 1)
+    assert _count(db, PostbackAttempt) == 0
 
 
 def test_writes_need_a_json_object(world, db, make):
@@ -341,6 +344,34 @@ def test_send_test_is_capped_with_retry_after(world, db, make):
     assert capped.status_code == 429 and 1 <= int(capped.headers["Retry-After"]) <= 60
     assert capped.json["error"].startswith("Too many test sends")
     assert len(listener.requests) == MANUAL_SENDS_PER_MINUTE + 1
+
+
+@pytest.mark.usefixtures("allow_private")
+def test_retry_sends_a_failed_delivery_again_and_answers_with_the_attempt(world, db, make):
+    with Listener() as listener:
+        row = make.server_postback(world["alpha"], url=listener.url + "/pb?eid={event_id}")
+        dead = make.delivery(row, status="dead", attempts=3, last_error="HTTP 500")
+        delivered = make.delivery(row, status="delivered", attempts=1)
+        retried = world["call"]("POST", f"{PIXELS}/{row.id}/deliveries/{dead.id}/retry")
+        again = world["call"]("POST", f"{PIXELS}/{row.id}/deliveries/{delivered.id}/retry")
+    assert retried.status_code == 200, retried.json
+    assert (retried.json["outcome"], retried.json["manual"], retried.json["attempt_number"]) == ("delivered", True, 4)
+    assert len(listener.requests) == 1
+    db.session.expire_all()
+    assert db.session.get(PostbackDelivery, dead.id).status == "delivered"
+    assert again.status_code == 400 and again.json["error"] == "delivery: only a failed delivery can be retried"
+
+
+def test_retry_finds_nothing_of_another_partner_or_another_postback(world, db, make):
+    mine, theirs = make.server_postback(world["alpha"]), make.server_postback(world["beta"])
+    other_of_mine = make.server_postback(world["alpha"], url="https://other.example/pb")
+    their_delivery = make.delivery(theirs, status="dead", attempts=1)
+    my_delivery = make.delivery(mine, status="dead", attempts=1)
+    for path in (f"{PIXELS}/{theirs.id}/deliveries/{their_delivery.id}/retry",
+                 f"{PIXELS}/{mine.id}/deliveries/{their_delivery.id}/retry",
+                 f"{PIXELS}/{other_of_mine.id}/deliveries/{my_delivery.id}/retry"):
+        assert world["call"]("POST", path).status_code == 404, path
+    assert _count(db, PostbackAttempt) == 0
 
 
 def test_an_html_pixel_cannot_be_tested(world, db, make):

@@ -37,6 +37,7 @@ SEMANTIC_RULES = {
     "columns": "is given twice",  # the same column in two objects that differ in ignored keys
     "postback_url": None,  # a URL's host, port and macros
     "network_offer_id": None,  # an offer the partner cannot run, or an id past the database's range
+    "delivery": "only a failed delivery can be retried",  # retrying one that was delivered
 }
 
 
@@ -148,7 +149,8 @@ def test_every_documented_operation_refuses_a_missing_or_wrong_key(client, heade
         for method, operation in item.items():
             if not operation["security"]:
                 continue
-            url = path.replace("{conversion_id}", "c1").replace("{transaction_id}", "t1").replace("{pixel_id}", "1")
+            url = (path.replace("{conversion_id}", "c1").replace("{transaction_id}", "t1")
+                   .replace("{pixel_id}", "1").replace("{delivery_id}", "1"))
             response = client.open(url, method=method.upper(), json={}, headers=header)
             assert response.status_code == 401, (method, path)
             assert response.json["error"] in ("No Authentication Method Found", "Invalid API key")

@@ -190,6 +190,9 @@ def _pixel_paths(paging: tuple) -> dict[str, dict]:
         "/v1/affiliates/pixels/{pixel_id}/deliveries": {"get": _operation(
             "(ext) The delivery log, newest first", _ok(_paged("deliveries", "Delivery")), tag="Postbacks",
             params=pixel_id + paging + (_param("failed"),), extra=(400, 404))},
+        "/v1/affiliates/pixels/{pixel_id}/deliveries/{delivery_id}/retry": {"post": _operation(
+            "(ext) Try a failed or dead delivery again now", _ok(_ref("Attempt")), tag="Postbacks",
+            params=pixel_id + (_param("delivery_id"),), extra=(400, 404, 409))},
     }
 
 
@@ -217,6 +220,8 @@ def _parameters() -> dict[str, dict]:
                                "The click's transaction id"),
         "pixel_id": path("pixel_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                          "The postback's network_pixel_id"),
+        "delivery_id": path("delivery_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                            "A delivery's id, from the delivery log"),
         # An empty list filter is no filter (pixels._list_filters).
         "network_offer_id": query("network_offer_id", {"type": "string", "pattern": "^([0-9]{1,10})?$"},
                                   "Only this offer's postbacks (0: the global ones)"),

@@ -1,4 +1,5 @@
-"""Postback endpoints ("pixels", Everflow's word): list, read, create, replace, delete, test, delivery log.
+"""Postback endpoints ("pixels", Everflow's word): list, read, create, replace, delete, test, delivery log,
+retry a failed delivery.
 
 Everflow's names live here only: the façade speaks of postbacks, offers and URLs, and this module maps
 its fields and its error messages to network_pixel_id, network_offer_id, postback_url and the rest.
@@ -100,6 +101,16 @@ def pixel_test(pixel_id: int):
     """(ext) Fire once with sample values (is_test 1) and answer with the attempt."""
     try:
         made = principal().scope.send_test(pixel_id)
+    except criteria.BadRequest as err:
+        raise _api_error(err) from None
+    return jsonify(attempt(made))
+
+
+@bp.post("/affiliates/pixels/<int:pixel_id>/deliveries/<int:delivery_id>/retry")
+def pixel_retry(pixel_id: int, delivery_id: int):
+    """(ext) Try one failed (or dead) delivery of the postback again, now, and answer with the attempt."""
+    try:
+        made = principal().scope.retry_now(pixel_id, delivery_id)
     except criteria.BadRequest as err:
         raise _api_error(err) from None
     return jsonify(attempt(made))
