@@ -69,6 +69,7 @@ def clean_to_fresh_installation() -> None:
     keep = {"network_settings", "partners", "partner_key_reservations", "partner_groups", "alembic_version"}
     # Partners point at staff (account managers): unhook them first so staff rows can go.
     _db.session.execute(sa.text("UPDATE partners SET account_manager_id = NULL"))
+    _db.session.execute(sa.text("UPDATE network_settings SET network_api_offer_id = NULL"))  # offers go next
     for table in reversed(_db.metadata.sorted_tables):
         if table.name not in keep:
             _db.session.execute(table.delete())

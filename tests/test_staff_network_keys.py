@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from portal.models import PERMISSIONS, AuditEvent, NetworkApiKey
+from portal.models import PERMISSIONS, AuditEvent, NetworkApiKey, NetworkSettings
 from portal.services.network_keys import PUBLIC_PREFIXES, SECRET_PREFIXES, issue_pair, revoke_pair, verify_pair
 
 BASE = "/staff/settings/integrations"
@@ -206,3 +206,22 @@ def test_cli_revoke_explains_an_unknown_key_or_a_secret_passed_by_mistake(cli, d
     assert issued.secret not in mistaken.output  # never echoed back
     db.session.refresh(issued.key)
     assert issued.key.revoked_at is None and _audits(db, "network_key.revoked") == 0
+
+
+def test_settings_choose_the_offer_for_network_api_transactions(client, db, make, admin):
+    offer = make.offer(name="Subscriptions")
+    make.offer(name="Gone", status="deleted")
+    page = client.get("/staff/settings").get_data(as_text=True)
+    assert f"#{offer.id} Subscriptions" in page and "Gone" not in page
+    form = {"network_name": "Partner Network", "timezone": "UTC", "currency": "USD",
+            "partner_postbacks_enabled": "y", "network_api_offer_id": str(offer.id)}
+    assert client.post("/staff/settings", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NetworkSettings, 1).network_api_offer_id == offer.id
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "settings.changed")).one()
+    assert event.detail["network_api_offer_id"] == {"from": None, "to": offer.id}
+    assert client.post("/staff/settings", data={**form, "network_api_offer_id": "0"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NetworkSettings, 1).network_api_offer_id is None
+    refused = client.post("/staff/settings", data={**form, "network_api_offer_id": "999999"})
+    assert refused.status_code == 400

@@ -1,4 +1,4 @@
-"""Network API: key pairs (test and production), partner groups, the partnership fields of partners, customers.
+"""Network API: key pairs, partner groups, partnership fields of partners, customers, transactions.
 
 Revision ID: 0005
 Revises: 0004
@@ -86,6 +86,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_customers_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_partner_id'), ['partner_id'], unique=False)
+    op.create_table('transactions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('reward_key', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('conversion_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('product_key', sa.String(length=255), nullable=True),
+    sa.Column('category_key', sa.String(length=255), nullable=True),
+    sa.Column('test', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['conversion_id'], ['conversions.id'], name=op.f('fk_transactions_conversion_id_conversions')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_transactions_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transactions')),
+    sa.UniqueConstraint('conversion_id', name=op.f('uq_transactions_conversion_id')),
+    sa.UniqueConstraint('reward_key', name=op.f('uq_transactions_reward_key')),
+    sa.UniqueConstraint('test', 'key', name=op.f('uq_transactions_test'))
+    )
+    with op.batch_alter_table('transactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transactions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_transactions_customer_id'), ['customer_id'], unique=False)
+    with op.batch_alter_table('network_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('network_api_offer_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_network_settings_network_api_offer_id_offers'), 'offers',
+                                    ['network_api_offer_id'], ['id'])
 
 
 def _seed_default_group() -> int:
@@ -101,6 +127,10 @@ def _seed_default_group() -> int:
 
 
 def downgrade():
+    with op.batch_alter_table('network_settings', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_network_settings_network_api_offer_id_offers'), type_='foreignkey')
+        batch_op.drop_column('network_api_offer_id')
+    op.drop_table('transactions')
     op.drop_table('customers')
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_partners_group_id_partner_groups'), type_='foreignkey')

@@ -6,8 +6,8 @@ from sqlalchemy import delete, func, inspect, select, text, update
 
 from portal.demo.people import ADMIN_EMAIL, TEST_PARTNER_KEY
 from portal.extensions import db
-from portal.models import (Click, Conversion, Offer, Partner, PartnerGroup, PartnerKeyReservation, PartnerUser,
-                           StaffUser)
+from portal.models import (Click, Conversion, NetworkSettings, Offer, Partner, PartnerGroup, PartnerKeyReservation,
+                           PartnerUser, StaffUser)
 
 # What the migrations create and a reset keeps: the settings row, the built-in test partner gstest and the
 # default partner group.
@@ -34,6 +34,7 @@ def has_demo_data() -> bool:
 def wipe() -> None:
     """Delete every row except what the migrations create; TRUNCATE where PostgreSQL allows it."""
     present = set(inspect(db.session.connection()).get_table_names())  # a model may be ahead of the migrations
+    db.session.execute(update(NetworkSettings).values(network_api_offer_id=None))  # the offers go below
     # Children before the tables they refer to.
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name in present]
     cleared = [t for t in tables if t.name not in KEPT_TABLES]

@@ -3,7 +3,7 @@
 from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, StaffUser
 from portal.models.audit import AuditEvent
 from portal.models.keys import ApiKey
-from portal.models.network import NETWORK_KEY_MODES, Customer, NetworkApiKey, PartnerGroup
+from portal.models.network import NETWORK_KEY_MODES, Customer, NetworkApiKey, PartnerGroup, Transaction
 from portal.models.offers import Offer
 from portal.models.partners import Partner, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
@@ -16,5 +16,5 @@ __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
     "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
-    "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup",
+    "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -22,3 +22,5 @@ class NetworkSettings(db.Model):
     partner_postbacks_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # SHA-256 of the network-wide conversion intake token (None: only per-offer tokens work).
     intake_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # The offer a Network API transaction is recorded on when it names no product_key (None: it must).
+    network_api_offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))

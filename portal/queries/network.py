@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.models import ApiKey, NetworkApiKey, NetworkSettings, Partner, Postback, SETTINGS_ROW_ID
+from portal.models import ApiKey, NetworkApiKey, NetworkSettings, Offer, Partner, Postback, SETTINGS_ROW_ID
 
 
 def network_settings() -> NetworkSettings:
@@ -49,3 +49,9 @@ def network_key(pair_id: int) -> NetworkApiKey | None:
 def network_key_named(public_key: str) -> NetworkApiKey | None:
     """The pair this public key names (it is not secret: operators pass it to revoke a pair)."""
     return db.session.scalar(select(NetworkApiKey).where(NetworkApiKey.public_key == public_key))
+
+
+def offer_choices() -> list[tuple[int, str]]:
+    """(id, "#id name") of every offer that can take conversions, for a select."""
+    rows = db.session.execute(select(Offer.id, Offer.name).where(Offer.status != "deleted").order_by(Offer.id))
+    return [(offer_id, f"#{offer_id} {name}") for offer_id, name in rows]

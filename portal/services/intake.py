@@ -54,6 +54,7 @@ class IntakeRequest:
     status: str | None = None  # None: approved, or on_hold when the offer has a holding period
     coupon_code: str | None = None
     is_test: bool = False
+    earns: bool = True  # False: no payout and no network revenue (the Network API's test transactions)
 
 
 @dataclass(frozen=True)
@@ -213,8 +214,8 @@ def _conversion_row(request: IntakeRequest, click: Click | None, partner_id: int
         offer_id=offer.id,
         event_name=request.event_name,
         status=status,
-        payout_cents=offer.payout_for(request.sale_amount_cents),
-        network_revenue_cents=network_revenue_for(offer, request.sale_amount_cents),
+        payout_cents=offer.payout_for(request.sale_amount_cents) if request.earns else 0,
+        network_revenue_cents=network_revenue_for(offer, request.sale_amount_cents) if request.earns else 0,
         sale_amount_cents=request.sale_amount_cents,
         currency=offer.currency,
         order_id=request.order_id,

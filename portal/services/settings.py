@@ -6,7 +6,8 @@ from portal.extensions import db
 from portal.queries.network import network_settings
 from portal.services import audit
 
-EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled")
+EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled",
+            "network_api_offer_id")
 
 
 def update_network_settings(values: dict, actor, ip: str | None = None) -> None:
@@ -16,6 +17,8 @@ def update_network_settings(values: dict, actor, ip: str | None = None) -> None:
         new = values[name]
         if name == "currency":
             new = new.upper()
+        if name == "network_api_offer_id":
+            new = new or None  # the form's 0 is "none"
         if getattr(settings, name) != new:
             changed[name] = {"from": getattr(settings, name), "to": new}
             setattr(settings, name, new)

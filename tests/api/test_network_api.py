@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, NetworkApiKey, Partner, PartnerGroup, PartnerKeyReservation
+from portal.models import (AuditEvent, Conversion, NetworkApiKey, NetworkSettings, Partner, PartnerGroup,
+                           PartnerKeyReservation, PostbackDelivery, Transaction)
 from portal.api.network.blueprint import PUBLIC_ENDPOINTS
 from portal.api.network.serialise import epoch_ms
 from portal.models.base import utcnow
@@ -562,3 +563,127 @@ def test_odd_paths_and_parameters_answer_the_same_on_every_database(production, 
 def test_times_are_whole_milliseconds_counted_exactly():
     at = datetime(1987, 1, 7, 4, 21, 30, 606000, tzinfo=UTC)
     assert epoch_ms(at) == 536_991_690_606  # int(at.timestamp() * 1000) gives …605
+
+
+# --- transactions and rewards ------------------------------------------------------------------------------------
+
+TRANSACTIONS = "/api/v2/transactions"
+
+
+@pytest.fixture
+def shop(production, make, db):
+    """A production partner with a postback, a customer of theirs, and a percent offer as the network's
+    offer for Network API transactions (10 % of the amount)."""
+    partner = make.partner()
+    offer = make.offer(name="Subscriptions", payout_type="percent", payout_amount=1000)
+    settings = db.session.get(NetworkSettings, 1)
+    settings.network_api_offer_id = offer.id
+    db.session.commit()
+    make.server_postback(partner, url="https://tracker.example/pb?c={conversion_id}&test={is_test}")
+    customer = production("POST", "/api/v2/customers", {"customer_key": "crm-9", "email": "buyer@example.com",
+                                                        "partner_key": partner.partner_key}).json["data"]
+    return {"partner": partner, "offer": offer, "customer": customer}
+
+
+def test_a_transaction_becomes_a_conversion_that_fires_postbacks_and_earns_a_reward(production, shop, db):
+    body = {"customer_external_key": "crm-9", "amount": 12_000, "currency": "usd", "key": "inv-2026-001",
+            "category_key": "annual"}
+    created = production("POST", TRANSACTIONS, body)
+    data = _assert_envelope(created, 200)["data"]
+    assert (data["key"], data["amount"], data["currency"], data["customer_key"], data["category_key"],
+            data["test"], data["partner_key"]) == (
+        "inv-2026-001", 12_000, "USD", shop["customer"]["key"], "annual", False, shop["partner"].partner_key)
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == data["conversion_id"]))
+    assert (conversion.partner_id, conversion.offer_id, conversion.sale_amount_cents, conversion.payout_cents,
+            conversion.is_test, conversion.order_id) == (
+        shop["partner"].id, shop["offer"].id, 12_000, 1_200, False, "napi:inv-2026-001")
+    assert _count(db, PostbackDelivery) == 1  # the partner's postback is on its way
+
+    again = production("POST", TRANSACTIONS, body)  # a retry of the same request: nothing new
+    assert again.status_code == 200 and again.json["data"] == data
+    assert (_count(db, Conversion), _count(db, PostbackDelivery)) == (1, 1)
+    clash = production("POST", TRANSACTIONS, {**body, "amount": 99})
+    assert _assert_envelope(clash, 409)["message"].startswith("key: already names another transaction")
+
+    assert production("GET", f"{TRANSACTIONS}/inv-2026-001").json["data"] == data
+    assert [t["key"] for t in production("GET", TRANSACTIONS).json["data"]["items"]] == ["inv-2026-001"]
+    (reward,) = production("GET", "/api/v2/rewards").json["data"]["items"]
+    assert (reward["amount"], reward["currency"], reward["reward_status"], reward["transaction"]["key"],
+            reward["partnership"]["partner_key"]) == (1_200, "USD", "approved", "inv-2026-001",
+                                                      shop["partner"].partner_key)
+    assert reward["key"].startswith("rwrd_")
+    assert production("GET", "/api/v2/rewards?status=declined").json["data"]["items"] == []
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transaction.created"))
+    assert event.actor_id == production.key.id and event.detail["amount"] == 12_000
+
+
+def test_a_test_transaction_earns_nothing_but_fires_postbacks_marked_as_test(test_pair, make, db):
+    gstest = db.session.scalar(select(Partner).where(Partner.partner_key == "gstest"))
+    offer = make.offer(name="Trial", payout_amount=700)
+    make.server_postback(gstest, url="https://tracker.example/pb?test={is_test}")
+    test_pair("POST", "/api/v2/customers", {"customer_key": "t-1", "email": "t@example.com", "partner_key": "gstest"})
+    made = test_pair("POST", TRANSACTIONS, {"customer_external_key": "t-1", "amount": 5000, "currency": "USD",
+                                            "product_key": str(offer.id)})
+    data = _assert_envelope(made, 200)["data"]
+    assert data["test"] is True and data["key"].startswith("txn_") and data["product_key"] == str(offer.id)
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == data["conversion_id"]))
+    assert (conversion.is_test, conversion.payout_cents, conversion.network_revenue_cents) == (True, 0, 0)
+    delivery = db.session.scalars(select(PostbackDelivery)).one()
+    assert delivery.is_test is True
+    assert test_pair("GET", "/api/v2/rewards").json["data"]["items"] == []  # test transactions never earn
+
+
+def test_each_pair_records_and_reads_transactions_of_its_own_mode_only(production, test_pair, shop, db):
+    test_pair("POST", "/api/v2/customers", {"customer_key": "crm-9", "email": "t@example.com", "partner_key": "gstest"})
+    body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD", "key": "same-key",
+            "product_key": str(shop["offer"].id)}
+    live = production("POST", TRANSACTIONS, body).json["data"]
+    trial = test_pair("POST", TRANSACTIONS, body).json["data"]
+    assert (live["test"], trial["test"]) == (False, True) and live["conversion_id"] != trial["conversion_id"]
+    assert live["customer_key"] == shop["customer"]["key"] != trial["customer_key"]
+    refused = test_pair("POST", TRANSACTIONS, {**body, "key": "k2", "customer_external_key": None,
+                                               "customer_key": shop["customer"]["key"]})
+    assert _assert_envelope(refused, 400)["message"].startswith("customer_key: no test customer")
+    assert [t["conversion_id"] for t in test_pair("GET", TRANSACTIONS).json["data"]["items"]] == [
+        trial["conversion_id"]]
+    assert test_pair("GET", f"{TRANSACTIONS}/same-key").json["data"]["conversion_id"] == trial["conversion_id"]
+
+
+@pytest.mark.parametrize(("change", "status", "message"), [
+    ({"customer_external_key": None}, 400, "customer_key: give exactly one of"),
+    ({"customer_email": "buyer@example.com"}, 400, "customer_key: give exactly one of"),
+    ({"customer_external_key": "nobody"}, 400, "customer_external_key: no production customer"),
+    ({"amount": None}, 400, "amount: required"),
+    ({"amount": "100"}, 400, "amount: required: a whole number of cents"),
+    ({"amount": 1.5}, 400, "amount: required: a whole number of cents"),
+    ({"amount": -100}, 400, "amount: refunds (negative amounts) are not supported yet"),
+    ({"amount": 50_000_000_001}, 400, "amount: at most"),
+    ({"currency": "dollars"}, 400, "currency: required: a 3-letter"),
+    ({"currency": "EUR"}, 400, "currency: offer"),
+    ({"key": "abc"}, 400, "key: text of 4 to 255"),
+    ({"product_key": "999999"}, 400, "product_key: no offer has id 999999"),
+])
+def test_bad_transactions_name_the_field_and_record_nothing(production, shop, db, change, status, message):
+    body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD", **change}
+    response = production("POST", TRANSACTIONS, body)
+    assert _assert_envelope(response, status)["message"].startswith(message)
+    assert (_count(db, Transaction), _count(db, Conversion), _count(db, PostbackDelivery)) == (0, 0, 0)
+
+
+def test_without_the_networks_offer_a_transaction_must_name_one(production, shop, db):
+    db.session.get(NetworkSettings, 1).network_api_offer_id = None
+    db.session.commit()
+    body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD"}
+    refused = production("POST", TRANSACTIONS, body)
+    assert _assert_envelope(refused, 400)["message"].startswith("product_key: name the offer by its id")
+    named = production("POST", TRANSACTIONS, {**body, "product_key": str(shop["offer"].id)})
+    assert named.status_code == 200
+
+
+def test_a_long_key_still_makes_one_conversion(production, shop, db):
+    key = "k" * 255
+    first = production("POST", TRANSACTIONS, {"customer_key": shop["customer"]["key"], "amount": 100,
+                                              "currency": "USD", "key": key}).json["data"]
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == first["conversion_id"]))
+    assert conversion.order_id.startswith("napi:sha256:") and len(conversion.order_id) <= 100
+    assert production("GET", f"{TRANSACTIONS}/{key}").json["data"]["key"] == key

@@ -16,7 +16,8 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from portal.api.network import openapi
 from portal.api.network.blueprint import PUBLIC_ENDPOINTS
-from portal.services import customers
+from portal.models import NetworkSettings
+from portal.services import customers, transactions
 from portal.services.network_keys import issue_pair
 
 BASE_URL = "http://localhost"
@@ -44,12 +45,17 @@ def test_only_the_document_is_public(app):
 
 
 @pytest.fixture
-def fuzz_pair(make):
-    """A production pair and something to find: a partnership with a customer."""
+def fuzz_pair(make, db):
+    """A production pair and something to find: a partnership with a customer and a transaction, and the
+    network's offer for transactions."""
     partner = make.partner(email="fuzz@example.com")
     issued = issue_pair("production", "Fuzzing")
+    db.session.get(NetworkSettings, 1).network_api_offer_id = make.offer(name="Fuzz offer").id
+    db.session.commit()
     customers.create(False, {"customer_key": "fuzz-1", "email": "c@example.com",
                              "partner_key": partner.partner_key})
+    transactions.create(False, {"customer_external_key": "fuzz-1", "amount": 100, "currency": "USD",
+                                "key": "fuzz-txn"})
     token = base64.b64encode(f"{issued.key.public_key}:{issued.secret}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
 

@@ -15,7 +15,8 @@ from flask import current_app, jsonify, request
 from portal.api.network import errors, paging
 from portal.api.network.blueprint import bp, public
 from portal.api.network.views import MAX_FILTER
-from portal.services import customers, partnerships
+from portal.queries.transactions import REWARD_STATUSES
+from portal.services import customers, partnerships, transactions
 from portal.services.partners import PARTNER_KEY_PATTERN
 
 OPENAPI_PATH = "/api/v2/openapi.json"
@@ -30,7 +31,8 @@ _ERRORS = {
     403: f"`{errors.OUT_OF_REALM}`: a partner's Affiliate API key was sent",
     404: "No such item, or one of the other mode's (the same answer for both)",
     405: "Method not allowed",
-    409: "Conflict: a partner key in use or ever used, a customer key taken, or the built-in test partner",
+    409: "Conflict: a partner key in use or ever used, a customer key taken, a transaction key naming another "
+         "transaction, or the built-in test partner",
     413: "Request body too large",
     503: "The database is unreachable: retry after `Retry-After` seconds",
 }
@@ -89,8 +91,9 @@ def _list_parameters(*filters: str, archivable: bool = True) -> list[dict[str, A
 
 
 def _key_parameter(prefix: str) -> list[dict[str, Any]]:
+    named = f" (`{prefix}…`)" if prefix else ""
     return [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
-             "description": f"The item's key (`{prefix}…`)"}]
+             "description": f"The item's key{named}"}]
 
 
 def _body(name: str) -> dict[str, Any]:
@@ -134,6 +137,25 @@ def paths() -> dict[str, Any]:
             "delete": _operation("Archive a customer", _responses(customer, 404),
                                  parameters=_key_parameter("cust_")),
         },
+        "/api/v2/transactions": {
+            "get": _operation("List transactions", _responses(_page("Transaction")),
+                              parameters=_list_parameters("customer_key", archivable=False)),
+            "post": _operation("Record a transaction: a conversion of the customer's partner (idempotent on key)",
+                               _responses(_one("Transaction", "The transaction (new, or the one under this key)"),
+                                          409),
+                               requestBody=_body("TransactionCreate")),
+        },
+        "/api/v2/transactions/{key}": {
+            "get": _operation("One transaction", _responses(_one("Transaction", "The transaction"), 404),
+                              parameters=_key_parameter("")),
+        },
+        "/api/v2/rewards": {
+            "get": _operation("List rewards: what each transaction earned its partner", _responses(_page("Reward")),
+                              parameters=[*_list_parameters(archivable=False),
+                                          _query("status", {"type": "string",
+                                                            "enum": sorted(set(REWARD_STATUSES.values()))},
+                                                 "Only rewards with this reward_status")]),
+        },
         OPENAPI_PATH: {
             "get": {"summary": "This description (public)", "security": [],
                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {
@@ -161,6 +183,9 @@ def _schemas() -> dict[str, Any]:
         "name": {"type": ["string", "null"], "maxLength": customers.MAX_NAME},
         "provider_key": {"type": ["string", "null"], "maxLength": customers.MAX_PROVIDER_KEY}, "meta": meta,
     }
+    customer_ref = {"type": "object", "required": ["key", "customer_key", "email"], "properties": {
+        "key": {"type": "string"}, "customer_key": {"type": "string"}, "email": {"type": "string"}}}
+    reference = {"type": ["string", "null"], "maxLength": 255}
     group_ref = {"type": ["object", "null"], "required": ["key", "name", "slug"], "properties": {
         "key": {"type": "string"}, "name": {"type": "string"}, "slug": {"type": "string"}}}
     return {
@@ -184,6 +209,35 @@ def _schemas() -> dict[str, Any]:
                       "properties": {"CUSTOMER_COUNT": {"type": "integer", "minimum": 0}}},
             "test": {"type": "boolean"}, "archived": {"type": "boolean"},
             "created_at": _MS, "updated_at": _MS, "joined_at": {"type": ["integer", "null"]}}},
+        "TransactionCreate": {"type": "object", "required": ["amount", "currency"], "properties": {
+            "customer_key": reference, "customer_external_key": reference, "customer_email": reference,
+            "amount": {"type": "integer", "minimum": 0, "maximum": transactions.MAX_AMOUNT,
+                       "description": "Cents; refunds (negative amounts) are not supported yet"},
+            "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+            "key": {"type": "string", "minLength": transactions.KEY_LENGTH[0], "maxLength": transactions.KEY_LENGTH[1]},
+            "product_key": {**reference, "description": "An offer's id; else the network's offer for transactions"},
+            "category_key": reference},
+            "description": "Exactly one of customer_key, customer_external_key and customer_email"},
+        "Transaction": {"type": "object", "required": [
+            "key", "amount", "currency", "customer_key", "customer", "partner_key", "partnership_key",
+            "product_key", "category_key", "conversion_id", "approved", "test", "created_at", "updated_at"],
+            "properties": {
+                "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
+                "customer_key": {"type": "string"}, "customer": customer_ref, "partner_key": {"type": "string"},
+                "partnership_key": {"type": "string"}, "product_key": _NULLABLE_TEXT,
+                "category_key": _NULLABLE_TEXT, "conversion_id": {"type": "string"}, "approved": {"type": "boolean"},
+                "test": {"type": "boolean"}, "created_at": _MS, "updated_at": _MS}},
+        "Reward": {"type": "object", "required": [
+            "key", "amount", "currency", "reward_status", "description", "customer", "transaction", "partnership",
+            "created_at", "updated_at"], "properties": {
+            "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
+            "reward_status": {"type": "string", "enum": sorted(set(REWARD_STATUSES.values()))},
+            "description": {"type": "string"}, "customer": customer_ref,
+            "transaction": {"type": "object", "required": ["key", "amount", "currency"], "properties": {
+                "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"}}},
+            "partnership": {"type": "object", "required": ["key", "partner_key", "email"], "properties": {
+                "key": {"type": "string"}, "partner_key": {"type": "string"}, "email": _NULLABLE_TEXT}},
+            "created_at": _MS, "updated_at": _MS}},
         "Group": {"type": "object", "required": ["key", "name", "slug", "default", "created_at", "updated_at"],
                   "properties": {"key": {"type": "string"}, "name": {"type": "string"}, "slug": {"type": "string"},
                                  "default": {"type": "boolean"}, "created_at": _MS, "updated_at": _MS}},
@@ -201,7 +255,8 @@ def build(base_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Network API", "version": "2",
-                 "description": "The network's own back end: partnerships, groups and customers. HTTP Basic "
+                 "description": "The network's own back end: partnerships, groups, customers, transactions and "
+                                "rewards. HTTP Basic "
                                 "with a test or production key pair; `{data, message, status}`; cursor paging."},
         "servers": [{"url": base_url}],
         "paths": paths(),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portal.models import Customer, Partner, PartnerGroup
+from portal.models import Customer, Partner, PartnerGroup, Transaction
+from portal.queries.transactions import REWARD_STATUSES
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -59,4 +60,44 @@ def customer(row: Customer) -> dict[str, Any]:
         "archived": row.archived_at is not None,
         "created_at": epoch_ms(row.created_at),
         "updated_at": epoch_ms(row.updated_at),
+    }
+
+
+def _customer_ref(row: Customer) -> dict[str, Any]:
+    return {"key": row.key, "customer_key": row.customer_key, "email": row.email}
+
+
+def transaction(row: Transaction) -> dict[str, Any]:
+    partner = row.customer.partner
+    return {
+        "key": row.key,
+        "amount": row.amount_cents,
+        "currency": row.currency,
+        "customer_key": row.customer.key,
+        "customer": _customer_ref(row.customer),
+        "partner_key": partner.partner_key,
+        "partnership_key": partner.partnership_key,
+        "product_key": row.product_key,
+        "category_key": row.category_key,
+        "conversion_id": row.conversion.conversion_id,
+        "approved": row.conversion.status == "approved",
+        "test": row.test,
+        "created_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.created_at),
+    }
+
+
+def reward(row: Transaction) -> dict[str, Any]:
+    conversion, partner = row.conversion, row.customer.partner
+    return {
+        "key": row.reward_key,
+        "amount": conversion.payout_cents,
+        "currency": conversion.currency,
+        "reward_status": REWARD_STATUSES.get(conversion.status, conversion.status),
+        "description": f"Transaction {row.key[:100]}",
+        "customer": _customer_ref(row.customer),
+        "transaction": {"key": row.key, "amount": row.amount_cents, "currency": row.currency},
+        "partnership": {"key": partner.partnership_key, "partner_key": partner.partner_key, "email": partner.email},
+        "created_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.created_at),
     }

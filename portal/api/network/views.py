@@ -1,4 +1,4 @@
-"""Partnerships, groups and customers (`/api/v2/partnerships`, `/api/v2/groups`, `/api/v2/customers`)."""
+"""Partnerships, groups, customers, transactions and rewards (`/api/v2/…`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from portal.api.network import envelope, paging, serialise
 from portal.api.network.auth import caller
 from portal.api.network.blueprint import bp
 from portal.api.network.errors import NOT_FOUND, NetworkApiError, bad_request
-from portal.models import Customer, Partner, PartnerGroup
+from portal.models import Customer, Partner, PartnerGroup, Transaction
 from portal.queries import customers as customer_queries
 from portal.queries import partnerships as queries
+from portal.queries import transactions as transaction_queries
 from portal.services import customers as customer_service
 from portal.services import partnerships as service
+from portal.services import transactions as transaction_service
 from portal.services.partnerships import PartnershipError
 
 MAX_FILTER = 255
@@ -179,3 +181,46 @@ def update_customer(key: str):
 def archive_customer(key: str):
     return envelope.one(serialise.customer(customer_service.archive(_customer(key), actor=caller())),
                         "Customer archived")
+
+
+@bp.get("/transactions")
+def list_transactions():
+    page = paging.from_request()
+    test = caller().test
+    stmt = transaction_queries.transactions(test, customer_key=_filter("customer_key"))
+    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, Transaction.created_at))
+    rows, has_more = paging.fetch(stmt, page, key=Transaction.key, created=Transaction.created_at,
+                                  ident=Transaction.id, scope=transaction_queries.in_mode(test))
+    return envelope.page([serialise.transaction(row) for row in rows], has_more)
+
+
+@bp.post("/transactions")
+def create_transaction():
+    try:
+        row, created = transaction_service.create(caller().test, _body(), actor=caller())
+    except PartnershipError as err:
+        raise _refused(err) from None
+    return envelope.one(serialise.transaction(row), "Transaction created" if created else
+                        "Transaction already recorded under this key")
+
+
+@bp.get("/transactions/<key>")
+def get_transaction(key: str):
+    found = transaction_queries.transaction(caller().test, key) if paging.plausible_key(key) else None
+    if found is None:
+        raise NetworkApiError(404, f"{NOT_FOUND}: no transaction has the key {key[:80]!r}")
+    return envelope.one(serialise.transaction(found), "Transaction returned successfully")
+
+
+@bp.get("/rewards")
+def list_rewards():
+    page = paging.from_request()
+    test = caller().test
+    status = _filter("status")
+    if status is not None and status not in transaction_queries.REWARD_STATUSES.values():
+        raise bad_request("status", "one of " + ", ".join(transaction_queries.REWARD_STATUSES.values()))
+    stmt = transaction_queries.rewards(test, status=status)
+    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, Transaction.created_at))
+    rows, has_more = paging.fetch(stmt, page, key=Transaction.reward_key, created=Transaction.created_at,
+                                  ident=Transaction.id, scope=transaction_queries.in_mode(test))
+    return envelope.page([serialise.reward(row) for row in rows], has_more)

@@ -1,7 +1,7 @@
 """Staff console forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, URL
 from zoneinfo import available_timezones
 
@@ -13,3 +13,8 @@ class NetworkSettingsForm(FlaskForm):
     timezone = SelectField("Timezone", choices=sorted(available_timezones()))
     currency = StringField("Currency (ISO 4217)", validators=[DataRequired(), Length(min=3, max=3)])
     partner_postbacks_enabled = BooleanField("Partners may manage their own postbacks")
+    # Choices are the offers, filled in by the view; 0 stands for "none".
+    network_api_offer_id = SelectField("Offer for Network API transactions", coerce=int,
+                                       choices=[SelectChoice(0, "None")],
+                                       description="Transactions that name no offer (product_key) are recorded on "
+                                                   "this offer; its payout rule makes the partner's reward.")

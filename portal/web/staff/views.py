@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.queries import accounts, network
 from portal.services.settings import EDITABLE, update_network_settings
@@ -50,7 +51,9 @@ def partner(partner_id: int, tab: str):
 @requires("settings:manage")
 def settings():
     current = network.network_settings()
-    form = NetworkSettingsForm(obj=current)
+    form = NetworkSettingsForm(obj=current, network_api_offer_id=current.network_api_offer_id or 0)
+    form.network_api_offer_id.choices = [SelectChoice(0, "None"),
+                                         *(SelectChoice(offer_id, label) for offer_id, label in network.offer_choices())]
     status = 200
     if form.validate_on_submit():
         update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,
