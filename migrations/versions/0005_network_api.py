@@ -1,4 +1,4 @@
-"""Network API: key pairs, partner groups, partnership fields of partners, customers, transactions.
+"""Network API: key pairs, partner groups, partnership fields, customers, transactions, status change times.
 
 Revision ID: 0005
 Revises: 0004
@@ -108,6 +108,8 @@ def upgrade():
     with op.batch_alter_table('transactions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transactions_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_transactions_customer_id'), ['customer_id'], unique=False)
+    with op.batch_alter_table('conversions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('network_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('network_api_offer_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_network_settings_network_api_offer_id_offers'), 'offers',
@@ -130,6 +132,8 @@ def downgrade():
     with op.batch_alter_table('network_settings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_network_settings_network_api_offer_id_offers'), type_='foreignkey')
         batch_op.drop_column('network_api_offer_id')
+    with op.batch_alter_table('conversions', schema=None) as batch_op:
+        batch_op.drop_column('status_changed_at')
     op.drop_table('transactions')
     op.drop_table('customers')
     with op.batch_alter_table('partners', schema=None) as batch_op:

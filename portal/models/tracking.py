@@ -72,3 +72,5 @@ class Conversion(SubIds, db.Model):
     intake_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     click_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When staff or the on-hold release last changed the status (None: never since it was recorded).
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -51,7 +51,10 @@ def network_key_named(public_key: str) -> NetworkApiKey | None:
     return db.session.scalar(select(NetworkApiKey).where(NetworkApiKey.public_key == public_key))
 
 
-def offer_choices() -> list[tuple[int, str]]:
-    """(id, "#id name") of every offer that can take conversions, for a select."""
-    rows = db.session.execute(select(Offer.id, Offer.name).where(Offer.status != "deleted").order_by(Offer.id))
-    return [(offer_id, f"#{offer_id} {name}") for offer_id, name in rows]
+def offer_choices(keep: int | None = None) -> list[tuple[int, str]]:
+    """(id, "#id name") of the active offers, for a select; `keep` (the one chosen now) is listed whatever
+    its status, marked, so that saving the form keeps it until someone picks another."""
+    rows = db.session.execute(select(Offer.id, Offer.name, Offer.status)
+                              .where(or_(Offer.status == "active", Offer.id == keep)).order_by(Offer.id))
+    return [(offer_id, f"#{offer_id} {name}" + ("" if status == "active" else f" ({status})"))
+            for offer_id, name, status in rows]

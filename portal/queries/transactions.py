@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -10,6 +10,8 @@ from portal.models import Conversion, Customer, Transaction
 
 # A reward's status from its conversion's (PartnerStack's words).
 REWARD_STATUSES = {"approved": "approved", "pending": "pending", "on_hold": "hold", "rejected": "declined"}
+# A transaction (and its reward) changes when its conversion's status does: staff decide, holds end.
+UPDATED_AT = func.coalesce(Conversion.status_changed_at, Transaction.created_at)
 
 
 def in_mode(test: bool) -> list:
@@ -23,7 +25,7 @@ def _loaded(stmt):
 
 def transactions(test: bool, *, customer_key: str | None = None):
     """The select() of transactions a list shows, before paging (portal.api.network.paging.fetch)."""
-    stmt = _loaded(select(Transaction).where(*in_mode(test)))
+    stmt = _loaded(select(Transaction).join(Transaction.conversion).where(*in_mode(test)))
     if customer_key is not None:
         stmt = stmt.where(Transaction.customer.has(Customer.key == customer_key))
     return stmt

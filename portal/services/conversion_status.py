@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.delivery.outbox import enqueue_for_conversion
 from portal.extensions import db
 from portal.models import Conversion, Offer
+from portal.models.base import utcnow
 from portal.services import audit, rollups
 from portal.services.write_lock import begin_write
 
@@ -40,6 +41,7 @@ def change_status(conversion: Conversion, new_status: str, actor, ip: str | None
         db.session.rollback()
         return False
     locked.status = new_status
+    locked.status_changed_at = utcnow()
     # A staff hold lasts until staff decide again: no end date, so the release job leaves it alone.
     locked.hold_until = None
     delta = rollups.RollupDelta()

@@ -37,7 +37,7 @@ def release_due_holds(now: datetime | None = None) -> int:
         offers = {offer.id: offer for offer in db.session.scalars(
             select(Offer).where(Offer.id.in_({conversion.offer_id for conversion in due})))}
         for conversion in due:
-            conversion.status = "approved"
+            conversion.status, conversion.status_changed_at = "approved", utcnow()
             delta.status_change(conversion, old_status="on_hold")
             enqueue_for_conversion(db.session, conversion, offers.get(conversion.offer_id), kind="update")
         rollups.apply(db.session, delta)

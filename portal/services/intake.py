@@ -55,6 +55,8 @@ class IntakeRequest:
     coupon_code: str | None = None
     is_test: bool = False
     earns: bool = True  # False: no payout and no network revenue (the Network API's test transactions)
+    # A Network API transaction's key: the conversion is that transaction's, whatever its offer or order id.
+    network_api_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,13 @@ def record_conversion(request: IntakeRequest, scope: TokenScope) -> IntakeResult
 
 def intake_key(request: IntakeRequest, offer_id: int) -> str:
     """What makes two postbacks the same conversion: the click and event, or (with no click) the offer,
-    order id and event. Hashed over a JSON array so that no choice of values can make two different
+    order id and event; for a Network API transaction, its mode and key. Hashed over a JSON array so that no choice of values can make two different
     tuples collide (a plain `a:b:c` join can), and so that the key has a fixed length."""
-    if request.transaction_id:
+    if request.network_api_key is not None:
+        # Its own namespace: no postback to the public intake can produce it, and the offer is not part of
+        # it, so a retried transaction cannot become a second conversion on another offer.
+        kind, parts = "napi", ["napi", bool(request.is_test), request.network_api_key]
+    elif request.transaction_id:
         kind, parts = "txn", ["txn", request.transaction_id, request.event_name or ""]
     else:
         kind, parts = "order", ["order", offer_id, request.order_id or "", request.event_name or ""]

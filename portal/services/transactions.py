@@ -2,21 +2,23 @@
 partner's postbacks; its payout is the partner's reward.
 
 - The customer is named by exactly one of `customer_key` (this portal's `cust_…`), `customer_external_key`
-  (the network's own id for it) or `customer_email`, within the pair's mode.
-- The offer (whose payout rule makes the reward) is `product_key` when it names an offer by id, else the
-  network's offer for Network API transactions (Settings); `category_key` is kept as given.
+  (the network's own id for it) or `customer_email`, within the pair's mode; its partnership must not be
+  archived.
+- The offer (whose payout rule makes the reward) is `offer_id` (an extension) when given, else the
+  network's offer for Network API transactions (Settings); it must be active. `product_key` and
+  `category_key` are the network's own product identifiers, kept as given.
 - `key` makes a repeat harmless: the same key again, within the mode, answers with the transaction
-  already recorded, and a different transaction under a used key is a 409.
+  already recorded; the key with another customer, amount, currency or offer is a 409.
 - A test pair's transactions (on test customers) are test conversions that earn nothing; they still fire
   the partner's postbacks, marked as test.
-- The conversion is recorded by the conversion intake (portal.services.intake), idempotent on its order id,
-  and committed before the transaction row: should the second step fail, the same request again finds the
-  conversion and finishes the job, so nothing is recorded twice.
+- The conversion is recorded by the conversion intake (portal.services.intake) under the transaction's
+  mode and key, a namespace no postback can reach, and committed before the transaction row: should the
+  second step fail, the same request again finds that conversion and finishes the job. Two requests with
+  one key at once make one conversion; the one that loses answers with the winner's transaction, or 409.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import string
@@ -31,14 +33,15 @@ from portal.models import Conversion, Customer, Offer, Transaction
 from portal.queries.network import network_settings
 from portal.services import audit
 from portal.services.intake import IntakeError, IntakeRequest, TokenScope, record_conversion
-from portal.services.partnerships import PartnershipError
+from portal.services.partnerships import PartnershipError, checked_email
 
 MAX_AMOUNT = 50_000_000_000  # cents, as PartnerStack allows
 KEY_LENGTH = (4, 255)
 MAX_PRODUCT_KEY = 255
 CUSTOMER_REFERENCES = ("customer_key", "customer_external_key", "customer_email")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
-_ORDER_ID_LIMIT = 100  # Conversion.order_id
+_ORDER_ID_LIMIT = 100  # Conversion.order_id: the key, shown to the partner, cut to fit
+MAX_OFFER_ID = 2**31 - 1
 
 
 class TransactionError(PartnershipError):
@@ -66,7 +69,7 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction
         raise TransactionError("currency", "required: a 3-letter ISO 4217 code")
     currency = currency.upper()
     product_key, category_key = _optional_text(body, "product_key"), _optional_text(body, "category_key")
-    offer = _offer(product_key)
+    offer = _offer(body.get("offer_id"))
     if currency != offer.currency:
         raise TransactionError("currency", f"offer {offer.id} pays in {offer.currency}; send amounts in "
                                            f"{offer.currency}")
@@ -75,21 +78,26 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction
         key = new_key("txn_")
     elif not isinstance(key, str) or not KEY_LENGTH[0] <= len(key) <= KEY_LENGTH[1]:
         raise TransactionError("key", f"text of {KEY_LENGTH[0]} to {KEY_LENGTH[1]} characters")
+    elif "\x00" in key:
+        raise TransactionError("key", "text without NUL characters")
 
     existing = _by_key(test, key)
     if existing is not None:
-        return _same_or_conflict(existing, customer, amount, currency), False
+        return _same_or_conflict(existing, customer, amount, currency, offer), False
     try:
         result = record_conversion(IntakeRequest(
-            affiliate_id=customer.partner_id, offer_id=offer.id, order_id=_order_id(test, key),
-            sale_amount_cents=amount, is_test=test, earns=not test), TokenScope(network=True))
+            affiliate_id=customer.partner_id, offer_id=offer.id, order_id=key[:_ORDER_ID_LIMIT],
+            sale_amount_cents=amount, is_test=test, earns=not test, network_api_key=key), TokenScope(network=True))
     except IntakeError as err:
+        if err.status == 409:  # the key's conversion belongs to another partner's customer
+            raise _conflict() from None
         field, _, rule = str(err).partition(": ")
-        raise TransactionError(field, rule, 409 if err.status == 409 else 400) from None
+        raise TransactionError(field, rule) from None
     conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == result.conversion_id))
-    if not result.created and (conversion.partner_id, conversion.sale_amount_cents) != (customer.partner_id, amount):
-        # Recorded by an earlier request that stopped before its transaction row, for other values.
-        raise TransactionError("key", "already names another transaction (a different customer or amount)", 409)
+    if not result.created and (conversion.partner_id, conversion.offer_id, conversion.sale_amount_cents,
+                               conversion.is_test) != (customer.partner_id, offer.id, amount, test):
+        # Recorded by a request with this key that stopped before its transaction row, for other values.
+        raise _conflict()
     row = Transaction(key=key, reward_key=new_key("rwrd_"), customer_id=customer.id, conversion_id=conversion.id,
                       amount_cents=amount, currency=currency, product_key=product_key,
                       category_key=category_key, test=test)
@@ -100,11 +108,12 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction
         db.session.rollback()
         existing = _by_key(test, key)
         if existing is None:
-            raise
-        return _same_or_conflict(existing, customer, amount, currency), False
+            raise _conflict() from None
+        return _same_or_conflict(existing, customer, amount, currency, offer), False
     audit.record("transaction.created", actor=actor, target=row,
                  detail={"transaction": key[:100], "customer": customer.key, "amount": amount,
-                         "currency": currency, "conversion_id": result.conversion_id, "test": test})
+                         "currency": currency, "offer_id": offer.id, "conversion_id": result.conversion_id,
+                         "test": test})
     db.session.commit()
     return row, True
 
@@ -118,9 +127,14 @@ def _customer(test: bool, body: Mapping[str, Any]) -> Customer:
     value = body[name]
     if not isinstance(value, str) or len(value) > 255 or "\x00" in value:
         raise TransactionError(name, "text of at most 255 characters")
+    if name == "customer_email":
+        try:
+            value = checked_email(value)  # stored normalised, so looked up normalised
+        except PartnershipError as err:
+            raise TransactionError(name, err.rule) from None
     column = {"customer_key": Customer.key, "customer_external_key": Customer.customer_key,
               "customer_email": Customer.email}[name]
-    found = list(db.session.scalars(select(Customer).where(column == value, Customer.test.is_(test),
+    found = list(db.session.scalars(select(Customer).where(column == value.strip(), Customer.test.is_(test),
                                                            Customer.archived_at.is_(None)).limit(2)))
     if not found:
         mode = "test" if test else "production"
@@ -128,23 +142,32 @@ def _customer(test: bool, body: Mapping[str, Any]) -> Customer:
     if len(found) > 1:
         raise TransactionError(name, "more than one customer has this email; name the customer by "
                                      "customer_key or customer_external_key")
-    return found[0]
+    customer = found[0]
+    if customer.partner.archived_at is not None:
+        raise TransactionError(name, "this customer's partnership is archived and earns nothing more")
+    return customer
 
 
-def _offer(product_key: str | None) -> Offer:
-    if product_key is not None and product_key.isascii() and product_key.isdigit() and len(product_key) <= 10:
-        offer = db.session.get(Offer, int(product_key))
+def _offer(offer_id: object) -> Offer:
+    if isinstance(offer_id, float) and offer_id.is_integer():
+        offer_id = int(offer_id)
+    if offer_id is not None:
+        if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 1 <= offer_id <= MAX_OFFER_ID:
+            raise TransactionError("offer_id", "an offer's id")
+        offer = db.session.get(Offer, offer_id)
         if offer is None or offer.status == "deleted":
-            raise TransactionError("product_key", f"no offer has id {product_key}")
-        return offer
-    offer_id = network_settings().network_api_offer_id
-    if offer_id is None:
-        raise TransactionError("product_key", "name the offer by its id: this network has chosen no offer for "
-                                              "Network API transactions (staff: Settings)")
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.status == "deleted":
-        raise TransactionError("product_key", "the network's offer for Network API transactions is gone; "
-                                              "name an offer by its id")
+            raise TransactionError("offer_id", f"no offer has id {offer_id}")
+    else:
+        default = network_settings().network_api_offer_id
+        if default is None:
+            raise TransactionError("offer_id", "required: this network has chosen no offer for Network API "
+                                               "transactions (staff: Settings)")
+        offer = db.session.get(Offer, default)
+        if offer is None or offer.status == "deleted":
+            raise TransactionError("offer_id", "required: the network's offer for Network API transactions is "
+                                               "gone (staff: Settings)")
+    if offer.status != "active":
+        raise TransactionError("offer_id", f"offer {offer.id} is {offer.status} and takes no transactions")
     return offer
 
 
@@ -157,21 +180,18 @@ def _optional_text(body: Mapping[str, Any], name: str) -> str | None:
     return value or None
 
 
-def _order_id(test: bool, key: str) -> str:
-    """The conversion's order id: the key behind a prefix per mode (so that no production key can name a
-    test transaction's conversion, nor the reverse), hashed when it would not fit the column."""
-    prefix = "napi-test:" if test else "napi:"
-    if len(prefix) + len(key) > _ORDER_ID_LIMIT:
-        return prefix + "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
-    return prefix + key
-
-
 def _by_key(test: bool, key: str) -> Transaction | None:
     return db.session.scalar(select(Transaction).where(Transaction.key == key, Transaction.test.is_(test)))
 
 
-def _same_or_conflict(existing: Transaction, customer: Customer, amount: int, currency: str) -> Transaction:
-    if (existing.customer_id, existing.amount_cents, existing.currency) != (customer.id, amount, currency):
-        raise TransactionError("key", "already names another transaction (a different customer, amount or "
-                                      "currency)", 409)
+def _same_or_conflict(existing: Transaction, customer: Customer, amount: int, currency: str,
+                      offer: Offer) -> Transaction:
+    if (existing.customer_id, existing.amount_cents, existing.currency, existing.conversion.offer_id) != (
+            customer.id, amount, currency, offer.id):
+        raise _conflict()
     return existing
+
+
+def _conflict() -> TransactionError:
+    return TransactionError("key", "already names another transaction (a different customer, amount, currency "
+                                   "or offer)", 409)

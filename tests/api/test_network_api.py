@@ -17,6 +17,9 @@ from portal.api.network.blueprint import PUBLIC_ENDPOINTS
 from portal.api.network.serialise import epoch_ms
 from portal.models.base import utcnow
 from portal.services import partnerships
+from portal.services import transactions as transactions_service
+from portal.services.conversion_status import change_status
+from portal.services.intake import set_intake_token
 from portal.services.key_material import generate_key
 from portal.services.network_keys import SECRET_PREFIXES, issue_pair, revoke_pair
 
@@ -596,7 +599,7 @@ def test_a_transaction_becomes_a_conversion_that_fires_postbacks_and_earns_a_rew
     conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == data["conversion_id"]))
     assert (conversion.partner_id, conversion.offer_id, conversion.sale_amount_cents, conversion.payout_cents,
             conversion.is_test, conversion.order_id) == (
-        shop["partner"].id, shop["offer"].id, 12_000, 1_200, False, "napi:inv-2026-001")
+        shop["partner"].id, shop["offer"].id, 12_000, 1_200, False, "inv-2026-001")
     assert _count(db, PostbackDelivery) == 1  # the partner's postback is on its way
 
     again = production("POST", TRANSACTIONS, body)  # a retry of the same request: nothing new
@@ -623,9 +626,9 @@ def test_a_test_transaction_earns_nothing_but_fires_postbacks_marked_as_test(tes
     make.server_postback(gstest, url="https://tracker.example/pb?test={is_test}")
     test_pair("POST", "/api/v2/customers", {"customer_key": "t-1", "email": "t@example.com", "partner_key": "gstest"})
     made = test_pair("POST", TRANSACTIONS, {"customer_external_key": "t-1", "amount": 5000, "currency": "USD",
-                                            "product_key": str(offer.id)})
+                                            "offer_id": offer.id, "product_key": "sku-1"})
     data = _assert_envelope(made, 200)["data"]
-    assert data["test"] is True and data["key"].startswith("txn_") and data["product_key"] == str(offer.id)
+    assert data["test"] is True and data["key"].startswith("txn_") and data["product_key"] == "sku-1"
     conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == data["conversion_id"]))
     assert (conversion.is_test, conversion.payout_cents, conversion.network_revenue_cents) == (True, 0, 0)
     delivery = db.session.scalars(select(PostbackDelivery)).one()
@@ -636,7 +639,7 @@ def test_a_test_transaction_earns_nothing_but_fires_postbacks_marked_as_test(tes
 def test_each_pair_records_and_reads_transactions_of_its_own_mode_only(production, test_pair, shop, db):
     test_pair("POST", "/api/v2/customers", {"customer_key": "crm-9", "email": "t@example.com", "partner_key": "gstest"})
     body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD", "key": "same-key",
-            "product_key": str(shop["offer"].id)}
+            "offer_id": shop["offer"].id}
     live = production("POST", TRANSACTIONS, body).json["data"]
     trial = test_pair("POST", TRANSACTIONS, body).json["data"]
     assert (live["test"], trial["test"]) == (False, True) and live["conversion_id"] != trial["conversion_id"]
@@ -661,7 +664,9 @@ def test_each_pair_records_and_reads_transactions_of_its_own_mode_only(productio
     ({"currency": "dollars"}, 400, "currency: required: a 3-letter"),
     ({"currency": "EUR"}, 400, "currency: offer"),
     ({"key": "abc"}, 400, "key: text of 4 to 255"),
-    ({"product_key": "999999"}, 400, "product_key: no offer has id 999999"),
+    ({"offer_id": 999999}, 400, "offer_id: no offer has id 999999"),
+    ({"offer_id": "12"}, 400, "offer_id: an offer's id"),
+    ({"key": "ab\x00cd"}, 400, "key: text must not contain NUL"),
 ])
 def test_bad_transactions_name_the_field_and_record_nothing(production, shop, db, change, status, message):
     body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD", **change}
@@ -675,15 +680,88 @@ def test_without_the_networks_offer_a_transaction_must_name_one(production, shop
     db.session.commit()
     body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD"}
     refused = production("POST", TRANSACTIONS, body)
-    assert _assert_envelope(refused, 400)["message"].startswith("product_key: name the offer by its id")
-    named = production("POST", TRANSACTIONS, {**body, "product_key": str(shop["offer"].id)})
-    assert named.status_code == 200
+    assert _assert_envelope(refused, 400)["message"].startswith("offer_id: required: this network has chosen")
+    named = production("POST", TRANSACTIONS, {**body, "offer_id": shop["offer"].id, "product_key": "42"})
+    assert named.status_code == 200 and named.json["data"]["product_key"] == "42"  # a product id, kept as given
 
 
-def test_a_long_key_still_makes_one_conversion(production, shop, db):
-    key = "k" * 255
-    first = production("POST", TRANSACTIONS, {"customer_key": shop["customer"]["key"], "amount": 100,
-                                              "currency": "USD", "key": key}).json["data"]
-    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == first["conversion_id"]))
-    assert conversion.order_id.startswith("napi:sha256:") and len(conversion.order_id) <= 100
-    assert production("GET", f"{TRANSACTIONS}/{key}").json["data"]["key"] == key
+def test_a_key_with_slashes_and_a_long_one_are_found_again(production, shop, db):
+    for key in ("inv/2026/0001", "k" * 255):
+        made = production("POST", TRANSACTIONS, {"customer_key": shop["customer"]["key"], "amount": 100,
+                                                 "currency": "USD", "key": key})
+        assert made.status_code == 200
+        assert production("GET", f"{TRANSACTIONS}/{key}").json["data"]["key"] == key
+    assert _count(db, Conversion) == 2
+
+
+def test_a_retry_naming_another_offer_is_a_conflict_not_a_second_conversion(production, shop, make, db,
+                                                                           monkeypatch):
+    """The conversion is committed before the transaction row; a request that dies in between is finished
+    by its retry, and a retry with other values cannot make a second, paid conversion."""
+    other = make.offer(name="Other", payout_amount=900)
+    body = {"customer_external_key": "crm-9", "amount": 10_000, "currency": "USD", "key": "inv-crash"}
+
+    def die(*args, **kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(transactions_service.audit, "record", die)  # after the conversion's commit
+    with pytest.raises(RuntimeError):
+        production.client.post(TRANSACTIONS, headers=production.headers, json=body)
+    monkeypatch.undo()
+    db.session.rollback()
+    assert (_count(db, Conversion), _count(db, Transaction)) == (1, 0)
+    clash = production("POST", TRANSACTIONS, {**body, "offer_id": other.id})
+    assert _assert_envelope(clash, 409)["message"].startswith("key: already names another transaction")
+    finished = production("POST", TRANSACTIONS, body)
+    assert finished.status_code == 200
+    assert (_count(db, Conversion), _count(db, Transaction), _count(db, PostbackDelivery)) == (1, 1, 1)
+    again_elsewhere = production("POST", TRANSACTIONS, {**body, "offer_id": other.id})
+    assert again_elsewhere.status_code == 409 and _count(db, Conversion) == 1
+
+
+def test_a_public_postback_cannot_forge_a_transactions_conversion(production, shop, client, db):
+    """Conversions of transactions live in their own namespace: an intake postback with any order id
+    stays a conversion of its own and never becomes a transaction's."""
+    token = set_intake_token()
+    forged = client.post("/postback", data={"token": token, "affiliate_id": shop["partner"].id,
+                                            "offer_id": shop["offer"].id, "order_id": "inv-77",
+                                            "sale_amount": "500.00"})
+    assert forged.status_code in (200, 201)
+    made = production("POST", TRANSACTIONS, {"customer_external_key": "crm-9", "amount": 100, "currency": "USD",
+                                             "key": "inv-77"}).json["data"]
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == made["conversion_id"]))
+    assert conversion.sale_amount_cents == 100 and _count(db, Conversion) == 2
+
+
+def test_archived_partnerships_and_inactive_offers_take_no_transactions(production, shop, db):
+    body = {"customer_external_key": "crm-9", "amount": 100, "currency": "USD"}
+    shop["offer"].status = "paused"
+    db.session.commit()
+    paused = production("POST", TRANSACTIONS, body)
+    assert _assert_envelope(paused, 400)["message"] == (
+        f"offer_id: offer {shop['offer'].id} is paused and takes no transactions")
+    shop["offer"].status = "active"
+    db.session.commit()
+    production("DELETE", f"{PARTNERSHIPS}/{shop['partner'].partnership_key}")
+    archived = production("POST", TRANSACTIONS, body)
+    assert _assert_envelope(archived, 400)["message"].startswith("customer_external_key: this customer's "
+                                                                 "partnership is archived")
+    assert _count(db, Conversion) == 0
+
+
+def test_customers_are_found_by_their_email_as_stored(production, shop):
+    body = {"customer_email": " buyer@EXAMPLE.com", "amount": 100, "currency": "USD"}  # the domain normalised
+    assert production("POST", TRANSACTIONS, body).status_code == 200
+
+
+def test_a_reward_follows_its_conversions_status_and_its_update_time(production, shop, db, make):
+    data = production("POST", TRANSACTIONS, {"customer_external_key": "crm-9", "amount": 1000,
+                                             "currency": "USD"}).json["data"]
+    (reward,) = production("GET", "/api/v2/rewards").json["data"]["items"]
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == data["conversion_id"]))
+    change_status(conversion, "rejected", make.staff())
+    since = reward["updated_at"] + 1
+    (declined,) = production("GET", f"/api/v2/rewards?min_updated={since}").json["data"]["items"]
+    assert declined["reward_status"] == "declined" and declined["updated_at"] >= since
+    (changed,) = production("GET", f"{TRANSACTIONS}?min_updated={since}").json["data"]["items"]
+    assert changed["approved"] is False

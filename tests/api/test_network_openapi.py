@@ -35,7 +35,8 @@ def test_the_document_is_public_valid_and_the_one_built(client):
 def test_the_document_and_the_url_map_agree_both_ways(app):
     documented = {(path, method.upper()) for path, item in openapi.build(BASE_URL)["paths"].items()
                   for method in item}
-    served = {(rule.rule.replace("<key>", "{key}"), method) for rule in app.url_map.iter_rules()
+    served = {(rule.rule.replace("<path:key>", "{key}").replace("<key>", "{key}"), method)
+              for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v2/") for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == served
 

@@ -90,9 +90,10 @@ def _list_parameters(*filters: str, archivable: bool = True) -> list[dict[str, A
     ]
 
 
-def _key_parameter(prefix: str) -> list[dict[str, Any]]:
+def _key_parameter(prefix: str, slashes: bool = False) -> list[dict[str, Any]]:
     named = f" (`{prefix}…`)" if prefix else ""
-    return [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+    schema = {"type": "string"} if slashes else {"type": "string", "pattern": "^[^/]+$"}
+    return [{"name": "key", "in": "path", "required": True, "schema": schema,
              "description": f"The item's key{named}"}]
 
 
@@ -147,7 +148,7 @@ def paths() -> dict[str, Any]:
         },
         "/api/v2/transactions/{key}": {
             "get": _operation("One transaction", _responses(_one("Transaction", "The transaction"), 404),
-                              parameters=_key_parameter("")),
+                              parameters=_key_parameter("", slashes=True)),
         },
         "/api/v2/rewards": {
             "get": _operation("List rewards: what each transaction earned its partner", _responses(_page("Reward")),
@@ -215,7 +216,9 @@ def _schemas() -> dict[str, Any]:
                        "description": "Cents; refunds (negative amounts) are not supported yet"},
             "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
             "key": {"type": "string", "minLength": transactions.KEY_LENGTH[0], "maxLength": transactions.KEY_LENGTH[1]},
-            "product_key": {**reference, "description": "An offer's id; else the network's offer for transactions"},
+            "offer_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                         "description": "(ext) The offer to record it on; else the network's offer for transactions"},
+            "product_key": {**reference, "description": "Your product's identifier, kept as given"},
             "category_key": reference},
             "description": "Exactly one of customer_key, customer_external_key and customer_email"},
         "Transaction": {"type": "object", "required": [

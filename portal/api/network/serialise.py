@@ -83,7 +83,7 @@ def transaction(row: Transaction) -> dict[str, Any]:
         "approved": row.conversion.status == "approved",
         "test": row.test,
         "created_at": epoch_ms(row.created_at),
-        "updated_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.conversion.status_changed_at or row.created_at),
     }
 
 
@@ -99,5 +99,5 @@ def reward(row: Transaction) -> dict[str, Any]:
         "transaction": {"key": row.key, "amount": row.amount_cents, "currency": row.currency},
         "partnership": {"key": partner.partnership_key, "partner_key": partner.partner_key, "email": partner.email},
         "created_at": epoch_ms(row.created_at),
-        "updated_at": epoch_ms(row.created_at),
+        "updated_at": epoch_ms(row.conversion.status_changed_at or row.created_at),
     }

@@ -188,7 +188,7 @@ def list_transactions():
     page = paging.from_request()
     test = caller().test
     stmt = transaction_queries.transactions(test, customer_key=_filter("customer_key"))
-    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, Transaction.created_at))
+    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, transaction_queries.UPDATED_AT))
     rows, has_more = paging.fetch(stmt, page, key=Transaction.key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
     return envelope.page([serialise.transaction(row) for row in rows], has_more)
@@ -204,7 +204,7 @@ def create_transaction():
                         "Transaction already recorded under this key")
 
 
-@bp.get("/transactions/<key>")
+@bp.get("/transactions/<path:key>")  # the caller's own keys may hold slashes
 def get_transaction(key: str):
     found = transaction_queries.transaction(caller().test, key) if paging.plausible_key(key) else None
     if found is None:
@@ -220,7 +220,7 @@ def list_rewards():
     if status is not None and status not in transaction_queries.REWARD_STATUSES.values():
         raise bad_request("status", "one of " + ", ".join(transaction_queries.REWARD_STATUSES.values()))
     stmt = transaction_queries.rewards(test, status=status)
-    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, Transaction.created_at))
+    stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, transaction_queries.UPDATED_AT))
     rows, has_more = paging.fetch(stmt, page, key=Transaction.reward_key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
     return envelope.page([serialise.reward(row) for row in rows], has_more)

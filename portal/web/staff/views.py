@@ -53,7 +53,8 @@ def settings():
     current = network.network_settings()
     form = NetworkSettingsForm(obj=current, network_api_offer_id=current.network_api_offer_id or 0)
     form.network_api_offer_id.choices = [SelectChoice(0, "None"),
-                                         *(SelectChoice(offer_id, label) for offer_id, label in network.offer_choices())]
+                                         *(SelectChoice(offer_id, label) for offer_id, label
+                                           in network.offer_choices(keep=current.network_api_offer_id))]
     status = 200
     if form.validate_on_submit():
         update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,
