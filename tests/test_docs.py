@@ -161,11 +161,15 @@ def test_the_guide_shows_every_recorded_example(page_html):
 # --- the API reference -------------------------------------------------------------------------------
 
 
-def test_the_api_reference_page_loads_swagger_ui_from_this_server(client):
-    response = client.get("/docs/api")
+@pytest.mark.parametrize(("path", "document", "name"), [
+    ("/docs/api", "/v1/affiliates/openapi.json", "Affiliate API"),
+    ("/docs/network-api", "/api/v2/openapi.json", "Network API"),
+])
+def test_the_api_reference_pages_load_swagger_ui_from_this_server(client, path, document, name):
+    response = client.get(path)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-openapi-url="/v1/affiliates/openapi.json"' in html
+    assert f'data-openapi-url="{document}"' in html and f"{name} reference" in html
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts and all('src="/' in s for s in scripts), "only scripts from this server, none inline"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
@@ -206,12 +210,14 @@ def test_the_partners_api_tab_links_to_the_guide(client, make, login_as):
 
 
 @pytest.mark.browser
-def test_the_reference_renders_in_a_real_browser_within_the_csp(page, live_server):
+@pytest.mark.parametrize(("path", "name", "operations"), [("/docs/api", "Affiliate API", 13),
+                                                          ("/docs/network-api", "Network API", 14)])
+def test_the_reference_renders_in_a_real_browser_within_the_csp(page, live_server, path, name, operations):
     violations = []
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
-    page.goto(f"{live_server.url}/docs/api")
+    page.goto(f"{live_server.url}{path}")
     page.wait_for_selector(".opblock-summary-path", timeout=20_000)
-    assert page.locator(".opblock").count() >= 13
-    assert "Affiliate API" in page.locator(".info .title").inner_text()
+    assert page.locator(".opblock").count() >= operations
+    assert name in page.locator(".info .title").inner_text()
     assert violations == []

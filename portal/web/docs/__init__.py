@@ -18,6 +18,7 @@ from flask import Blueprint, abort, current_app, render_template, send_from_dire
 from portal.affiliate import criteria, timezones
 from portal.api.affiliate import errors
 from portal.api.affiliate.openapi import OPENAPI_PATH, macro_table, public_base_url
+from portal.api.network.openapi import OPENAPI_PATH as NETWORK_OPENAPI_PATH
 from portal.queries.network import network_settings
 from portal.web.docs import examples
 from portal.web.security import CONTENT_SECURITY_POLICY
@@ -80,9 +81,19 @@ def index():
 
 @bp.route("/docs/api")
 def api_reference():
+    return _reference("Affiliate API", OPENAPI_PATH)
+
+
+@bp.route("/docs/network-api")
+def network_api_reference():
+    """The Network API's reference, for the network's own engineers (public, like its description)."""
+    return _reference("Network API", NETWORK_OPENAPI_PATH)
+
+
+def _reference(api_name: str, openapi_path: str):
     network = network_settings()
-    response = current_app.make_response(render_template("docs/api.html", network=network,
-                                                         openapi_path=OPENAPI_PATH))
+    response = current_app.make_response(render_template("docs/api.html", network=network, api_name=api_name,
+                                                         openapi_path=openapi_path))
     return _with_logo(response, network.logo_url)
 
 
