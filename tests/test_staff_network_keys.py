@@ -42,7 +42,7 @@ def test_the_list_shows_every_pair_with_its_fields(client, db, make, admin):
     revoke_pair(trial.key, actor=admin)
     response = client.get(BASE)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 200 and 'href="/docs/network-api"' in page
     rows = re.findall(r'<tr data-pair-id="(\d+)">(.*?)</tr>', page, re.S)
     assert [int(pair_id) for pair_id, _ in rows] == [trial.key.id, live.key.id]  # newest first
     cells = {int(pair_id): row for pair_id, row in rows}
