@@ -9,8 +9,6 @@ partnerships; a production pair only under production ones.
 from __future__ import annotations
 
 import math
-import secrets
-import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +20,7 @@ from portal.models import Customer, Partner
 from portal.models.base import utcnow
 from portal.queries import partnerships as partnership_queries
 from portal.services import audit
+from portal.services.key_material import random_name
 from portal.services.partnerships import PartnershipError, checked_email
 
 MAX_CUSTOMER_KEY = 255
@@ -37,7 +36,7 @@ class CustomerError(PartnershipError):
 
 
 def new_customer_key() -> str:
-    return "cust_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+    return random_name("cust_", 16)
 
 
 def create(test: bool, body: Mapping[str, Any], actor=None) -> Customer:

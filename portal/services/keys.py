@@ -32,7 +32,7 @@ class IssuedKey:
     secret: str
 
 
-def _staff_id(actor) -> int | None:
+def staff_id(actor) -> int | None:
     """Keys record which staff member acted; an operator at the command line is nobody in particular."""
     return actor.id if getattr(actor, "session_kind", "") == "staff" else None
 
@@ -60,7 +60,7 @@ def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool 
     secret = generate_key()
     key = ApiKey(partner_id=partner.id, label=label, prefix=secret[:VISIBLE_CHARS],
                  lookup_hash=vault().lookup_hash(secret), encrypted_secret=vault().encrypt(secret),
-                 created_by_id=_staff_id(actor))
+                 created_by_id=staff_id(actor))
     db.session.add(key)
     db.session.flush()
     audit.record("api_key.issued", actor=actor, target=key, ip=ip,
@@ -97,7 +97,7 @@ def revoke_key(key: ApiKey, actor=None, ip: str | None = None) -> bool:
     if key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
-    key.revoked_by_id = _staff_id(actor)
+    key.revoked_by_id = staff_id(actor)
     audit.record("api_key.revoked", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
     db.session.commit()
     return True

@@ -20,7 +20,7 @@ from portal.models import NETWORK_KEY_MODES, NetworkApiKey
 from portal.models.base import utcnow
 from portal.services import audit
 from portal.services.key_material import generate_key, is_well_formed, key_pattern, random_name
-from portal.services.keys import KeyActionError, checked_label, vault
+from portal.services.keys import KeyActionError, checked_label, staff_id, vault
 
 _PREFIX_MODE = {"test": "test", "production": "live"}
 PUBLIC_PREFIXES = {mode: f"npk_{tag}_" for mode, tag in _PREFIX_MODE.items()}
@@ -35,10 +35,6 @@ class IssuedPair:
     secret: str  # shown once, right after issuing; never stored
 
 
-def _staff_id(actor) -> int | None:
-    return actor.id if getattr(actor, "session_kind", "") == "staff" else None
-
-
 def issue_pair(mode: str, label: str, actor=None, ip: str | None = None) -> IssuedPair:
     if mode not in NETWORK_KEY_MODES:
         raise KeyActionError(f"Choose test or production; got {mode!r}.")
@@ -46,7 +42,7 @@ def issue_pair(mode: str, label: str, actor=None, ip: str | None = None) -> Issu
                                  "e.g. 'Billing back end'.")
     secret = generate_key(SECRET_PREFIXES[mode])
     key = NetworkApiKey(public_key=random_name(PUBLIC_PREFIXES[mode]), secret_hash=vault().lookup_hash(secret),
-                        mode=mode, label=label, created_by_id=_staff_id(actor))
+                        mode=mode, label=label, created_by_id=staff_id(actor))
     db.session.add(key)
     db.session.flush()
     audit.record("network_key.issued", actor=actor, target=key, ip=ip,
@@ -60,7 +56,7 @@ def revoke_pair(key: NetworkApiKey, actor=None, ip: str | None = None) -> bool:
     if key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
-    key.revoked_by_id = _staff_id(actor)
+    key.revoked_by_id = staff_id(actor)
     audit.record("network_key.revoked", actor=actor, target=key, ip=ip,
                  detail={"public_key": key.public_key, "mode": key.mode})
     db.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Partner, PartnerGroup, PartnerKeyReservation, PartnerUser
 from portal.services import audit
+from portal.services.key_material import random_name
 from portal.services.passwords import hash_password
 
 PARTNER_KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{1,79}")  # the whole key: use fullmatch
@@ -56,7 +57,7 @@ def _reserve(key: str, partner: Partner) -> None:
 
 
 def new_partnership_key() -> str:
-    return "part_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+    return random_name("part_", 16)
 
 
 def create_partner(*, name: str, first_name: str | None = None, last_name: str | None = None,

@@ -20,8 +20,6 @@ partner's postbacks; its payout is the partner's reward.
 from __future__ import annotations
 
 import re
-import secrets
-import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +31,7 @@ from portal.models import Conversion, Customer, Offer, Transaction
 from portal.queries.network import network_settings
 from portal.services import audit
 from portal.services.intake import IntakeError, IntakeRequest, TokenScope, record_conversion
+from portal.services.key_material import random_name
 from portal.services.partnerships import PartnershipError, checked_email
 
 MAX_AMOUNT = 50_000_000_000  # cents, as PartnerStack allows
@@ -49,7 +48,7 @@ class TransactionError(PartnershipError):
 
 
 def new_key(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+    return random_name(prefix, 16)
 
 
 def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction, bool]:
