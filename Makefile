@@ -29,7 +29,7 @@ run: setup
 	@echo "Serving the portal on http://$(HOST):$(PORT), with the postback worker  (Ctrl-C stops both)"
 	export PORTAL_ENV=development; \
 	$(BIN)/flask --app wsgi postbacks work & delivery=$$!; \
-	$(BIN)/flask --app wsgi worker >/dev/null & jobs=$$!; \
+	$(BIN)/flask --app wsgi scheduler >/dev/null & jobs=$$!; \
 	trap 'kill $$delivery $$jobs 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-debugger --no-reload
 

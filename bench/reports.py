@@ -313,7 +313,7 @@ def run_measurement(what: str, rounds: int) -> None:
     from portal import create_app
     from portal.affiliate import AffiliateScope
     from portal.affiliate.criteria import ConversionQuery
-    from portal.demo.people import BIG_PARTNER
+    from portal.cli.demo.people import BIG_PARTNER
     from portal.extensions import db
     from portal.models import Partner
 

@@ -37,13 +37,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.api import affiliate as affiliate_api
     from portal.api import network as network_api
     from portal.api import redaction
+    from portal.tracking.intake import bp as intake_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.auth.sso import register_sso
     from portal.web.docs import bp as docs_bp
     from portal.web.health import bp as health_bp
     from portal.web.partner import bp as partner_bp
     from portal.web.staff import bp as staff_bp
-    from portal.tracking.intake import bp as intake_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(partner_bp)
     app.register_blueprint(staff_bp)
@@ -55,7 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     network_api.init_app(app)  # the /api/v2 blueprint (the network's back end)
     redaction.install(app)  # no API key in any log line
 
-    from portal.web import errors, filters
+    from portal.http import errors
+    from portal.web import filters
     errors.init_app(app)
     filters.init_app(app)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.models import AuditEvent, Conversion, PERMISSIONS, StaffUser
+from portal.models import PERMISSIONS, AuditEvent, Conversion, StaffUser
 from portal.services.passwords import verify_password
 
 
@@ -37,7 +37,7 @@ def test_worker_once_releases_holds_whose_period_ended(app, db, make):
     now = datetime.now(UTC)
     due = make.conversion(partner, offer, status="on_hold", hold_until=now - timedelta(minutes=1)).id
     later = make.conversion(partner, offer, status="on_hold", hold_until=now + timedelta(days=3)).id
-    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    result = app.test_cli_runner().invoke(args=["scheduler", "--once"])
     assert result.exit_code == 0 and "release on-hold conversions: 1" in result.output
     assert db.session.get(Conversion, due).status == "approved"
     assert db.session.get(Conversion, later).status == "on_hold"
@@ -51,7 +51,7 @@ def test_released_holds_move_in_the_report_rollups_too(app, db, make):
     partner_id = partner.id  # the worker ends its session, detaching what the test loaded
     make.conversion(partner, offer, status="on_hold", payout_cents=700,
                     hold_until=datetime.now(UTC) - timedelta(minutes=1))
-    app.test_cli_runner().invoke(args=["worker", "--once"])
+    app.test_cli_runner().invoke(args=["scheduler", "--once"])
     row = db.session.scalars(select(ReportRollup).where(ReportRollup.partner_id == partner_id)).one()
     assert (row.conversions, row.earnings_cents, row.on_hold_conversions) == (1, 700, 0)
     written = (row.conversions, row.earnings_cents, row.on_hold_conversions, row.on_hold_earnings_cents)
@@ -71,7 +71,7 @@ def test_released_holds_notify_the_postbacks_subscribed_to_status_updates(app, d
     subscribed = make.server_postback(partner, send_status_updates=True).id
     make.server_postback(partner)  # fires for new conversions only
     make.conversion(partner, offer, status="on_hold", hold_until=datetime.now(UTC) - timedelta(minutes=1))
-    app.test_cli_runner().invoke(args=["worker", "--once"])
+    app.test_cli_runner().invoke(args=["scheduler", "--once"])
     updates = db.session.scalars(select(PostbackDelivery).where(PostbackDelivery.kind == "update")).all()
     assert [d.postback_id for d in updates] == [subscribed]
     assert json.loads(updates[0].macro_values)["status"] == "approved"

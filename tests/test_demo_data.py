@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import aliased
 
-from portal.demo.people import DEMO_PASSWORD
+from portal.cli.demo.people import DEMO_PASSWORD
 from portal.extensions import db as _db
-from portal.models import (CONVERSION_STATUSES, KEY_PERMISSIONS, PERMISSIONS, Click, Conversion, NetworkSettings,
-                           Offer, Partner, PartnerKeyReservation, PartnerUser, StaffUser)
+from portal.models import (CONVERSION_STATUSES, KEY_PERMISSIONS, PERMISSIONS, Click, Conversion, NetworkSettings, Offer,
+                           Partner, PartnerKeyReservation, PartnerUser, StaffUser)
 
 SMALL = ("--clicks", "3000", "--conversions", "300")
 END_DATE = "2026-03-15"

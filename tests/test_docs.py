@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from portal.api.affiliate import errors
 from portal.delivery.macros import MACROS
+from portal.http import contract as errors
 from portal.models import Partner
 from portal.services.keys import issue_key
 from portal.web.docs import examples

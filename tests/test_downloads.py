@@ -10,7 +10,7 @@ import pytest
 import requests
 from flask import Blueprint, current_app
 
-from portal.web.downloads import stream_download
+from portal.http.downloads import stream_download
 from tests.browser import LiveServer
 
 CHUNK = b"x" * 64 * 1024
@@ -82,7 +82,7 @@ def test_json_downloads_say_what_they_are(server, fmt, content_type):
 
 
 def test_a_stream_that_fails_midway_is_an_incomplete_transfer_for_the_client(server, caplog):
-    caplog.set_level(logging.INFO, logger="portal.web.downloads")
+    caplog.set_level(logging.INFO, logger="portal.http.downloads")
     response = requests.get(f"{server.url}/test-download/broken", stream=True, timeout=10)
     assert response.status_code == 200  # the status went out with the first bytes …
     received = bytearray()
@@ -90,7 +90,7 @@ def test_a_stream_that_fails_midway_is_an_incomplete_transfer_for_the_client(ser
         for piece in response.iter_content(chunk_size=None):
             received += piece
     assert received.startswith(b"id,name\n") and len(received) <= len(b"id,name\n") + 5 * len(CHUNK)
-    failure = [r for r in caplog.records if r.name == "portal.web.downloads" and r.levelno == logging.ERROR]
+    failure = [r for r in caplog.records if r.name == "portal.http.downloads" and r.levelno == logging.ERROR]
     assert failure and "ExportBroke" in failure[0].getMessage()
     assert "database went away" not in failure[0].getMessage()  # the type, not a driver's message
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from portal.affiliate import AffiliateScope
-from portal.affiliate.criteria import conversion_query
+from portal.affiliate.parsing import conversion_query
 from portal.exports.tabular import RowCountMismatch
 
 DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.affiliate.records import CONVERSION_FIELDS, Cell, Metrics, ReportResult, ReportRow
+from portal.domain.records import CONVERSION_FIELDS, Cell, Metrics, ReportResult, ReportRow
 from portal.exports.conversions import CONVERSION_COLUMNS, conversion_frame, conversion_frames
 from portal.exports.names import export_filename
 from portal.exports.reports import REPORT_METRIC_COLUMNS, report_columns, report_frame
-from portal.exports.tabular import (RowCountMismatch, _safe_frame, csv_chunks, expect_rows, export_chunks,
-                                    json_chunks, ndjson_chunks)
+from portal.exports.tabular import (RowCountMismatch, _safe_frame, csv_chunks, expect_rows, export_chunks, json_chunks,
+                                    ndjson_chunks)
 
 AT = datetime(2026, 11, 21, 14, 30, 5, tzinfo=UTC)
 

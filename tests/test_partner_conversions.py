@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from portal.affiliate import AffiliateScope
-from portal.affiliate.criteria import conversion_query
+from portal.affiliate.parsing import conversion_query
 
 DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 WINDOW = "preset=custom&from=2026-03-08&to=2026-03-12"

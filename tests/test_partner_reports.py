@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from portal.affiliate.records import Metrics
+from portal.domain.records import Metrics
 from portal.web.partner.chart import axis_range, line_chart, nice_step
 from portal.web.partner.report_form import period_of, preset_days
 from portal.web.partner.report_table import BY_KEY, epc_text, metric_text

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
-from portal.affiliate.postback_records import Actor, AttemptView, DeliveryView, PostbackFilters, PostbackView
-from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
-from portal.queries.conversions import ExportRows
+from portal.domain.actors import Actor
+from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
+from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 
 
 @dataclass(frozen=True, slots=True)

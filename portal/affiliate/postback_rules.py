@@ -1,6 +1,6 @@
 """What a postback may be: the checks on a draft and on list filters, as pure functions raising BadRequest.
 
-Errors are `criteria.BadRequest(field, rule)` with the field names of `PostbackDraft`; each door maps them
+Errors are `BadRequest(field, rule)` (portal.domain.errors) with the field names of `PostbackDraft`; each door maps them
 to its own vocabulary (form fields, or the API's pixel names). Whatever needs the database or the app
 comes in as an argument: `offer_runnable(offer_id)`, and whether URLs may use any port.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from portal.affiliate.criteria import BadRequest, whole_number
-from portal.affiliate.postback_records import PostbackDraft, PostbackFilters
+from portal.affiliate.parsing import whole_number
 from portal.delivery.macros import TemplateError, render, validate_template
+from portal.domain.errors import BadRequest
+from portal.domain.postbacks import PostbackDraft, PostbackFilters
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 
 MAX_HTML_BYTES = 10 * 1024

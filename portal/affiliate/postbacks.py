@@ -22,7 +22,7 @@ is the backend's (portal.affiliate.backend), what a postback may be is postback_
 * every create, update and delete is audited, with the acting user or key (the scope's `actor`) and where
   the postback sends to, in the same transaction as the change.
 
-Validation errors are `criteria.BadRequest(field, rule)` with the field names of `PostbackDraft`; each
+Validation errors are `BadRequest(field, rule)` (portal.domain.errors) with the field names of `PostbackDraft`; each
 door maps them to its own vocabulary (form fields, or the API's pixel names).
 """
 
@@ -33,14 +33,14 @@ from limits import parse
 
 from portal.affiliate import postback_rules as rules
 from portal.affiliate.backend import AffiliateBackend
-from portal.affiliate.criteria import BadRequest, Page, Paged
-# Re-exported: the doors and the API reference import the records and the field limits from here too.
-from portal.affiliate.postback_records import (Actor, AttemptView, DeliveryView, NotSent, PostbackDraft,
-                                               PostbackView, Preview, SelfServiceOff, TooManySends)
 from portal.affiliate.postback_rules import (MAX_DELAY_MS, MAX_DESCRIPTION, MAX_EVENT_NAME, MAX_HTML_BYTES, MAX_ID,
                                              MAX_SEARCH)
-from portal.affiliate.reporting import NotFound
 from portal.delivery.outbox import SAMPLE_VALUES
+# Re-exported: the doors and the API reference import the records and the field limits from here too.
+from portal.domain.actors import Actor
+from portal.domain.criteria import Page, Paged
+from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
+from portal.domain.postbacks import AttemptView, DeliveryView, PostbackDraft, PostbackView, Preview
 from portal.extensions import limiter
 from portal.models.base import utcnow
 from portal.models.postbacks import POSTBACK_DELETED

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from portal.affiliate.criteria import MAX_REPORT_ROWS, TIME_COLUMNS, ReportQuery
-from portal.affiliate.records import Cell, Metrics, ReportResult, ReportRow
+from portal.domain.criteria import MAX_REPORT_ROWS, TIME_COLUMNS, ReportQuery
+from portal.domain.records import Cell, Metrics, ReportResult, ReportRow
 from portal.queries import reports as q
 
 

@@ -6,16 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, PeriodFigures
-from portal.affiliate.criteria import (MAX_CLICK_ROWS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery)
-from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
-from portal.queries.conversions import ExportRows
+from portal.domain.criteria import MAX_CLICK_ROWS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.domain.errors import NotFound
+from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 
 EXPORT_BATCH_ROWS = 10_000
 DASHBOARD_METRICS = ("revenue", "click", "conversion", "cvr", "events", "evr", "impression")
-
-
-class NotFound(LookupError):
-    """No such object for this partner: it does not exist or belongs to someone else (same answer)."""
 
 
 class ReportingMixin:

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, PeriodFigures
-from portal.affiliate.postback_records import Actor
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
+from portal.domain.actors import Actor
 from portal.models import Partner
 from portal.queries import accounts
 from portal.queries.network import network_settings

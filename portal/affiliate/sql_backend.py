@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.affiliate.backend import PeriodFigures
-from portal.affiliate.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
-from portal.affiliate.postback_records import (Actor, AttemptView, DeliveryView, NotSent, PostbackFilters,
-                                               PostbackView, shape)
-from portal.affiliate.records import ClickRecord, ClickResult, ConversionRecord, ReportResult
-from portal.queries.conversions import ExportRows
 from portal.affiliate.report_builder import build_report
 from portal.delivery.outbox import conversion_values
+from portal.domain.actors import Actor
+from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.domain.errors import NotSent
+from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView, shape
+from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 from portal.queries import clicks as click_queries
 from portal.queries import conversions as conversion_queries
 from portal.queries import dashboard

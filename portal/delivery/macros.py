@@ -108,3 +108,8 @@ def render(template: str, values: Mapping[str, object]) -> str:
     if moved:
         raise TemplateError("postback_url: a macro value changed where the request goes")
     return url
+
+
+def macro_table() -> list[tuple[str, str]]:
+    """Postback URL macros and what each is replaced with (for the docs page and the API description)."""
+    return [(name, MACRO_HELP.get(name, "")) for name in MACROS]

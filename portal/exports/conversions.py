@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from portal.affiliate.records import CONVERSION_FIELDS
+from portal.domain.records import CONVERSION_FIELDS
 
 SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
 _TEXT_FIELDS = ("order_id", "coupon_code", "country", "device", "browser", "platform")

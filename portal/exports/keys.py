@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from portal.services.key_material import masked
+from portal.domain.keys import masked
 
 KEY_COLUMNS = {
     "label": "string",

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from portal.affiliate.criteria import TIME_COLUMNS
-from portal.affiliate.records import Cell, Metrics, ReportResult
+from portal.domain.criteria import TIME_COLUMNS
+from portal.domain.records import Cell, Metrics, ReportResult
 
 # Metric columns in order, with dtypes. Money in major units (cents / 100); CVR in percent (conversions
 # per 100 clicks, 4 decimals, as on screen); EPC is earnings per click in major units, 4 decimals.

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Select, and_, func, select
 
+from portal.domain.criteria import ConversionQuery
+from portal.domain.records import ExportRows
 from portal.extensions import db
 from portal.models import Conversion, Offer
 
-if TYPE_CHECKING:  # the criteria object comes from the façade; queries only read its fields
-    from portal.affiliate.criteria import ConversionQuery
-
 _c = Conversion
-# In ConversionRecord field order (portal.affiliate.records.CONVERSION_FIELDS); never network revenue.
+# In ConversionRecord field order (portal.domain.records.CONVERSION_FIELDS); never network revenue.
 COLUMNS = (
     _c.conversion_id, _c.transaction_id, _c.created_at, _c.click_created_at, _c.status, _c.payout_cents,
     _c.sale_amount_cents, _c.currency, _c.event_name, _c.sub1, _c.sub2, _c.sub3, _c.sub4, _c.sub5, _c.source_id,
@@ -87,14 +84,6 @@ def _ordered(stmt: Select, query: ConversionQuery) -> Select:
 def page(partner_id: int, query: ConversionQuery, offset: int, limit: int) -> list[tuple]:
     stmt = _ordered(_base(partner_id, query), query).offset(offset).limit(limit)
     return [tuple(row) for row in db.session.execute(stmt)]
-
-
-@dataclass
-class ExportRows:
-    """What an export reads: how many rows its query counted, and those rows a batch at a time."""
-
-    count: int
-    batches: Iterator[list[tuple]]
 
 
 def export(partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:

@@ -70,10 +70,6 @@ def is_well_formed(key: str, pattern: re.Pattern[str] = KEY_PATTERN) -> bool:
 
 
 
-def masked(prefix: str) -> str:
-    return prefix + "•" * 8
-
-
 class KeyVault:
     """Hashing and encryption with the key-encryption key from config (never from the database)."""
 

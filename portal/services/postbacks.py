@@ -8,7 +8,7 @@ deliveries dead with a reason; turning one off does the same to its pending deli
 on clears the failure streak and the reason it was turned off.
 
 Create, update and delete each record an audit event in the same commit: who (a partner user or an API
-key, portal.affiliate.postback_records.Actor; none for the network's own changes), from where, which
+key, portal.domain.actors.Actor; none for the network's own changes), from where, which
 fields changed and where the postback sends to. Only the destination's host is kept: the rest of a URL
 often carries the partner's tracking tokens.
 """
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from portal.affiliate.postback_records import Actor
 from portal.delivery import outbox
+from portal.domain.actors import Actor
 from portal.extensions import db
 from portal.models import Partner, Postback, PostbackAttempt, PostbackDelivery
 from portal.models.base import utcnow

@@ -14,9 +14,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import csrf, db
+from portal.http.errors import DATABASE_RETRY_AFTER
 from portal.services.intake import IntakeError, authenticate, record_conversion
 from portal.tracking.params import parse, raw_parameters, token
-from portal.web.errors import DATABASE_RETRY_AFTER
 
 bp = Blueprint("intake", __name__)
 csrf.exempt(bp)

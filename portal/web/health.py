@@ -1,4 +1,4 @@
-"""`GET /healthz`: no sign-in, one `SELECT 1`; 503 when the database is down (see portal.web.errors)."""
+"""`GET /healthz`: no sign-in, one `SELECT 1`; 503 when the database is down (see portal.http.errors)."""
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text

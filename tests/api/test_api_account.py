@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from portal.affiliate import timezones
-from portal.models import NetworkSettings, SETTINGS_ROW_ID
+from portal.domain import timezones
+from portal.models import SETTINGS_ROW_ID, NetworkSettings
 
 
 def test_the_account_is_the_keys_partner_in_everflow_names(api, db, make, issue):

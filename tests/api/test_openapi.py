@@ -7,8 +7,8 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from portal.affiliate import criteria, timezones
 from portal.api.affiliate import openapi
+from portal.domain import criteria, timezones
 from portal.exports.tabular import EXPORT_FORMATS
 
 DOC = "/v1/affiliates/openapi.json"
@@ -104,7 +104,7 @@ def test_response_schemas_follow_the_serialisers(document):
     conversion = document["components"]["schemas"]["Conversion"]
     from portal.api.affiliate.openapi_schemas import _sample
     from portal.api.affiliate.report_shapes import conversion as shape
-    from portal.affiliate.records import ConversionRecord
+    from portal.domain.records import ConversionRecord
 
     fields = set(shape(_sample(ConversionRecord, True)))
     assert set(conversion["properties"]) == fields == set(conversion["required"])

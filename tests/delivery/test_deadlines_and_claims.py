@@ -20,7 +20,7 @@ from portal.delivery.http import SendSettings, send
 from portal.delivery.worker import STOP_WAITING_BEFORE_LEASE_END_SECONDS, DeliveryInProgress, OutboxWorker
 from portal.models import PostbackDelivery
 from portal.models.base import utcnow
-from tests.delivery.conftest import Reply, wait_until
+from tests.delivery.conftest import Reply
 
 DRIP_BYTES = 20  # at one byte every 0.5 s, ten seconds of headers
 
@@ -180,7 +180,7 @@ def test_the_worker_command_survives_an_unexpected_error(app, monkeypatch, caplo
         return 0, 0
 
     monkeypatch.setattr(OutboxWorker, "run_batch", run_batch)
-    with caplog.at_level(logging.ERROR, logger="portal.postbacks_cli"):
+    with caplog.at_level(logging.ERROR, logger="portal.cli.postbacks"):
         result = app.test_cli_runner().invoke(args=["postbacks", "work", "--once", "--idle-sleep", "0.01"])
     assert result.exit_code == 0, result.output
     assert len(calls) == 2  # it carried on after the error

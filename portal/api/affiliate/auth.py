@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from flask import g, request
 
 from portal.affiliate import AffiliateScope
-from portal.affiliate.postback_records import Actor
 from portal.affiliate.scope import PartnerRecord
 from portal.api.affiliate.credentials import find_credential
-from portal.api.affiliate.errors import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_IN_QUERY, NO_KEY,
-                                        OUT_OF_REALM,
-                                        ApiError)
+from portal.api.affiliate.errors import ApiError
+from portal.domain.actors import Actor
+from portal.http.contract import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS, KEY_IN_QUERY, NO_KEY,
+                                  OUT_OF_REALM)
 from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
 
 log = logging.getLogger(__name__)
 
-KEY_HEADERS = ("X-Eflow-API-Key", "X-Api-Key")
 # Query parameters that carry (or try to carry) a key in the URL, where proxies and browsers log it.
 QUERY_KEY_NAMES = frozenset({
     "api_key", "apikey", "api-key", "key", "token", "access_token", "auth_token", "x-eflow-api-key",

@@ -27,8 +27,9 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from redis.exceptions import NoScriptError
 
 from portal.api.affiliate import memory_storage  # noqa: F401  (registers portal-memory:// before the limiter binds)
-from portal.api.affiliate.errors import RATE_LIMITED, ApiError
+from portal.api.affiliate.errors import ApiError
 from portal.extensions import limiter
+from portal.http.contract import RATE_LIMITED
 
 # A constant key and a shared scope: one bucket for the whole network, so rotating a key resets nothing.
 BUDGET_KEY = "network"

@@ -16,24 +16,24 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
-from portal.affiliate import criteria
 from portal.affiliate.postbacks import MAX_SEARCH
-from portal.api.affiliate import errors, pixels
-from portal.api.affiliate.auth import KEY_HEADERS
+from portal.api.affiliate import pixels
 from portal.api.affiliate.blueprint import bp, public
-from portal.api.affiliate.openapi_schemas import (dashboard_schema, export_row, request_schemas,
-                                                  response_schemas)
-from portal.delivery.macros import MACRO_HELP, MACROS
+from portal.api.affiliate.openapi_schemas import dashboard_schema, export_row, request_schemas, response_schemas
+from portal.delivery.macros import macro_table
+from portal.domain import criteria
 from portal.exports.conversions import CONVERSION_COLUMNS
 from portal.exports.reports import REPORT_METRIC_COLUMNS
 from portal.exports.tabular import EXPORT_FORMATS
+from portal.http import contract
+from portal.http.contract import AFFILIATE_OPENAPI_PATH, KEY_HEADERS, public_base_url
+from portal.http.downloads import CONTENT_TYPES
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 from portal.queries.network import network_settings
-from portal.web.downloads import CONTENT_TYPES
 
-OPENAPI_PATH = "/v1/affiliates/openapi.json"
+OPENAPI_PATH = AFFILIATE_OPENAPI_PATH
 _SECURITY = [{"EflowApiKey": []}, {"ApiKeyHeader": []}, {"BearerKey": []}]
 JSON = "application/json"
 _EMPTY = {"type": "string", "maxLength": 0}
@@ -43,15 +43,15 @@ _EMPTY = {"type": "string", "maxLength": 0}
 
 _ERRORS = {
     400: "Bad input: the message names the field and the rule it broke",
-    401: f"No key (`{errors.NO_KEY}`), or an unknown, malformed or revoked one (`{errors.INVALID_KEY}`)",
-    403: f"`{errors.IP_NOT_ALLOWED}`, `{errors.OUT_OF_REALM}` (a Network API credential), the account "
+    401: f"No key (`{contract.NO_KEY}`), or an unknown, malformed or revoked one (`{contract.INVALID_KEY}`)",
+    403: f"`{contract.IP_NOT_ALLOWED}`, `{contract.OUT_OF_REALM}` (a Network API credential), the account "
          "is not active, or (pixel writes and tests) the network has turned off postback self-service",
     404: "No such object, or another partner's (the same answer for both)",
     405: "Method not allowed",
     409: "Nothing to send",
     413: "Request body too large",
     415: "Not a JSON body",
-    429: f"`{errors.RATE_LIMITED}` (the network-wide budget), or on pixel tests the partner's cap on test "
+    429: f"`{contract.RATE_LIMITED}` (the network-wide budget), or on pixel tests the partner's cap on test "
          "sends and retries: wait `Retry-After` seconds",
     503: "The database or the rate-limit store is unreachable: retry after `Retry-After` seconds",
 }
@@ -282,10 +282,6 @@ def _components() -> dict[str, Any]:
     }
 
 
-def macro_table() -> list[tuple[str, str]]:
-    """Postback URL macros and what each is replaced with (for the docs page and the description)."""
-    return [(name, MACRO_HELP.get(name, "")) for name in MACROS]
-
 
 def build(base_url: str, network_name: str = "Partner Network") -> dict[str, Any]:
     """The whole document for a network served at `base_url` (its scheme and host, no trailing slash)."""
@@ -315,12 +311,6 @@ def cached(base_url: str, network_name: str) -> dict[str, Any]:
     """Built once per base URL and name: the document only changes when the code does."""
     return build(base_url, network_name)
 
-
-def public_base_url() -> str:
-    """Where partners reach this network: PUBLIC_BASE_URL when set (behind a proxy the request's host may
-    be an internal name), else the scheme and host of the current request."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    return (configured or request.host_url).rstrip("/")
 
 
 @bp.get("/affiliates/openapi.json")

@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import jsonify, request
 
-from portal.affiliate import criteria
-from portal.affiliate.postback_records import (AttemptView, DeliveryView, NotSent, PostbackDraft, PostbackView,
-                                               SelfServiceOff, TooManySends)
+from portal.affiliate import parsing
 from portal.api.affiliate.blueprint import bp
-from portal.api.affiliate.reporting import _body, _paging
+from portal.api.affiliate.envelope import json_body, paging
 from portal.api.affiliate.views import principal
+from portal.domain.errors import BadRequest, NotSent, SelfServiceOff, TooManySends
+from portal.domain.postbacks import AttemptView, DeliveryView, PostbackDraft, PostbackView
 
 # Façade field → the API's name for it, for error messages.
 API_FIELDS = {"all_offers": "pixel_level", "offer_id": "network_offer_id", "status": "pixel_status",
@@ -45,18 +45,18 @@ def too_many_sends(err: TooManySends):
     return jsonify(error=err.message), 429, {"Retry-After": str(err.retry_after)}
 
 
-def _api_error(err: criteria.BadRequest) -> criteria.BadRequest:
-    return criteria.BadRequest(API_FIELDS.get(err.field, err.field), err.rule)
+def _api_error(err: BadRequest) -> BadRequest:
+    return BadRequest(API_FIELDS.get(err.field, err.field), err.rule)
 
 
 @bp.get("/affiliates/pixels")
 def pixels():
     scope, filters = principal().scope, _list_filters(request.args)
     try:
-        found = scope.postbacks(criteria.page_of(request.args), search=request.args.get("search", ""), **filters)
-    except criteria.BadRequest as err:
+        found = scope.postbacks(parsing.page_of(request.args), search=request.args.get("search", ""), **filters)
+    except BadRequest as err:
         raise _api_error(err) from None
-    return jsonify(pixels=[pixel(p, scope.partner_id) for p in found.items], paging=_paging(found))
+    return jsonify(pixels=[pixel(p, scope.partner_id) for p in found.items], paging=paging(found))
 
 
 @bp.get("/affiliates/pixels/<int:pixel_id>")
@@ -69,10 +69,10 @@ def pixel_detail(pixel_id: int):
 def pixel_create():
     scope = principal().scope
     scope.require_postbacks_editable()  # 403 before a word of the body is judged
-    draft = draft_of(_body())
+    draft = draft_of(json_body())
     try:
         created = scope.create_postback(draft)
-    except criteria.BadRequest as err:
+    except BadRequest as err:
         raise _api_error(err) from None
     return jsonify(pixel(created, scope.partner_id)), 201
 
@@ -82,10 +82,10 @@ def pixel_update(pixel_id: int):
     scope = principal().scope
     scope.postback(pixel_id)  # another partner's id is a 404 before its body is even read
     scope.require_postbacks_editable()
-    draft = draft_of(_body())
+    draft = draft_of(json_body())
     try:
         updated = scope.update_postback(pixel_id, draft)
-    except criteria.BadRequest as err:
+    except BadRequest as err:
         raise _api_error(err) from None
     return jsonify(pixel(updated, scope.partner_id))
 
@@ -101,7 +101,7 @@ def pixel_test(pixel_id: int):
     """(ext) Fire once with sample values (is_test 1) and answer with the attempt."""
     try:
         made = principal().scope.send_test(pixel_id)
-    except criteria.BadRequest as err:
+    except BadRequest as err:
         raise _api_error(err) from None
     return jsonify(attempt(made))
 
@@ -111,7 +111,7 @@ def pixel_retry(pixel_id: int, delivery_id: int):
     """(ext) Try one failed (or dead) delivery of the postback again, now, and answer with the attempt."""
     try:
         made = principal().scope.retry_now(pixel_id, delivery_id)
-    except criteria.BadRequest as err:
+    except BadRequest as err:
         raise _api_error(err) from None
     return jsonify(attempt(made))
 
@@ -121,10 +121,10 @@ def pixel_deliveries(pixel_id: int):
     """(ext) The delivery log, newest first; ?failed=1 keeps the failed and dead deliveries only."""
     failed = request.args.get("failed", "0")
     if failed not in ("0", "1", "true", "false"):
-        raise criteria.BadRequest("failed", "must be 1 or 0")
-    found = principal().scope.deliveries(pixel_id, criteria.page_of(request.args),
+        raise BadRequest("failed", "must be 1 or 0")
+    found = principal().scope.deliveries(pixel_id, parsing.page_of(request.args),
                                          failed_only=failed in ("1", "true"))
-    return jsonify(deliveries=[delivery(d) for d in found.items], paging=_paging(found))
+    return jsonify(deliveries=[delivery(d) for d in found.items], paging=paging(found))
 
 
 # --- request → façade -------------------------------------------------------------------------------
@@ -134,14 +134,14 @@ def draft_of(body: Mapping[str, Any]) -> PostbackDraft:
     """A whole pixel object in Everflow's names → the façade's draft (what is absent takes its default)."""
     level = body.get("pixel_level")
     if level is not None and level not in PIXEL_LEVELS:
-        raise criteria.BadRequest("pixel_level", "must be global or specific")
+        raise BadRequest("pixel_level", "must be global or specific")
     offer_id = body.get("network_offer_id")
     if level is None:  # Everflow's clients may leave the level out: an offer id says which one it is
         level = "specific" if offer_id not in (None, 0) else "global"
     if level == "global" and offer_id not in (None, 0):
-        raise criteria.BadRequest("network_offer_id", "must be 0 or absent when pixel_level is global")
+        raise BadRequest("network_offer_id", "must be 0 or absent when pixel_level is global")
     if level == "specific" and offer_id in (None, 0):
-        raise criteria.BadRequest("network_offer_id", "required when pixel_level is specific: an offer you can run")
+        raise BadRequest("network_offer_id", "required when pixel_level is specific: an offer you can run")
     defaults = PostbackDraft()
     return PostbackDraft(
         delivery_method=body.get("delivery_method", defaults.delivery_method),
@@ -164,11 +164,11 @@ def _list_filters(args) -> dict[str, Any]:
     for expression in args.getlist("filter"):
         name, sep, value = expression.partition("=")
         if not sep or name not in LIST_FILTERS:
-            raise criteria.BadRequest("filter", f"must be <field>=<value> with a field of {', '.join(LIST_FILTERS)}")
+            raise BadRequest("filter", f"must be <field>=<value> with a field of {', '.join(LIST_FILTERS)}")
         given[name] = value
     offer = given.get("network_offer_id")
     if offer is not None and not re.fullmatch(r"[0-9]{1,10}", offer):
-        raise criteria.BadRequest("network_offer_id", "must be a whole number (0: the global pixels)")
+        raise BadRequest("network_offer_id", "must be a whole number (0: the global pixels)")
     return {"offer_id": int(offer) if offer is not None else None, "status": given.get("pixel_status"),
             "postback_type": given.get("pixel_type"), "delivery_method": given.get("delivery_method")}
 

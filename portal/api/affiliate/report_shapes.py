@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from portal.affiliate.records import ClickRecord, ConversionRecord, Metrics, ReportResult
-
+from portal.domain.records import ClickRecord, ConversionRecord, Metrics, ReportResult
 
 
 def _money(cents: int | float) -> float:

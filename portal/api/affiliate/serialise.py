@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from portal.affiliate import timezones
 from portal.affiliate.scope import AccountView, NetworkView
+from portal.domain import timezones
 
 
 def _timezone_id(name: str) -> int | None:

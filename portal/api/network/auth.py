@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from portal.api.affiliate.auth import KEY_HEADERS
 from portal.api.network.errors import INVALID_CREDENTIALS, NO_CREDENTIALS, OUT_OF_REALM, NetworkApiError
+from portal.http.contract import KEY_HEADERS
 from portal.services import network_keys
 from portal.services.key_material import KEY_PREFIX
 

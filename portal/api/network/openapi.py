@@ -15,11 +15,12 @@ from flask import current_app, jsonify, request
 from portal.api.network import errors, paging
 from portal.api.network.blueprint import bp, public
 from portal.api.network.views import MAX_FILTER
+from portal.http.contract import NETWORK_OPENAPI_PATH
 from portal.queries.transactions import REWARD_STATUSES
 from portal.services import customers, partnerships, transactions
 from portal.services.partners import PARTNER_KEY_PATTERN
 
-OPENAPI_PATH = "/api/v2/openapi.json"
+OPENAPI_PATH = NETWORK_OPENAPI_PATH
 JSON = "application/json"
 _SECURITY = [{"basicAuth": []}]
 _NULLABLE_TEXT = {"type": ["string", "null"]}

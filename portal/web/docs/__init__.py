@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, send_from_directory, url_for
 
-from portal.affiliate import criteria, timezones
-from portal.api.affiliate import errors
-from portal.api.affiliate.openapi import OPENAPI_PATH, macro_table, public_base_url
-from portal.api.network.openapi import OPENAPI_PATH as NETWORK_OPENAPI_PATH
+from portal.delivery.macros import macro_table
+from portal.domain import criteria, timezones
+from portal.http import contract
+from portal.http.contract import AFFILIATE_OPENAPI_PATH as OPENAPI_PATH
+from portal.http.contract import NETWORK_OPENAPI_PATH, public_base_url
 from portal.queries.network import network_settings
 from portal.web.docs import examples
 from portal.web.security import CONTENT_SECURITY_POLICY
@@ -31,17 +32,17 @@ SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui-bundle.js"})
 ERROR_TABLE = (
     (400, "Malformed JSON, an unknown column, a bad date, a range too long, page_size too big",
      "Names the field and the rule, e.g. `page_size: must be at most 2000`"),
-    (401, "No key in the request", errors.NO_KEY),
-    (401, "An unknown, mistyped or revoked key", errors.INVALID_KEY),
-    (401, "The key was sent in the URL (never do this: URLs end up in logs)", errors.KEY_IN_QUERY),
-    (403, "Your address is outside the key's IP allowlist", errors.IP_NOT_ALLOWED),
-    (403, "A Network API credential was sent to this API", errors.OUT_OF_REALM),
+    (401, "No key in the request", contract.NO_KEY),
+    (401, "An unknown, mistyped or revoked key", contract.INVALID_KEY),
+    (401, "The key was sent in the URL (never do this: URLs end up in logs)", contract.KEY_IN_QUERY),
+    (403, "Your address is outside the key's IP allowlist", contract.IP_NOT_ALLOWED),
+    (403, "A Network API credential was sent to this API", contract.OUT_OF_REALM),
     (403, "Your account is not active, or the network turned off postback self-service", "Says which"),
     (404, "The object does not exist, or is not yours (the same answer for both)", "Not found"),
     (405, "Wrong method for the path", "Method not allowed"),
     (413, "The body is larger than the limit", "Request body too large"),
     (415, "The body is not JSON (send Content-Type: application/json)", "Unsupported media type: …"),
-    (429, "The network's shared request budget is used up: wait Retry-After seconds", errors.RATE_LIMITED),
+    (429, "The network's shared request budget is used up: wait Retry-After seconds", contract.RATE_LIMITED),
     (503, "The database or the rate-limit store is briefly unreachable: retry after Retry-After seconds",
      "Service unavailable: …"),
 )

@@ -6,7 +6,7 @@ from flask import Blueprint, g, render_template, request
 from flask_login import current_user
 
 from portal.affiliate import AffiliateScope
-from portal.affiliate.postback_records import Actor
+from portal.domain.actors import Actor
 from portal.web.auth.password import password_change_page
 from portal.web.guards import guard_partner
 from portal.web.partner import conversions, postbacks, reports

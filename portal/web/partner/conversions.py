@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 
-from portal.affiliate import NotFound
-from portal.affiliate.criteria import MAX_PAGE_SIZE, BadRequest, ConversionQuery, Paged, conversion_query, page_of
+from portal.affiliate.parsing import conversion_query, page_of
+from portal.domain.criteria import MAX_PAGE_SIZE, ConversionQuery, Paged
+from portal.domain.errors import BadRequest, NotFound
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
 from portal.exports.tabular import expect_rows, export_chunks
-from portal.web.downloads import stream_download
+from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 
 DEFAULT_PRESET = "last_30_days"

@@ -11,11 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from portal.affiliate import NotFound
-from portal.affiliate.criteria import BadRequest, page_of
-from portal.affiliate.postback_records import NotSent, PostbackDraft, PostbackView, SelfServiceOff, TooManySends
+from portal.affiliate.parsing import page_of
 from portal.affiliate.postback_rules import MAX_DELAY_MS
 from portal.delivery.macros import MACRO_HELP, MAX_URL_LENGTH
+from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
+from portal.domain.postbacks import PostbackDraft, PostbackView
 from portal.models.postbacks import POSTBACK_STATUSES
 
 LOG_PAGE_SIZE = 20

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from portal.affiliate import timezones
-from portal.affiliate.criteria import STATUSES, BadRequest, timezone_name
+from portal.affiliate.parsing import timezone_name
+from portal.domain import timezones
+from portal.domain.criteria import STATUSES
+from portal.domain.errors import BadRequest
 
 PRESETS = (("today", "Today"), ("yesterday", "Yesterday"), ("last_7_days", "Last 7 days"),
            ("last_30_days", "Last 30 days"), ("this_month", "This month"), ("last_month", "Last month"),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.affiliate.records import Metrics, ReportResult, ReportRow
+from portal.domain.records import Metrics, ReportResult, ReportRow
 from portal.web.filters import money
 
 

@@ -7,16 +7,18 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g, render_template, request, url_for
 
-from portal.affiliate.criteria import BadRequest, ReportQuery, report_query
-from portal.affiliate.records import ReportResult
+from portal.affiliate.parsing import report_query
+from portal.domain.criteria import ReportQuery
+from portal.domain.errors import BadRequest
+from portal.domain.records import ReportResult
 from portal.exports.names import export_filename
 from portal.exports.reports import report_frame
 from portal.exports.tabular import export_chunks
-from portal.web.downloads import stream_download
+from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.chart import LineChart, line_chart
-from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric,
-                                             metric_text, sort_rows, time_series, value_text)
+from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric, metric_text,
+                                             sort_rows, time_series, value_text)
 
 DEFAULT_PRESET = "last_7_days"
 # One click to the sub_id report: earnings by sub1 (or sub1 and sub2) over the last 30 days, best first.

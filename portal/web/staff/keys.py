@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from portal.domain.keys import masked
 from portal.exports.keys import keys_frame
 from portal.exports.tabular import csv_chunks, json_chunks
 from portal.models import KEY_PERMISSIONS
 from portal.queries import network
 from portal.services.allowlists import AllowlistError
-from portal.services.key_material import masked
 from portal.services.keys import (KeyActionError, issue_key, partner_risks, plaintext, reveal_key, revoke_key,
                                   set_allowlist)
 from portal.web.guards import requires

@@ -1,9 +1,8 @@
-"""Operator commands under `flask --app wsgi …`."""
+"""`flask --app wsgi create-staff-user`: the first admin, and staff users without the console."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.models import PERMISSIONS
@@ -27,22 +26,3 @@ def create_staff_user_command(email: str, name: str, permissions: tuple[str, ...
     except StaffAccountError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Created staff user {user.email} with permissions: {', '.join(granted) or 'none'}")
-
-
-def init_app(app: Flask) -> None:
-    from portal.demo.command import demo_data
-    from portal.intake_cli import intake
-    from portal.keys_cli import keys
-    from portal.network_keys_cli import network_keys
-    from portal.postbacks_cli import postbacks
-    from portal.reports_cli import reports
-    from portal.worker import worker
-
-    app.cli.add_command(create_staff_user_command)
-    app.cli.add_command(demo_data)
-    app.cli.add_command(worker)
-    app.cli.add_command(keys)
-    app.cli.add_command(network_keys)
-    app.cli.add_command(reports)
-    app.cli.add_command(postbacks)
-    app.cli.add_command(intake)

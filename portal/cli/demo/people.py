@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.demo.timeline import start_of
+from portal.cli.demo.timeline import start_of
 from portal.extensions import db
-from portal.models import (PERMISSIONS, SETTINGS_ROW_ID, NetworkSettings, Partner, PartnerKeyReservation,
-                           PartnerUser, StaffUser)
+from portal.models import (PERMISSIONS, SETTINGS_ROW_ID, NetworkSettings, Partner, PartnerKeyReservation, PartnerUser,
+                           StaffUser)
 from portal.services.intake import hash_token
 from portal.services.partners import generate_partner_key
 from portal.services.passwords import hash_password

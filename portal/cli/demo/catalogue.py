@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from portal.demo.timeline import start_of
+from portal.cli.demo.timeline import start_of
 from portal.extensions import db
 from portal.models import Offer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, inspect, select, text, update
 
-from portal.demo.people import ADMIN_EMAIL, TEST_PARTNER_KEY
+from portal.cli.demo.people import ADMIN_EMAIL, TEST_PARTNER_KEY
 from portal.extensions import db
 from portal.models import (Click, Conversion, NetworkSettings, Offer, Partner, PartnerGroup, PartnerKeyReservation,
                            PartnerUser, StaffUser)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import accumulate
 
-from portal.demo.catalogue import OfferSpec
-from portal.demo.timeline import DAY, Window, after, apportion, day_weights, ensure_at_least, instants
-from portal.demo.vocabulary import (AGENT_TRAITS, COUNTRIES, DEVICE_CUM, DEVICES, USER_AGENTS, SubIdProfile,
-                                   random_ip)
+from portal.cli.demo.catalogue import OfferSpec
+from portal.cli.demo.timeline import DAY, Window, after, apportion, day_weights, ensure_at_least, instants
+from portal.cli.demo.vocabulary import (AGENT_TRAITS, COUNTRIES, DEVICE_CUM, DEVICES, USER_AGENTS, SubIdProfile,
+                                        random_ip)
 from portal.models import Offer
 
 STATUSES = ("approved", "pending", "rejected", "on_hold")

@@ -1,51 +1,9 @@
-"""What the postbacks façade hands out and takes in: drafts, views of postbacks and their log, domain errors."""
+"""What the postbacks façade hands out and takes in: drafts, and views of postbacks and their log."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-
-SELF_SERVICE_OFF = ("The network has turned off postback self-service: your postbacks are read-only; "
-                    "ask your account manager to change them")
-
-
-class SelfServiceOff(PermissionError):
-    """The network does not let partners change their own postbacks (403 on the API, read-only pages)."""
-
-    def __init__(self) -> None:
-        super().__init__(SELF_SERVICE_OFF)
-        self.message = SELF_SERVICE_OFF
-
-
-class NotSent(RuntimeError):
-    """A manual send the delivery worker would not make (a worker is sending it right now, or the
-    postback cannot be sent); the message says why, for people."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class TooManySends(RuntimeError):
-    """The partner's manual sends (tests, retries) are over the per-minute cap; retry after `retry_after`."""
-
-    def __init__(self, retry_after: int, *, per_minute: int) -> None:
-        self.retry_after = retry_after
-        self.message = (f"Too many test sends and retries: at most {per_minute} a minute; "
-                        f"try again in {retry_after} seconds")
-        super().__init__(self.message)
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who changes a partner's postbacks, for the audit log: one of its users or one of its API keys.
-
-    Shaped like the users portal.services.audit.record takes (session_kind, id, email)."""
-
-    session_kind: str  # "partner": a signed-in partner user; "api": an API key
-    id: int  # the user's id, or the key's
-    email: str = ""  # the user's; empty for a key
-    ip: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from portal.demo import database
-from portal.demo.build import generate
-from portal.demo.people import (ADMIN_EMAIL, AM_EMAIL, DEMO_INTAKE_TOKEN, DEMO_PASSWORD, PARTNER_EMAIL,
-                                demo_intake_token_works, ensure_demo_intake_token)
-from portal.demo.writer import note
+from portal.cli.demo import database
+from portal.cli.demo.build import generate
+from portal.cli.demo.people import (ADMIN_EMAIL, AM_EMAIL, DEMO_INTAKE_TOKEN, DEMO_PASSWORD, PARTNER_EMAIL,
+                                    demo_intake_token_works, ensure_demo_intake_token)
+from portal.cli.demo.writer import note
 from portal.extensions import db
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -160,3 +161,11 @@ class PeriodSummary:
     conversions: int
     events: int
     revenue_cents: int
+
+
+@dataclass
+class ExportRows:
+    """What an export reads: how many rows its query counted, and those rows a batch at a time."""
+
+    count: int
+    batches: Iterator[list[tuple]]

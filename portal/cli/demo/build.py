@@ -7,12 +7,12 @@ from datetime import date, datetime
 
 from sqlalchemy import text
 
-from portal.demo.catalogue import create_offers
-from portal.demo.people import DemoPeople, add_big_partner, create_people
-from portal.demo.timeline import Window, apportion
-from portal.demo.traffic import OfferPlan, Stream, TrafficGenerator
-from portal.demo.vocabulary import profile_for
-from portal.demo.writer import ChunkedWriter, Progress, note
+from portal.cli.demo.catalogue import create_offers
+from portal.cli.demo.people import DemoPeople, add_big_partner, create_people
+from portal.cli.demo.timeline import Window, apportion
+from portal.cli.demo.traffic import OfferPlan, Stream, TrafficGenerator
+from portal.cli.demo.vocabulary import profile_for
+from portal.cli.demo.writer import ChunkedWriter, Progress, note
 from portal.extensions import db
 from portal.services import rollups
 

@@ -1,0 +1,30 @@
+"""What the APIs promise and the docs page shows: document paths, key headers, error texts, the public URL.
+
+The doors (the APIs) and the docs both read these, so they live below both.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+AFFILIATE_OPENAPI_PATH = "/v1/affiliates/openapi.json"
+NETWORK_OPENAPI_PATH = "/api/v2/openapi.json"
+
+# Headers a partner key may arrive in (Everflow's first); a bearer token is accepted too.
+KEY_HEADERS = ("X-Eflow-API-Key", "X-Api-Key")
+
+# The Affiliate API's refusals (spec/affiliate-api.md, "Authentication and errors"), word for word.
+NO_KEY = "No Authentication Method Found"
+INVALID_KEY = "Invalid API key"
+KEY_IN_QUERY = "API keys are not accepted in the query string; send the key in the X-Eflow-API-Key header"
+IP_NOT_ALLOWED = "IP address not allowed"
+OUT_OF_REALM = "Out of realm"
+RATE_LIMITED = "Rate limit exceeded"
+ACCOUNT_NOT_ACTIVE = "Partner account is not active; contact your account manager"
+
+
+def public_base_url() -> str:
+    """Where partners reach this network: PUBLIC_BASE_URL when set (behind a proxy the request's host may
+    be an internal name), else the scheme and host of the current request."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    return (configured or request.host_url).rstrip("/")
