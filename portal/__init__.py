@@ -39,7 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.api import redaction
     from portal.tracking.intake import bp as intake_bp
     from portal.web.auth import bp as auth_bp
-    from portal.web.auth.sso import register_sso
+    from portal.web.auth import sso
     from portal.web.docs import bp as docs_bp
     from portal.web.health import bp as health_bp
     from portal.web.partner import bp as partner_bp
@@ -50,7 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(docs_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
-    register_sso(app)
+    sso.init_app(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its rate limiter and usage tracking
     network_api.init_app(app)  # the /api/v2 blueprint (the network's back end)
     redaction.install(app)  # no API key in any log line

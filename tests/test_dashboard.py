@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.affiliate import AffiliateScope, PeriodFigures
+from portal.affiliate import AffiliateScope
+from portal.domain.accounts import PeriodFigures
 
 
 def _figures(html: str, period: str) -> dict[str, str]:

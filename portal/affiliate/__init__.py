@@ -1,7 +1,6 @@
 """The affiliate-scoped façade: the one path from partner-facing doors to the data."""
 
-from portal.affiliate.backend import AffiliateBackend, PeriodFigures
-from portal.affiliate.scope import AccountView, AffiliateScope, DashboardSummary
-from portal.domain.errors import NotFound
+from portal.affiliate.backend import AffiliateBackend
+from portal.affiliate.scope import AffiliateScope
 
-__all__ = ["AffiliateBackend", "PeriodFigures", "AffiliateScope", "AccountView", "DashboardSummary", "NotFound"]
+__all__ = ["AffiliateBackend", "AffiliateScope"]

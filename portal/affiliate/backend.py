@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from portal.domain.accounts import PeriodFigures
 from portal.domain.actors import Actor
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodFigures:
-    """What a partner earned and drove in one window; amounts in minor units."""
-
-    clicks: int
-    conversions: int
-    earnings_cents: int
-    events: int = 0
 
 
 class AffiliateBackend(Protocol):

@@ -44,7 +44,7 @@ from portal.domain.postbacks import AttemptView, DeliveryView, PostbackDraft, Po
 from portal.extensions import limiter
 from portal.models.base import utcnow
 from portal.models.postbacks import POSTBACK_DELETED
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 
 MAX_POSTBACKS = 100
 MANUAL_SENDS_PER_MINUTE = 10

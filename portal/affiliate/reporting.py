@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.affiliate.backend import AffiliateBackend, PeriodFigures
+from portal.affiliate.backend import AffiliateBackend
+from portal.domain.accounts import PeriodFigures
 from portal.domain.criteria import MAX_CLICK_ROWS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.errors import NotFound
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult

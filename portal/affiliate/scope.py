@@ -2,91 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.affiliate.backend import AffiliateBackend, PeriodFigures
+from portal.affiliate.backend import AffiliateBackend
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
+from portal.domain.accounts import (AccountView, DashboardSummary, KeyCard, NetworkView, PartnerRecord, PeriodFigures,
+                                    UserView)
 from portal.domain.actors import Actor
 from portal.models import Partner
 from portal.queries import accounts
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 from portal.services.keys import plaintext
-
-
-@dataclass(frozen=True)
-class DashboardSummary:
-    timezone: str
-    currency: str
-    today: PeriodFigures
-    yesterday: PeriodFigures
-    this_month: PeriodFigures
-
-
-@dataclass(frozen=True)
-class UserView:
-    email: str
-    name: str
-    role: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class KeyCard:
-    """One of the partner's own active keys, in full, for the My Account → API page."""
-
-    label: str
-    secret: str
-    created_at: datetime
-    last_used_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AccountView:
-    """The partner's own account, without the network-only fields (notes, fraud flag)."""
-
-    affiliate_id: int
-    name: str
-    partner_key: str
-    status: str
-    timezone: str
-    currency: str
-    account_manager_name: str | None
-    account_manager_email: str | None
-
-
-@dataclass(frozen=True)
-class NetworkView:
-    """What a partner may know about the network: its public face, not its settings."""
-
-    network_id: int
-    name: str
-    logo_url: str | None
-    timezone: str
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class ManagerRecord:
-    name: str
-    email: str
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerRecord:
-    """A partner's own account fields as read together with its API key in one query (the API's hot
-    path), so a scope can be built without loading ORM objects. Same attribute names as Partner."""
-
-    id: int
-    name: str
-    partner_key: str
-    status: str
-    timezone: str
-    currency: str
-    account_manager: ManagerRecord | None
 
 
 class AffiliateScope(ReportingMixin, PostbacksMixin):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.affiliate.backend import PeriodFigures
 from portal.affiliate.report_builder import build_report
 from portal.delivery.outbox import conversion_values
+from portal.domain.accounts import PeriodFigures
 from portal.domain.actors import Actor
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.errors import NotSent

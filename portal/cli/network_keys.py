@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.models import NETWORK_KEY_MODES
-from portal.queries import network
+from portal.queries import keys as key_queries
 from portal.services.keys import KeyActionError
 from portal.services.network_keys import SECRET_PREFIXES, issue_pair, revoke_pair
 
@@ -43,7 +43,7 @@ def revoke(public_key: str) -> None:
         # Never echo a secret back; it now sits in the shell history, so treat the pair as exposed.
         raise click.ClickException("That is a secret key, not a public key: pass the pair's public key (npk_…). "
                                    "The secret is now in your shell history; revoke its pair and issue a new one")
-    found = network.network_key_named(public_key)
+    found = key_queries.network_key_named(public_key)
     if found is None:
         raise click.ClickException(f"No key pair has public key {public_key!r}")
     if revoke_pair(found, actor=None):

@@ -25,13 +25,11 @@ from socket import getaddrinfo  # tests replace this name in this module only
 from urllib.parse import SplitResult, quote, urlsplit
 
 import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    HTTPError, LocationParseError, NewConnectionError, ProtocolError, SSLError, TimeoutError as Urllib3Timeout,
-)
+from urllib3.exceptions import HTTPError, LocationParseError, NewConnectionError, ProtocolError, SSLError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from portal.delivery.addresses import parse_literal, refusal_reason
+from portal.delivery.deadlines import Deadline, pool_manager
 from portal.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -210,106 +208,6 @@ def _lookup(host: str, port: int, timeout: float | None) -> list:
     return infos
 
 
-class _Deadline:
-    """Shuts the request's connection down (SHUT_RDWR) once the total timeout has passed, whatever the
-    request is waiting for then; `expired` tells the sender that a failure that follows was the timeout.
-
-    The connection reports itself (attach) when it sends a request and when it has connected, so a fresh
-    connection still being made when the timer fires is shut down as soon as it exists. A TLS handshake
-    in progress cannot be reached; it is bounded by the connect timeout per read.
-    """
-
-    _current = threading.local()  # the deadline of the send running on this thread
-
-    def __init__(self, seconds: float) -> None:
-        self._lock = threading.Lock()
-        self._connection: HTTPConnection | None = None
-        self.expired = False
-        self._timer = threading.Timer(max(0.0, seconds), self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        _Deadline._current.deadline = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-        _Deadline._current.deadline = None
-
-    @classmethod
-    def attach(cls, connection: HTTPConnection) -> None:
-        deadline = getattr(cls._current, "deadline", None)
-        if deadline is not None:
-            with deadline._lock:
-                deadline._connection = connection
-                expired = deadline.expired
-            if expired:
-                _shut_down(connection)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            connection = self._connection
-        if connection is not None:
-            _shut_down(connection)
-
-
-def _shut_down(connection: HTTPConnection) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read on another thread, unlike close()
-        except OSError:
-            pass  # already closed
-
-
-class _DeadlineAware:
-    """Mixed into urllib3's connections: each one registers with the send's deadline when it connects
-    and when a request goes out on it (a kept-alive connection is reused by later sends)."""
-
-    def connect(self) -> None:
-        super().connect()
-        _Deadline.attach(self)
-
-    def request(self, *args, **kwargs) -> None:
-        _Deadline.attach(self)
-        super().request(*args, **kwargs)
-
-
-class _DeadlineHTTPConnection(_DeadlineAware, HTTPConnection):
-    pass
-
-
-class _DeadlineHTTPSConnection(_DeadlineAware, HTTPSConnection):
-    pass
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _DeadlineHTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _DeadlineHTTPSConnection
-
-
-_pools: urllib3.PoolManager | None = None
-_pools_lock = threading.Lock()
-
-
-def _pool_manager() -> urllib3.PoolManager:
-    """One keep-alive pool per (vetted IP, port, name) in this process; never reads proxy settings."""
-    global _pools
-    with _pools_lock:
-        if _pools is None:
-            # maxsize: idle connections kept per destination, as many as a worker's largest --concurrency,
-            # so that busy partners' connections are reused rather than opened and discarded.
-            _pools = urllib3.PoolManager(num_pools=256, maxsize=64, block=False, retries=False,
-                                         cert_reqs="CERT_REQUIRED")
-            _pools.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        return _pools
-
-
 def send(url: str, settings: SendSettings) -> SendResult:
     """GET the URL once under the SSRF rules; never raises for anything the destination does."""
     started_at, clock = utcnow(), time.monotonic()
@@ -321,7 +219,7 @@ def send(url: str, settings: SendSettings) -> SendResult:
     except Refused as refused:
         outcome = "failed" if refused.error_class in ("dns", "timeout") else "blocked"
         return SendResult(outcome, started_at, error_class=refused.error_class, error=str(refused))
-    deadline = _Deadline(clock + settings.total_timeout - time.monotonic())
+    deadline = Deadline(clock + settings.total_timeout - time.monotonic())
     try:
         with deadline:
             return _request(destination, ip, settings, started_at, clock, deadline)
@@ -349,11 +247,11 @@ def _failed(err: Exception, started_at: datetime, clock: float, ip: str, destina
 
 
 def _request(destination: Destination, ip: str, settings: SendSettings, started_at: datetime,
-             clock: float, deadline: _Deadline) -> SendResult:
+             clock: float, deadline: Deadline) -> SendResult:
     pool_kwargs = {}
     if destination.scheme == "https":
         pool_kwargs = {"server_hostname": destination.host, "assert_hostname": destination.host}
-    pool = _pool_manager().connection_from_host(ip, destination.port, destination.scheme, pool_kwargs)
+    pool = pool_manager().connection_from_host(ip, destination.port, destination.scheme, pool_kwargs)
     response = pool.urlopen(
         "GET", destination.target,
         headers={"Host": destination.host_header, "User-Agent": USER_AGENT, "Accept": "*/*",

@@ -2,10 +2,10 @@
 
 from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, StaffUser
 from portal.models.audit import AuditEvent
-from portal.models.keys import ApiKey
-from portal.models.network import NETWORK_KEY_MODES, Customer, NetworkApiKey, PartnerGroup, Transaction
+from portal.models.customers import Customer, Transaction
+from portal.models.keys import NETWORK_KEY_MODES, ApiKey, NetworkApiKey
 from portal.models.offers import Offer
-from portal.models.partners import Partner, PartnerKeyReservation
+from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings

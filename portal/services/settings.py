@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.extensions import db
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 from portal.services import audit
 
 EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled",

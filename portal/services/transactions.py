@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Conversion, Customer, Offer, Transaction
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 from portal.services import audit
 from portal.services.intake import IntakeError, IntakeRequest, TokenScope, record_conversion
 from portal.services.key_material import random_name

@@ -181,3 +181,32 @@ def test_the_budget_still_counts_one_unit_after_redis_forgets_its_scripts(make_a
     redis_sends.clear()
     client.get("/v1/meta/timezones", headers={"X-Eflow-API-Key": key})
     assert len(redis_sends) == 1  # the scripts are back: one round trip again
+
+
+def test_limits_still_has_the_redis_internals_the_budget_drives(make_app, redis_client, key_prefix):
+    """budget.py's single round trip calls RedisStorage internals and the arguments of its Lua scripts.
+    An upgrade of `limits` that renames or reshapes them must fail here, not degrade in production."""
+    from limits import parse
+    from limits.storage import RedisStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    from portal.api.affiliate import budget
+    from portal.extensions import limiter
+
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix)
+    with app.app_context():
+        strategy = limiter.limiter
+        assert isinstance(strategy, MovingWindowRateLimiter)
+        assert type(strategy.storage) is RedisStorage
+        missing = [name for name in budget.REDIS_STORAGE_INTERNALS if not hasattr(strategy.storage, name)]
+        assert missing == [], f"limits changed its RedisStorage internals: {missing}"
+        assert budget.single_round_trip(strategy)
+        # The scripts still take the arguments the pipeline sends: spend 3 of 3, then a refusal, and the
+        # window the second script reads agrees with the strategy's own public reading.
+        item, args = parse("3/minute"), (key_prefix, "internals")
+        results = [budget.spend_and_read(strategy, item, args) for _ in range(4)]
+        assert [admitted for admitted, _ in results] == [True, True, True, False]
+        assert [window.remaining for _, window in results] == [2, 1, 0, 0]
+        public = strategy.get_window_stats(item, *args)
+        assert public.remaining == 0
+        assert abs(public.reset_time - results[-1][1].reset_time) < 2

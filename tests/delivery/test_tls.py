@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from portal.delivery import deadlines
 from portal.delivery import http as sender
 from tests.delivery.conftest import fake_dns
 
@@ -82,7 +83,7 @@ SETTINGS = sender.SendSettings(allow_private=True, connect_timeout=3, total_time
 def test_an_untrusted_certificate_fails_as_tls(https_listener, monkeypatch):
     port, _, seen = https_listener
     fake_dns(monkeypatch, {NAME: [["127.0.0.1"]]})
-    monkeypatch.setattr(sender, "_pools", None)
+    monkeypatch.setattr(deadlines, "_pools", None)
     result = sender.send(f"https://{NAME}:{port}/pb", SETTINGS)
     assert (result.outcome, result.error_class, result.resolved_ip) == ("failed", "tls", "127.0.0.1")
     assert seen["sni"] == [NAME] and seen["host"] == []
@@ -92,7 +93,7 @@ def test_sni_host_and_certificate_use_the_name_while_connecting_to_the_vetted_ip
     port, cert_path, seen = https_listener
     fake_dns(monkeypatch, {NAME: [["127.0.0.1"]], "other.partner.example": [["127.0.0.1"]]})
     trusting = urllib3.PoolManager(num_pools=4, retries=False, cert_reqs="CERT_REQUIRED", ca_certs=str(cert_path))
-    monkeypatch.setattr(sender, "_pools", trusting)
+    monkeypatch.setattr(deadlines, "_pools", trusting)
     result = sender.send(f"https://{NAME}:{port}/pb?x=1", SETTINGS)
     assert (result.outcome, result.status_code, result.resolved_ip) == ("delivered", 200, "127.0.0.1")
     assert seen["sni"] == [NAME] and seen["host"] == [f"{NAME}:{port}"]

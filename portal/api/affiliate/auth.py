@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from flask import g, request
 
 from portal.affiliate import AffiliateScope
-from portal.affiliate.scope import PartnerRecord
-from portal.api.affiliate.credentials import find_credential
 from portal.api.affiliate.errors import ApiError
+from portal.domain.accounts import PartnerRecord
 from portal.domain.actors import Actor
 from portal.http.contract import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS, KEY_IN_QUERY, NO_KEY,
                                   OUT_OF_REALM)
 from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
+from portal.services.keys import find_credential
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,10 @@ every partner out.
 Spending and reading what is left (for X-RateLimit-Remaining) happen together. With Redis that is one
 round trip: the strategy's own two Lua scripts (acquire, then read the window) sent in one MULTI
 pipeline, where `hit` and `get_window_stats` would cost two. Any other store takes the two calls.
+
+That round trip drives internals of `limits` that are not its public API (REDIS_STORAGE_INTERNALS), so
+pyproject.toml pins `limits` to one minor release and tests/api/test_api_rate_limit_redis.py fails
+loudly when an upgrade removes or changes them, instead of quietly falling back to two round trips.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ BUDGET_KEY = "network"
 BUDGET_SCOPE = "affiliate-api"
 _EXTENSION = "portal.api_budget"
 _G_WINDOW = "affiliate_api_budget_window"
+# What the single round trip uses of limits' RedisStorage beyond its public API (limits 5.8).
+REDIS_STORAGE_INTERNALS = ("lua_acquire_moving_window", "lua_moving_window", "prefixed_key", "get_connection",
+                           "base_exceptions")
 
 
 def init_app(app: Flask) -> None:
@@ -61,11 +68,16 @@ def spend() -> None:
 
 def spend_and_read(strategy: RateLimiter, item: RateLimitItem, args: tuple[str, ...]) -> tuple[bool, WindowStats]:
     """Spend one unit if the window has room; the window as it stands afterwards."""
-    storage = strategy.storage
-    if (isinstance(strategy, MovingWindowRateLimiter) and type(storage) is RedisStorage
-            and hasattr(storage, "lua_acquire_moving_window") and hasattr(storage, "lua_moving_window")):
-        return _redis_spend_and_read(strategy, storage, item, args)
+    if single_round_trip(strategy):
+        return _redis_spend_and_read(strategy, strategy.storage, item, args)
     return strategy.hit(item, *args), strategy.get_window_stats(item, *args)
+
+
+def single_round_trip(strategy: RateLimiter) -> bool:
+    """Whether spending takes the one-round-trip path: a moving window in Redis with the internals it drives."""
+    storage = strategy.storage
+    return (isinstance(strategy, MovingWindowRateLimiter) and type(storage) is RedisStorage
+            and all(hasattr(storage, name) for name in REDIS_STORAGE_INTERNALS))
 
 
 def _redis_spend_and_read(strategy: RateLimiter, storage: RedisStorage, item: RateLimitItem,

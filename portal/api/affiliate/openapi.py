@@ -31,7 +31,7 @@ from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH, KEY_HEADERS, public_base_url
 from portal.http.downloads import CONTENT_TYPES
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 
 OPENAPI_PATH = AFFILIATE_OPENAPI_PATH
 _SECURITY = [{"EflowApiKey": []}, {"ApiKeyHeader": []}, {"BearerKey": []}]

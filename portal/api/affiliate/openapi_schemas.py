@@ -15,12 +15,12 @@ from typing import Any
 from portal.affiliate.postbacks import (MAX_DELAY_MS, MAX_DESCRIPTION, MAX_EVENT_NAME, MAX_HTML_BYTES, MAX_ID,
                                         AttemptView, DeliveryView, PostbackView)
 from portal.affiliate.reporting import DASHBOARD_METRICS
-from portal.affiliate.scope import AccountView, NetworkView
 from portal.api.affiliate import pixels
 from portal.api.affiliate import report_shapes as shapes
 from portal.api.affiliate import serialise
 from portal.delivery.macros import MACROS, MAX_URL_LENGTH
 from portal.domain import criteria, timezones
+from portal.domain.accounts import AccountView, NetworkView
 from portal.domain.records import Cell, ClickRecord, ConversionRecord, Metrics, ReportResult, ReportRow
 from portal.exports.tabular import EXPORT_FORMATS
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from portal.affiliate.scope import AccountView, NetworkView
 from portal.domain import timezones
+from portal.domain.accounts import AccountView, NetworkView
 
 
 def _timezone_id(name: str) -> int | None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth, OAuthError
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from joserfc.errors import JoseError
 from requests import RequestException
 
 from portal.services.sso import staff_for_claims
+from portal.web.auth.blueprint import bp
 from portal.web.sessions import start_session
-
 
 _SSO_CLIENT = "portal.staff_sso"  # app.extensions key of the per-app OIDC client
 
 
-def register_sso(app) -> None:
-    """Register the OIDC client and its two routes only when single sign-on is configured.
+def init_app(app) -> None:
+    """Register the OIDC client when single sign-on is configured; without it both routes answer 404.
 
     Each app gets its own client, kept in app.extensions: Authlib's registry hands back the client first
     registered under a name, so a shared registry would give every later app the first app's settings.
@@ -30,8 +30,13 @@ def register_sso(app) -> None:
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs={"scope": "openid email profile"},
     )
-    app.add_url_rule("/staff/sso/login", "auth.sso_login", sso_login)
-    app.add_url_rule("/staff/sso/callback", "auth.sso_callback", sso_callback)
+
+
+def _client():
+    client = current_app.extensions.get(_SSO_CLIENT)
+    if client is None:
+        abort(404)  # single sign-on is not configured on this network
+    return client
 
 
 def _sso_failed(message: str, err: Exception):
@@ -48,17 +53,19 @@ def _callback_url() -> str:
     return url_for("auth.sso_callback", _external=True)
 
 
+@bp.route("/staff/sso/login")
 def sso_login():
     try:
-        return current_app.extensions[_SSO_CLIENT].authorize_redirect(_callback_url())
+        return _client().authorize_redirect(_callback_url())
     except RequestException as err:  # the identity provider's discovery document is out of reach
         return _sso_failed("Single sign-on is unavailable right now. Please try again later.", err)
 
 
+@bp.route("/staff/sso/callback")
 def sso_callback():
     """Sign in the staff user the IdP vouches for; only existing, active staff accounts are accepted."""
     try:
-        token = current_app.extensions[_SSO_CLIENT].authorize_access_token()
+        token = _client().authorize_access_token()
     except (OAuthError, JoseError, RequestException) as err:
         # A missing or forged state, an error from the IdP, a rejected code, an ID token that fails
         # validation (e.g. a nonce from another browser's sign-in), or the IdP out of reach.

@@ -20,7 +20,7 @@ from portal.domain import criteria, timezones
 from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH as OPENAPI_PATH
 from portal.http.contract import NETWORK_OPENAPI_PATH, public_base_url
-from portal.queries.network import network_settings
+from portal.queries.settings import network_settings
 from portal.web.docs import examples
 from portal.web.security import CONTENT_SECURITY_POLICY
 

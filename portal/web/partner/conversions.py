@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 
 from portal.affiliate.parsing import conversion_query, page_of
 from portal.domain.criteria import MAX_PAGE_SIZE, ConversionQuery, Paged
@@ -15,6 +15,7 @@ from portal.exports.names import export_filename
 from portal.exports.tabular import expect_rows, export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
+from portal.web.partner.blueprint import bp
 
 DEFAULT_PRESET = "last_30_days"
 PAGE_SIZES = (50, 100, 500, 1000, MAX_PAGE_SIZE)
@@ -26,31 +27,27 @@ SORTABLE = {"conversion_unix_timestamp": ("Time", False), "offer": ("Offer", Fal
 EXPORT_FORMATS = ("csv", "json")
 
 
-def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/conversions", view_func=conversions)
-    bp.add_url_rule("/conversions/on-hold", view_func=on_hold)
-    bp.add_url_rule("/conversions/export.<any(csv, json):fmt>", view_func=conversions_export)
-    bp.add_url_rule("/conversions/on-hold/export.<any(csv, json):fmt>", view_func=on_hold_export)
-    bp.add_url_rule("/conversions/<conversion_id>", view_func=conversion_detail)
-    bp.add_url_rule("/clicks/lookup", view_func=click_lookup)
-
-
+@bp.route("/conversions")
 def conversions():
     return _listing(on_hold=False)
 
 
+@bp.route("/conversions/on-hold")
 def on_hold():
     return _listing(on_hold=True)
 
 
+@bp.route("/conversions/export.<any(csv, json):fmt>")
 def conversions_export(fmt: str):
     return _export(fmt, on_hold=False)
 
 
+@bp.route("/conversions/on-hold/export.<any(csv, json):fmt>")
 def on_hold_export(fmt: str):
     return _export(fmt, on_hold=True)
 
 
+@bp.route("/conversions/<conversion_id>")
 def conversion_detail(conversion_id: str):
     try:
         record = g.scope.conversion(conversion_id)
@@ -59,6 +56,7 @@ def conversion_detail(conversion_id: str):
     return render_template("partner/conversion_detail.html", record=record, tz=g.scope.timezone)
 
 
+@bp.route("/clicks/lookup")
 def click_lookup():
     transaction_id = request.args.get("transaction_id", "").strip()
     if not transaction_id:

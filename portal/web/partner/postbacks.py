@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -17,6 +17,7 @@ from portal.delivery.macros import MACRO_HELP, MAX_URL_LENGTH
 from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
 from portal.domain.postbacks import PostbackDraft, PostbackView
 from portal.models.postbacks import POSTBACK_STATUSES
+from portal.web.partner.blueprint import bp
 
 LOG_PAGE_SIZE = 20
 # Façade field → form field, where they differ.
@@ -75,18 +76,7 @@ class ActionForm(FlaskForm):
     """Delete, Send test, Retry now: a button and its CSRF token."""
 
 
-def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/postbacks", view_func=postbacks)
-    bp.add_url_rule("/postbacks/new", view_func=postback_new, methods=["GET", "POST"])
-    bp.add_url_rule("/postbacks/preview", view_func=postback_preview, methods=["POST"])
-    bp.add_url_rule("/postbacks/<int:postback_id>", view_func=postback_edit, methods=["GET", "POST"])
-    bp.add_url_rule("/postbacks/<int:postback_id>/delete", view_func=postback_delete, methods=["GET", "POST"])
-    bp.add_url_rule("/postbacks/<int:postback_id>/log", view_func=postback_log)
-    bp.add_url_rule("/postbacks/<int:postback_id>/test", view_func=postback_test, methods=["POST"])
-    bp.add_url_rule("/postbacks/<int:postback_id>/deliveries/<int:delivery_id>/retry", view_func=postback_retry,
-                    methods=["POST"])
-
-
+@bp.route("/postbacks")
 def postbacks():
     args = request.args
     status = args.get("status", "")
@@ -103,6 +93,7 @@ def postbacks():
                            editable=g.scope.postbacks_editable())
 
 
+@bp.route("/postbacks/new", methods=["GET", "POST"])
 def postback_new():
     if not g.scope.postbacks_editable():
         if request.method == "POST":
@@ -123,6 +114,7 @@ def postback_new():
     return _form_page(form, None), status
 
 
+@bp.route("/postbacks/<int:postback_id>", methods=["GET", "POST"])
 def postback_edit(postback_id: int):
     view = _own(postback_id)
     editable = g.scope.postbacks_editable()
@@ -143,6 +135,7 @@ def postback_edit(postback_id: int):
     return _form_page(form, view), status
 
 
+@bp.route("/postbacks/<int:postback_id>/delete", methods=["GET", "POST"])
 def postback_delete(postback_id: int):
     view = _own(postback_id)
     form = ActionForm()
@@ -157,15 +150,18 @@ def postback_delete(postback_id: int):
                            editable=g.scope.postbacks_editable())
 
 
+@bp.route("/postbacks/<int:postback_id>/log")
 def postback_log(postback_id: int):
     return _log_page(_own(postback_id))
 
 
+@bp.route("/postbacks/<int:postback_id>/test", methods=["POST"])
 def postback_test(postback_id: int):
     view = _own(postback_id)
     return _manual_send(view, lambda: g.scope.send_test(postback_id))
 
 
+@bp.route("/postbacks/<int:postback_id>/deliveries/<int:delivery_id>/retry", methods=["POST"])
 def postback_retry(postback_id: int, delivery_id: int):
     view = _own(postback_id)
     return _manual_send(view, lambda: g.scope.retry_now(postback_id, delivery_id))
@@ -191,6 +187,7 @@ def _manual_send(view: PostbackView, send):
     return redirect(url_for("partner.postback_log", postback_id=view.id, attempt=attempt.id, _anchor="attempt"))
 
 
+@bp.route("/postbacks/preview", methods=["POST"])
 def postback_preview():
     """JSON for the form's live preview: the URL the template gives for a real recent conversion."""
     preview = g.scope.postback_preview(request.form.get("url", ""), offer_id=_whole(request.form.get("offer_id")),

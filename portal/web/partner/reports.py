@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 
 from portal.affiliate.parsing import report_query
 from portal.domain.criteria import ReportQuery
@@ -16,6 +16,7 @@ from portal.exports.reports import report_frame
 from portal.exports.tabular import export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
+from portal.web.partner.blueprint import bp
 from portal.web.partner.chart import LineChart, line_chart
 from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric, metric_text,
                                              sort_rows, time_series, value_text)
@@ -35,11 +36,7 @@ class AskedReport:
     metric: Metric  # the one the chart draws
 
 
-def register(bp: Blueprint) -> None:
-    bp.add_url_rule("/reports", view_func=reports)
-    bp.add_url_rule("/reports/export.<any(csv, json):fmt>", view_func=reports_export)
-
-
+@bp.route("/reports")
 def reports():
     try:
         asked = _read(request.args)
@@ -49,6 +46,7 @@ def reports():
     return _page(asked, result, sort_rows(result, asked.sort, asked.descending), _chart(asked, result))
 
 
+@bp.route("/reports/export.<any(csv, json):fmt>")
 def reports_export(fmt: str):
     """Every row of the report on screen (same parameters, same order) as a file."""
     try:

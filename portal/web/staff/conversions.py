@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from portal.extensions import db
 from portal.models import Conversion, Offer, Partner
-from portal.queries import network
+from portal.queries import partners as partner_queries
 from portal.services.conversion_status import STAFF_DECISIONS, change_status
 from portal.web.auth.redirects import safe_next
 from portal.web.guards import requires
@@ -60,7 +60,7 @@ def conversion_lookup():
 @bp.route("/partners/<int:partner_id>/conversions")
 @requires("partners:view")
 def partner_conversions(partner_id: int):
-    partner = network.partner(partner_id)
+    partner = partner_queries.partner(partner_id)
     if partner is None:
         abort(404)
     rows = _rows(select(Conversion).where(Conversion.partner_id == partner_id), RECENT_ROWS)

@@ -11,7 +11,7 @@ from portal.domain.keys import masked
 from portal.exports.keys import keys_frame
 from portal.exports.tabular import csv_chunks, json_chunks
 from portal.models import KEY_PERMISSIONS
-from portal.queries import network
+from portal.queries import partners as partner_queries
 from portal.services.allowlists import AllowlistError
 from portal.services.keys import (KeyActionError, issue_key, partner_risks, plaintext, reveal_key, revoke_key,
                                   set_allowlist)
@@ -25,14 +25,14 @@ _NEW_KEY = "staff.new_key_id"  # session slot: show a just-issued key once, to i
 
 
 def _partner_or_404(partner_id: int):
-    partner = network.partner(partner_id)
+    partner = partner_queries.partner(partner_id)
     if partner is None:
         abort(404)
     return partner
 
 
 def _key_or_404(partner_id: int, key_id: int):
-    key = network.partner_key(partner_id, key_id)
+    key = partner_queries.partner_key(partner_id, key_id)
     if key is None:
         abort(404)  # another partner's key is not found here either
     return key
@@ -45,11 +45,11 @@ def partner_api(partner_id: int):
     new_key = None
     new_id = session.pop(_NEW_KEY, None)
     if new_id is not None and current_user.can_any(*KEY_PERMISSIONS):
-        issued = network.partner_key(partner_id, new_id)
+        issued = partner_queries.partner_key(partner_id, new_id)
         new_key = (issued, plaintext(issued)) if issued else None
     page = render_template(
         "staff/partner_api.html", partner=partner, tab="api", tabs=PARTNER_TABS,
-        keys=network.partner_keys(partner_id), masked=masked, new_key=new_key,
+        keys=partner_queries.partner_keys(partner_id), masked=masked, new_key=new_key,
         can_manage_keys=current_user.can_any(*KEY_PERMISSIONS), risks=partner_risks(partner),
         issue_form=IssueKeyForm(), confirm_form=ConfirmForm(),
     )
@@ -132,7 +132,7 @@ def edit_key_allowlist(partner_id: int, key_id: int):
 @requires("partners:view")
 def export_partner_keys(partner_id: int, fmt: str):
     partner = _partner_or_404(partner_id)
-    frame = keys_frame(network.partner_keys(partner_id))
+    frame = keys_frame(partner_queries.partner_keys(partner_id))
     chunks = csv_chunks([frame]) if fmt == "csv" else json_chunks([frame])
     filename = f"api_keys_{partner.partner_key}_{datetime.now(UTC):%Y-%m-%d}.{fmt}"
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.queries import network
+from portal.queries import keys as key_queries
 from portal.services.keys import KeyActionError
 from portal.services.network_keys import issue_pair, pairs, revoke_pair
 from portal.web.guards import requires
@@ -19,7 +19,7 @@ PERMISSION = "security:full_control"
 
 
 def _pair_or_404(pair_id: int):
-    pair = network.network_key(pair_id)
+    pair = key_queries.network_key(pair_id)
     if pair is None:
         abort(404)
     return pair

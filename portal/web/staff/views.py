@@ -6,7 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.queries import accounts, network
+from portal.queries import accounts
+from portal.queries import partners as partner_queries
+from portal.queries.offers import offer_choices
+from portal.queries.settings import network_settings
 from portal.services.settings import EDITABLE, update_network_settings
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
@@ -28,14 +31,14 @@ def home():
 @requires("partners:view")
 def partners():
     search = request.args.get("q", "").strip()[:100]
-    return render_template("staff/partners.html", partners=network.partners(search), search=search)
+    return render_template("staff/partners.html", partners=partner_queries.partners(search), search=search)
 
 
 @bp.route("/partners/<int:partner_id>", defaults={"tab": "overview"})
 @bp.route("/partners/<int:partner_id>/<tab>")
 @requires("partners:view")
 def partner(partner_id: int, tab: str):
-    found = network.partner(partner_id)
+    found = partner_queries.partner(partner_id)
     # The API and Conversions tabs have views of their own (keys.py, conversions.py).
     if found is None or tab not in PARTNER_TABS or tab in ("api", "conversions"):
         abort(404)
@@ -43,18 +46,18 @@ def partner(partner_id: int, tab: str):
     if tab == "users":
         context["users"] = accounts.partner_users(partner_id)
     elif tab == "postbacks":
-        context["postbacks"] = network.partner_postbacks(partner_id)
+        context["postbacks"] = partner_queries.partner_postbacks(partner_id)
     return render_template(f"staff/partner_{tab}.html", **context)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("settings:manage")
 def settings():
-    current = network.network_settings()
+    current = network_settings()
     form = NetworkSettingsForm(obj=current, network_api_offer_id=current.network_api_offer_id or 0)
     form.network_api_offer_id.choices = [SelectChoice(0, "None"),
                                          *(SelectChoice(offer_id, label) for offer_id, label
-                                           in network.offer_choices(keep=current.network_api_offer_id))]
+                                           in offer_choices(keep=current.network_api_offer_id))]
     status = 200
     if form.validate_on_submit():
         update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,

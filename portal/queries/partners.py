@@ -1,18 +1,11 @@
-"""Network-wide reads for the staff console (not partner-scoped: staff see every partner)."""
+"""Partner reads for the staff console (not partner-scoped: staff see every partner)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.models import ApiKey, NetworkApiKey, NetworkSettings, Offer, Partner, Postback, SETTINGS_ROW_ID
-
-
-def network_settings() -> NetworkSettings:
-    settings = db.session.get(NetworkSettings, SETTINGS_ROW_ID)
-    if settings is None:  # the first migration creates it; a missing row is a broken installation
-        raise LookupError("network settings row is missing; run `flask --app wsgi db upgrade`")
-    return settings
+from portal.models import ApiKey, NetworkApiKey, Partner, Postback
 
 
 def partners(search: str = "") -> list[Partner]:
@@ -49,12 +42,3 @@ def network_key(pair_id: int) -> NetworkApiKey | None:
 def network_key_named(public_key: str) -> NetworkApiKey | None:
     """The pair this public key names (it is not secret: operators pass it to revoke a pair)."""
     return db.session.scalar(select(NetworkApiKey).where(NetworkApiKey.public_key == public_key))
-
-
-def offer_choices(keep: int | None = None) -> list[tuple[int, str]]:
-    """(id, "#id name") of the active offers, for a select; `keep` (the one chosen now) is listed whatever
-    its status, marked, so that saving the form keeps it until someone picks another."""
-    rows = db.session.execute(select(Offer.id, Offer.name, Offer.status)
-                              .where(or_(Offer.status == "active", Offer.id == keep)).order_by(Offer.id))
-    return [(offer_id, f"#{offer_id} {name}" + ("" if status == "active" else f" ({status})"))
-            for offer_id, name, status in rows]

@@ -1,4 +1,5 @@
-"""The Network API's side of the model: key pairs (test and production), partner groups, customers, transactions."""
+"""The Network API's referral records (PartnerStack's customers and transactions); a transaction becomes a
+conversion."""
 
 from __future__ import annotations
 
@@ -9,44 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import BigId, UTCDateTime, utcnow
-
-NETWORK_KEY_MODES = ("test", "production")
-
-
-class NetworkApiKey(db.Model):
-    """A key pair of the network's back end: the public key names it, the secret is kept only as a keyed hash.
-
-    The pair's mode decides what it may touch (test pairs: test partnerships only); there is no switch."""
-
-    __tablename__ = "network_api_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_key: Mapped[str] = mapped_column(String(64), unique=True)
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[str] = mapped_column(String(10))  # test | production
-    label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    created_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
-    revoked_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[revoked_by_id])  # noqa: F821
-
-
-class PartnerGroup(db.Model):
-    """A group partnerships are placed in (`grup_…`); exactly one is the default for new partnerships."""
-
-    __tablename__ = "partner_groups"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
-    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Customer(db.Model):

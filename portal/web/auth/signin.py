@@ -1,0 +1,57 @@
+"""Sign-in and sign-out for partner users and staff, with their own forms."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+
+from portal.models import PartnerUser, StaffUser
+from portal.services.signin import SignInError, authenticate
+from portal.web.auth.blueprint import bp
+from portal.web.auth.forms import SignInForm, SignOutForm
+from portal.web.auth.redirects import safe_next
+from portal.web.sessions import start_session
+
+
+def _sign_in(model, form_template: str, home: str, prefix: str, title: str):
+    form = SignInForm()
+    status = 200
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    elif form.validate_on_submit():
+        try:
+            user = authenticate(model, form.email.data, form.password.data, ip=request.remote_addr)
+        except SignInError as err:
+            form.password.errors = [str(err)]
+            status = 401
+        else:
+            start_session(user)
+            # The staff form sends people only into the console; the partner form anywhere on this site.
+            return redirect(safe_next(form.next.data, url_for(home), prefix))
+    else:
+        status = 400
+    return render_template(form_template, form=form, title=title,
+                           sso_enabled=current_app.config["OIDC_ENABLED"] and model is StaffUser,
+                           sso_label=current_app.config["OIDC_BUTTON_LABEL"]), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def partner_login():
+    return _sign_in(PartnerUser, "auth/login.html", "partner.dashboard", "/", "Partner sign-in")
+
+
+@bp.route("/staff/login", methods=["GET", "POST"])
+def staff_login():
+    return _sign_in(StaffUser, "auth/login.html", "staff.home", "/staff", "Staff sign-in")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    was_staff = isinstance(current_user._get_current_object(), StaffUser)
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.staff_login" if was_staff else "auth.partner_login"))
