@@ -6,11 +6,11 @@ import itertools
 import secrets
 from datetime import UTC, datetime
 
-from portal.models import Click, Conversion, Offer, PERMISSIONS, StaffUser
+from portal.models import PERMISSIONS, Click, Conversion, Offer, StaffUser
 from portal.services.partners import add_partner_user, create_partner
+from portal.services.passwords import hash_password
 from portal.services.rollups import RollupDelta
 from portal.services.rollups import apply as apply_rollups
-from portal.services.passwords import hash_password
 
 TEST_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -74,7 +74,7 @@ class Factories:
         self.db.session.commit()
         return conversion
 
-    # Postback intake and delivery helpers (tests/test_intake*.py, test_staff_conversions.py, test_delivery_metrics.py).
+    # Postback intake and delivery helpers (tests/tracking/, tests/web/staff/test_conversions.py and test_delivery_metrics.py).
 
     def server_postback(self, partner, **fields):
         """A partner's postback row, written directly (no partner page involved)."""

@@ -14,7 +14,7 @@ round trip: the strategy's own two Lua scripts (acquire, then read the window) s
 pipeline, where `hit` and `get_window_stats` would cost two. Any other store takes the two calls.
 
 That round trip drives internals of `limits` that are not its public API (REDIS_STORAGE_INTERNALS), so
-pyproject.toml pins `limits` to one minor release and tests/api/test_api_rate_limit_redis.py fails
+pyproject.toml pins `limits` to one minor release and tests/api/affiliate/test_budget_redis.py fails
 loudly when an upgrade removes or changes them, instead of quietly falling back to two round trips.
 """
 

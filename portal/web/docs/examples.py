@@ -1,9 +1,9 @@
 """The docs page's example requests, and the responses the running API gave to them, stored as files.
 
-Each Example names a real request. Its response is not written by hand: tests/test_docs.py sends every
+Each Example names a real request. Its response is not written by hand: tests/web/docs/test_docs.py sends every
 request to the real API (a partner with fixed demo-like traffic, a real key), normalises what changes
 from run to run (database ids, creation times) with `normalise`, and fails if the stored file differs.
-`UPDATE_DOCS_EXAMPLES=1 pytest tests/test_docs.py -k examples` rewrites the files after a deliberate
+`UPDATE_DOCS_EXAMPLES=1 pytest tests/web/docs/test_docs.py -k examples` rewrites the files after a deliberate
 change, so that what partners read is always what the API answers today.
 """
 
@@ -60,7 +60,7 @@ def path_of(example: Example) -> Path:
 
 
 def stored(example: Example) -> dict[str, Any]:
-    """The recorded request and response of an example (tests/test_docs.py fails when one is missing)."""
+    """The recorded request and response of an example (tests/web/docs/test_docs.py fails when one is missing)."""
     return json.loads(path_of(example).read_text(encoding="utf-8"))
 
 

@@ -62,7 +62,7 @@ def fuzz_pair(make, db):
 
 
 class CurrentApp:
-    """Hands every request to the app of the test running now (see tests/api/test_schemathesis.py)."""
+    """Hands every request to the app of the test running now (see tests/api/affiliate/test_schemathesis.py)."""
 
     def __call__(self, environ, start_response):
         return current_app._get_current_object()(environ, start_response)

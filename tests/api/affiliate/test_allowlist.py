@@ -7,7 +7,7 @@ import pytest
 from portal.config import ConfigError, from_environment
 from portal.services.allowlists import AllowlistError, parse_allowlist
 from portal.services.keys import find_by_secret, set_allowlist
-from tests.api.conftest import Api
+from tests.conftest import Api
 
 ACCOUNT = "/v1/affiliates/affiliate"
 

@@ -134,7 +134,7 @@ def demo(make_app, make, db):
 def test_every_example_is_recorded_from_the_running_api(demo):
     """The stored responses are what the API answers now (ids and creation times normalised).
 
-    After a deliberate change: UPDATE_DOCS_EXAMPLES=1 pytest tests/test_docs.py -k recorded"""
+    After a deliberate change: UPDATE_DOCS_EXAMPLES=1 pytest tests/web/docs/test_docs.py -k recorded"""
     app, key, replacements = demo
     client = app.test_client()
     stale = []

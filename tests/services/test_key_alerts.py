@@ -12,7 +12,7 @@ from portal.queries import api_activity
 from portal.services.key_alerts import acknowledge_alert
 from portal.services.keys import find_by_secret
 from portal.services.usage import UsageRecorder
-from tests.api.test_api_usage import Clock
+from tests.services.test_usage import Clock
 
 DAY_START = datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
 
