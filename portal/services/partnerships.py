@@ -21,8 +21,7 @@ from portal.models import Partner, PartnerGroup
 from portal.models.base import utcnow
 from portal.queries import partnerships as queries
 from portal.services import audit
-from portal.services.partners import (PartnerKeyError, change_partner_key, create_partner, generate_partner_key,
-                                      slugify)
+from portal.services.partners import PartnerKeyError, change_partner_key, create_partner, generate_partner_key, slugify
 
 UPDATABLE = ("email", "first_name", "last_name", "tags")  # besides group_key and partner_key
 BUILT_IN_TEST_PARTNER_KEY = "gstest"

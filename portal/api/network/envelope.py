@@ -13,6 +13,7 @@ def one(data: BaseModel, message: str):
     return jsonify(One[type(data)](data=data, message=message, status=200).model_dump()), 200
 
 
-def page(items: list[BaseModel], has_more: bool, model: type[BaseModel], message: str = "Page returned successfully"):
+def page(items: list[BaseModel], has_more: bool, message: str = "Page returned successfully"):
+    model = type(items[0]) if items else BaseModel  # an empty page has no item to type
     body = Page[model](data=Items[model](items=items, has_more=has_more), message=message, status=200)
     return jsonify(body.model_dump()), 200

@@ -27,7 +27,7 @@ def refusal(rule: str, field_name: str | None = None) -> PydanticCustomError:
 class Says:
     """The rule of the field type it annotates (put it after the constraints it words)."""
 
-    __slots__ = ("rule", "by_kind")
+    __slots__ = ("by_kind", "rule")
 
     def __init__(self, rule: str, **by_kind: str) -> None:
         self.rule, self.by_kind = rule, by_kind

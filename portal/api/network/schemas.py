@@ -2,10 +2,10 @@
 are built from them, and the OpenAPI document's schemas are generated from them (openapi.py).
 
 Request bodies check shape and format here (the field types, with their limits, are in fields.py, the
-wording of refusals in rules.py); the services check what needs the database. Unknown fields are ignored (tools written for
-PartnerStack send their own), but no text anywhere in a body may hold NUL or a lone surrogate. A field left
-out is None and not in `model_fields_set`; a field whose type has no None refuses null, except the few that
-have always taken null for "left out" (`NULL_IS_ABSENT`).
+wording of refusals in rules.py); the services check what needs the database. Unknown fields are ignored
+(tools written for PartnerStack send their own), but no text anywhere in a body may hold NUL or a lone
+surrogate. A field left out is None and not in `model_fields_set`; a field whose type has no None refuses
+null, except the few that have always taken null for "left out" (`fields.NULL_IS_ABSENT`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import TypedDict
 
-from portal.api.network.fields import (Amount, CustomerKey, CustomerName, Currency, Email, GroupKey, KeptOwnerKey,
+from portal.api.network.fields import (Amount, Currency, CustomerKey, CustomerName, Email, GroupKey, KeptOwnerKey,
                                        Meta, Name, OfferId, OwnerKey, PartnerKey, ProductReference, ProviderKey,
                                        Reference, Tags, TransactionKey, email)
 from portal.api.network.rules import refusal, refuse_unstorable
@@ -115,6 +115,8 @@ class TransactionCreate(CustomerReference):
 
 
 # --- objects in answers ------------------------------------------------------------------------------------
+# Built (and so checked) by serialise.py for every answer: an answer cannot drift from the document.
+# `key_prefix` is what the item's key starts with, as the document describes `{key}` in its paths.
 
 EpochMs = Annotated[int, Field(description="Epoch milliseconds")]
 RewardStatus = Literal[tuple(sorted(set(REWARD_STATUSES.values())))]  # type: ignore[valid-type]
@@ -230,7 +232,7 @@ class Reward(BaseModel):
     updated_at: EpochMs
 
 
-# --- the envelope --------------------------------------------------------------------------------------------
+# --- the envelope (envelope.py) ----------------------------------------------------------------------------
 
 Item = TypeVar("Item", bound=BaseModel)
 

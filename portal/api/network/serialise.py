@@ -9,7 +9,6 @@ from portal.api.network import schemas
 from portal.models import Customer, Partner, PartnerGroup, Transaction
 from portal.queries.transactions import REWARD_STATUSES
 
-
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MS = timedelta(milliseconds=1)
 

@@ -68,8 +68,7 @@ def list_partnerships():
     rows, has_more = paging.fetch(stmt, page, key=Partner.partnership_key, created=Partner.created_at,
                                   ident=Partner.id, scope=queries.in_mode(test))
     counts = customer_queries.counts([row.id for row in rows])
-    return envelope.page([serialise.partnership(row, counts.get(row.id, 0)) for row in rows], has_more,
-                         schemas.Partnership)
+    return envelope.page([serialise.partnership(row, counts.get(row.id, 0)) for row in rows], has_more)
 
 
 def _one_partnership(row: Partner, message: str):
@@ -108,7 +107,7 @@ def list_groups():
     stmt = queries.groups().where(*paging.time_filters(page, PartnerGroup.created_at, PartnerGroup.updated_at))
     rows, has_more = paging.fetch(stmt, page, key=PartnerGroup.key, created=PartnerGroup.created_at,
                                   ident=PartnerGroup.id, scope=[])
-    return envelope.page([serialise.group(row) for row in rows], has_more, schemas.Group)
+    return envelope.page([serialise.group(row) for row in rows], has_more)
 
 
 def _customer(key: str) -> Customer:
@@ -129,7 +128,7 @@ def list_customers():
     stmt = stmt.where(*paging.time_filters(page, Customer.created_at, Customer.updated_at))
     rows, has_more = paging.fetch(stmt, page, key=Customer.key, created=Customer.created_at, ident=Customer.id,
                                   scope=customer_queries.in_mode(test))
-    return envelope.page([serialise.customer(row) for row in rows], has_more, schemas.Customer)
+    return envelope.page([serialise.customer(row) for row in rows], has_more)
 
 
 @operation("POST", "/customers", "Create a customer", body=schemas.CustomerCreate, one=schemas.Customer,
@@ -168,7 +167,7 @@ def list_transactions():
     stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, transaction_queries.UPDATED_AT))
     rows, has_more = paging.fetch(stmt, page, key=Transaction.key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
-    return envelope.page([serialise.transaction(row) for row in rows], has_more, schemas.Transaction)
+    return envelope.page([serialise.transaction(row) for row in rows], has_more)
 
 
 @operation("POST", "/transactions",
@@ -204,7 +203,7 @@ def list_rewards():
     stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, transaction_queries.UPDATED_AT))
     rows, has_more = paging.fetch(stmt, page, key=Transaction.reward_key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
-    return envelope.page([serialise.reward(row) for row in rows], has_more, schemas.Reward)
+    return envelope.page([serialise.reward(row) for row in rows], has_more)
 
 
 @operation("GET", "/openapi.json", "This description (public)", public=True)
