@@ -153,3 +153,9 @@ def test_a_body_the_models_take_is_one_the_document_allows(model, data, document
         return
     shown = {name: value for name, value in body.items() if not (name in NULL_IS_ABSENT and value is None)}
     assert not list(documented[model.__name__].iter_errors(shown)), shown
+
+
+@pytest.mark.parametrize("partner_key", ["prodname", "Bad Key", "", 7])
+def test_a_test_pair_hears_first_that_it_cannot_choose_a_partner_key(partner_key):
+    with pytest.raises(PartnershipError, match="^partner_key: a test pair cannot choose partner keys"):
+        parse(schemas.PartnershipCreate, {"email": "t@example.com", "partner_key": partner_key}, test=True)

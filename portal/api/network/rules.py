@@ -45,10 +45,11 @@ class Says:
             raise refusal(self.by_kind.get(first["type"], self.rule)) from None
 
 
-def parse(model: type[Model], body: Any) -> Model:
-    """The body as `model`, or PartnershipError naming the first field refused and its rule."""
+def parse(model: type[Model], body: Any, **context: Any) -> Model:
+    """The body as `model` (validators read `context`, such as the pair's mode), or PartnershipError naming the
+    first field refused and its rule."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as err:
         first = err.errors()[0]
         context = first.get("ctx") or {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from typing_extensions import TypedDict
 
 from portal.api.network.fields import (Amount, Currency, CustomerKey, CustomerName, Email, GroupKey, KeptOwnerKey,
@@ -20,6 +20,7 @@ from portal.api.network.fields import (Amount, Currency, CustomerKey, CustomerNa
                                        Reference, Tags, TransactionKey, email)
 from portal.api.network.rules import refusal, refuse_unstorable
 from portal.queries.transactions import REWARD_STATUSES
+from portal.services.partnerships import TEST_PAIRS_CHOOSE_NO_KEY
 from portal.services.transactions import CUSTOMER_REFERENCES
 
 
@@ -49,6 +50,13 @@ class Body(BaseModel):
         """Rules that span fields, checked before any field is."""
 
 
+def _chosen_by_a_test_pair(value: Any, info: ValidationInfo) -> Any:
+    """Said before anything about the key itself (parse's context `test`: the pair's mode)."""
+    if value is not None and (info.context or {}).get("test"):
+        raise refusal(TEST_PAIRS_CHOOSE_NO_KEY)
+    return value
+
+
 class PartnershipUpdate(Body):
     email: Email = None
     first_name: Name = None
@@ -61,6 +69,7 @@ class PartnershipUpdate(Body):
 class PartnershipCreate(PartnershipUpdate):
     required = ("email",)
     email: Email
+    partner_key: Annotated[PartnerKey, BeforeValidator(_chosen_by_a_test_pair)] = None
 
 
 class CustomerUpdate(Body):

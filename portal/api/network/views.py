@@ -31,8 +31,8 @@ def _json() -> Any:
 
 
 def _given(model: type[BaseModel], body: Any) -> dict[str, Any]:
-    """The fields the body gives, as `model` checks them."""
-    return parse(model, body).model_dump(exclude_unset=True)
+    """The fields the body gives, as `model` checks them for the calling pair."""
+    return parse(model, body, test=caller().test).model_dump(exclude_unset=True)
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def list_customers():
            conflict=True)
 def create_customer():
     test, body = caller().test, _json()
-    partner = customer_service.find_partnership(test, parse(schemas.CustomerOwner, body).partner_key)
+    partner = customer_service.find_partnership(test, parse(schemas.CustomerOwner, body, test=test).partner_key)
     row = customer_service.create(test, partner, _given(schemas.CustomerCreate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer created")
 
