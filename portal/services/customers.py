@@ -54,8 +54,7 @@ def create(test: bool, partner: Partner, values: Mapping[str, Any], actor=None) 
 
 def update(customer: Customer, values: Mapping[str, Any], actor=None) -> Customer:
     """Set the fields given, checked (others stay). The partnership a customer belongs to never changes."""
-    if "partner_key" in values and values["partner_key"] != customer.partner.partner_key:
-        raise CustomerError("partner_key", "a customer stays with the partnership that referred it")
+    keep_partnership(customer, values)
     changed = sorted(name for name in FIELDS if name in values and getattr(customer, name) != values[name])
     for name in changed:
         setattr(customer, name, values[name])
@@ -69,6 +68,12 @@ def update(customer: Customer, values: Mapping[str, Any], actor=None) -> Custome
         db.session.rollback()
         raise _taken(values.get("customer_key", customer.customer_key)) from None
     return customer
+
+
+def keep_partnership(customer: Customer, values: Mapping[str, Any]) -> None:
+    """A `partner_key` among the values must be the customer's own: a customer never moves."""
+    if "partner_key" in values and values["partner_key"] != customer.partner.partner_key:
+        raise CustomerError("partner_key", "a customer stays with the partnership that referred it")
 
 
 def archive(customer: Customer, actor=None) -> Customer:

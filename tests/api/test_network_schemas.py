@@ -17,7 +17,7 @@ from portal.services.partners import PARTNER_KEY_PATTERN
 from portal.services.partnerships import PartnershipError
 
 BODIES = [schemas.PartnershipCreate, schemas.PartnershipUpdate, schemas.CustomerOwner, schemas.CustomerCreate,
-          schemas.CustomerUpdate, schemas.CustomerReference, schemas.TransactionCreate]
+          schemas.CustomerKeptOwner, schemas.CustomerUpdate, schemas.CustomerReference, schemas.TransactionCreate]
 DOCUMENTED = [schemas.PartnershipCreate, schemas.PartnershipUpdate, schemas.CustomerCreate, schemas.CustomerUpdate,
               schemas.TransactionCreate]
 NULL_IS_ABSENT = {"partner_key", "key", "offer_id"}  # taken as left out when null; the document says no null

@@ -72,18 +72,23 @@ class PartnershipCreate(PartnershipUpdate):
     partner_key: Annotated[PartnerKey, BeforeValidator(_chosen_by_a_test_pair)] = None
 
 
+# A body's owner is looked up before the rest of the body is checked (the views parse the owner first), as
+# the API has always answered: a pair naming a partnership or customer out of its reach, or moving a customer
+# to another partnership, hears that first.
+
+class CustomerKeptOwner(Body):
+    partner_key: KeptOwnerKey = None  # given, it must be the customer's own
+
+
 class CustomerUpdate(Body):
     not_empty = ("customer_key", "email")
-    partner_key: KeptOwnerKey = None  # given, it must be the customer's own
+    partner_key: KeptOwnerKey = None
     customer_key: CustomerKey = None
     email: Email = None
     name: CustomerName = None
     provider_key: ProviderKey = None
     meta: Meta = None
 
-
-# A body's owner is looked up before the rest of the body is checked (the views parse the owner first), as
-# the API has always answered: a pair naming a partnership or customer out of its reach hears that first.
 
 class CustomerOwner(Body):
     required = ("customer_key", "email", "partner_key")

@@ -148,8 +148,9 @@ def get_customer(key: str):
 @operation("PATCH", "/customers/<key>", "Change a customer's fields", body=schemas.CustomerUpdate,
            one=schemas.Customer, conflict=True)
 def update_customer(key: str):
-    row = _customer(key)
-    row = customer_service.update(row, _body(schemas.CustomerUpdate), actor=caller())
+    row, body = _customer(key), _json()
+    customer_service.keep_partnership(row, _given(schemas.CustomerKeptOwner, body))
+    row = customer_service.update(row, _given(schemas.CustomerUpdate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer updated")
 
 
