@@ -17,6 +17,7 @@ def refused(err: PartnershipError):
     """The services' refusals (and the request bodies' own, see rules.parse): `<field>: <rule>`, 400 or 409."""
     return error_response(NetworkApiError(err.status, err.message))
 
+
 # Endpoints open to everyone: only the API's own description, which holds none of the network's data.
 PUBLIC_ENDPOINTS: set[str] = set()
 

@@ -135,7 +135,8 @@ def list_customers():
            conflict=True)
 def create_customer():
     test, body = caller().test, _json()
-    partner = customer_service.find_partnership(test, parse(schemas.CustomerOwner, body, test=test).partner_key)
+    # The owner first, then the rest of the body (see schemas.CustomerOwner).
+    partner = customer_service.find_partnership(test, _given(schemas.CustomerOwner, body)["partner_key"])
     row = customer_service.create(test, partner, _given(schemas.CustomerCreate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer created")
 
@@ -149,6 +150,7 @@ def get_customer(key: str):
            one=schemas.Customer, conflict=True)
 def update_customer(key: str):
     row, body = _customer(key), _json()
+    # The owner first, then the rest of the body (see schemas.CustomerKeptOwner).
     customer_service.keep_partnership(row, _given(schemas.CustomerKeptOwner, body))
     row = customer_service.update(row, _given(schemas.CustomerUpdate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer updated")
@@ -177,6 +179,7 @@ def list_transactions():
            says="The transaction (new, or the one under this key)", conflict=True)
 def create_transaction():
     test, body = caller().test, _json()
+    # The owner first, then the rest of the body (see schemas.CustomerReference).
     customer = transaction_service.find_customer(test, _given(schemas.CustomerReference, body))
     row, created = transaction_service.create(test, customer, _given(schemas.TransactionCreate, body),
                                               actor=caller())
