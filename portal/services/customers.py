@@ -1,5 +1,6 @@
-"""Customers from the Network API: create, update, archive; each audited. Values come from a request body,
-so everything is checked here and a refusal names the field (`CustomerError`).
+"""Customers from the Network API: create, update, archive; each audited. The values arrive checked for shape
+and format (portal/api/network/schemas.py); what needs the database is checked here, and a refusal names
+the field (`CustomerError`).
 
 A customer belongs to one partnership for good (its partner_key cannot change: that would move the
 referral). The pair's mode is the customer's: a test pair makes test customers, and only under test
@@ -8,7 +9,6 @@ partnerships; a production pair only under production ones.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,14 +21,9 @@ from portal.models.base import utcnow
 from portal.queries import partnerships as partnership_queries
 from portal.services import audit
 from portal.services.key_material import random_name
-from portal.services.partnerships import PartnershipError, checked_email
+from portal.services.partnerships import PartnershipError
 
-MAX_CUSTOMER_KEY = 255
-MAX_NAME = 100
-MAX_PROVIDER_KEY = 255
-MAX_META_ENTRIES = 25
-MAX_META_NAME = 30
-MAX_META_VALUE = 100
+FIELDS = ("customer_key", "email", "name", "provider_key", "meta")
 
 
 class CustomerError(PartnershipError):
@@ -39,35 +34,28 @@ def new_customer_key() -> str:
     return random_name("cust_", 16)
 
 
-def create(test: bool, body: Mapping[str, Any], actor=None) -> Customer:
-    for name in ("customer_key", "email", "partner_key"):
-        if body.get(name) in (None, ""):
-            raise CustomerError(name, "required")
-    partner = _partner(test, body["partner_key"])
-    values = _checked(body)
-    customer = Customer(key=new_customer_key(), partner_id=partner.id, test=test, meta=values.pop("meta", {}),
-                        **values)
+def create(test: bool, partner: Partner, values: Mapping[str, Any], actor=None) -> Customer:
+    """A customer of `partner` (see `find_partnership`) from checked values: `customer_key` and `email`
+    (normalised), and any of `name`, `provider_key` and `meta`."""
+    given = {name: values[name] for name in FIELDS if name in values}
+    customer = Customer(key=new_customer_key(), partner_id=partner.id, test=test, meta=given.pop("meta", {}),
+                        **given)
     db.session.add(customer)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise _taken(values["customer_key"]) from None
+        raise _taken(given["customer_key"]) from None
     audit.record("customer.created", actor=actor, target=customer,
                  detail={"customer": customer.key, "partner_id": partner.id, "test": test})
     db.session.commit()
     return customer
 
 
-def update(customer: Customer, body: Mapping[str, Any], actor=None) -> Customer:
-    """Set the fields given (others stay). The partnership a customer belongs to never changes."""
-    if "partner_key" in body and body["partner_key"] != customer.partner.partner_key:
-        raise CustomerError("partner_key", "a customer stays with the partnership that referred it")
-    for name in ("customer_key", "email"):
-        if name in body and body[name] in (None, ""):
-            raise CustomerError(name, "cannot be empty")
-    values = _checked(body)
-    changed = sorted(name for name, value in values.items() if getattr(customer, name) != value)
+def update(customer: Customer, values: Mapping[str, Any], actor=None) -> Customer:
+    """Set the fields given, checked (others stay). The partnership a customer belongs to never changes."""
+    keep_partnership(customer, values)
+    changed = sorted(name for name in FIELDS if name in values and getattr(customer, name) != values[name])
     for name in changed:
         setattr(customer, name, values[name])
     if changed:
@@ -82,6 +70,12 @@ def update(customer: Customer, body: Mapping[str, Any], actor=None) -> Customer:
     return customer
 
 
+def keep_partnership(customer: Customer, values: Mapping[str, Any]) -> None:
+    """A `partner_key` among the values must be the customer's own: a customer never moves."""
+    if "partner_key" in values and values["partner_key"] != customer.partner.partner_key:
+        raise CustomerError("partner_key", "a customer stays with the partnership that referred it")
+
+
 def archive(customer: Customer, actor=None) -> Customer:
     """DELETE archives: out of lists by default, still readable by its key."""
     if customer.archived_at is None:
@@ -91,9 +85,8 @@ def archive(customer: Customer, actor=None) -> Customer:
     return customer
 
 
-def _partner(test: bool, partner_key: object) -> Partner:
-    if not isinstance(partner_key, str) or len(partner_key) > 80:
-        raise CustomerError("partner_key", "the partner key of a partnership")
+def find_partnership(test: bool, partner_key: str) -> Partner:
+    """The partnership a new customer names: one of the pair's mode, not archived."""
     partner = db.session.scalar(select(Partner).where(Partner.partner_key == partner_key,
                                                       *partnership_queries.in_mode(test)))
     if partner is None:
@@ -107,44 +100,3 @@ def _partner(test: bool, partner_key: object) -> Partner:
 
 def _taken(customer_key: str) -> CustomerError:
     return CustomerError("customer_key", f"{customer_key[:80]!r} belongs to another customer", 409)
-
-
-def _checked(body: Mapping[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if "customer_key" in body:
-        value = body["customer_key"]
-        if not isinstance(value, str) or not value.strip() or len(value) > MAX_CUSTOMER_KEY:
-            raise CustomerError("customer_key", f"text of 1 to {MAX_CUSTOMER_KEY} characters")
-        values["customer_key"] = value.strip()
-    if "email" in body:
-        try:
-            values["email"] = checked_email(body["email"])
-        except PartnershipError as err:
-            raise CustomerError("email", err.rule) from None
-    for name, limit in (("name", MAX_NAME), ("provider_key", MAX_PROVIDER_KEY)):
-        if name in body:
-            value = body[name]
-            if value is not None and (not isinstance(value, str) or len(value.strip()) > limit):
-                raise CustomerError(name, f"text of at most {limit} characters, or null")
-            values[name] = (value.strip() or None) if isinstance(value, str) else None
-    if "meta" in body:
-        values["meta"] = _meta(body["meta"])
-    return values
-
-
-def _meta(value: object) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or len(value) > MAX_META_ENTRIES:
-        raise CustomerError("meta", f"an object of at most {MAX_META_ENTRIES} entries")
-    for name, item in value.items():
-        if len(name) > MAX_META_NAME:
-            raise CustomerError("meta", f"each name is at most {MAX_META_NAME} characters")
-        if isinstance(item, float) and not math.isfinite(item):
-            raise CustomerError("meta", "numbers must be finite")
-        if not (item is None or isinstance(item, bool | int | float) or
-                (isinstance(item, str) and len(item) <= MAX_META_VALUE)):
-            raise CustomerError("meta", f"each value is a number, true/false, null or text of at most "
-                                        f"{MAX_META_VALUE} characters")
-    return dict(value)
-

@@ -1,12 +1,12 @@
 """Partnerships from the Network API: create, update (including the partner key), archive; each audited.
 
-The values come straight from a request body, so everything is checked here and a refusal names the
-field (`PartnershipError`). The pair's mode is the partnership's: a test pair makes test partnerships.
-Partner keys follow portal.services.partners: generated from the names when not given, and never reused,
-so a key another partner has (or once had) is a 409 conflict. Partner keys are one namespace for both
-modes (links carry them), so a test pair cannot choose one: its partnerships get generated keys that
-start with "test", and cannot take or block a production partner's key. The built-in test partner
-gstest keeps its key and cannot be archived.
+The values arrive checked for shape and format (portal/api/network/schemas.py); what needs the database is
+checked here, and a refusal names the field (`PartnershipError`). The pair's mode is the partnership's: a
+test pair makes test partnerships. Partner keys follow portal.services.partners: generated from the names
+when not given, and never reused, so a key another partner has (or once had) is a 409 conflict. Partner
+keys are one namespace for both modes (links carry them), so a test pair cannot choose one: its
+partnerships get generated keys that start with "test", and cannot take or block a production partner's
+key. The built-in test partner gstest keeps its key and cannot be archived.
 """
 
 from __future__ import annotations
@@ -14,22 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import Partner
+from portal.models import Partner, PartnerGroup
 from portal.models.base import utcnow
 from portal.queries import partnerships as queries
 from portal.services import audit
-from portal.services.partners import (PARTNER_KEY_PATTERN, PartnerKeyError, change_partner_key, create_partner,
-                                      generate_partner_key, slugify)
+from portal.services.partners import PartnerKeyError, change_partner_key, create_partner, generate_partner_key, slugify
 
-MAX_EMAIL = 254
-MAX_NAME = 50
-MAX_TAGS = 50
-MAX_TAG = 100
-UPDATABLE = ("email", "first_name", "last_name", "group_key", "tags", "partner_key")
+UPDATABLE = ("email", "first_name", "last_name", "tags")  # besides group_key and partner_key
 BUILT_IN_TEST_PARTNER_KEY = "gstest"
 GENERATED_KEY_ATTEMPTS = 3
 KEY_TAKEN = "is taken or was used before and cannot be reused"
@@ -38,7 +32,9 @@ TEST_PAIRS_CHOOSE_NO_KEY = ("a test pair cannot choose partner keys (they are sh
 
 
 class PartnershipError(ValueError):
-    """A refused change: `status` 400 (a field is wrong) or 409 (the partner key is taken); nothing written."""
+    """A refused change: `status` 400 (a field is wrong) or 409 (the partner key is taken); nothing written.
+
+    The Network API's error type: refusals of customers and transactions are ones too."""
 
     def __init__(self, field: str, rule: str, status: int = 400) -> None:
         super().__init__(f"{field}: {rule}")
@@ -46,16 +42,13 @@ class PartnershipError(ValueError):
         self.message = f"{field}: {rule}"
 
 
-def create(test: bool, body: Mapping[str, Any], actor=None) -> Partner:
-    if body.get("email") in (None, ""):
-        raise PartnershipError("email", "required")
-    values = _checked(body, ("email", "first_name", "last_name", "group_key", "tags"))
-    requested = body.get("partner_key")
-    if requested is not None:
-        if test:
-            raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
-        requested = _partner_key(requested)
-    group = values.pop("group", None) or queries.default_group()
+def create(test: bool, values: Mapping[str, Any], actor=None) -> Partner:
+    """A partnership from checked values: `email` (normalised), and any of `first_name`, `last_name`,
+    `group_key`, `tags` and `partner_key` (None: generate one)."""
+    requested = values.get("partner_key")
+    group = _group(values["group_key"]) if "group_key" in values else queries.default_group()
+    if requested is not None and test:
+        raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
     first, last = values.get("first_name"), values.get("last_name")
     name = " ".join(part for part in (first, last) if part) or values["email"]
     for attempt in range(1, GENERATED_KEY_ATTEMPTS + 1):
@@ -84,22 +77,18 @@ def _generated_key(test: bool, first: str | None, last: str | None) -> str:
     return generate_partner_key(first, last)
 
 
-def update(partner: Partner, body: Mapping[str, Any], actor=None) -> Partner:
-    """Set the fields given (others stay); a new partner_key keeps the old one reserved for good."""
-    values = _checked(body, UPDATABLE[:-1])
-    new_key = body.get("partner_key")
-    if new_key is not None:
-        new_key = _partner_key(new_key)
-        if partner.is_test and new_key != partner.partner_key:
-            raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
+def update(partner: Partner, values: Mapping[str, Any], actor=None) -> Partner:
+    """Set the fields given, checked (others stay); a new partner_key keeps the old one reserved for good."""
+    new_key = values.get("partner_key")
+    group = _group(values["group_key"]) if "group_key" in values else None
+    if new_key is not None and partner.is_test and new_key != partner.partner_key:
+        raise PartnershipError("partner_key", TEST_PAIRS_CHOOSE_NO_KEY)
     changed: dict[str, Any] = {}
-    if "group" in values:
-        group = values.pop("group")
-        if partner.group_id != group.id:
-            changed["group_key"] = group.key
-            partner.group_id = group.id
+    if group is not None and partner.group_id != group.id:
+        changed["group_key"] = group.key
+        partner.group_id = group.id
     for name, value in values.items():
-        if getattr(partner, name) != value:
+        if name in UPDATABLE and getattr(partner, name) != value:
             changed[name] = value
             setattr(partner, name, value)
     if {"first_name", "last_name"} & changed.keys():
@@ -136,63 +125,8 @@ def archive(partner: Partner, actor=None) -> Partner:
     return partner
 
 
-def _checked(body: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """The given fields among `names`, checked; `group_key` becomes the `group` row."""
-    values: dict[str, Any] = {}
-    for name in names:
-        if name not in body:
-            continue
-        value = body[name]
-        if name == "email":
-            values["email"] = checked_email(value)
-        elif name in ("first_name", "last_name"):
-            values[name] = _text(name, value, MAX_NAME)
-        elif name == "group_key":
-            if not isinstance(value, str) or not value:
-                raise PartnershipError("group_key", "a group's key (see GET /api/v2/groups)")
-            group = queries.group_by_key(value)
-            if group is None:
-                raise PartnershipError("group_key", "no group has this key (see GET /api/v2/groups)")
-            values["group"] = group
-        elif name == "tags":
-            values["tags"] = _tags(value)
-    return values
-
-
-def checked_email(value: object) -> str:
-    """An email address from a request body, normalised; PartnershipError("email", …) otherwise."""
-    if not isinstance(value, str) or len(value) > MAX_EMAIL:
-        raise PartnershipError("email", f"an email address of at most {MAX_EMAIL} characters")
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as err:
-        raise PartnershipError("email", f"not a valid email address ({err})") from None
-
-
-def _text(name: str, value: object, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value.strip()) > limit:
-        raise PartnershipError(name, f"text of at most {limit} characters, or null")
-    return value.strip() or None
-
-
-def _tags(value: object) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or len(value) > MAX_TAGS:
-        raise PartnershipError("tags", f"a list of at most {MAX_TAGS} strings")
-    tags: list[str] = []
-    for tag in value:
-        if not isinstance(tag, str) or not tag.strip() or len(tag.strip()) > MAX_TAG:
-            raise PartnershipError("tags", f"each tag is text of 1 to {MAX_TAG} characters")
-        if tag.strip() not in tags:
-            tags.append(tag.strip())
-    return tags
-
-
-def _partner_key(value: object) -> str:
-    if not isinstance(value, str) or not PARTNER_KEY_PATTERN.fullmatch(value):
-        raise PartnershipError("partner_key", "2–80 characters of lowercase letters, digits, '-' or '_', "
-                                              "starting with a letter or digit")
-    return value
+def _group(key: str) -> PartnerGroup:
+    group = queries.group_by_key(key)
+    if group is None:
+        raise PartnershipError("group_key", "no group has this key (see GET /api/v2/groups)")
+    return group

@@ -1,6 +1,9 @@
 """Transactions from the Network API: each becomes a conversion of the customer's partner, which fires the
 partner's postbacks; its payout is the partner's reward.
 
+The values arrive checked for shape and format (portal/api/network/schemas.py); what needs the database is
+checked here.
+
 - The customer is named by exactly one of `customer_key` (this portal's `cust_…`), `customer_external_key`
   (the network's own id for it) or `customer_email`, within the pair's mode; its partnership must not be
   archived.
@@ -19,7 +22,6 @@ partner's postbacks; its payout is the partner's reward.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,15 +34,10 @@ from portal.queries.settings import network_settings
 from portal.services import audit
 from portal.services.intake import IntakeError, IntakeRequest, TokenScope, record_conversion
 from portal.services.key_material import random_name
-from portal.services.partnerships import PartnershipError, checked_email
+from portal.services.partnerships import PartnershipError
 
-MAX_AMOUNT = 50_000_000_000  # cents, as PartnerStack allows
-KEY_LENGTH = (4, 255)
-MAX_PRODUCT_KEY = 255
 CUSTOMER_REFERENCES = ("customer_key", "customer_external_key", "customer_email")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 _ORDER_ID_LIMIT = 100  # Conversion.order_id: the key, shown to the partner, cut to fit
-MAX_OFFER_ID = 2**31 - 1
 
 
 class TransactionError(PartnershipError):
@@ -51,34 +48,17 @@ def new_key(prefix: str) -> str:
     return random_name(prefix, 16)
 
 
-def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction, bool]:
-    """The transaction (and whether this call recorded it) for a request body; TransactionError otherwise."""
-    customer = _customer(test, body)
-    amount = body.get("amount")
-    if isinstance(amount, float) and amount.is_integer():
-        amount = int(amount)
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise TransactionError("amount", "required: a whole number of cents")
-    if amount < 0:
-        raise TransactionError("amount", "refunds (negative amounts) are not supported yet")
-    if amount > MAX_AMOUNT:
-        raise TransactionError("amount", f"at most {MAX_AMOUNT} cents")
-    currency = body.get("currency")
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        raise TransactionError("currency", "required: a 3-letter ISO 4217 code")
-    currency = currency.upper()
-    product_key, category_key = _optional_text(body, "product_key"), _optional_text(body, "category_key")
-    offer = _offer(body.get("offer_id"))
+def create(test: bool, customer: Customer, values: Mapping[str, Any],
+           actor=None) -> tuple[Transaction, bool]:
+    """The transaction of `customer` (see `find_customer`), and whether this call recorded it, for checked values:
+    `amount` (cents), `currency` (upper case), and any of `product_key`, `category_key`, `offer_id` and
+    `key`; TransactionError otherwise."""
+    amount, currency = values["amount"], values["currency"]
+    offer = _offer(values.get("offer_id"))
     if currency != offer.currency:
         raise TransactionError("currency", f"offer {offer.id} pays in {offer.currency}; send amounts in "
                                            f"{offer.currency}")
-    key = body.get("key")
-    if key is None:
-        key = new_key("txn_")
-    elif not isinstance(key, str) or not KEY_LENGTH[0] <= len(key) <= KEY_LENGTH[1]:
-        raise TransactionError("key", f"text of {KEY_LENGTH[0]} to {KEY_LENGTH[1]} characters")
-    elif "\x00" in key:
-        raise TransactionError("key", "text without NUL characters")
+    key = values.get("key") or new_key("txn_")
 
     existing = _by_key(test, key)
     if existing is not None:
@@ -98,8 +78,8 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction
         # Recorded by a request with this key that stopped before its transaction row, for other values.
         raise _conflict()
     row = Transaction(key=key, reward_key=new_key("rwrd_"), customer_id=customer.id, conversion_id=conversion.id,
-                      amount_cents=amount, currency=currency, product_key=product_key,
-                      category_key=category_key, test=test)
+                      amount_cents=amount, currency=currency, product_key=values.get("product_key"),
+                      category_key=values.get("category_key"), test=test)
     db.session.add(row)
     try:
         db.session.flush()
@@ -117,20 +97,11 @@ def create(test: bool, body: Mapping[str, Any], actor=None) -> tuple[Transaction
     return row, True
 
 
-def _customer(test: bool, body: Mapping[str, Any]) -> Customer:
-    given = [name for name in CUSTOMER_REFERENCES if body.get(name) not in (None, "")]
-    if len(given) != 1:
-        raise TransactionError("customer_key", "give exactly one of customer_key, customer_external_key and "
-                                               "customer_email")
-    name = given[0]
-    value = body[name]
-    if not isinstance(value, str) or len(value) > 255 or "\x00" in value:
-        raise TransactionError(name, "text of at most 255 characters")
-    if name == "customer_email":
-        try:
-            value = checked_email(value)  # stored normalised, so looked up normalised
-        except PartnershipError as err:
-            raise TransactionError(name, err.rule) from None
+def find_customer(test: bool, reference: Mapping[str, Any]) -> Customer:
+    """The customer a transaction names by exactly one of CUSTOMER_REFERENCES (checked; an email normalised):
+    one of the pair's mode whose partnership is not archived."""
+    name = next(name for name in CUSTOMER_REFERENCES if reference.get(name))
+    value = reference[name]
     column = {"customer_key": Customer.key, "customer_external_key": Customer.customer_key,
               "customer_email": Customer.email}[name]
     found = list(db.session.scalars(select(Customer).where(column == value.strip(), Customer.test.is_(test),
@@ -147,12 +118,8 @@ def _customer(test: bool, body: Mapping[str, Any]) -> Customer:
     return customer
 
 
-def _offer(offer_id: object) -> Offer:
-    if isinstance(offer_id, float) and offer_id.is_integer():
-        offer_id = int(offer_id)
+def _offer(offer_id: int | None) -> Offer:
     if offer_id is not None:
-        if isinstance(offer_id, bool) or not isinstance(offer_id, int) or not 1 <= offer_id <= MAX_OFFER_ID:
-            raise TransactionError("offer_id", "an offer's id")
         offer = db.session.get(Offer, offer_id)
         if offer is None or offer.status == "deleted":
             raise TransactionError("offer_id", f"no offer has id {offer_id}")
@@ -168,15 +135,6 @@ def _offer(offer_id: object) -> Offer:
     if offer.status != "active":
         raise TransactionError("offer_id", f"offer {offer.id} is {offer.status} and takes no transactions")
     return offer
-
-
-def _optional_text(body: Mapping[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > MAX_PRODUCT_KEY:
-        raise TransactionError(name, f"text of at most {MAX_PRODUCT_KEY} characters, or null")
-    return value or None
 
 
 def _by_key(test: bool, key: str) -> Transaction | None:

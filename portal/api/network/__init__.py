@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.api.network import openapi, views  # noqa: F401  (registers the views on the blueprint)
+from portal.api.network import views  # noqa: F401  (registers the views on the blueprint)
 from portal.api.network.blueprint import bp
 from portal.extensions import csrf
 

@@ -6,9 +6,17 @@ from flask import Blueprint, request
 
 from portal.api.network import auth
 from portal.api.network.errors import NetworkApiError, error_response
+from portal.services.partnerships import PartnershipError
 
 bp = Blueprint("network_api", __name__, url_prefix="/api/v2")
 bp.register_error_handler(NetworkApiError, error_response)
+
+
+@bp.errorhandler(PartnershipError)
+def refused(err: PartnershipError):
+    """The services' refusals (and the request bodies' own, see rules.parse): `<field>: <rule>`, 400 or 409."""
+    return error_response(NetworkApiError(err.status, err.message))
+
 
 # Endpoints open to everyone: only the API's own description, which holds none of the network's data.
 PUBLIC_ENDPOINTS: set[str] = set()

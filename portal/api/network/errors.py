@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from portal.api.network.schemas import Error
+
 NO_CREDENTIALS = ("Authentication required: send your public key as the username and your secret key as the "
                   "password with HTTP Basic auth")
 INVALID_CREDENTIALS = "Invalid API credentials"
@@ -26,4 +28,4 @@ def bad_request(field: str, rule: str) -> NetworkApiError:
 
 
 def error_response(err: NetworkApiError):
-    return jsonify(message=err.message, status=err.status), err.status, err.headers
+    return jsonify(Error(message=err.message, status=err.status).model_dump()), err.status, err.headers

@@ -1,31 +1,26 @@
-"""The Network API's OpenAPI 3.1 description (`GET /api/v2/openapi.json`), public like the Affiliate API's.
-
-Limits come from the code that enforces them (paging, the services' field limits, the partner-key
-pattern). tests/api/test_network_openapi.py checks that the document and `app.url_map` agree in both
-directions, validates it, and fuzzes the running API against it with schemathesis.
+"""The Network API's OpenAPI 3.1 description (`GET /api/v2/openapi.json`), public like the Affiliate API's,
+generated: every route is declared once with `operation` (which registers it on the blueprint), its bodies
+and objects are the models of schemas.py, and its limits come from the code that enforces them (paging,
+the models' constraints). tests/api/network/test_openapi.py checks that the document and `app.url_map`
+agree in both directions, validates it, and fuzzes the running API against it with schemathesis.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app, jsonify, request
+from pydantic import BaseModel, TypeAdapter
 
-from portal.api.network import errors, paging
-from portal.api.network.blueprint import bp, public
-from portal.api.network.views import MAX_FILTER
+from portal.api.network import blueprint, errors, paging
+from portal.api.network.schemas import Error, One, Page
 from portal.http.contract import NETWORK_OPENAPI_PATH
-from portal.queries.transactions import REWARD_STATUSES
-from portal.services import customers, partnerships, transactions
-from portal.services.partners import PARTNER_KEY_PATTERN
 
 OPENAPI_PATH = NETWORK_OPENAPI_PATH
 JSON = "application/json"
+REF = "#/components/schemas/"
 _SECURITY = [{"basicAuth": []}]
-_NULLABLE_TEXT = {"type": ["string", "null"]}
-_MS = {"type": "integer", "description": "Epoch milliseconds"}
-
 _ERRORS = {
     400: "Bad input: the message names the field and the rule it broke (`<field>: <rule>`)",
     401: f"No credentials, or wrong, malformed or revoked ones (`{errors.INVALID_CREDENTIALS}`)",
@@ -34,47 +29,63 @@ _ERRORS = {
     405: "Method not allowed",
     409: "Conflict: a partner key in use or ever used, a customer key taken, a transaction key naming another "
          "transaction, or the built-in test partner",
-    413: "Request body too large",
     503: "The database is unreachable: retry after `Retry-After` seconds",
 }
+_ERROR_HEADERS = {401: "WWW-Authenticate", 503: "Retry-After"}
+# Keywords that constrain one JSON type only: branches of an anyOf that use none in common merge into one
+# schema with a list of types, as the document has always written nullable fields.
+_TYPED_KEYWORDS = {"maxLength", "minLength", "pattern", "format", "items", "maxItems", "minItems", "properties",
+                   "required", "additionalProperties", "propertyNames", "maxProperties", "minimum", "maximum"}
 
 
-def _error(status: int) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": _ERRORS[status],
-                                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    if status == 401:
-        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-    if status == 503:
-        response["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
-    return response
+@dataclass(frozen=True)
+class Operation:
+    path: str  # as OpenAPI writes it
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    one: type[BaseModel] | None  # the answer: one item…
+    page: type[BaseModel] | None  # …or a page of them
+    says: str | None  # what the answer is, when not "The <item>"
+    statuses: tuple[int, ...]  # besides 200 and the errors every operation may answer
+    parameters: tuple[dict[str, Any], ...]
+    public: bool
 
 
-def _one(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": {
-        "type": "object", "required": ["data", "message", "status"],
-        "properties": {"data": {"$ref": f"#/components/schemas/{name}"}, "message": {"type": "string"},
-                       "status": {"type": "integer", "const": 200}}}}}}
+OPERATIONS: list[Operation] = []
 
 
-def _page(name: str) -> dict[str, Any]:
-    return {"description": "One page, newest first", "content": {JSON: {"schema": {
-        "type": "object", "required": ["data", "message", "status"],
-        "properties": {"data": {"type": "object", "required": ["items", "has_more"], "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}},
-            "has_more": {"type": "boolean"}}},
-            "message": {"type": "string"}, "status": {"type": "integer", "const": 200}}}}}}
+def operation(method: str, rule: str, summary: str, *, body: type[BaseModel] | None = None,
+              one: type[BaseModel] | None = None, page: type[BaseModel] | None = None, says: str | None = None,
+              conflict: bool = False, filters: tuple[str, ...] = (), archivable: bool = False,
+              query: dict[str, tuple[Any, str]] | None = None, public: bool = False):
+    """Register the view for `method rule` on the blueprint, and describe it in the document.
 
-
-def _responses(ok: dict[str, Any], *statuses: int) -> dict[str, Any]:
-    return {"200": ok, **{str(code): _error(code) for code in (400, 401, 403, 405, 503, *statuses)}}
+    A list (`page=`) takes the paging parameters, the text `filters`, `include_archived` when `archivable`,
+    and `query` (name → (type, description)); a `<key>` in the rule is the item's key (404 when unknown)."""
+    def register(view):
+        blueprint.bp.add_url_rule(rule, view_func=view, methods=[method])
+        item = one or page
+        key = "<key>" in rule or "<path:key>" in rule
+        parameters = [*(_key_parameter(item.key_prefix, slashes="<path:" in rule) if key else ()),
+                      *(_list_parameters(filters, archivable) if page else ()),
+                      *(_query(name, TypeAdapter(kind).json_schema(), text) for name, (kind, text) in
+                        (query or {}).items())]
+        OPERATIONS.append(Operation(
+            path=blueprint.bp.url_prefix + rule.replace("<path:key>", "{key}").replace("<key>", "{key}"),
+            method=method.lower(), summary=summary, body=body, one=one, page=page, says=says,
+            statuses=(*((404,) if key else ()), *((409,) if conflict else ())), parameters=tuple(parameters),
+            public=public))
+        return blueprint.public(view) if public else view
+    return register
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-def _list_parameters(*filters: str, archivable: bool = True) -> list[dict[str, Any]]:
-    text = {"type": "string", "maxLength": MAX_FILTER}
+def _list_parameters(filters: tuple[str, ...], archivable: bool) -> list[dict[str, Any]]:
+    text = {"type": "string", "maxLength": paging.MAX_FILTER}
     return [
         _query("limit", {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT,
                          "default": paging.DEFAULT_LIMIT}, "Items per page"),
@@ -91,171 +102,92 @@ def _list_parameters(*filters: str, archivable: bool = True) -> list[dict[str, A
     ]
 
 
-def _key_parameter(prefix: str, slashes: bool = False) -> list[dict[str, Any]]:
+def _key_parameter(prefix: str, slashes: bool) -> list[dict[str, Any]]:
     named = f" (`{prefix}…`)" if prefix else ""
     schema = {"type": "string"} if slashes else {"type": "string", "pattern": "^[^/]+$"}
     return [{"name": "key", "in": "path", "required": True, "schema": schema,
              "description": f"The item's key{named}"}]
 
 
-def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+def _content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {JSON: {"schema": schema}}
 
 
-def _operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "security": _SECURITY, "responses": responses, **extra}
+def _responses(op: Operation, components: set[str]) -> dict[str, Any]:
+    if op.page:
+        ok = {"description": "One page, newest first", "content": _content(_schema(Page[op.page], components))}
+    else:
+        ok = {"description": op.says or f"The {op.one.__name__.lower()}",
+              "content": _content(_schema(One[op.one], components))}
+    responses = {"200": ok}
+    for status in (400, 401, 403, 405, 503, *op.statuses):
+        responses[str(status)] = {"description": _ERRORS[status], "content": _content({"$ref": f"{REF}Error"})}
+        if status in _ERROR_HEADERS:
+            responses[str(status)]["headers"] = {_ERROR_HEADERS[status]: {"schema": {"type": "string"}}}
+    return responses
 
 
-def paths() -> dict[str, Any]:
-    partnership, customer = _one("Partnership", "The partnership"), _one("Customer", "The customer")
-    return {
-        "/api/v2/partnerships": {
-            "get": _operation("List partnerships", _responses(_page("Partnership")),
-                              parameters=_list_parameters("partner_key", "email", "group_key")),
-            "post": _operation("Create a partnership", _responses(partnership, 409),
-                               requestBody=_body("PartnershipCreate")),
-        },
-        "/api/v2/partnerships/{key}": {
-            "get": _operation("One partnership", _responses(partnership, 404), parameters=_key_parameter("part_")),
-            "patch": _operation("Change a partnership's fields or partner key",
-                                _responses(partnership, 404, 409), parameters=_key_parameter("part_"),
-                                requestBody=_body("PartnershipUpdate")),
-            "delete": _operation("Archive a partnership", _responses(partnership, 404, 409),
-                                 parameters=_key_parameter("part_")),
-        },
-        "/api/v2/groups": {
-            "get": _operation("List groups", _responses(_page("Group")),
-                              parameters=_list_parameters(archivable=False)),
-        },
-        "/api/v2/customers": {
-            "get": _operation("List customers", _responses(_page("Customer")),
-                              parameters=_list_parameters("partner_key", "email", "customer_key")),
-            "post": _operation("Create a customer", _responses(customer, 409), requestBody=_body("CustomerCreate")),
-        },
-        "/api/v2/customers/{key}": {
-            "get": _operation("One customer", _responses(customer, 404), parameters=_key_parameter("cust_")),
-            "patch": _operation("Change a customer's fields", _responses(customer, 404, 409),
-                                parameters=_key_parameter("cust_"), requestBody=_body("CustomerUpdate")),
-            "delete": _operation("Archive a customer", _responses(customer, 404),
-                                 parameters=_key_parameter("cust_")),
-        },
-        "/api/v2/transactions": {
-            "get": _operation("List transactions", _responses(_page("Transaction")),
-                              parameters=_list_parameters("customer_key", archivable=False)),
-            "post": _operation("Record a transaction: a conversion of the customer's partner (idempotent on key)",
-                               _responses(_one("Transaction", "The transaction (new, or the one under this key)"),
-                                          409),
-                               requestBody=_body("TransactionCreate")),
-        },
-        "/api/v2/transactions/{key}": {
-            "get": _operation("One transaction", _responses(_one("Transaction", "The transaction"), 404),
-                              parameters=_key_parameter("", slashes=True)),
-        },
-        "/api/v2/rewards": {
-            "get": _operation("List rewards: what each transaction earned its partner", _responses(_page("Reward")),
-                              parameters=[*_list_parameters(archivable=False),
-                                          _query("status", {"type": "string",
-                                                            "enum": sorted(set(REWARD_STATUSES.values()))},
-                                                 "Only rewards with this reward_status")]),
-        },
-        OPENAPI_PATH: {
-            "get": {"summary": "This description (public)", "security": [],
-                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {
-                        "type": "object"}}}}}},
-        },
-    }
+def _operation(op: Operation, components: set[str]) -> dict[str, Any]:
+    if op.public:
+        return {"summary": op.summary, "security": [], "responses": {"200": {
+            "description": "OpenAPI 3.1", "content": _content({"type": "object"})}}}
+    described: dict[str, Any] = {"summary": op.summary, "security": _SECURITY,
+                                 "responses": _responses(op, components)}
+    if op.parameters:
+        described["parameters"] = list(op.parameters)
+    if op.body:
+        described["requestBody"] = {"required": True, "content": _content({"$ref": f"{REF}{op.body.__name__}"})}
+    return described
 
 
-def _schemas() -> dict[str, Any]:
-    name = {"type": ["string", "null"], "maxLength": partnerships.MAX_NAME}
-    tags = {"type": ["array", "null"], "maxItems": partnerships.MAX_TAGS,
-            "items": {"type": "string", "minLength": 1, "maxLength": partnerships.MAX_TAG}}
-    partner_key = {"type": "string", "pattern": f"^{PARTNER_KEY_PATTERN.pattern}$",
-                   "description": "Never reused: 409 when in use or ever used. Test pairs cannot choose one"}
-    email = {"type": "string", "format": "email", "maxLength": partnerships.MAX_EMAIL}
-    meta = {"type": ["object", "null"], "maxProperties": customers.MAX_META_ENTRIES,
-            "propertyNames": {"maxLength": customers.MAX_META_NAME},
-            "additionalProperties": {"type": ["string", "number", "boolean", "null"],
-                                     "maxLength": customers.MAX_META_VALUE}}
-    partnership_fields = {"email": email, "first_name": name, "last_name": name, "partner_key": partner_key,
-                          "group_key": {"type": "string", "minLength": 1}, "tags": tags}
-    customer_fields = {
-        "customer_key": {"type": "string", "minLength": 1, "maxLength": customers.MAX_CUSTOMER_KEY},
-        "email": email, "partner_key": {"type": "string", "maxLength": 80},
-        "name": {"type": ["string", "null"], "maxLength": customers.MAX_NAME},
-        "provider_key": {"type": ["string", "null"], "maxLength": customers.MAX_PROVIDER_KEY}, "meta": meta,
-    }
-    customer_ref = {"type": "object", "required": ["key", "customer_key", "email"], "properties": {
-        "key": {"type": "string"}, "customer_key": {"type": "string"}, "email": {"type": "string"}}}
-    reference = {"type": ["string", "null"], "maxLength": 255}
-    group_ref = {"type": ["object", "null"], "required": ["key", "name", "slug"], "properties": {
-        "key": {"type": "string"}, "name": {"type": "string"}, "slug": {"type": "string"}}}
-    return {
-        "Error": {"type": "object", "required": ["message", "status"],
-                  "properties": {"message": {"type": "string"}, "status": {"type": "integer"}}},
-        "PartnershipCreate": {"type": "object", "required": ["email"], "properties": partnership_fields},
-        "PartnershipUpdate": {"type": "object", "properties": partnership_fields},
-        "CustomerCreate": {"type": "object", "required": ["customer_key", "email", "partner_key"],
-                           "properties": customer_fields},
-        "CustomerUpdate": {"type": "object", "properties": customer_fields},
-        "Partnership": {"type": "object", "required": [
-            "key", "partner_key", "email", "first_name", "last_name", "group", "tags", "manager", "address",
-            "stats", "test", "archived", "created_at", "updated_at", "joined_at"], "properties": {
-            "key": {"type": "string"}, "partner_key": {"type": "string"}, "email": _NULLABLE_TEXT,
-            "first_name": _NULLABLE_TEXT, "last_name": _NULLABLE_TEXT, "group": group_ref,
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "manager": {"type": "object", "properties": {"manager_name": {"type": "string"},
-                                                         "manager_email": {"type": "string"}}},
-            "address": {"type": "null"},
-            "stats": {"type": "object", "required": ["CUSTOMER_COUNT"],
-                      "properties": {"CUSTOMER_COUNT": {"type": "integer", "minimum": 0}}},
-            "test": {"type": "boolean"}, "archived": {"type": "boolean"},
-            "created_at": _MS, "updated_at": _MS, "joined_at": {"type": ["integer", "null"]}}},
-        "TransactionCreate": {"type": "object", "required": ["amount", "currency"], "properties": {
-            "customer_key": reference, "customer_external_key": reference, "customer_email": reference,
-            "amount": {"type": "integer", "minimum": 0, "maximum": transactions.MAX_AMOUNT,
-                       "description": "Cents; refunds (negative amounts) are not supported yet"},
-            "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
-            "key": {"type": "string", "minLength": transactions.KEY_LENGTH[0], "maxLength": transactions.KEY_LENGTH[1]},
-            "offer_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
-                         "description": "(ext) The offer to record it on; else the network's offer for transactions"},
-            "product_key": {**reference, "description": "Your product's identifier, kept as given"},
-            "category_key": reference},
-            "description": "Exactly one of customer_key, customer_external_key and customer_email"},
-        "Transaction": {"type": "object", "required": [
-            "key", "amount", "currency", "customer_key", "customer", "partner_key", "partnership_key",
-            "product_key", "category_key", "conversion_id", "approved", "test", "created_at", "updated_at"],
-            "properties": {
-                "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
-                "customer_key": {"type": "string"}, "customer": customer_ref, "partner_key": {"type": "string"},
-                "partnership_key": {"type": "string"}, "product_key": _NULLABLE_TEXT,
-                "category_key": _NULLABLE_TEXT, "conversion_id": {"type": "string"}, "approved": {"type": "boolean"},
-                "test": {"type": "boolean"}, "created_at": _MS, "updated_at": _MS}},
-        "Reward": {"type": "object", "required": [
-            "key", "amount", "currency", "reward_status", "description", "customer", "transaction", "partnership",
-            "created_at", "updated_at"], "properties": {
-            "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"},
-            "reward_status": {"type": "string", "enum": sorted(set(REWARD_STATUSES.values()))},
-            "description": {"type": "string"}, "customer": customer_ref,
-            "transaction": {"type": "object", "required": ["key", "amount", "currency"], "properties": {
-                "key": {"type": "string"}, "amount": {"type": "integer"}, "currency": {"type": "string"}}},
-            "partnership": {"type": "object", "required": ["key", "partner_key", "email"], "properties": {
-                "key": {"type": "string"}, "partner_key": {"type": "string"}, "email": _NULLABLE_TEXT}},
-            "created_at": _MS, "updated_at": _MS}},
-        "Group": {"type": "object", "required": ["key", "name", "slug", "default", "created_at", "updated_at"],
-                  "properties": {"key": {"type": "string"}, "name": {"type": "string"}, "slug": {"type": "string"},
-                                 "default": {"type": "boolean"}, "created_at": _MS, "updated_at": _MS}},
-        "Customer": {"type": "object", "required": [
-            "key", "customer_key", "email", "name", "partner_key", "partnership_key", "provider_key", "meta",
-            "test", "archived", "created_at", "updated_at"], "properties": {
-            "key": {"type": "string"}, "customer_key": {"type": "string"}, "email": {"type": "string"},
-            "name": _NULLABLE_TEXT, "partner_key": {"type": "string"}, "partnership_key": {"type": "string"},
-            "provider_key": _NULLABLE_TEXT, "meta": {"type": "object"}, "test": {"type": "boolean"},
-            "archived": {"type": "boolean"}, "created_at": _MS, "updated_at": _MS}},
-    }
+def _schema(model: type[BaseModel], components: set[str]) -> dict[str, Any]:
+    """The model's JSON schema as the document writes it: other models are components, or written in place."""
+    generated = model.model_json_schema(ref_template=REF + "{model}")
+    return _tidy(generated, generated.pop("$defs", {}), components)
+
+
+def _tidy(node: Any, defs: dict[str, Any], components: set[str]) -> Any:
+    """No generated titles, no `default: null` or `additionalProperties: true` (both say nothing), and
+    nullable fields as a list of types."""
+    if isinstance(node, list):
+        return [_tidy(item, defs, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    name = node.get("$ref", "").removeprefix(REF)
+    if name and name not in components:
+        return _tidy(defs[name], defs, components)
+    tidy = {}
+    for keyword, value in node.items():
+        if keyword == "title" or (keyword, value) in (("default", None), ("additionalProperties", True)):
+            continue
+        tidy[keyword] = ({field: _tidy(schema, defs, components) for field, schema in value.items()}
+                         if keyword == "properties" else _tidy(value, defs, components))
+    return _merged_types(tidy)
+
+
+def _merged_types(schema: dict[str, Any]) -> dict[str, Any]:
+    branches = schema.get("anyOf", [])
+    own = [set(branch) - {"type"} for branch in branches]
+    if not branches or any(not isinstance(branch.get("type"), str) or not keywords <= _TYPED_KEYWORDS
+                           for branch, keywords in zip(branches, own)):
+        return schema
+    if len(set().union(*own)) != sum(map(len, own)):
+        return schema  # two branches constrain the same keyword: keep them apart
+    types = [branch["type"] for branch in branches]
+    if "number" in types and "integer" in types:
+        types.remove("integer")  # every integer is a number
+    merged = {keyword: value for keyword, value in schema.items() if keyword != "anyOf"}
+    for branch in branches:
+        merged.update({keyword: value for keyword, value in branch.items() if keyword != "type"})
+    return {**merged, "type": types}
 
 
 def build(base_url: str) -> dict[str, Any]:
+    models = {model for op in OPERATIONS for model in (op.body, op.one, op.page) if model} | {Error}
+    components = {model.__name__ for model in models}
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Network API", "version": "2",
@@ -263,23 +195,14 @@ def build(base_url: str) -> dict[str, Any]:
                                 "rewards. HTTP Basic "
                                 "with a test or production key pair; `{data, message, status}`; cursor paging."},
         "servers": [{"url": base_url}],
-        "paths": paths(),
+        "paths": paths,
         "components": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic",
                                                          "description": "Public key : secret key"}},
-                       "schemas": _schemas()},
+                       "schemas": {model.__name__: _schema(model, components)
+                                   for model in sorted(models, key=lambda model: model.__name__)}},
     }
 
 
 @lru_cache(maxsize=8)
 def cached(base_url: str) -> dict[str, Any]:
     return build(base_url)
-
-
-@bp.get("/openapi.json")
-@public
-def openapi_document():
-    """This description: public (it holds no data of the network's)."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    response = jsonify(cached((configured or request.host_url).rstrip("/")))
-    response.headers["Cache-Control"] = "public, max-age=300" if configured else "no-cache"
-    return response

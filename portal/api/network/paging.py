@@ -21,6 +21,7 @@ from portal.extensions import db
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 10
 MAX_KEY = 255
+MAX_FILTER = 255  # a text filter's value
 # Epoch milliseconds from 1970 to the end of 9999: what a datetime can hold.
 MAX_EPOCH_MS = 253_402_300_799_998
 ONE_MS = timedelta(milliseconds=1)

@@ -1,15 +1,18 @@
-"""Partnerships, groups, customers, transactions and rewards (`/api/v2/…`)."""
+"""Partnerships, groups, customers, transactions and rewards (`/api/v2/…`), each route declared once with
+the models it reads and answers (openapi.operation); refusals are the blueprint's to answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, jsonify, request
+from pydantic import BaseModel
 
-from portal.api.network import envelope, paging, serialise
+from portal.api.network import envelope, paging, schemas, serialise
 from portal.api.network.auth import caller
-from portal.api.network.blueprint import bp
 from portal.api.network.errors import NOT_FOUND, NetworkApiError, bad_request
+from portal.api.network.openapi import cached, operation
+from portal.api.network.rules import parse
 from portal.models import Customer, Partner, PartnerGroup, Transaction
 from portal.queries import customers as customer_queries
 from portal.queries import partnerships as queries
@@ -17,42 +20,27 @@ from portal.queries import transactions as transaction_queries
 from portal.services import customers as customer_service
 from portal.services import partnerships as service
 from portal.services import transactions as transaction_service
-from portal.services.partnerships import PartnershipError
-
-MAX_FILTER = 255
 
 
-def _body() -> dict[str, Any]:
-    """The request's JSON object (an empty body is an empty object), every string in it storable text."""
+def _json() -> Any:
+    """The request's JSON (an empty body is an empty object)."""
     body = request.get_json(silent=True) if request.get_data(cache=True) else {}
     if body is None:
         raise bad_request("body", "must be JSON (Content-Type: application/json)")
-    if not isinstance(body, dict):
-        raise bad_request("body", "must be a JSON object")
-    _check_text(body, "body")
     return body
 
 
-def _check_text(value: object, where: str) -> None:
-    """JSON's "\\ud800" escapes decode to lone surrogates, and "\\u0000" to NUL: neither can be stored."""
-    if isinstance(value, dict):
-        for name, item in value.items():
-            _check_text(name, where)
-            _check_text(item, name if where == "body" else where)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item, where)
-    elif isinstance(value, str):
-        if "\x00" in value:
-            raise bad_request(where, "text must not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise bad_request(where, "must be valid text (a lone UTF-16 surrogate is not)") from None
+def _given(model: type[BaseModel], body: Any) -> dict[str, Any]:
+    """The fields the body gives, as `model` checks them for the calling pair."""
+    return parse(model, body, test=caller().test).model_dump(exclude_unset=True)
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return _given(model, _json())
 
 
 def _filter(name: str) -> str | None:
-    return paging.text_arg(name, MAX_FILTER)
+    return paging.text_arg(name, paging.MAX_FILTER)
 
 
 def _flag(name: str) -> bool:
@@ -69,11 +57,8 @@ def _partnership(key: str) -> Partner:
     return found
 
 
-def _refused(err: PartnershipError) -> NetworkApiError:
-    return NetworkApiError(err.status, err.message)
-
-
-@bp.get("/partnerships")
+@operation("GET", "/partnerships", "List partnerships", page=schemas.Partnership,
+           filters=("partner_key", "email", "group_key"), archivable=True)
 def list_partnerships():
     page = paging.from_request()
     test = caller().test
@@ -86,45 +71,37 @@ def list_partnerships():
     return envelope.page([serialise.partnership(row, counts.get(row.id, 0)) for row in rows], has_more)
 
 
-def _one_partnership(row: Partner, message: str, status: int = 200):
+def _one_partnership(row: Partner, message: str):
     count = customer_queries.counts([row.id]).get(row.id, 0)
-    return envelope.one(serialise.partnership(row, count), message, status)
+    return envelope.one(serialise.partnership(row, count), message)
 
 
-@bp.post("/partnerships")
+@operation("POST", "/partnerships", "Create a partnership", body=schemas.PartnershipCreate,
+           one=schemas.Partnership, conflict=True)
 def create_partnership():
-    try:
-        row = service.create(caller().test, _body(), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
+    row = service.create(caller().test, _body(schemas.PartnershipCreate), actor=caller())
     return _one_partnership(row, "Partnership created")
 
 
-@bp.get("/partnerships/<key>")
+@operation("GET", "/partnerships/<key>", "One partnership", one=schemas.Partnership)
 def get_partnership(key: str):
     return _one_partnership(_partnership(key), "Partnership returned successfully")
 
 
-@bp.patch("/partnerships/<key>")
+@operation("PATCH", "/partnerships/<key>", "Change a partnership's fields or partner key",
+           body=schemas.PartnershipUpdate, one=schemas.Partnership, conflict=True)
 def update_partnership(key: str):
     row = _partnership(key)
-    try:
-        row = service.update(row, _body(), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
+    row = service.update(row, _body(schemas.PartnershipUpdate), actor=caller())
     return _one_partnership(row, "Partnership updated")
 
 
-@bp.delete("/partnerships/<key>")
+@operation("DELETE", "/partnerships/<key>", "Archive a partnership", one=schemas.Partnership, conflict=True)
 def archive_partnership(key: str):
-    try:
-        row = service.archive(_partnership(key), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
-    return _one_partnership(row, "Partnership archived")
+    return _one_partnership(service.archive(_partnership(key), actor=caller()), "Partnership archived")
 
 
-@bp.get("/groups")
+@operation("GET", "/groups", "List groups", page=schemas.Group)
 def list_groups():
     page = paging.from_request()
     stmt = queries.groups().where(*paging.time_filters(page, PartnerGroup.created_at, PartnerGroup.updated_at))
@@ -140,7 +117,8 @@ def _customer(key: str) -> Customer:
     return found
 
 
-@bp.get("/customers")
+@operation("GET", "/customers", "List customers", page=schemas.Customer,
+           filters=("partner_key", "email", "customer_key"), archivable=True)
 def list_customers():
     page = paging.from_request()
     test = caller().test
@@ -153,37 +131,38 @@ def list_customers():
     return envelope.page([serialise.customer(row) for row in rows], has_more)
 
 
-@bp.post("/customers")
+@operation("POST", "/customers", "Create a customer", body=schemas.CustomerCreate, one=schemas.Customer,
+           conflict=True)
 def create_customer():
-    try:
-        row = customer_service.create(caller().test, _body(), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
+    test, body = caller().test, _json()
+    # The owner first, then the rest of the body (see schemas.CustomerOwner).
+    partner = customer_service.find_partnership(test, _given(schemas.CustomerOwner, body)["partner_key"])
+    row = customer_service.create(test, partner, _given(schemas.CustomerCreate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer created")
 
 
-@bp.get("/customers/<key>")
+@operation("GET", "/customers/<key>", "One customer", one=schemas.Customer)
 def get_customer(key: str):
     return envelope.one(serialise.customer(_customer(key)), "Customer returned successfully")
 
 
-@bp.patch("/customers/<key>")
+@operation("PATCH", "/customers/<key>", "Change a customer's fields", body=schemas.CustomerUpdate,
+           one=schemas.Customer, conflict=True)
 def update_customer(key: str):
-    row = _customer(key)
-    try:
-        row = customer_service.update(row, _body(), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
+    row, body = _customer(key), _json()
+    # The owner first, then the rest of the body (see schemas.CustomerKeptOwner).
+    customer_service.keep_partnership(row, _given(schemas.CustomerKeptOwner, body))
+    row = customer_service.update(row, _given(schemas.CustomerUpdate, body), actor=caller())
     return envelope.one(serialise.customer(row), "Customer updated")
 
 
-@bp.delete("/customers/<key>")
+@operation("DELETE", "/customers/<key>", "Archive a customer", one=schemas.Customer)
 def archive_customer(key: str):
     return envelope.one(serialise.customer(customer_service.archive(_customer(key), actor=caller())),
                         "Customer archived")
 
 
-@bp.get("/transactions")
+@operation("GET", "/transactions", "List transactions", page=schemas.Transaction, filters=("customer_key",))
 def list_transactions():
     page = paging.from_request()
     test = caller().test
@@ -194,17 +173,21 @@ def list_transactions():
     return envelope.page([serialise.transaction(row) for row in rows], has_more)
 
 
-@bp.post("/transactions")
+@operation("POST", "/transactions",
+           "Record a transaction: a conversion of the customer's partner (idempotent on key)",
+           body=schemas.TransactionCreate, one=schemas.Transaction,
+           says="The transaction (new, or the one under this key)", conflict=True)
 def create_transaction():
-    try:
-        row, created = transaction_service.create(caller().test, _body(), actor=caller())
-    except PartnershipError as err:
-        raise _refused(err) from None
+    test, body = caller().test, _json()
+    # The owner first, then the rest of the body (see schemas.CustomerReference).
+    customer = transaction_service.find_customer(test, _given(schemas.CustomerReference, body))
+    row, created = transaction_service.create(test, customer, _given(schemas.TransactionCreate, body),
+                                              actor=caller())
     return envelope.one(serialise.transaction(row), "Transaction created" if created else
                         "Transaction already recorded under this key")
 
 
-@bp.get("/transactions/<path:key>")  # the caller's own keys may hold slashes
+@operation("GET", "/transactions/<path:key>", "One transaction", one=schemas.Transaction)  # keys may hold slashes
 def get_transaction(key: str):
     found = transaction_queries.transaction(caller().test, key) if paging.plausible_key(key) else None
     if found is None:
@@ -212,7 +195,8 @@ def get_transaction(key: str):
     return envelope.one(serialise.transaction(found), "Transaction returned successfully")
 
 
-@bp.get("/rewards")
+@operation("GET", "/rewards", "List rewards: what each transaction earned its partner", page=schemas.Reward,
+           query={"status": (schemas.RewardStatus, "Only rewards with this reward_status")})
 def list_rewards():
     page = paging.from_request()
     test = caller().test
@@ -224,3 +208,12 @@ def list_rewards():
     rows, has_more = paging.fetch(stmt, page, key=Transaction.reward_key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
     return envelope.page([serialise.reward(row) for row in rows], has_more)
+
+
+@operation("GET", "/openapi.json", "This description (public)", public=True)
+def openapi_document():
+    """This description: public (it holds no data of the network's)."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    response = jsonify(cached((configured or request.host_url).rstrip("/")))
+    response.headers["Cache-Control"] = "public, max-age=300" if configured else "no-cache"
+    return response

@@ -53,10 +53,8 @@ def fuzz_pair(make, db):
     issued = issue_pair("production", "Fuzzing")
     db.session.get(NetworkSettings, 1).network_api_offer_id = make.offer(name="Fuzz offer").id
     db.session.commit()
-    customers.create(False, {"customer_key": "fuzz-1", "email": "c@example.com",
-                             "partner_key": partner.partner_key})
-    transactions.create(False, {"customer_external_key": "fuzz-1", "amount": 100, "currency": "USD",
-                                "key": "fuzz-txn"})
+    customer = customers.create(False, partner, {"customer_key": "fuzz-1", "email": "c@example.com"})
+    transactions.create(False, customer, {"amount": 100, "currency": "USD", "key": "fuzz-txn"})
     token = base64.b64encode(f"{issued.key.public_key}:{issued.secret}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
 
