@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from portal.affiliate import parsing
 from portal.affiliate.postbacks import MAX_SEARCH
 from portal.api.affiliate import pixels
 from portal.api.affiliate.blueprint import bp, public
@@ -204,16 +205,7 @@ def _parameters() -> dict[str, dict]:
         return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
 
     return {
-        # criteria.page_of and conversion_query read an empty value as "the default".
-        "page": query("page", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 999_999_999}, _EMPTY]},
-                      "1-based page number"),
-        "page_size": query("page_size", {"anyOf": [{"type": "integer", "minimum": 1,
-                                                    "maximum": criteria.MAX_PAGE_SIZE}, _EMPTY],
-                                         "default": criteria.DEFAULT_PAGE_SIZE}, "Rows per page"),
-        "order_field": query("order_field", {"type": "string", "enum": ["", *criteria.ORDER_FIELDS]},
-                             "(ext) Sort order; default conversion_unix_timestamp"),
-        "order_direction": query("order_direction", {"type": "string", "enum": ["", "asc", "desc"]},
-                                 "(ext) default desc"),
+        **{field.name: field.parameter() for field in (*parsing.PAGING.fields, *parsing.ORDER.fields)},
         "conversion_id": path("conversion_id", {"type": "string", "minLength": 1, "maxLength": 64},
                               "The conversion's id"),
         "transaction_id": path("transaction_id", {"type": "string", "minLength": 1, "maxLength": 64},

@@ -8,21 +8,13 @@ from portal.affiliate import parsing
 from portal.api.affiliate import report_shapes as shapes
 from portal.api.affiliate.blueprint import bp
 from portal.api.affiliate.envelope import json_body, paging
-from portal.api.affiliate.errors import ApiError
 from portal.api.affiliate.views import principal
 from portal.domain.errors import BadRequest, NotFound
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
 from portal.exports.reports import report_frame
-from portal.exports.tabular import EXPORT_FORMATS, expect_rows, export_chunks
+from portal.exports.tabular import expect_rows, export_chunks
 from portal.http.downloads import stream_download
-
-
-def _format(body: dict) -> str:
-    fmt = body.get("format", "csv")
-    if fmt not in EXPORT_FORMATS:
-        raise ApiError(400, "format: must be csv, json or ndjson")
-    return fmt
 
 
 @bp.errorhandler(BadRequest)
@@ -44,7 +36,7 @@ def entity_table():
 @bp.post("/affiliates/reporting/entity/table/export")
 def entity_table_export():
     body = json_body()
-    scope, fmt = principal().scope, _format(body)
+    scope, fmt = principal().scope, parsing.export_format(body)
     query = parsing.report_query(body, scope.timezone)
     frame = report_frame(scope.report(query), query.window.timezone)
     name = export_filename("report", query.window.first_day, query.window.last_day, fmt)
@@ -62,7 +54,7 @@ def conversions():
 @bp.post("/affiliates/reporting/conversions/export")
 def conversions_export():
     body = json_body()
-    scope, fmt = principal().scope, _format(body)
+    scope, fmt = principal().scope, parsing.export_format(body)
     query = parsing.conversion_query(body, scope.timezone, request.args)
     rows = scope.conversion_export(query)
     frames = expect_rows(conversion_frames(rows.batches, query.window.timezone), rows.count)
