@@ -86,12 +86,12 @@ class Field:
 
     def schema(self) -> dict[str, Any]:
         schema = self.kind.schema()
+        if self.example is not None:
+            schema["example"] = self.example
         if self.description:
             schema["description"] = self.description
         if self.show_default:
             schema["default"] = self.default
-        if self.example is not None:
-            schema["example"] = self.example
         return schema
 
     def parameter(self) -> dict[str, Any]:

@@ -54,8 +54,7 @@ def window(max_days: int) -> Body:
     )
 
 
-FILTERS = Field("filters", FilterList(), "The same resource_type twice is OR; different types are AND",
-                default=Filters())
+FILTERS = Field("filters", FilterList(), default=Filters())
 SEARCH_TERMS = Field("search_terms", SearchTerms(), default=())
 
 REPORT = Body(

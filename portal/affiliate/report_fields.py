@@ -87,6 +87,7 @@ class FilterList(Kind):
 
     def schema(self):
         return {"type": ["array", "null"], "maxItems": MAX_FILTER_VALUES * len(FILTER_TYPES),
+                "description": "The same resource_type twice is OR; different types are AND",
                 "items": {"anyOf": [self.item_schema(kind) for kind in FILTER_TYPES]}}
 
     @staticmethod

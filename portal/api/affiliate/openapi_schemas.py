@@ -241,16 +241,3 @@ def pixel_request() -> dict[str, Any]:
              "then": {"properties": {"event_name": empty}}},
         ]}
     return pixel
-
-
-# pandas dtypes of the export frames → JSON types (the nullable ones may be empty in a row).
-_DTYPES = {"string": ["string", "null"], "int64": "integer", "Int64": ["integer", "null"],
-           "float64": ["number", "null"], "bool": "boolean"}
-
-
-def export_row(columns: dict[str, str], fixed: bool) -> dict:
-    """A row of a JSON export, from the export's declared columns and dtypes; a report's dimension
-    columns depend on the request, so only its metric columns are listed there."""
-    return {"type": "object", "properties": {name: {"type": _DTYPES[dtype]} for name, dtype in columns.items()},
-            "required": list(columns), "additionalProperties": False if fixed else {
-                "type": ["string", "integer", "null"]}}
