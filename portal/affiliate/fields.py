@@ -9,6 +9,7 @@ tables of `Field`s (portal.affiliate.parsing).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -222,10 +223,15 @@ class TimezoneName(Kind):
         return {"anyOf": [{"type": "string", "enum": [z.iana for z in timezones.TIMEZONES]}, {"enum": ["", None]}]}
 
 
+# A whole number written with a point (67.0): the document's integers include it, as JSON Schema's do, and
+# a client that holds the number as a float writes it so.
+_POINT_ZERO = re.compile(r"([0-9]+)\.0+")
+
+
 @dataclass(frozen=True)
 class PositiveInt(Kind):
     """A whole number from 1, of at most `digits` digits and at most `maximum`, as a query string sends
-    it ("" is the default)."""
+    it ("" is the default; 67.0 is 67)."""
 
     maximum: int | None = None
     digits: int = 9
@@ -235,6 +241,9 @@ class PositiveInt(Kind):
 
     def parse(self, raw, name) -> int:
         text = str(raw).strip()
+        whole = _POINT_ZERO.fullmatch(text)
+        if whole:
+            text = whole[1]
         if not text.isdigit() or int(text) < 1:
             raise BadRequest(name, "must be a whole number, 1 or more")
         if len(text) > self.digits:
