@@ -38,7 +38,7 @@ def whole_number(value):
 
 
 def one_of(values: tuple[str, ...]) -> str:
-    """"a, b or c", for a rule's text."""
+    """The values as a rule's text: 'a, b or c'."""
     return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
 
 
@@ -112,11 +112,11 @@ class Body:
     def __getitem__(self, name: str) -> Field:
         return self._by_name[name]
 
-    def read(self, source: Mapping, name: str, prefix: str = "") -> Any:
-        return self._by_name[name].read(source, prefix)
+    def read(self, source: Mapping, name: str) -> Any:
+        return self._by_name[name].read(source)
 
-    def schema(self, nullable: bool = False) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": ["object", "null"] if nullable else "object"}
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "object"}
         required = [field.name for field in self.fields if field.required]
         if required:
             schema["required"] = required

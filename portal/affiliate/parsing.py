@@ -42,7 +42,7 @@ def span(max_days: int) -> str:
 
 
 @cache
-def window(max_days: int) -> Body:
+def window_fields(max_days: int) -> Body:
     """The fields every dated request starts with: the dates, their timezone, and whether test data counts."""
     return Body(
         Field("from", Moment(), "First day (YYYY-MM-DD) or moment (YYYY-MM-DD HH:MM:SS) in the report's timezone",
@@ -58,13 +58,13 @@ FILTERS = Field("filters", FilterList(), default=Filters())
 SEARCH_TERMS = Field("search_terms", SearchTerms(), default=())
 
 REPORT = Body(
-    *window(MAX_REPORT_DAYS).fields,
+    *window_fields(MAX_REPORT_DAYS).fields,
     Field("currency_id", CurrencyCode(), "Accepted for compatibility; money is in your currency"),
     Field("columns", Columns(), required=True),
     Field("query", Nested(Body(FILTERS))),
 )
 CONVERSIONS = Body(
-    *window(MAX_REPORT_DAYS).fields,
+    *window_fields(MAX_REPORT_DAYS).fields,
     Field("show_conversions", Flag(), default=True),
     Field("show_events", Flag(), default=True),
     Field("query", Nested(Body(FILTERS, SEARCH_TERMS))),
@@ -74,7 +74,7 @@ ON_HOLD = Body(
     Field("on_hold_status_filter", Choice(ON_HOLD_STATUS_FILTERS, "must be on_hold, approved, rejected or empty",
                                           nullable=True), "Empty: every on-hold conversion", default=""),
 )
-CLICKS = Body(*window(MAX_CLICK_DAYS).fields, Field("query", Nested(Body(FILTERS))))
+CLICKS = Body(*window_fields(MAX_CLICK_DAYS).fields, Field("query", Nested(Body(FILTERS))))
 DASHBOARD = TIMEZONE
 EXPORT = Body(Field("format", Choice(EXPORT_FORMATS, f"must be {one_of(EXPORT_FORMATS)}"), default="csv",
                     show_default=True))
@@ -97,17 +97,18 @@ ORDER = Body(
 
 def report_query(body: Mapping, default_timezone: str) -> ReportQuery:
     body = mapping(body, "body")
-    window_ = parse_window(body, default_timezone, MAX_REPORT_DAYS)
+    window = parse_window(body, default_timezone, MAX_REPORT_DAYS)
     REPORT.read(body, "currency_id")
-    return ReportQuery(window=window_, columns=REPORT.read(body, "columns"),
-                       filters=REPORT.read(body, "query")["filters"], include_test=REPORT.read(body, "include_test_data"))
+    columns = REPORT.read(body, "columns")
+    return ReportQuery(window=window, columns=columns, filters=REPORT.read(body, "query")["filters"],
+                       include_test=REPORT.read(body, "include_test_data"))
 
 
 def conversion_query(body: Mapping, default_timezone: str, args: Mapping | None = None, *,
                      on_hold: bool = False) -> ConversionQuery:
     body = mapping(body, "body")
     args = args or {}
-    window_ = parse_window(body, default_timezone, MAX_REPORT_DAYS)
+    window = parse_window(body, default_timezone, MAX_REPORT_DAYS)
     # Everflow sorts by query-string arguments; the same names in the body are taken too.
     order_field, direction = (field.take(args.get(field.name) or body.get(field.name)) for field in ORDER.fields)
     on_hold_status = ON_HOLD.read(body, "on_hold_status_filter") if on_hold else None
@@ -116,7 +117,7 @@ def conversion_query(body: Mapping, default_timezone: str, args: Mapping | None 
     if not (show_conversions or show_events):
         raise BadRequest("show_conversions", "show_conversions or show_events must be true")
     query = CONVERSIONS.read(body, "query")
-    return ConversionQuery(window=window_, filters=query["filters"], search_terms=query["search_terms"],
+    return ConversionQuery(window=window, filters=query["filters"], search_terms=query["search_terms"],
                            show_conversions=show_conversions, show_events=show_events,
                            include_test=CONVERSIONS.read(body, "include_test_data"),
                            on_hold_status=on_hold_status, order_field=order_field, descending=direction == "desc")
@@ -124,8 +125,8 @@ def conversion_query(body: Mapping, default_timezone: str, args: Mapping | None 
 
 def click_query(body: Mapping, default_timezone: str) -> ClickQuery:
     body = mapping(body, "body")
-    window_ = parse_window(body, default_timezone, MAX_CLICK_DAYS)
-    return ClickQuery(window=window_, filters=CLICKS.read(body, "query")["filters"],
+    window = parse_window(body, default_timezone, MAX_CLICK_DAYS)
+    return ClickQuery(window=window, filters=CLICKS.read(body, "query")["filters"],
                       include_test=CLICKS.read(body, "include_test_data"))
 
 
@@ -147,7 +148,7 @@ def timezone_name(body: Mapping, default: str) -> str:
 def parse_window(body: Mapping, default_timezone: str, max_days: int) -> Window:
     tz_name = timezone_name(body, default_timezone)
     tz = ZoneInfo(tz_name)
-    fields = window(max_days)
+    fields = window_fields(max_days)
     start_local = fields.read(body, "from")[0].replace(tzinfo=tz)
     to_naive, whole_day = fields.read(body, "to")
     to_local = to_naive.replace(tzinfo=tz)

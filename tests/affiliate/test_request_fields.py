@@ -27,7 +27,8 @@ from jsonschema import Draft202012Validator
 from portal.affiliate import parsing
 from portal.affiliate.fields import ABSENT, DATE_PATTERN
 from portal.domain import timezones
-from portal.domain.criteria import FILTER_TYPES, MAX_FILTER_VALUES, ORDER_FIELDS, REPORT_COLUMNS, SEARCH_FIELDS, STATUSES
+from portal.domain.criteria import (FILTER_TYPES, MAX_FILTER_VALUES, ORDER_FIELDS, REPORT_COLUMNS, SEARCH_FIELDS,
+                                    STATUSES)
 from portal.domain.errors import BadRequest
 
 QUERY = parsing.CONVERSIONS["query"].kind.body
@@ -99,8 +100,8 @@ timezone_ids = (st.sampled_from(ids) | st.integers(-5, 1100) | st.sampled_from(i
 flags = st.sampled_from([True, False, 1, 0, 1.0, 0.0, 2, -1, "true", "false", "1", "0", "", "True", "yes", " 1",
                          "1.0", None])
 columns = st.lists(st.sampled_from([*REPORT_COLUMNS, "bogus", "Offer"]).map(lambda c: {"column": c})
-                   | st.sampled_from(REPORT_COLUMNS) | st.sampled_from(REPORT_COLUMNS).map(lambda c: {"column": c, "x": 1})
-                   | json_values, max_size=12)
+                   | st.sampled_from(REPORT_COLUMNS)  # a bare name
+                   | st.sampled_from(REPORT_COLUMNS).map(lambda c: {"column": c, "x": 1}) | json_values, max_size=12)
 filter_values = (st.integers(-3, 10**6) | huge | st.sampled_from([12.0, 12.5, True, None, [], {}])
                  | loose(st.integers(0, 10**6).map(str)) | loose(st.sampled_from(STATUSES))
                  | st.text(st.sampled_from(SPACES), min_size=1, max_size=3) | text

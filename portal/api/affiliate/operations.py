@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from portal.affiliate import parsing
 from portal.api.affiliate.blueprint import bp, public as open_to_all
 from portal.exports.tabular import EXPORT_FORMATS
 from portal.http.downloads import CONTENT_TYPES
@@ -22,8 +23,9 @@ RATE_HEADERS = {
     "X-RateLimit-Limit": {"$ref": "#/components/headers/X-RateLimit-Limit"},
     "X-RateLimit-Remaining": {"$ref": "#/components/headers/X-RateLimit-Remaining"},
 }
-PAGING = ("page", "page_size")
-ORDER = ("order_field", "order_direction")
+# The query-string arguments of the criteria tables (portal.affiliate.parsing), by name.
+PAGING = tuple(field.name for field in parsing.PAGING.fields)
+ORDER = tuple(field.name for field in parsing.ORDER.fields)
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 

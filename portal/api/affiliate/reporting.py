@@ -21,8 +21,10 @@ from portal.http.downloads import stream_download
 routes = Routes("Reporting")
 # Everflow's docs disagree on the key (`clicks` or `table`); both carry the same rows.
 CLICK_ROWS = {"type": "object", "required": ["clicks", "table", "incomplete_results"], "additionalProperties": False,
-          "properties": {"clicks": {"type": "array", "items": ref("Click")},
-                         "table": {"type": "array", "items": ref("Click")}, "incomplete_results": {"type": "boolean"}}}
+              "properties": {"clicks": {"type": "array", "items": ref("Click")},
+                             "table": {"type": "array", "items": ref("Click")},
+                             "incomplete_results": {"type": "boolean"}}}
+
 
 @bp.errorhandler(BadRequest)
 def bad_request(err: BadRequest):
