@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partialmethod
 from typing import Any
 
 from portal.affiliate import parsing
@@ -117,14 +118,7 @@ class Routes:
             return bp.route(rule, methods=[method])(view)
         return register
 
-    def get(self, rule: str, summary: str, **described):
-        return self.route("GET", rule, summary, **described)
-
-    def post(self, rule: str, summary: str, **described):
-        return self.route("POST", rule, summary, **described)
-
-    def put(self, rule: str, summary: str, **described):
-        return self.route("PUT", rule, summary, **described)
-
-    def delete(self, rule: str, summary: str, **described):
-        return self.route("DELETE", rule, summary, **described)
+    get = partialmethod(route, "GET")
+    post = partialmethod(route, "POST")
+    put = partialmethod(route, "PUT")
+    delete = partialmethod(route, "DELETE")
