@@ -1,11 +1,11 @@
 """The Affiliate API's OpenAPI 3.1 description (`GET /v1/affiliates/openapi.json`), built from the code.
 
-Nothing here restates a rule by hand where the code already holds it: report columns, filter types,
-order fields, page sizes, export formats, export columns and timezone ids come from `criteria`,
-`timezones` and `exports`; the body schemas come from `openapi_schemas`, which infers every response
-object from the real serialisers. tests/api/test_openapi.py checks that the document and `app.url_map`
-agree in both directions and validates it with an independent validator; tests/api/test_schemathesis.py
-fuzzes the running API against it.
+Nothing here restates a rule by hand where the code already holds it: each operation is declared beside
+its route (`operations.Routes`), which gives its path, method and path variables; the criteria bodies and
+the paging and sort arguments come from the tables their parser reads (portal.affiliate.parsing), and
+`openapi_schemas` infers every response object from the real serialisers. tests/api/test_openapi.py
+checks that the document and `app.url_map` agree in both directions and validates it with an independent
+validator; tests/api/test_schemathesis.py fuzzes the running API against it.
 
 The document is public: it holds no partner data, is the same for everyone, and tools (and /docs/api)
 fetch it before anyone has a key; so it spends none of the network's shared request budget either.
@@ -18,25 +18,20 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from portal.affiliate import parsing
 from portal.affiliate.postbacks import MAX_SEARCH
 from portal.api.affiliate import pixels
-from portal.api.affiliate.blueprint import bp, public
-from portal.api.affiliate.openapi_schemas import dashboard_schema, export_row, request_schemas, response_schemas
+from portal.api.affiliate.openapi_schemas import dashboard_schema, request_schemas, response_schemas
+from portal.api.affiliate.operations import JSON, OPERATIONS, RATE_HEADERS, SECURITY, Routes, ref
 from portal.delivery.macros import macro_table
 from portal.domain import criteria
-from portal.exports.conversions import CONVERSION_COLUMNS
-from portal.exports.reports import REPORT_METRIC_COLUMNS
-from portal.exports.tabular import EXPORT_FORMATS
 from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH, KEY_HEADERS, public_base_url
-from portal.http.downloads import CONTENT_TYPES
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 from portal.queries.settings import network_settings
 
 OPENAPI_PATH = AFFILIATE_OPENAPI_PATH
-_SECURITY = [{"EflowApiKey": []}, {"ApiKeyHeader": []}, {"BearerKey": []}]
-JSON = "application/json"
-_EMPTY = {"type": "string", "maxLength": 0}
+routes = Routes("Account")
 
 
 # --- responses, parameters, paths ---------------------------------------------------------------------
@@ -55,145 +50,14 @@ _ERRORS = {
          "sends and retries: wait `Retry-After` seconds",
     503: "The database or the rate-limit store is unreachable: retry after `Retry-After` seconds",
 }
-_RATE_HEADERS = {
-    "X-RateLimit-Limit": {"$ref": "#/components/headers/X-RateLimit-Limit"},
-    "X-RateLimit-Remaining": {"$ref": "#/components/headers/X-RateLimit-Remaining"},
-}
-
-
-def _ok(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "headers": _RATE_HEADERS, "content": {JSON: {"schema": schema}}}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _paged(key: str, item: str) -> dict:
-    return {"type": "object", "required": [key, "paging"], "additionalProperties": False,
-            "properties": {key: {"type": "array", "items": _ref(item)}, "paging": _ref("Paging")}}
-
-
-def _operation(summary: str, ok: dict, *, tag: str, body: str | None = None, params: tuple = (),
-               extra: tuple[int, ...] = (), description: str = "", public: bool = False, status: int = 200) -> dict:
-    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {str(status): ok}}
-    if description:
-        op["description"] = description
-    if params:
-        op["parameters"] = list(params)
-    if body:
-        op["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
-    statuses = (405, 503) if public else (401, 403, 405, 429, 503, *extra)
-    if body:
-        statuses = (*statuses, 400, 413, 415)
-    if any(p["$ref"].rsplit("/", 1)[1] in _QUERY_PARAMETERS for p in params):
-        statuses = (*statuses, 400)
-    for status in sorted(set(statuses)):
-        op["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
-    op["security"] = [] if public else _SECURITY
-    return op
-
-
-_QUERY_PARAMETERS = {"page", "page_size", "order_field", "order_direction", "network_offer_id", "pixel_status",
-                     "pixel_type", "delivery_method", "search", "filter", "failed"}
-
-
-def _param(name: str) -> dict:
-    return {"$ref": f"#/components/parameters/{name}"}
-
-
-def _download(name: str, row: dict) -> dict:
-    content = {CONTENT_TYPES[fmt].split(";")[0]: {"schema": {"type": "string"}} for fmt in EXPORT_FORMATS}
-    content[JSON] = {"schema": {"type": "array", "items": row}}
-    return {"description": "A file download: every matching row (no paging); CSV, JSON or NDJSON", "headers": {
-        **_RATE_HEADERS, "Content-Disposition": {"schema": {"type": "string"}, "required": True,
-                                                 "description": f'attachment; filename="{name}_<from>_<to>.<format>"'}},
-            "content": content}
 
 
 def paths() -> dict[str, dict]:
-    paging = (_param("page"), _param("page_size"))
-    order = (_param("order_field"), _param("order_direction"))
-    found = {
-        "/v1/affiliates/affiliate": {"get": _operation("Your account", _ok(_ref("Account")), tag="Account")},
-        "/v1/affiliates/network": {"get": _operation("The network's name, logo and timezone", _ok(_ref("Network")),
-                                                     tag="Account")},
-        "/v1/meta/timezones": {"get": _operation("Timezone ids for timezone_id", _ok(_ref("TimezoneList")),
-                                                 tag="Account")},
-        OPENAPI_PATH: {"get": _operation(
-            "This document", _ok({"type": "object"}), tag="Account", public=True,
-            description="Public: no key needed and no request budget spent (it holds no partner data).")},
-        "/v1/affiliates/reporting/entity/table": {"post": _operation(
-            "Aggregated report", _ok(_ref("Report")), tag="Reporting", body="ReportRequest",
-            description=f"At most {criteria.MAX_REPORT_ROWS:,} rows (then incomplete_results is true), "
-                        "plus a summary over all rows.")},
-        "/v1/affiliates/reporting/entity/table/export": {"post": _operation(
-            "Aggregated report as a file", _download("report", export_row(REPORT_METRIC_COLUMNS, False)),
-            tag="Reporting", body="ReportExportRequest")},
-        "/v1/affiliates/reporting/conversions": {"post": _operation(
-            "Conversions and events, paged", _ok(_paged("conversions", "Conversion")), tag="Reporting",
-            body="ConversionsRequest", params=paging + order)},
-        "/v1/affiliates/reporting/conversions/export": {"post": _operation(
-            "Every matching conversion as a file", _download("conversions", export_row(CONVERSION_COLUMNS, True)),
-            tag="Reporting",
-            body="ConversionsExportRequest", params=order)},
-        "/v1/affiliates/reporting/conversions/{conversion_id}": {"get": _operation(
-            "One conversion", _ok(_ref("Conversion")), tag="Reporting", params=(_param("conversion_id"),),
-            extra=(404,))},
-        "/v1/affiliates/reporting/onhold": {"post": _operation(
-            "On-hold conversions, paged", _ok(_paged("conversions", "OnHoldConversion")), tag="Reporting",
-            body="OnHoldRequest", params=paging + order)},
-        "/v1/affiliates/reporting/clicks/stream": {"post": _operation(
-            "Raw clicks", _ok({"type": "object", "required": ["clicks", "table", "incomplete_results"],
-                               "additionalProperties": False, "properties": {
-                                   "clicks": {"type": "array", "items": _ref("Click")},
-                                   "table": {"type": "array", "items": _ref("Click")},
-                                   "incomplete_results": {"type": "boolean"}}}),
-            tag="Reporting", body="ClicksRequest",
-            description=f"At most {criteria.MAX_CLICK_DAYS} days and {criteria.MAX_CLICK_ROWS:,} clicks; the rows "
-                        "are under both `clicks` and `table`.")},
-        "/v1/affiliates/reporting/clicks/{transaction_id}": {"get": _operation(
-            "One click", _ok(_ref("Click")), tag="Reporting", params=(_param("transaction_id"),), extra=(404,))},
-        "/v1/affiliates/dashboard/summary": {"post": _operation(
-            "Today, yesterday, this month and last month", _ok(_ref("DashboardSummary")), tag="Reporting",
-            body="DashboardRequest")},
-    }
-    found.update(_pixel_paths(paging))
-    for item in found.values():  # the body is optional on the dashboard only (it has a default timezone)
-        for op in item.values():
-            if op.get("requestBody", {}).get("content", {}).get(JSON, {}).get("schema") == _ref("DashboardRequest"):
-                op["requestBody"]["required"] = False
+    """Every operation, as declared beside its route (portal.api.affiliate.operations)."""
+    found: dict[str, dict] = {}
+    for operation in OPERATIONS:
+        found.setdefault(operation.path, {})[operation.method] = operation.describe()
     return found
-
-
-def _pixel_paths(paging: tuple) -> dict[str, dict]:
-    pixel_id = (_param("pixel_id"),)
-    filters = tuple(_param(name) for name in pixels.LIST_FILTERS)
-    return {
-        "/v1/affiliates/pixels": {
-            "get": _operation("Your postbacks, paged", _ok(_paged("pixels", "Pixel")), tag="Postbacks",
-                              params=paging + filters + (_param("search"), _param("filter"))),
-            "post": _operation("Add a postback", _ok(_ref("Pixel"), "Created"), tag="Postbacks",
-                               body="PixelRequest", status=201),
-        },
-        "/v1/affiliates/pixels/{pixel_id}": {
-            "get": _operation("One postback", _ok(_ref("Pixel")), tag="Postbacks", params=pixel_id, extra=(404,)),
-            "put": _operation("Replace a postback", _ok(_ref("Pixel")), tag="Postbacks", params=pixel_id,
-                              body="PixelRequest", extra=(404,)),
-            "delete": _operation("Delete a postback", _ok({"type": "object", "required": ["result"],
-                                                           "properties": {"result": {"const": True}}}),
-                                 tag="Postbacks", params=pixel_id, extra=(404,)),
-        },
-        "/v1/affiliates/pixels/{pixel_id}/test": {"post": _operation(
-            "(ext) Send once with sample values", _ok(_ref("Attempt")), tag="Postbacks", params=pixel_id,
-            extra=(400, 404, 409))},
-        "/v1/affiliates/pixels/{pixel_id}/deliveries": {"get": _operation(
-            "(ext) The delivery log, newest first", _ok(_paged("deliveries", "Delivery")), tag="Postbacks",
-            params=pixel_id + paging + (_param("failed"),), extra=(400, 404))},
-        "/v1/affiliates/pixels/{pixel_id}/deliveries/{delivery_id}/retry": {"post": _operation(
-            "(ext) Try a failed or dead delivery again now", _ok(_ref("Attempt")), tag="Postbacks",
-            params=pixel_id + (_param("delivery_id"),), extra=(400, 404, 409))},
-    }
 
 
 def _parameters() -> dict[str, dict]:
@@ -204,16 +68,7 @@ def _parameters() -> dict[str, dict]:
         return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
 
     return {
-        # criteria.page_of and conversion_query read an empty value as "the default".
-        "page": query("page", {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 999_999_999}, _EMPTY]},
-                      "1-based page number"),
-        "page_size": query("page_size", {"anyOf": [{"type": "integer", "minimum": 1,
-                                                    "maximum": criteria.MAX_PAGE_SIZE}, _EMPTY],
-                                         "default": criteria.DEFAULT_PAGE_SIZE}, "Rows per page"),
-        "order_field": query("order_field", {"type": "string", "enum": ["", *criteria.ORDER_FIELDS]},
-                             "(ext) Sort order; default conversion_unix_timestamp"),
-        "order_direction": query("order_direction", {"type": "string", "enum": ["", "asc", "desc"]},
-                                 "(ext) default desc"),
+        **{field.name: field.parameter() for field in (*parsing.PAGING.fields, *parsing.ORDER.fields)},
         "conversion_id": path("conversion_id", {"type": "string", "minLength": 1, "maxLength": 64},
                               "The conversion's id"),
         "transaction_id": path("transaction_id", {"type": "string", "minLength": 1, "maxLength": 64},
@@ -250,11 +105,11 @@ def _components() -> dict[str, Any]:
              "additionalProperties": False}
     responses = {}
     for status, text in _ERRORS.items():
-        headers = dict(_RATE_HEADERS)
+        headers = dict(RATE_HEADERS)
         if status in (429, 503):
             headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         responses[f"E{status}"] = {"description": text, "headers": headers,
-                                   "content": {JSON: {"schema": _ref("Error")}}}
+                                   "content": {JSON: {"schema": ref("Error")}}}
     paging = {"type": "object", "required": ["page", "page_size", "total_count"], "additionalProperties": False,
               "properties": {"page": {"type": "integer", "minimum": 1},
                              "page_size": {"type": "integer", "minimum": 1, "maximum": criteria.MAX_PAGE_SIZE},
@@ -282,7 +137,6 @@ def _components() -> dict[str, Any]:
     }
 
 
-
 def build(base_url: str, network_name: str = "Partner Network") -> dict[str, Any]:
     """The whole document for a network served at `base_url` (its scheme and host, no trailing slash)."""
     return {
@@ -297,7 +151,7 @@ def build(base_url: str, network_name: str = "Partner Network") -> dict[str, Any
                 "`{\"error\": \"...\"}`. Guide: /docs"),
         },
         "servers": [{"url": base_url.rstrip("/") or "/"}],
-        "security": _SECURITY,
+        "security": SECURITY,
         "tags": [{"name": "Account"}, {"name": "Reporting"}, {"name": "Postbacks", "description":
                   "Postbacks (\"pixels\" in this API). Macros in postback_url: "
                   + ", ".join(f"{{{name}}} ({text})" for name, text in macro_table())}],
@@ -312,9 +166,8 @@ def cached(base_url: str, network_name: str) -> dict[str, Any]:
     return build(base_url, network_name)
 
 
-
-@bp.get("/affiliates/openapi.json")
-@public
+@routes.get(OPENAPI_PATH.removeprefix("/v1"), "This document", ok={"type": "object"}, public=True,
+            description="Public: no key needed and no request budget spent (it holds no partner data).")
 def openapi_document():
     """(ext) This description: public (it holds no partner data) and free of the request budget."""
     response = jsonify(cached(public_base_url(), network_settings().network_name))

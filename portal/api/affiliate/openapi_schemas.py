@@ -2,7 +2,8 @@
 
 Response objects are inferred from what the real serialisers return for sample records built from the
 façade's own dataclasses (every optional field set, then none), so a field added to a serialiser is
-described the moment it ships; request bodies are stated with the criteria's own limits and names.
+described the moment it ships; the criteria bodies come from the tables their parser reads
+(portal.affiliate.parsing), each field's kind describing what it accepts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import typing
 from datetime import UTC, datetime
 from typing import Any
 
+from portal.affiliate import parsing
 from portal.affiliate.postbacks import (MAX_DELAY_MS, MAX_DESCRIPTION, MAX_EVENT_NAME, MAX_HTML_BYTES, MAX_ID,
                                         AttemptView, DeliveryView, PostbackView)
 from portal.affiliate.reporting import DASHBOARD_METRICS
@@ -22,7 +24,6 @@ from portal.delivery.macros import MACROS, MAX_URL_LENGTH
 from portal.domain import criteria, timezones
 from portal.domain.accounts import AccountView, NetworkView
 from portal.domain.records import Cell, ClickRecord, ConversionRecord, Metrics, ReportResult, ReportRow
-from portal.exports.tabular import EXPORT_FORMATS
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 
 _SAMPLE_TIME = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -185,75 +186,27 @@ def dashboard_schema() -> dict[str, Any]:
             "additionalProperties": False}
 
 
-# --- request schemas, from the criteria's own limits ------------------------------------------------------
-
-# The date forms criteria._moment reads: YYYY-MM-DD, or with a time after a space or a T.
-_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}:[0-9]{2})?$"
-# criteria._boolean: JSON booleans and the forms spreadsheets and shell scripts send.
-_FLAG = {"enum": [True, False, 1, 0, "true", "false", "1", "0", "", None],
-         "description": "true or false (also 1/0 and \"true\"/\"false\")"}
-
-
-def _window(max_span: str) -> dict[str, dict]:
-    ids = [z.timezone_id for z in timezones.TIMEZONES]
-    return {
-        "from": {"type": "string", "pattern": _DATE, "example": "2026-11-01",
-                 "description": "First day (YYYY-MM-DD) or moment (YYYY-MM-DD HH:MM:SS) in the report's timezone"},
-        "to": {"type": "string", "pattern": _DATE, "example": "2026-11-30",
-               "description": f"Last day, inclusive, or moment; at most {max_span} after `from`"},
-        "timezone_id": {"anyOf": [{"type": "integer", "enum": ids}, {"type": "string", "enum": [str(i) for i in ids]},
-                                  {"enum": ["", None]}],
-                        "description": "An id from GET /v1/meta/timezones; default: your account's timezone"},
-        "timezone": {"anyOf": [{"type": "string", "enum": [z.iana for z in timezones.TIMEZONES]}, {"enum": ["", None]}],
-                     "description": "(ext) An IANA zone name, instead of timezone_id"},
-        "include_test_data": {**_FLAG, "description": "Count test conversions and clicks too (default false)"},
-    }
-
-
-def _filter(kind: str) -> dict[str, Any]:
-    """One `query.filters` item: what criteria._filters accepts as filter_id_value for this resource_type."""
-    if kind == "offer":
-        value = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^ *[0-9]+ *$",
-                                                              "maxLength": 500}]}
-    elif kind == "status":
-        value = {"type": "string", "enum": list(criteria.STATUSES)}
-    else:
-        value = {"anyOf": [{"type": "integer"},
-                           {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"[^ \t\r\n]"}]}
-    return {"type": "object", "required": ["resource_type", "filter_id_value"],
-            "properties": {"resource_type": {"const": kind}, "filter_id_value": value}}
-
-
-def _query(with_search: bool) -> dict[str, Any]:
-    props: dict[str, Any] = {"filters": {
-        "type": ["array", "null"], "maxItems": criteria.MAX_FILTER_VALUES * len(criteria.FILTER_TYPES),
-        "description": "The same resource_type twice is OR; different types are AND",
-        "items": {"anyOf": [_filter(kind) for kind in criteria.FILTER_TYPES]}}}
-    if with_search:
-        props["search_terms"] = {"type": ["array", "null"], "items": {
-            "type": "object", "required": ["search_type", "value"], "properties": {
-                "search_type": {"type": "string", "enum": list(criteria.SEARCH_FIELDS)},
-                "value": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}}}}
-    return {"type": ["object", "null"], "properties": props}
+# --- request schemas ---------------------------------------------------------------------------------
 
 
 def request_schemas() -> dict[str, dict[str, Any]]:
-    columns = {"type": "array", "minItems": 1, "maxItems": criteria.MAX_COLUMNS, "uniqueItems": True,
-               "description": f"At most one time column ({', '.join(criteria.TIME_COLUMNS)})",
-               "contains": {"properties": {"column": {"enum": list(criteria.TIME_COLUMNS)}}},
-               "minContains": 0, "maxContains": 1,
-               "items": {"type": "object", "required": ["column"],
-                         "properties": {"column": {"type": "string", "enum": list(criteria.REPORT_COLUMNS)}}}}
-    report = {"type": "object", "required": ["from", "to", "columns"], "properties": {
-        **_window("one year"), "currency_id": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$",
-                                               "description": "Accepted for compatibility; money is in your currency"},
-        "columns": columns, "query": _query(False)}}
-    conversions = {"type": "object", "required": ["from", "to"], "properties": {
-        **_window("one year"), "show_conversions": _FLAG, "show_events": _FLAG, "query": _query(True)}}
-    on_hold = {**conversions, "properties": {**conversions["properties"], "on_hold_status_filter": {
-        "enum": [*criteria.ON_HOLD_STATUS_FILTERS, None], "description": "Empty: every on-hold conversion"}}}
-    export = {"type": "object", "properties": {"format": {"type": "string", "enum": list(EXPORT_FORMATS),
-                                                          "default": "csv"}}}
+    """Every request body: the criteria bodies from the tables their parser reads (portal.affiliate.parsing)."""
+    return {
+        "ReportRequest": parsing.REPORT.schema(),
+        "ReportExportRequest": {"allOf": [{"$ref": "#/components/schemas/ReportRequest"}, parsing.EXPORT.schema()]},
+        "ConversionsRequest": parsing.CONVERSIONS.schema(),
+        "ConversionsExportRequest": {"allOf": [{"$ref": "#/components/schemas/ConversionsRequest"},
+                                               parsing.EXPORT.schema()]},
+        "OnHoldRequest": parsing.ON_HOLD.schema(),
+        "ClicksRequest": parsing.CLICKS.schema(),
+        "DashboardRequest": parsing.DASHBOARD.schema(),
+        "PixelRequest": pixel_request(),
+    }
+
+
+def pixel_request() -> dict[str, Any]:
+    """A postback in the API's names. Its parser (pixels.draft_of, then postback_rules) is shared with the
+    portal's postback form and speaks the façade's names, so this one is stated by hand."""
     empty = {"anyOf": [{"type": "null"}, {"type": "string", "pattern": "^[ ]*$"}]}
     text = {"type": "string", "pattern": "\\S"}  # the server strips whitespace: a blank value is missing
     pixel = {"type": "object", "properties": {
@@ -287,28 +240,4 @@ def request_schemas() -> dict[str, dict[str, Any]]:
             {"if": {"not": {"required": ["pixel_type"], "properties": {"pixel_type": {"const": "event"}}}},
              "then": {"properties": {"event_name": empty}}},
         ]}
-    return {
-        "ReportRequest": report,
-        "ReportExportRequest": {"allOf": [{"$ref": "#/components/schemas/ReportRequest"}, export]},
-        "ConversionsRequest": conversions,
-        "ConversionsExportRequest": {"allOf": [{"$ref": "#/components/schemas/ConversionsRequest"}, export]},
-        "OnHoldRequest": on_hold,
-        "ClicksRequest": {"type": "object", "required": ["from", "to"], "properties": {
-            **_window(f"{criteria.MAX_CLICK_DAYS} days"), "query": _query(False)}},
-        "DashboardRequest": {"type": "object", "properties": {
-            k: v for k, v in _window("").items() if k in ("timezone_id", "timezone")}},
-        "PixelRequest": pixel,
-    }
-
-
-# pandas dtypes of the export frames → JSON types (the nullable ones may be empty in a row).
-_DTYPES = {"string": ["string", "null"], "int64": "integer", "Int64": ["integer", "null"],
-           "float64": ["number", "null"], "bool": "boolean"}
-
-
-def export_row(columns: dict[str, str], fixed: bool) -> dict:
-    """A row of a JSON export, from the export's declared columns and dtypes; a report's dimension
-    columns depend on the request, so only its metric columns are listed there."""
-    return {"type": "object", "properties": {name: {"type": _DTYPES[dtype]} for name, dtype in columns.items()},
-            "required": list(columns), "additionalProperties": False if fixed else {
-                "type": ["string", "integer", "null"]}}
+    return pixel

@@ -18,6 +18,7 @@ from flask import jsonify, request
 from portal.affiliate import parsing
 from portal.api.affiliate.blueprint import bp
 from portal.api.affiliate.envelope import json_body, paging
+from portal.api.affiliate.operations import PAGING, Routes, paged
 from portal.api.affiliate.views import principal
 from portal.domain.errors import BadRequest, NotSent, SelfServiceOff, TooManySends
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackDraft, PostbackView
@@ -28,6 +29,7 @@ API_FIELDS = {"all_offers": "pixel_level", "offer_id": "network_offer_id", "stat
 PIXEL_LEVELS = ("global", "specific")
 LIST_FILTERS = ("network_offer_id", "pixel_status", "pixel_type", "delivery_method")
 EXCERPT_LIMIT = 2048  # the delivery log never returns more of a partner's server's answer than this
+routes = Routes("Postbacks")
 
 
 @bp.errorhandler(SelfServiceOff)
@@ -49,7 +51,8 @@ def _api_error(err: BadRequest) -> BadRequest:
     return BadRequest(API_FIELDS.get(err.field, err.field), err.rule)
 
 
-@bp.get("/affiliates/pixels")
+@routes.get("/affiliates/pixels", "Your postbacks, paged", ok=paged("pixels", "Pixel"),
+            params=PAGING + LIST_FILTERS + ("search", "filter"))
 def pixels():
     scope, filters = principal().scope, _list_filters(request.args)
     try:
@@ -59,13 +62,13 @@ def pixels():
     return jsonify(pixels=[pixel(p, scope.partner_id) for p in found.items], paging=paging(found))
 
 
-@bp.get("/affiliates/pixels/<int:pixel_id>")
+@routes.get("/affiliates/pixels/<int:pixel_id>", "One postback", ok="Pixel", extra=(404,))
 def pixel_detail(pixel_id: int):
     scope = principal().scope
     return jsonify(pixel(scope.postback(pixel_id), scope.partner_id))
 
 
-@bp.post("/affiliates/pixels")
+@routes.post("/affiliates/pixels", "Add a postback", ok="Pixel", status=201, body="PixelRequest")
 def pixel_create():
     scope = principal().scope
     scope.require_postbacks_editable()  # 403 before a word of the body is judged
@@ -77,7 +80,7 @@ def pixel_create():
     return jsonify(pixel(created, scope.partner_id)), 201
 
 
-@bp.put("/affiliates/pixels/<int:pixel_id>")
+@routes.put("/affiliates/pixels/<int:pixel_id>", "Replace a postback", ok="Pixel", body="PixelRequest", extra=(404,))
 def pixel_update(pixel_id: int):
     scope = principal().scope
     scope.postback(pixel_id)  # another partner's id is a 404 before its body is even read
@@ -90,13 +93,15 @@ def pixel_update(pixel_id: int):
     return jsonify(pixel(updated, scope.partner_id))
 
 
-@bp.delete("/affiliates/pixels/<int:pixel_id>")
+@routes.delete("/affiliates/pixels/<int:pixel_id>", "Delete a postback", extra=(404,), ok={
+    "type": "object", "required": ["result"], "properties": {"result": {"const": True}}})
 def pixel_delete(pixel_id: int):
     principal().scope.delete_postback(pixel_id)
     return jsonify(result=True)
 
 
-@bp.post("/affiliates/pixels/<int:pixel_id>/test")
+@routes.post("/affiliates/pixels/<int:pixel_id>/test", "(ext) Send once with sample values", ok="Attempt",
+             extra=(400, 404, 409))
 def pixel_test(pixel_id: int):
     """(ext) Fire once with sample values (is_test 1) and answer with the attempt."""
     try:
@@ -106,7 +111,8 @@ def pixel_test(pixel_id: int):
     return jsonify(attempt(made))
 
 
-@bp.post("/affiliates/pixels/<int:pixel_id>/deliveries/<int:delivery_id>/retry")
+@routes.post("/affiliates/pixels/<int:pixel_id>/deliveries/<int:delivery_id>/retry",
+             "(ext) Try a failed or dead delivery again now", ok="Attempt", extra=(400, 404, 409))
 def pixel_retry(pixel_id: int, delivery_id: int):
     """(ext) Try one failed (or dead) delivery of the postback again, now, and answer with the attempt."""
     try:
@@ -116,7 +122,8 @@ def pixel_retry(pixel_id: int, delivery_id: int):
     return jsonify(attempt(made))
 
 
-@bp.get("/affiliates/pixels/<int:pixel_id>/deliveries")
+@routes.get("/affiliates/pixels/<int:pixel_id>/deliveries", "(ext) The delivery log, newest first",
+            ok=paged("deliveries", "Delivery"), params=PAGING + ("failed",), extra=(400, 404))
 def pixel_deliveries(pixel_id: int):
     """(ext) The delivery log, newest first; ?failed=1 keeps the failed and dead deliveries only."""
     failed = request.args.get("failed", "0")

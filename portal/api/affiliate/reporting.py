@@ -8,21 +8,22 @@ from portal.affiliate import parsing
 from portal.api.affiliate import report_shapes as shapes
 from portal.api.affiliate.blueprint import bp
 from portal.api.affiliate.envelope import json_body, paging
-from portal.api.affiliate.errors import ApiError
+from portal.api.affiliate.operations import ORDER, PAGING, Routes, download, paged, ref
 from portal.api.affiliate.views import principal
+from portal.domain.criteria import MAX_CLICK_DAYS, MAX_CLICK_ROWS, MAX_REPORT_ROWS
 from portal.domain.errors import BadRequest, NotFound
-from portal.exports.conversions import conversion_frames
+from portal.exports.conversions import CONVERSION_COLUMNS, conversion_frames
 from portal.exports.names import export_filename
-from portal.exports.reports import report_frame
-from portal.exports.tabular import EXPORT_FORMATS, expect_rows, export_chunks
+from portal.exports.reports import REPORT_METRIC_COLUMNS, report_frame
+from portal.exports.tabular import expect_rows, export_chunks
 from portal.http.downloads import stream_download
 
-
-def _format(body: dict) -> str:
-    fmt = body.get("format", "csv")
-    if fmt not in EXPORT_FORMATS:
-        raise ApiError(400, "format: must be csv, json or ndjson")
-    return fmt
+routes = Routes("Reporting")
+# Everflow's docs disagree on the key (`clicks` or `table`); both carry the same rows.
+CLICK_ROWS = {"type": "object", "required": ["clicks", "table", "incomplete_results"], "additionalProperties": False,
+              "properties": {"clicks": {"type": "array", "items": ref("Click")},
+                             "table": {"type": "array", "items": ref("Click")},
+                             "incomplete_results": {"type": "boolean"}}}
 
 
 @bp.errorhandler(BadRequest)
@@ -35,23 +36,27 @@ def not_found(_err: NotFound):
     return jsonify(error="Not found"), 404
 
 
-@bp.post("/affiliates/reporting/entity/table")
+@routes.post("/affiliates/reporting/entity/table", "Aggregated report", ok="Report", body="ReportRequest",
+             description=f"At most {MAX_REPORT_ROWS:,} rows (then incomplete_results is true), "
+                         "plus a summary over all rows.")
 def entity_table():
     scope = principal().scope
     return jsonify(shapes.report(scope.report(parsing.report_query(json_body(), scope.timezone))))
 
 
-@bp.post("/affiliates/reporting/entity/table/export")
+@routes.post("/affiliates/reporting/entity/table/export", "Aggregated report as a file", body="ReportExportRequest",
+             ok=download("report", REPORT_METRIC_COLUMNS, fixed=False))
 def entity_table_export():
     body = json_body()
-    scope, fmt = principal().scope, _format(body)
+    scope, fmt = principal().scope, parsing.export_format(body)
     query = parsing.report_query(body, scope.timezone)
     frame = report_frame(scope.report(query), query.window.timezone)
     name = export_filename("report", query.window.first_day, query.window.last_day, fmt)
     return stream_download(export_chunks([frame], fmt), name, fmt)
 
 
-@bp.post("/affiliates/reporting/conversions")
+@routes.post("/affiliates/reporting/conversions", "Conversions and events, paged", body="ConversionsRequest",
+             ok=paged("conversions", "Conversion"), params=PAGING + ORDER)
 def conversions():
     scope = principal().scope
     page = parsing.page_of(request.args)
@@ -59,10 +64,11 @@ def conversions():
     return jsonify(conversions=[shapes.conversion(c) for c in found.items], paging=paging(found))
 
 
-@bp.post("/affiliates/reporting/conversions/export")
+@routes.post("/affiliates/reporting/conversions/export", "Every matching conversion as a file",
+             body="ConversionsExportRequest", ok=download("conversions", CONVERSION_COLUMNS, fixed=True), params=ORDER)
 def conversions_export():
     body = json_body()
-    scope, fmt = principal().scope, _format(body)
+    scope, fmt = principal().scope, parsing.export_format(body)
     query = parsing.conversion_query(body, scope.timezone, request.args)
     rows = scope.conversion_export(query)
     frames = expect_rows(conversion_frames(rows.batches, query.window.timezone), rows.count)
@@ -70,12 +76,13 @@ def conversions_export():
     return stream_download(export_chunks(frames, fmt), name, fmt)
 
 
-@bp.get("/affiliates/reporting/conversions/<conversion_id>")
+@routes.get("/affiliates/reporting/conversions/<conversion_id>", "One conversion", ok="Conversion", extra=(404,))
 def conversion(conversion_id: str):
     return jsonify(shapes.conversion(principal().scope.conversion(conversion_id)))
 
 
-@bp.post("/affiliates/reporting/onhold")
+@routes.post("/affiliates/reporting/onhold", "On-hold conversions, paged", body="OnHoldRequest",
+             ok=paged("conversions", "OnHoldConversion"), params=PAGING + ORDER)
 def on_hold():
     scope = principal().scope
     page = parsing.page_of(request.args)
@@ -84,21 +91,23 @@ def on_hold():
     return jsonify(conversions=[shapes.on_hold(c) for c in found.items], paging=paging(found))
 
 
-@bp.post("/affiliates/reporting/clicks/stream")
+@routes.post("/affiliates/reporting/clicks/stream", "Raw clicks", body="ClicksRequest", ok=CLICK_ROWS,
+             description=f"At most {MAX_CLICK_DAYS} days and {MAX_CLICK_ROWS:,} clicks; the rows "
+                         "are under both `clicks` and `table`.")
 def clicks_stream():
     scope = principal().scope
     result = scope.clicks(parsing.click_query(json_body(), scope.timezone))
     rows = [shapes.click(k) for k in result.clicks]
-    # Everflow's docs disagree on the key (`clicks` or `table`); both carry the same rows.
     return jsonify(clicks=rows, table=rows, incomplete_results=result.incomplete_results)
 
 
-@bp.get("/affiliates/reporting/clicks/<transaction_id>")
+@routes.get("/affiliates/reporting/clicks/<transaction_id>", "One click", ok="Click", extra=(404,))
 def click(transaction_id: str):
     return jsonify(shapes.click(principal().scope.click(transaction_id)))
 
 
-@bp.post("/affiliates/dashboard/summary")
+@routes.post("/affiliates/dashboard/summary", "Today, yesterday, this month and last month", ok="DashboardSummary",
+             body="DashboardRequest", body_required=False)  # the body is optional: it has a default timezone
 def dashboard_summary():
     body = json_body() if request.content_length else {}
     scope = principal().scope

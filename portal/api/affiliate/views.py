@@ -6,7 +6,9 @@ from flask import jsonify
 
 from portal.api.affiliate import serialise
 from portal.api.affiliate.auth import ApiPrincipal, authenticate
-from portal.api.affiliate.blueprint import bp
+from portal.api.affiliate.operations import Routes
+
+routes = Routes("Account")
 
 
 def principal() -> ApiPrincipal:
@@ -14,16 +16,16 @@ def principal() -> ApiPrincipal:
     return authenticate().principal
 
 
-@bp.get("/affiliates/affiliate")
+@routes.get("/affiliates/affiliate", "Your account", ok="Account")
 def affiliate():
     return jsonify(serialise.account(principal().scope.account()))
 
 
-@bp.get("/affiliates/network")
+@routes.get("/affiliates/network", "The network's name, logo and timezone", ok="Network")
 def network():
     return jsonify(serialise.network(principal().scope.network()))
 
 
-@bp.get("/meta/timezones")
+@routes.get("/meta/timezones", "Timezone ids for timezone_id", ok="TimezoneList")
 def timezones():
     return jsonify(serialise.timezone_list())

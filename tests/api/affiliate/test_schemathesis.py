@@ -143,6 +143,18 @@ def test_a_postback_delay_written_with_a_point_is_that_number(client, fuzz_partn
     assert response.status_code == 400 and response.json["error"].startswith("delay_ms:")
 
 
+def test_a_page_size_written_with_a_point_is_that_number(client, fuzz_partner):
+    """The document's page and page_size are integers, and 67.0 is one (JSON Schema's integers include it):
+    the fuzzer sent ?page_size=67.0 and the API refused it."""
+    headers = {"X-Eflow-API-Key": fuzz_partner.key}
+    body = {"from": "2026-11-01", "to": "2026-11-07"}
+    response = client.post("/v1/affiliates/reporting/conversions?page_size=67.0&page=2.00", json=body, headers=headers)
+    assert response.status_code == 200, response.json
+    assert response.json["paging"]["page"] == 2 and response.json["paging"]["page_size"] == 67
+    response = client.post("/v1/affiliates/reporting/conversions?page_size=67.5", json=body, headers=headers)
+    assert response.status_code == 400 and response.json["error"].startswith("page_size:")
+
+
 @pytest.mark.parametrize("header", [{}, {"X-Eflow-API-Key": "afk_live_" + "x" * 49}])
 def test_every_documented_operation_refuses_a_missing_or_wrong_key(client, header):
     for path, item in openapi.build(BASE_URL)["paths"].items():
