@@ -37,6 +37,11 @@ def whole_number(value):
     return value
 
 
+def ascii_digits(text: str) -> bool:
+    """Digits int() reads: "²".isdigit() is True too, and int("²") fails."""
+    return text.isascii() and text.isdigit()
+
+
 def one_of(values: tuple[str, ...]) -> str:
     """The values as a rule's text: 'a, b or c'."""
     return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
@@ -195,9 +200,10 @@ class TimezoneId(Kind):
 
     def parse(self, raw, name) -> str:
         raw = whole_number(raw)
-        if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).strip().isdigit():
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not ascii_digits(text):
             raise BadRequest(name, "must be a whole number from GET /v1/meta/timezones")
-        zone = timezones.by_id(int(raw))
+        zone = timezones.by_id(int(text))
         if zone is None:
             raise BadRequest(name, "unknown id; GET /v1/meta/timezones lists them")
         return zone.iana
@@ -244,7 +250,7 @@ class PositiveInt(Kind):
         whole = _POINT_ZERO.fullmatch(text)
         if whole:
             text = whole[1]
-        if not text.isdigit() or int(text) < 1:
+        if not ascii_digits(text) or int(text) < 1:
             raise BadRequest(name, "must be a whole number, 1 or more")
         if len(text) > self.digits:
             raise BadRequest(name, "is too large")

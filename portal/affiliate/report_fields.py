@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from portal.affiliate.fields import Kind, whole_number
+from portal.affiliate.fields import Kind, ascii_digits, whole_number
 from portal.domain.criteria import (FILTER_TYPES, MAX_COLUMNS, MAX_FILTER_VALUES, REPORT_COLUMNS, SEARCH_FIELDS,
                                     STATUSES, TIME_COLUMNS, Filters)
 from portal.domain.errors import BadRequest
@@ -74,7 +74,7 @@ class FilterList(Kind):
             text = str(value).strip()
             if len(text) > MAX_FILTER_LENGTH:
                 raise BadRequest(name, f"filter_id_value for {kind} is longer than {MAX_FILTER_LENGTH} characters")
-            if kind == "offer" and not text.isdigit():
+            if kind == "offer" and not ascii_digits(text):
                 raise BadRequest(name, "an offer filter's filter_id_value is the offer id (a number)")
             if kind == "status" and text not in STATUSES:
                 raise BadRequest(name, f"status must be one of {', '.join(STATUSES)}")

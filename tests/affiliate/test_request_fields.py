@@ -9,7 +9,7 @@ they differ, the difference must be one of two named kinds:
 - lenient: the parser takes more than the document promises (Everflow's clients send padded, unpadded
   and otherwise loose values); the test checks the parser then read the very value the text holds;
 - beyond the schema: a rule JSON Schema cannot state (a calendar date, a limit per filter type); the API
-  answers those with a 400 naming the field, which tests/api/test_schemathesis.py allows for.
+  answers those with a 400 naming the field, which tests/api/affiliate/test_schemathesis.py allows for.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ QUERY_STRING = {"page", "page_size", "order_field", "order_direction"}  # the re
 # Characters where loose input lives: every kind of whitespace, digits of other scripts, lone surrogates.
 SPACES = " \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000"
 OTHER_DIGITS = "٠١٢٣٤٥٦٧٨٩०१२३४५६७८९０１２３４５６７８９"
-SUPERSCRIPTS = "²³¹⁴"  # digits to str.isdigit(), not to int(): see crashes() below
+SUPERSCRIPTS = "²³¹⁴"  # digits to str.isdigit(), not to int()
 characters = (st.characters() | st.sampled_from(SPACES + OTHER_DIGITS + SUPERSCRIPTS)
               | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF))
 text = st.text(characters, max_size=12)
@@ -173,19 +173,6 @@ def documented(field, raw) -> bool:
 # --- the named differences ----------------------------------------------------------------------------
 
 
-def crashes(name: str, raw) -> bool:
-    """Known bug, kept as it was: timezone_id, page and page_size check digits with str.isdigit(), which
-    takes what int() cannot read (², or digits beside \x1c-\x1f for timezone_id), so the API answers
-    500 instead of 400. Pinned by test_digits_int_cannot_read_are_a_500_today."""
-    if name not in ("timezone_id", "page", "page_size") or not isinstance(raw, str) or not raw.strip().isdigit():
-        return False
-    try:
-        int(raw if name == "timezone_id" else raw.strip())
-    except ValueError:
-        return True
-    return False
-
-
 def ascii_digits(value: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
 
@@ -286,10 +273,6 @@ DIFFERENCES = {
 def test_the_parser_takes_what_the_document_says(name, data):
     field = FIELDS[name]
     raw = data.draw(STRATEGIES[name], label=name)
-    if crashes(name, raw):
-        with pytest.raises(ValueError):
-            field.take(raw)
-        return
     taken, value = parsed(field, raw)
     promised = documented(field, raw)
     lenient, beyond_schema = DIFFERENCES.get(name, (None, None))
@@ -356,10 +339,17 @@ def test_the_date_pattern_is_the_one_the_document_shows():
     assert schema["pattern"] == DATE_PATTERN and re.search(DATE_PATTERN, "2026-11-01 10:00:00")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="known: str.isdigit() takes what int() cannot read; the API answers 500, not 400")
-@pytest.mark.parametrize("name, raw", [("timezone_id", "²"), ("timezone_id", "67\x1c"), ("page", "²"),
+@pytest.mark.parametrize("name, raw", [("timezone_id", "²"), ("timezone_id", "6²"), ("page", "²"),
                                        ("page_size", "1²")])
-def test_digits_int_cannot_read_are_a_500_today(name, raw):
-    assert crashes(name, raw)
-    assert not parsed(FIELDS[name], raw)[0]  # the fix: a 400 naming the field
+def test_digits_int_cannot_read_are_a_400_naming_the_field(name, raw):
+    """str.isdigit() takes superscripts, which int() cannot read: the parsers check for ASCII digits."""
+    with pytest.raises(BadRequest) as refused:
+        FIELDS[name].take(raw)
+    assert refused.value.field == name
+
+
+def test_an_offer_filter_of_superscript_digits_is_a_400():
+    body = {"from": "2026-11-01", "to": "2026-11-02", "query": {"filters": [
+        {"resource_type": "offer", "filter_id_value": "1²"}]}}
+    with pytest.raises(BadRequest, match="offer id"):
+        parsing.conversion_query(body, "UTC")

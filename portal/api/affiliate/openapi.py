@@ -3,9 +3,9 @@
 Nothing here restates a rule by hand where the code already holds it: each operation is declared beside
 its route (`operations.Routes`), which gives its path, method and path variables; the criteria bodies and
 the paging and sort arguments come from the tables their parser reads (portal.affiliate.parsing), and
-`openapi_schemas` infers every response object from the real serialisers. tests/api/test_openapi.py
+`openapi_schemas` infers every response object from the real serialisers. tests/api/affiliate/test_openapi.py
 checks that the document and `app.url_map` agree in both directions and validates it with an independent
-validator; tests/api/test_schemathesis.py fuzzes the running API against it.
+validator; tests/api/affiliate/test_schemathesis.py fuzzes the running API against it.
 
 The document is public: it holds no partner data, is the same for everyone, and tools (and /docs/api)
 fetch it before anyone has a key; so it spends none of the network's shared request budget either.
