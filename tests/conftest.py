@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask import g
+from hypothesis import settings
 from sqlalchemy import event
 
 from portal import create_app
@@ -23,6 +24,11 @@ TEST_PASSWORD = factories.TEST_PASSWORD
 _KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
 
+
+# Properties hold however slow the machine: no per-example deadline anywhere in the suite (a loaded CI
+# machine once failed a property on a 275 ms example). Examples and shrinking are unchanged.
+settings.register_profile("portal", deadline=None)
+settings.load_profile("portal")
 
 def database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"

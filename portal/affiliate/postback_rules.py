@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 
 from portal.affiliate.parsing import whole_number
 from portal.delivery.macros import TemplateError, render, validate_template
+from portal.domain.criteria import MAX_ID
 from portal.domain.errors import BadRequest
 from portal.domain.postbacks import PostbackDraft, PostbackFilters
+from portal.domain.text import text_fault
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 
 MAX_HTML_BYTES = 10 * 1024
@@ -20,7 +22,6 @@ MAX_DELAY_MS = 3_600_000
 MAX_DESCRIPTION = 500
 MAX_EVENT_NAME = 100
 MAX_SEARCH = 200
-MAX_ID = 2**31 - 1  # the database's integer ids
 
 
 def check_filters(offer_id: int | None = None, status: str | None = None, postback_type: str | None = None,
@@ -70,6 +71,7 @@ def clean_draft(draft: PostbackDraft, *, current_offer_id: int | None, offer_run
     if method == "postback":
         if _filled(draft.html_code, "html_code"):
             raise BadRequest("html_code", "only for delivery method html; a server postback uses its URL")
+        _storable(draft.url, "url")
         try:
             url = validate_template(draft.url if draft.url is not None else "", allow_any_port=allow_any_port)
         except TemplateError as err:
@@ -80,10 +82,9 @@ def clean_draft(draft: PostbackDraft, *, current_offer_id: int | None, offer_run
         html_code = draft.html_code
         if not isinstance(html_code, str) or not html_code.strip():
             raise BadRequest("html_code", "required for delivery method html")
+        _storable(html_code, "html_code")
         if len(html_code.encode("utf-8")) > MAX_HTML_BYTES:
             raise BadRequest("html_code", f"at most {MAX_HTML_BYTES // 1024} KB")
-        if "\x00" in html_code:
-            raise BadRequest("html_code", "must not contain NUL characters")
     delay = whole_number(draft.delay_ms) if draft.delay_ms is not None else 0
     if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_DELAY_MS:
         raise BadRequest("delay_ms", f"must be a whole number of milliseconds from 0 to {MAX_DELAY_MS:,}")
@@ -134,6 +135,11 @@ def _text(value, name: str, limit: int, *, single_line: bool = False) -> str | N
         raise BadRequest(name, f"at most {limit} characters")
     if single_line and any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise BadRequest(name, "must be one line of printable text")
-    if "\x00" in value:
-        raise BadRequest(name, "must not contain NUL characters")
+    _storable(value, name)
     return value
+
+
+def _storable(value, name: str) -> None:
+    fault = text_fault(value) if isinstance(value, str) else None
+    if fault:
+        raise BadRequest(name, fault)

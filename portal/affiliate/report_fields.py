@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.affiliate.fields import Kind, ascii_digits, whole_number
-from portal.domain.criteria import (FILTER_TYPES, MAX_COLUMNS, MAX_FILTER_VALUES, REPORT_COLUMNS, SEARCH_FIELDS,
+from portal.domain.criteria import (FILTER_TYPES, MAX_COLUMNS, MAX_FILTER_VALUES, MAX_ID, REPORT_COLUMNS, SEARCH_FIELDS,
                                     STATUSES, TIME_COLUMNS, Filters)
 from portal.domain.errors import BadRequest
+from portal.domain.text import text_fault
 
 MAX_FILTER_LENGTH = 500
 MAX_SEARCH_LENGTH = 200
@@ -74,8 +75,11 @@ class FilterList(Kind):
             text = str(value).strip()
             if len(text) > MAX_FILTER_LENGTH:
                 raise BadRequest(name, f"filter_id_value for {kind} is longer than {MAX_FILTER_LENGTH} characters")
-            if kind == "offer" and not ascii_digits(text):
+            if kind == "offer" and not (ascii_digits(text) and int(text) <= MAX_ID):
                 raise BadRequest(name, "an offer filter's filter_id_value is the offer id (a number)")
+            fault = text_fault(text)
+            if fault:
+                raise BadRequest(name, f"filter_id_value for {kind} {fault}")
             if kind == "status" and text not in STATUSES:
                 raise BadRequest(name, f"status must be one of {', '.join(STATUSES)}")
             values = grouped.setdefault(kind, [])
@@ -94,7 +98,7 @@ class FilterList(Kind):
     def item_schema(kind: str) -> dict[str, Any]:
         """One filter: what `parse` takes as filter_id_value for this resource_type."""
         if kind == "offer":
-            value = {"anyOf": [{"type": "integer", "minimum": 0},
+            value = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_ID},
                                {"type": "string", "pattern": "^ *[0-9]+ *$", "maxLength": MAX_FILTER_LENGTH}]}
         elif kind == "status":
             value = {"type": "string", "enum": list(STATUSES)}
@@ -122,6 +126,9 @@ class SearchTerms(Kind):
                 raise BadRequest(name, f"unknown search_type {kind!r}; known: {', '.join(SEARCH_FIELDS)}")
             if not isinstance(value, str) or not value.strip() or len(value) > MAX_SEARCH_LENGTH:
                 raise BadRequest(name, f"value must be a non-empty string of at most {MAX_SEARCH_LENGTH} characters")
+            fault = text_fault(value)
+            if fault:
+                raise BadRequest(name, f"value {fault}")
             terms.append((kind, value.strip()))
         return tuple(terms)
 

@@ -18,6 +18,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 2_000
 MAX_COLUMNS = 10
 MAX_FILTER_VALUES = 100
+MAX_ID = 2**31 - 1  # the database's integer ids (offers, postbacks): a larger one names nothing
 
 TIME_COLUMNS = ("hour", "date", "week", "month", "year")
 # Report columns (Everflow's names). "device_type" is the device class; "platform" the operating system.

@@ -27,9 +27,10 @@ from jsonschema import Draft202012Validator
 from portal.affiliate import parsing
 from portal.affiliate.fields import ABSENT, DATE_PATTERN
 from portal.domain import timezones
-from portal.domain.criteria import (FILTER_TYPES, MAX_FILTER_VALUES, ORDER_FIELDS, REPORT_COLUMNS, SEARCH_FIELDS,
-                                    STATUSES)
+from portal.domain.criteria import (FILTER_TYPES, MAX_FILTER_VALUES, MAX_ID, ORDER_FIELDS, REPORT_COLUMNS,
+                                    SEARCH_FIELDS, STATUSES)
 from portal.domain.errors import BadRequest
+from portal.domain.text import text_fault
 
 QUERY = parsing.CONVERSIONS["query"].kind.body
 FIELDS = {
@@ -232,14 +233,17 @@ def loose_filters(raw, value) -> bool:
 
 
 def filters_beyond_schema(raw) -> bool:
-    """A value that is only whitespace to Python but not to the pattern, an integer of more than 500 digits,
+    """A value that is only whitespace to Python but not to the pattern, text with NUL or a lone surrogate,
+    an offer id past the database's ids written as a string, an integer of more than 500 digits,
     a float from 2**53 (JSON Schema calls 1e16 an integer; the parser takes whole numbers written with a
     point only below 2**53, where a float holds them exactly), or more than MAX_FILTER_VALUES distinct
     values of one type."""
     per_type: dict[str, set] = {}
     for item in raw:
         value = item["filter_id_value"]
-        if isinstance(value, str) and not value.strip():
+        if isinstance(value, str) and (not value.strip() or text_fault(value)):
+            return True
+        if item["resource_type"] == "offer" and isinstance(value, str) and int(value) > MAX_ID:
             return True
         if isinstance(value, int) and len(str(value)) > 500:
             return True
@@ -284,7 +288,9 @@ def test_the_parser_takes_what_the_document_says(name, data):
 
 @pytest.mark.parametrize("name, raw", [
     ("filters", [{"resource_type": "sub1", "filter_id_value": "\x0b"}]),
-    ("filters", [{"resource_type": "offer", "filter_id_value": 10**501}]),
+    ("filters", [{"resource_type": "sub1", "filter_id_value": 10**501}]),
+    ("filters", [{"resource_type": "offer", "filter_id_value": str(MAX_ID + 1)}]),
+    ("filters", [{"resource_type": "sub2", "filter_id_value": "a\ud800"}]),
     ("filters", [{"resource_type": "offer", "filter_id_value": n} for n in range(MAX_FILTER_VALUES + 1)]),
     ("columns", [{"column": "offer"}, {"column": "offer", "label": "x"}]),
     ("from", "2026-02-30"),
