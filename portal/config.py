@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_NAME": "portal_session",
-    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # a sign-in ends this long after it began (seconds)
+    "SESSION_IDLE_TIMEOUT": 4 * 3600,  # … or after this long without a request (seconds)
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Sign-in throttling: the LOGIN_FREE_ATTEMPTS-th failure in a row locks the account for
@@ -87,6 +88,7 @@ ENV_TYPES: dict[str, str] = {
     "KEY_ENCRYPTION_KEY": _STR,
     "SESSION_COOKIE_SECURE": _BOOL,
     "PERMANENT_SESSION_LIFETIME": _INT,
+    "SESSION_IDLE_TIMEOUT": _INT,
     "MAX_CONTENT_LENGTH": _INT,
     "LOGIN_FREE_ATTEMPTS": _INT,
     "LOGIN_LOCKOUT_BASE_SECONDS": _INT,

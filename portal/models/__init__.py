@@ -1,6 +1,6 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
-from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, StaffUser
+from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, SignInSession, StaffUser
 from portal.models.audit import AuditEvent
 from portal.models.customers import Customer, Transaction
 from portal.models.keys import NETWORK_KEY_MODES, ApiKey, NetworkApiKey
@@ -13,7 +13,7 @@ from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
 __all__ = [
-    "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "StaffUser", "AuditEvent", "ApiKey", "Offer",
+    "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "SignInSession", "StaffUser", "AuditEvent", "ApiKey", "Offer",
     "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",

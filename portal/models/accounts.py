@@ -6,11 +6,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import BigId, UTCDateTime, utcnow
 
 # Every staff permission the console knows. Either of the first two allows issuing and revoking keys.
 PERMISSIONS = (
@@ -86,3 +86,26 @@ class PartnerUser(Credentials, UserMixin, db.Model):
     def may_sign_in(self) -> bool:
         """A suspended or deactivated partner's users are out, and so are their sessions."""
         return bool(self.active) and self.partner.status not in PARTNER_STATUSES_WITHOUT_ACCESS
+
+
+SESSION_END_REASONS = ("signed_out", "ended_by_user", "password_changed")
+
+
+class SignInSession(db.Model):
+    """One signed-in browser: the cookie carries a random token, the database its SHA-256. Sign-out ends the
+    row at once, so a copied cookie opens nothing afterwards; idle and absolute timeouts are checked here too.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user", "user_kind", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_kind: Mapped[str] = mapped_column(String(10))  # "partner" or "staff": the two user tables
+    user_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(20))

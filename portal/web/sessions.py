@@ -1,14 +1,21 @@
-"""Two kinds of session, partner and staff, that never mix; one Flask-Login manager tells them apart."""
+"""Two kinds of session, partner and staff, that never mix; one Flask-Login manager tells them apart.
+
+Each sign-in is also a row of portal.services.sessions, named by a token in the session cookie: a user
+is signed in only while that row is live, so sign-out (or "sign out this one") ends the session at once,
+for every copy of the cookie."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Flask, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import login_user, logout_user
 
 from portal.extensions import db, login_manager
 from portal.models import PartnerUser, StaffUser
+from portal.services import sessions
+
+SESSION_KEY = "sign_in"  # the cookie's entry holding this sign-in's token
 
 _KINDS = {"partner": PartnerUser, "staff": StaffUser}
 
@@ -32,14 +39,27 @@ def load_user(session_id: str):
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
-    return user
+    g.sign_in = sessions.live(user, session.get(SESSION_KEY))
+    return user if g.sign_in is not None else None
 
 
 def start_session(user) -> None:
     """Begin a fresh session for this user: nothing carries over from another kind of user."""
+    end_session()
+    token = sessions.begin(user, request.remote_addr, request.headers.get("User-Agent", ""))
+    session[SESSION_KEY] = token
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign out: the session's row ends (every copy of the cookie with it) and the cookie is emptied."""
+    sessions.end(session.get(SESSION_KEY))
     logout_user()
     session.clear()
-    login_user(user)
+
+
+def current_token() -> str | None:
+    return session.get(SESSION_KEY)
 
 
 def _unauthorized():

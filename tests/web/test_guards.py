@@ -42,7 +42,7 @@ def _url(rule: str, world: dict) -> str:
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
               "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
-              "<int:pair_id>": world["pair"].id}
+              "<int:pair_id>": world["pair"].id, "<int:session_id>": 1}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"

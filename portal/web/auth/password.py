@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
+from portal.services import sessions
 from portal.services.signin import PasswordChangeError, change_password
 from portal.web.auth.forms import PasswordChangeForm
+from portal.web.sessions import current_token
 
 
 def password_change_page(template: str, done_endpoint: str, **context):
@@ -21,7 +23,9 @@ def password_change_page(template: str, done_endpoint: str, **context):
             form.new_password.errors = [str(err)]
             status = 400
         else:
-            login_user(current_user._get_current_object())
+            user = current_user._get_current_object()
+            login_user(user)
+            sessions.end_others(user, current_token(), reason="password_changed")
             flash("Your password is changed. Other sessions are signed out.")
             return redirect(url_for(done_endpoint))
     elif request.method == "POST":

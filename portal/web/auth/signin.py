@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.models import PartnerUser, StaffUser
 from portal.services.signin import SignInError, authenticate
 from portal.web.auth.blueprint import bp
 from portal.web.auth.forms import SignInForm, SignOutForm
 from portal.web.auth.redirects import safe_next
-from portal.web.sessions import start_session
+from portal.web.sessions import end_session, start_session
 
 
 def _sign_in(model, form_template: str, home: str, prefix: str, title: str):
@@ -51,7 +51,6 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     was_staff = isinstance(current_user._get_current_object(), StaffUser)
-    logout_user()
-    session.clear()
+    end_session()
     flash("You are signed out.")
     return redirect(url_for("auth.staff_login" if was_staff else "auth.partner_login"))
