@@ -88,9 +88,6 @@ class PartnerUser(Credentials, UserMixin, db.Model):
         return bool(self.active) and self.partner.status not in PARTNER_STATUSES_WITHOUT_ACCESS
 
 
-SESSION_END_REASONS = ("signed_out", "ended_by_user", "password_changed")
-
-
 class SignInSession(db.Model):
     """One signed-in browser: the cookie carries a random token, the database its SHA-256. Sign-out ends the
     row at once, so a copied cookie opens nothing afterwards; idle and absolute timeouts are checked here too.
@@ -108,4 +105,4 @@ class SignInSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_reason: Mapped[str | None] = mapped_column(String(20))
+    ended_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out, ended_by_user, password_changed

@@ -22,6 +22,7 @@ from portal.models.base import utcnow
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often (not on every request)
 MAX_USER_AGENT = 255
+MAX_ROW_ID = 2**63 - 1
 
 
 def limits() -> tuple[timedelta, timedelta]:
@@ -70,6 +71,8 @@ def end(token: object, reason: str = "signed_out") -> None:
 
 def end_one(user, session_id: int) -> bool:
     """End one of the user's own live sessions; False when the id names none of them."""
+    if not 0 < session_id <= MAX_ROW_ID:  # past the column's range: no query (the driver would refuse it)
+        return False
     return _end((SignInSession.id == session_id) & _owned_by(user), "ended_by_user") > 0
 
 
