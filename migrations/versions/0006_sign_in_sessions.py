@@ -1,4 +1,5 @@
-"""Sign-in sessions kept server-side, so that sign-out ends a session at once.
+"""Sign-in sessions kept server-side, so that sign-out ends a session at once; they replace the users'
+session_token (rotated on a password change to end other sessions), which goes.
 
 Revision ID: 0006
 Revises: 0005
@@ -31,9 +32,17 @@ def upgrade():
     )
     with op.batch_alter_table('sign_in_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_sign_in_sessions_user', ['user_kind', 'user_id'], unique=False)
+    for table in ('staff_users', 'partner_users'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('session_token')
 
 
 def downgrade():
+    for table in ('staff_users', 'partner_users'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            # Every user gets a fresh token: the sessions it named are gone with the table below.
+            batch_op.add_column(sa.Column('session_token', sa.String(length=64), nullable=False,
+                                          server_default=sa.text("'rotated'")))
     with op.batch_alter_table('sign_in_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_sign_in_sessions_user')
     op.drop_table('sign_in_sessions')

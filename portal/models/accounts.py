@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,10 +23,6 @@ KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
 PARTNER_STATUSES_WITHOUT_ACCESS = ("inactive", "suspended")
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class Credentials:
     """Columns and behaviour shared by both kinds of user that sign in with a password."""
 
@@ -35,8 +30,6 @@ class Credentials:
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the session identity: rotating it (on a password change) ends every other session.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -46,7 +39,7 @@ class Credentials:
     session_kind: str = ""
 
     def get_id(self) -> str:
-        return f"{self.session_kind}:{self.id}:{self.session_token}"
+        return f"{self.session_kind}:{self.id}"  # the sign-in itself is a SignInSession (services.sessions)
 
     @property
     def is_active(self) -> bool:

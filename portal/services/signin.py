@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models.accounts import Credentials, new_session_token
+from portal.models.accounts import Credentials
 from portal.models.base import utcnow
-from portal.services import audit
+from portal.services import audit, sessions
 from portal.services.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 
 # One message for an unknown email, a wrong password and a locked account, so none can be told apart.
@@ -83,8 +83,10 @@ def _count_failure(user: Credentials, now) -> None:
         user.locked_until = now + timedelta(seconds=seconds)
 
 
-def change_password(user: Credentials, current: str, new: str, confirm: str, ip: str | None = None) -> None:
-    """Set a new password and rotate the session token, which signs out every other session."""
+def change_password(user: Credentials, current: str, new: str, confirm: str, ip: str | None = None,
+                    keep_session: str | None = None) -> None:
+    """Set a new password and end every other sign-in of the user (all but `keep_session`, the token of the
+    session making the change), in one transaction."""
     if not verify_password(user.password_hash, current):
         raise PasswordChangeError("The current password is not correct.")
     if len(new) < MIN_PASSWORD_LENGTH:
@@ -92,6 +94,5 @@ def change_password(user: Credentials, current: str, new: str, confirm: str, ip:
     if new != confirm:
         raise PasswordChangeError("The new password and its confirmation differ.")
     user.password_hash = hash_password(new)
-    user.session_token = new_session_token()
     audit.record("password.changed", actor=user, ip=ip)
-    db.session.commit()
+    sessions.end_others(user, keep_session, reason="password_changed")  # commits the change with it

@@ -159,10 +159,11 @@ def test_signing_in_as_staff_ends_the_partner_session(client, login_as, make, wo
     assert client.get("/").status_code == 302
 
 
-def test_a_forged_session_id_of_the_other_kind_is_refused(app, client, world):
-    """A partner user's id and token presented as a staff session id loads nobody."""
+def test_a_forged_session_id_of_the_other_kind_is_refused(app, client, login_as, world):
+    """A partner user's live sign-in, with its id presented as a staff session id, loads nobody."""
     user = world["partner_user"]
+    login_as.partner(user)
     with client.session_transaction() as session:
-        session["_user_id"] = f"staff:{user.id}:{user.session_token}"
+        session["_user_id"] = f"staff:{user.id}"
         session["_fresh"] = True
     assert client.get("/staff/partners").status_code == 302
