@@ -157,9 +157,8 @@ def vetted_address(destination: Destination, *, allow_private: bool, timeout: fl
     """Resolve once (within `timeout` seconds); every address must be allowed. Returns the one to connect to."""
     host = destination.host
     literal = parse_literal(host)
-    if literal is None and not allow_private:
-        if any(host == suffix or host.endswith("." + suffix) for suffix in _PRIVATE_NAME_SUFFIXES):
-            raise Refused("blocked", f"{host} is a private name")
+    if literal is None and not allow_private and is_private_name(host):
+        raise Refused("blocked", f"{host} is a private name")
     if literal is not None:
         addresses = [literal]
     else:
@@ -178,6 +177,11 @@ def vetted_address(destination: Destination, *, allow_private: bool, timeout: fl
                 said = "the address is refused" if literal is not None else f"{host} resolves to a refused address"
                 raise Refused("blocked", f"{said}: {reason}")
     return str(addresses[0])
+
+
+def is_private_name(host: str) -> bool:
+    """A name that never points at the public internet (localhost, *.local, *.internal, …)."""
+    return any(host == suffix or host.endswith("." + suffix) for suffix in _PRIVATE_NAME_SUFFIXES)
 
 
 def _lookup(host: str, port: int, timeout: float | None) -> list:
