@@ -4,6 +4,7 @@ the last 7 days with no filters, valid against its own schema, and the running A
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import jsonschema
@@ -81,3 +82,17 @@ def test_each_example_as_sent_by_try_it_out_returns_data(client, make, issue):
         response = client.post(path, json=body, headers={"X-Eflow-API-Key": key})
         assert response.status_code == 200, (path, response.get_data(as_text=True))
         assert len(ROWS[path](response)) >= 1, f"{path}: the example returned no data"
+
+
+@pytest.mark.browser
+def test_try_it_out_in_the_reference_starts_with_the_last_7_days(page, live_server):
+    today = datetime.now(UTC).date()
+    page.goto(f"{live_server.url}/docs/api")
+    summary = page.locator(".opblock-summary-path[data-path='/v1/affiliates/reporting/conversions']")
+    summary.click()
+    block = page.locator(".opblock", has=summary)
+    block.locator("button.try-out__btn").click()
+    body = json.loads(block.locator("textarea.body-param__text").input_value())
+    assert body["to"] in {today.isoformat(), (today - timedelta(days=1)).isoformat()}
+    assert date.fromisoformat(body["to"]) - date.fromisoformat(body["from"]) == timedelta(days=6)
+    assert "query" not in body
