@@ -50,6 +50,13 @@ def out_of_time(total: float) -> Failure:
     return "timeout", f"Timed out after {seconds(total)}"
 
 
+def unrenderable(err: Exception) -> Failure:
+    """The URL could not be filled in from the delivery's values: no request is made."""
+    reason = str(err).removeprefix("postback_url: ") if isinstance(err, ValueError) and str(err).startswith(
+        "postback_url: ") else "the stored values could not be read"
+    return "invalid_url", f"The postback URL could not be filled in: {reason}"
+
+
 def answered(status: int, location: str | None = None) -> Failure:
     """A complete answer that is not a success."""
     if 300 <= status < 400:

@@ -92,3 +92,17 @@ def test_an_answer_that_is_not_a_success(listener, reply, message, error_class):
     result = send(listener.url("/pb"), LOCAL)
     assert (result.outcome, result.status_code, result.error_class) == ("failed", reply.status, error_class)
     assert _plain(result) == message
+
+
+def test_a_url_that_cannot_be_filled_in_says_why_without_parser_detail():
+    from json import JSONDecodeError
+
+    from portal.delivery import failures
+    from portal.delivery.macros import TemplateError
+
+    moved = TemplateError("postback_url: a macro value changed where the request goes")
+    assert failures.unrenderable(moved) == (
+        "invalid_url", "The postback URL could not be filled in: a macro value changed where the request goes")
+    broken = JSONDecodeError("Expecting value", "{", 0)
+    assert failures.unrenderable(broken) == (
+        "invalid_url", "The postback URL could not be filled in: the stored values could not be read")
