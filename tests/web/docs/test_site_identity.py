@@ -82,9 +82,9 @@ def test_every_kind_of_page_links_the_favicon(client, make, login_as):
 
 
 def test_the_icons_are_served_without_sign_in(client):
-    svg = client.get("/static/favicon.svg")
-    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
-    ico = client.get("/favicon.ico")
-    assert ico.status_code == 200 and ico.mimetype == "image/vnd.microsoft.icon"
-    assert ico.data[:4] == b"\x00\x00\x01\x00" and b"PNG" in ico.data[:64]  # an icon directory holding a PNG
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    with client.get("/favicon.ico") as ico:
+        assert ico.status_code == 200 and ico.mimetype == "image/vnd.microsoft.icon"
+        assert ico.data[:4] == b"\x00\x00\x01\x00" and b"PNG" in ico.data[:64]  # an icon directory with a PNG
     assert client.post("/favicon.ico").status_code == 405
