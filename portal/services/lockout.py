@@ -41,9 +41,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def storable(text: str) -> str:
+    """The text with what no database can store (NUL, lone surrogates) replaced, for counters and the audit."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode()
+
+
 def throttle_for(kind: str, email: str) -> SignInThrottle:
     """The counters of an address no user of this kind has, created if need be and locked for the attempt."""
-    email_hash = vault().lookup_hash("sign-in-email:" + normalise_email(email))
+    email_hash = vault().lookup_hash("sign-in-email:" + storable(normalise_email(email)))
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Insert-or-nothing, then lock: two first failures at once both count, neither fails on the unique key.
     db.session.execute(insert(SignInThrottle).values(user_kind=kind, email_hash=email_hash, failed_logins=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal.domain.text import text_fault
 from portal.extensions import db
 from portal.models.accounts import Credentials
 from portal.models.base import utcnow
@@ -37,10 +38,11 @@ def authenticate(model: type[Credentials], email: str, password: str, ip: str | 
     counted one by one and cannot slip past the lockout. Every failure does the same work: one password
     hash, one audit row, one commit.
     """
-    user = db.session.scalar(_by_email(model, email).with_for_update())
+    # No user's address holds NUL (which PostgreSQL cannot even compare): such an address is simply unknown.
+    user = None if text_fault(email) else db.session.scalar(_by_email(model, email).with_for_update())
     now = utcnow()
     record = user if user is not None else lockout.throttle_for(model.session_kind, email)
-    unknown = {"email": email.strip()[:254]} if user is None else None
+    unknown = {"email": lockout.storable(email.strip()[:254])} if user is None else None
     paused = lockout.paused_for(record, now)
     if paused:
         verify_password(None, password)
