@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.models import PartnerUser, PendingSignIn, StaffUser
 from portal.models.base import utcnow
 from portal.services import audit, lockout, two_factor
+from portal.services.write_lock import begin_write
 
 LIFETIME = timedelta(minutes=5)
 CODE_FAILED = "That code is not right. Enter the current code from your app, or an unused recovery code."
@@ -62,8 +63,10 @@ def waiting(token: object, kind: str, now: datetime | None = None) -> PendingSig
 def complete(token: object, kind: str, code: str, ip: str | None = None):
     """Finish the sign-in with a code: (user, where to go next). Raises PendingSignInGone, SignInPaused (the
     account is locked, or this failure locked it) or SignInError (a wrong code); commits either way."""
+    begin_write(db.session)  # on SQLite: nobody else spends a code between our check and our write
     pending = waiting(token, kind)
     if pending is None:
+        db.session.rollback()
         raise PendingSignInGone()
     model = _MODELS[kind]
     user = db.session.scalar(select(model).where(model.id == pending.user_id).with_for_update())

@@ -11,6 +11,7 @@ from portal.models.base import utcnow
 from portal.services import audit, lockout, pending_sign_in, sessions, two_factor
 from portal.services.lockout import FAILURE_MEMORY, SignInError, SignInPaused  # noqa: F401  (callers' names)
 from portal.services.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from portal.services.write_lock import begin_write
 
 # One message for an unknown email and a wrong password, so they cannot be told apart; a locked account (or
 # address) gets SignInPaused's message instead, known or not.
@@ -38,6 +39,7 @@ def authenticate(model: type[Credentials], email: str, password: str, ip: str | 
     counted one by one and cannot slip past the lockout. Every failure does the same work: one password
     hash, one audit row, one commit.
     """
+    begin_write(db.session)  # on SQLite, where FOR UPDATE does nothing: parallel guesses count one by one
     # No user's address holds NUL (which PostgreSQL cannot even compare): such an address is simply unknown.
     user = None if text_fault(email) else db.session.scalar(_by_email(model, email).with_for_update())
     now = utcnow()
