@@ -4,7 +4,10 @@ recovery codes good once, new recovery codes, turning it off; the pending step b
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
 from portal.models import AuditEvent, PendingSignIn, RecoveryCode, SignInSession, TwoFactorSecret
@@ -242,3 +245,35 @@ def test_starting_again_replaces_an_unconfirmed_key_and_an_enabled_one_stays(cli
     assert client.post(PARTNER.url("/start")).headers["Location"] == PARTNER.security
     assert client.get(PARTNER.url("")).headers["Location"] == PARTNER.security
     assert client.post(PARTNER.url("/confirm"), data={"code": "123456"}).status_code == 302
+
+
+def test_every_two_factor_form_works_with_the_csrf_token_it_carries(make_app, make, db):
+    """With CSRF protection on, as in production: each page's own token is enough, from setup to sign-in."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    # The test keeps one app context (and so one `g`) across requests; a real server starts each request with a
+    # fresh one, so Flask-WTF's token cached in `g` must not outlive the sign-in that renews the session.
+    app.teardown_request(lambda exc: g.pop("csrf_token", None))
+    with app.app_context():
+        client = app.test_client()
+        user = make.partner_user(make.partner())
+
+        def post(page_path: str, form_id: str, path: str, **data):
+            page = client.get(page_path).get_data(as_text=True)
+            form = page[page.index(form_id):] if form_id else page
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+            return client.post(path, data={**data, "csrf_token": token})
+
+        assert post("/login", "", "/login", email=user.email, password=TEST_PASSWORD).status_code == 302
+        assert post(PARTNER.security, 'id="two-factor"', PARTNER.url("/start")).status_code == 302
+        secret = secret_from(client.get(PARTNER.url("")).get_data(as_text=True))
+        shown = post(PARTNER.url(""), "<form", PARTNER.url("/confirm"), code=fresh_code(db, user, secret))
+        assert shown.status_code == 200 and len(codes_from(shown.get_data(as_text=True))) == 10
+        new = post(PARTNER.security, 'id="regenerate-codes"', PARTNER.url("/recovery-codes"), password=TEST_PASSWORD)
+        assert new.status_code == 200
+        assert post(PARTNER.security, "<header", "/logout").status_code == 302
+        assert post("/login", "", "/login", email=user.email, password=TEST_PASSWORD).status_code == 302
+        signed_in = post(PARTNER.second_step, "", PARTNER.second_step, code=fresh_code(db, user, secret))
+        assert signed_in.status_code == 302 and client.get("/").status_code == 200
+        off = post(PARTNER.security, 'id="disable-two-factor"', PARTNER.url("/disable"), password=TEST_PASSWORD,
+                   code=fresh_code(db, user, secret))
+        assert off.status_code == 302
