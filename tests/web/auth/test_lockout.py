@@ -79,8 +79,8 @@ def test_unknown_addresses_count_normalised_and_keep_no_address(app, client, db)
     assert "someone" not in dumped.lower()
     # The staff door counts on its own: the partner door's pause does not reach it.
     assert client.post("/staff/login", data={"email": spellings[0], "password": "x" * 12}).status_code == 401
-    locked = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "signin.failed")).all()
-    assert len(locked) == free + 1
+    failed = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "signin.failed")).all()
+    assert len(failed) == free + 1
 
 
 def test_counters_of_unknown_addresses_are_forgotten_after_a_quiet_day(app, client, db):
@@ -105,6 +105,7 @@ def test_wrong_codes_count_towards_the_same_pause(app, client, db, make):
     assert client.post("/login", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
     paused = client.post(PARTNER.second_step, data={"code": wrong_code(secret)})
     assert paused.status_code == 429 and PAUSED.format("30 seconds").encode() in paused.data
+    assert paused.headers["Retry-After"] == "30"
     # Paused: a right code and a recovery code are refused too, and so is the password step.
     assert client.post(PARTNER.second_step, data={"code": fresh_code(db, user, secret)}).status_code == 429
     assert client.post(PARTNER.second_step, data={"code": codes[0]}).status_code == 429
