@@ -143,6 +143,20 @@ def disable(user, password: str, code: str, ip: str | None = None) -> None:
     db.session.commit()
 
 
+def reset(user) -> bool:
+    """Turn two-factor off for a user who lost both the app and the recovery codes, on an operator's word
+    (audited as the system); False when it was not on. The user signs in with the password alone and may set
+    it up again."""
+    row = _row(user, for_update=True)
+    if row is None:
+        return False
+    db.session.execute(delete(TwoFactorSecret).where(TwoFactorSecret.id == row.id))
+    db.session.execute(delete(RecoveryCode).where(*_owned_codes(user)))
+    audit.record("two_factor.reset", actor_type="system", target=user, detail={"email": user.email})
+    db.session.commit()
+    return row.confirmed_at is not None
+
+
 def recovery_codes_left(user) -> int:
     return db.session.scalar(select(func.count()).select_from(RecoveryCode)
                              .where(*_owned_codes(user), RecoveryCode.used_at.is_(None)))
