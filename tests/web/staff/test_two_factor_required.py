@@ -28,7 +28,7 @@ def app(make_app):
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"),
                          [r for r in STAFF_RULES if r[0] not in OPEN_BEFORE_TWO_FACTOR])
-def test_every_staff_route_sends_a_staff_member_without_two_factor_to_set_it_up(client, db, login_as, world,
+def test_every_staff_route_sends_a_staff_member_without_two_factor_to_set_it_up(client, db, login_as, world,  # noqa: F811
                                                                                 endpoint, rule, method):
     login_as.staff(world["bare_staff"])
     before = _fingerprint(db)
