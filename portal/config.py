@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_FREE_ATTEMPTS": 5,
     "LOGIN_LOCKOUT_BASE_SECONDS": 30,
     "LOGIN_LOCKOUT_MAX_SECONDS": 3600,
+    # Staff who sign in with a password must turn on two-factor first (single sign-on is exempt: the IdP
+    # does its own). The network can also ask for it in the staff settings page.
+    "STAFF_REQUIRE_2FA": False,
     # Argon2id cost; tests lower it for speed, never production.
     "PASSWORD_TIME_COST": 3,
     "PASSWORD_MEMORY_COST": 65536,
@@ -93,6 +96,7 @@ ENV_TYPES: dict[str, str] = {
     "LOGIN_FREE_ATTEMPTS": _INT,
     "LOGIN_LOCKOUT_BASE_SECONDS": _INT,
     "LOGIN_LOCKOUT_MAX_SECONDS": _INT,
+    "STAFF_REQUIRE_2FA": _BOOL,
     "OIDC_ISSUER": _STR,
     "OIDC_CLIENT_ID": _STR,
     "OIDC_CLIENT_SECRET": _STR,

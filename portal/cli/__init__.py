@@ -15,7 +15,8 @@ def init_app(app: Flask) -> None:
     from portal.cli.reports import reports
     from portal.cli.scheduler import scheduler, scheduler_old_name
     from portal.cli.staff import create_staff_user_command
+    from portal.cli.two_factor import two_factor_group
 
     for command in (create_staff_user_command, demo_data, scheduler, scheduler_old_name, keys, network_keys,
-                    reports, postbacks, intake):
+                    reports, postbacks, intake, two_factor_group):
         app.cli.add_command(command)

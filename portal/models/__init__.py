@@ -9,7 +9,9 @@ from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
+from portal.models.throttles import SignInThrottle
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
+from portal.models.two_factor import PendingSignIn, RecoveryCode, TwoFactorSecret
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
 __all__ = [
@@ -17,4 +19,5 @@ __all__ = [
     "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
+    "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
 ]

@@ -99,3 +99,5 @@ class SignInSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out, ended_by_user, password_changed
+    # How the user proved who they are: "password", "two_factor" (password and a code) or "sso".
+    method: Mapped[str] = mapped_column(String(10), default="password")

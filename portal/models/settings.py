@@ -20,6 +20,8 @@ class NetworkSettings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     support_email: Mapped[str | None] = mapped_column(String(254))
     partner_postbacks_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Staff who sign in with a password must turn on two-factor before any console page opens.
+    staff_require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     # SHA-256 of the network-wide conversion intake token (None: only per-offer tokens work).
     intake_token_hash: Mapped[str | None] = mapped_column(String(64))
     # The offer a Network API transaction is recorded on when it names no product_key (None: it must).

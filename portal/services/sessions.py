@@ -36,11 +36,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def begin(user, ip: str | None, user_agent: str) -> str:
-    """A new live session for the user; the token for its cookie (only its hash is stored)."""
+def begin(user, ip: str | None, user_agent: str, method: str = "password") -> str:
+    """A new live session for the user; the token for its cookie (only its hash is stored). `method` says how
+    the user proved who they are: "password", "two_factor" or "sso"."""
     token = secrets.token_urlsafe(32)
     db.session.add(SignInSession(token_hash=_hash(token), user_kind=user.session_kind, user_id=user.id, ip=ip,
-                                 user_agent=(user_agent or "")[:MAX_USER_AGENT]))
+                                 user_agent=(user_agent or "")[:MAX_USER_AGENT], method=method))
     db.session.commit()
     return token
 

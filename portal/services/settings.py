@@ -7,7 +7,7 @@ from portal.queries.settings import network_settings
 from portal.services import audit
 
 EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled",
-            "network_api_offer_id")
+            "network_api_offer_id", "staff_require_two_factor")
 
 
 def update_network_settings(values: dict, actor, ip: str | None = None) -> None:

@@ -1,25 +1,21 @@
-"""Password sign-in with per-account throttling, and password changes that end other sessions."""
+"""Password sign-in with per-address throttling, and password changes that end other sessions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
 from sqlalchemy import func, select
 
+from portal.domain.text import text_fault
 from portal.extensions import db
 from portal.models.accounts import Credentials
 from portal.models.base import utcnow
-from portal.services import audit, sessions
+from portal.services import audit, lockout, pending_sign_in, sessions, two_factor
+from portal.services.lockout import FAILURE_MEMORY, SignInError, SignInPaused  # noqa: F401  (callers' names)
 from portal.services.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from portal.services.write_lock import begin_write
 
-# One message for an unknown email, a wrong password and a locked account, so none can be told apart.
+# One message for an unknown email and a wrong password, so they cannot be told apart; a locked account (or
+# address) gets SignInPaused's message instead, known or not.
 SIGN_IN_FAILED = "Invalid email or password."
-FAILURE_MEMORY = timedelta(days=1)
-
-
-class SignInError(Exception):
-    """The sign-in did not succeed; the message is safe to show."""
 
 
 class PasswordChangeError(ValueError):
@@ -27,7 +23,7 @@ class PasswordChangeError(ValueError):
 
 
 def _by_email(model: type[Credentials], email: str):
-    return select(model).where(func.lower(model.email) == email.strip().lower())
+    return select(model).where(func.lower(model.email) == lockout.normalise_email(email))
 
 
 def user_by_email(model: type[Credentials], email: str):
@@ -35,52 +31,44 @@ def user_by_email(model: type[Credentials], email: str):
     return db.session.scalar(_by_email(model, email))
 
 
-def authenticate(model: type[Credentials], email: str, password: str, ip: str | None = None):
-    """Return the user whose password matches, or raise SignInError; commits the counters.
+def authenticate(model: type[Credentials], email: str, password: str, ip: str | None = None, next_path: str = ""):
+    """Return the user whose password matches, or raise SignInError (SignInPaused when locked); commits the
+    counters. A user with two-factor on gets pending_sign_in.SecondFactorRequired instead: no session yet.
 
-    The user's row is locked for the attempt (on PostgreSQL), so parallel guesses are counted one by
-    one and cannot slip past the lockout. Every failure does the same work: one password hash, one
-    audit row, one commit.
+    The user's row (or an unknown address's counters) is locked for the attempt, so parallel guesses are
+    counted one by one and cannot slip past the lockout. Every failure does the same work: one password
+    hash, one audit row, one commit.
     """
-    user = db.session.scalar(_by_email(model, email).with_for_update())
+    begin_write(db.session)  # on SQLite, where FOR UPDATE does nothing: parallel guesses count one by one
+    # No user's address holds NUL (which PostgreSQL cannot even compare): such an address is simply unknown.
+    user = None if text_fault(email) else db.session.scalar(_by_email(model, email).with_for_update())
     now = utcnow()
-    if user is None:
+    record = user if user is not None else lockout.throttle_for(model.session_kind, email)
+    unknown = {"email": lockout.storable(email.strip()[:254])} if user is None else None
+    paused = lockout.paused_for(record, now)
+    if paused:
         verify_password(None, password)
-        audit.record("signin.failed", actor_type=model.session_kind, ip=ip, detail={"email": email.strip()[:254]})
+        audit.record("signin.locked", actor=user, actor_type=model.session_kind, ip=ip, detail=unknown)
         db.session.commit()
-        raise SignInError(SIGN_IN_FAILED)
-    if user.locked_until is not None and user.locked_until > now:
-        verify_password(None, password)
-        audit.record("signin.locked", actor=user, ip=ip)
+        raise SignInPaused(paused)
+    if user is None or not verify_password(user.password_hash, password) or not user.may_sign_in:
+        if user is None:
+            verify_password(None, password)
+            lockout.forget_stale_throttles(now)
+        locked = lockout.count_failure(record, now)
+        audit.record("signin.failed", actor=user, actor_type=model.session_kind, ip=ip, detail=unknown)
         db.session.commit()
-        raise SignInError(SIGN_IN_FAILED)
-    if not verify_password(user.password_hash, password) or not user.may_sign_in:
-        _count_failure(user, now)
-        audit.record("signin.failed", actor=user, ip=ip)
+        raise SignInPaused(locked) if locked else SignInError(SIGN_IN_FAILED)
+    if two_factor.enabled_for(user):
+        # The failures are forgotten only once the code is right too: a known password buys no free guesses.
+        token = pending_sign_in.begin(user, next_path, now)
+        audit.record("signin.password_accepted", actor=user, ip=ip)
         db.session.commit()
-        raise SignInError(SIGN_IN_FAILED)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        raise pending_sign_in.SecondFactorRequired(token)
+    lockout.succeeded(user, now)
     audit.record("signin.succeeded", actor=user, ip=ip)
     db.session.commit()
     return user
-
-
-def _count_failure(user: Credentials, now) -> None:
-    """The LOGIN_FREE_ATTEMPTS-th failure in a row locks the account; each later one doubles the lock.
-
-    Failures are forgotten after FAILURE_MEMORY without another one, so old typos do not add up.
-    """
-    cfg = current_app.config
-    if user.last_failed_login_at is not None and now - user.last_failed_login_at > FAILURE_MEMORY:
-        user.failed_logins = 0
-    user.failed_logins = (user.failed_logins or 0) + 1
-    user.last_failed_login_at = now
-    extra = user.failed_logins - cfg["LOGIN_FREE_ATTEMPTS"]
-    if extra >= 0:
-        seconds = min(cfg["LOGIN_LOCKOUT_BASE_SECONDS"] * (2 ** extra), cfg["LOGIN_LOCKOUT_MAX_SECONDS"])
-        user.locked_until = now + timedelta(seconds=seconds)
 
 
 def change_password(user: Credentials, current: str, new: str, confirm: str, ip: str | None = None,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from portal.models import PartnerUser, StaffUser
 from portal.extensions import login_manager
+from portal.services.two_factor import staff_must_enrol
+from portal.web.sessions import current_method
 
 # Marker for staff views every signed-in staff member may open (their own password, the home page).
 ANY_STAFF = "any-staff"
@@ -22,6 +24,12 @@ def requires(*permissions: str) -> Callable:
         return view
 
     return mark
+
+
+def open_before_two_factor(view: Callable) -> Callable:
+    """Mark a staff view as reachable by a staff member who must still turn on two-factor (its setup pages)."""
+    view.open_before_two_factor = True
+    return view
 
 
 def guard_partner(bp: Blueprint) -> None:
@@ -39,6 +47,8 @@ def guard_staff(bp: Blueprint) -> None:
         if not isinstance(user, StaffUser):
             return login_manager.unauthorized()
         view = current_app.view_functions.get(request.endpoint)
+        if not getattr(view, "open_before_two_factor", False) and staff_must_enrol(user, current_method()):
+            return redirect(url_for("staff.two_factor_setup"))  # the network requires it; nothing else opens
         needed = getattr(view, "required_permissions", None)
         if needed is None:
             abort(403)  # fail closed: a staff view that declares nothing is open to no one

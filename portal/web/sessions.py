@@ -6,7 +6,7 @@ for every copy of the cookie."""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
 from portal.extensions import db, login_manager
@@ -35,13 +35,17 @@ def load_user(session_id: str):
         return None
     if user is None or not user.may_sign_in:
         return None
-    return user if sessions.live(user, session.get(SESSION_KEY)) is not None else None
+    record = sessions.live(user, session.get(SESSION_KEY))
+    if record is None:
+        return None
+    g.sign_in_method = record.method  # how this sign-in was proved (the staff guard asks)
+    return user
 
 
-def start_session(user) -> None:
+def start_session(user, method: str = "password") -> None:
     """Begin a fresh session for this user: nothing carries over from another kind of user."""
     end_session()
-    token = sessions.begin(user, request.remote_addr, request.headers.get("User-Agent", ""))
+    token = sessions.begin(user, request.remote_addr, request.headers.get("User-Agent", ""), method)
     session[SESSION_KEY] = token
     login_user(user)
 
@@ -55,6 +59,11 @@ def end_session() -> None:
 
 def current_token() -> str | None:
     return session.get(SESSION_KEY)
+
+
+def current_method() -> str | None:
+    """How the signed-in user proved who they are ("password", "two_factor", "sso"); None when nobody is."""
+    return g.get("sign_in_method")
 
 
 def _unauthorized():

@@ -74,5 +74,5 @@ def sso_callback():
     if user is None:
         flash("Your single sign-on account has no access to this staff console.")
         return redirect(url_for("auth.staff_login"))
-    start_session(user)
+    start_session(user, method="sso")  # exempt from the staff two-factor requirement: the IdP does MFA
     return redirect(url_for("staff.home"))

@@ -1,10 +1,9 @@
-"""The dashboard, My Account (profile, users, API keys) and the pages still to come."""
+"""The dashboard, My Account (profile, users, API keys) and the pages still to come; Security is security.py."""
 
 from __future__ import annotations
 
 from flask import g, render_template
 
-from portal.web.auth import sessions_page
 from portal.web.auth.password import password_change_page
 from portal.web.partner.blueprint import bp
 from portal.web.security import NO_STORE
@@ -46,19 +45,3 @@ def account_api():
         return render_template("partner/account_no_key.html", account=g.scope.account())
     page = render_template("partner/account_api.html", cards=g.scope.key_cards(), account=g.scope.account())
     return page, 200, NO_STORE
-
-
-@bp.route("/account/security")
-def account_security():
-    return sessions_page.show("partner/account_security.html", "partner.account_security_end_one",
-                                  "partner.account_security_end_others", g.scope.account().timezone)
-
-
-@bp.route("/account/security/sessions/<int:session_id>/end", methods=["POST"])
-def account_security_end_one(session_id: int):
-    return sessions_page.end_one(session_id, "partner.account_security")
-
-
-@bp.route("/account/security/sessions/end-others", methods=["POST"])
-def account_security_end_others():
-    return sessions_page.end_others("partner.account_security")

@@ -13,6 +13,10 @@ class NetworkSettingsForm(FlaskForm):
     timezone = SelectField("Timezone", choices=sorted(available_timezones()))
     currency = StringField("Currency (ISO 4217)", validators=[DataRequired(), Length(min=3, max=3)])
     partner_postbacks_enabled = BooleanField("Partners may manage their own postbacks")
+    staff_require_two_factor = BooleanField(
+        "Staff must use two-factor sign-in",
+        description="Staff who sign in with a password are sent to set up two-factor before any other page opens "
+                    "(yourself included). Single sign-on is exempt: your identity provider does its own.")
     # Choices are the offers, filled in by the view; 0 stands for "none".
     network_api_offer_id = SelectField("Offer for Network API transactions", coerce=int,
                                        choices=[SelectChoice(0, "None")],

@@ -11,7 +11,6 @@ from portal.queries import partners as partner_queries
 from portal.queries.offers import offer_choices
 from portal.queries.settings import network_settings
 from portal.services.settings import EDITABLE, update_network_settings
-from portal.web.auth import sessions_page
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
@@ -74,22 +73,3 @@ def settings():
 @requires(ANY_STAFF)
 def account():
     return password_change_page("staff/account.html", "staff.account")
-
-
-@bp.route("/account/security")
-@requires(ANY_STAFF)
-def account_security():
-    return sessions_page.show("staff/account_security.html", "staff.account_security_end_one",
-                                  "staff.account_security_end_others", network_settings().timezone)
-
-
-@bp.route("/account/security/sessions/<int:session_id>/end", methods=["POST"])
-@requires(ANY_STAFF)
-def account_security_end_one(session_id: int):
-    return sessions_page.end_one(session_id, "staff.account_security")
-
-
-@bp.route("/account/security/sessions/end-others", methods=["POST"])
-@requires(ANY_STAFF)
-def account_security_end_others():
-    return sessions_page.end_others("staff.account_security")

@@ -64,9 +64,9 @@ def test_failures_lock_the_account_with_a_growing_delay(app, client, db, partner
     first_lock = partner_user.locked_until - utcnow()
     assert timedelta(seconds=0) < first_lock <= timedelta(seconds=app.config["LOGIN_LOCKOUT_BASE_SECONDS"])
 
-    # While locked, even the right password is refused, with the same answer as any failure.
+    # While locked, even the right password is refused, and the answer says sign-in is paused.
     locked = client.post("/login", data={"email": partner_user.email, "password": TEST_PASSWORD})
-    assert locked.status_code == 401 and SIGN_IN_FAILED.encode() in locked.data
+    assert locked.status_code == 429 and b"Sign-in for this account is paused for" in locked.data
     assert client.get("/").status_code == 302
 
     # After the lock runs out, one more failure locks for twice as long.

@@ -197,3 +197,27 @@ def test_each_app_uses_its_own_client_configuration(make_app, provider):
         assert query["client_id"] == [client_id]
         assert query["redirect_uri"] == ["http://localhost/staff/sso/callback"]
         assert set(query["scope"][0].split()) == {"openid", "email", "profile"}
+
+
+def test_single_sign_on_is_exempt_from_two_factor(client, db, make, provider):
+    """The identity provider does its own second factor: an SSO sign-in is neither asked for a code nor sent
+    to set two-factor up when the network requires it; the same staff member with a password is."""
+    import pyotp
+
+    from portal.queries.settings import network_settings
+    from portal.services import two_factor
+
+    network_settings().staff_require_two_factor = True
+    db.session.commit()
+    staff = make.staff(email="sso-two-factor@network.test")
+    assert sign_in_via_idp(client, provider, staff.email, sub="idp-two-factor").location == "/staff/"
+    assert client.get("/staff/partners").status_code == 200
+    client.post("/logout")
+    client.post("/staff/login", data={"email": staff.email, "password": "correct-horse-battery"})
+    assert client.get("/staff/partners").location == "/staff/account/security/two-factor"
+    client.post("/logout")
+
+    two_factor.start_setup(staff)
+    two_factor.confirm_setup(staff, pyotp.TOTP(two_factor.setup_in_progress(staff).secret).now())
+    assert sign_in_via_idp(client, provider, staff.email, sub="idp-two-factor").location == "/staff/"
+    assert client.get("/staff/partners").status_code == 200
