@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from portal.api.affiliate import memory_storage
+from portal.http import memory_storage
 from portal.config import ConfigError, from_environment
 from portal.services.keys import find_by_secret, set_allowlist
 

@@ -6,6 +6,9 @@ requests. In bench/api_auth.py that was about two thirds of the front door's cos
 API request 2.0 ms against 1.5 ms with this storage; health route 1.4 ms). This one expires entries
 when it touches them instead. Like `memory://` it holds one process's counts
 only; a budget shared by several processes needs PORTAL_REDIS_URL.
+
+`spend_all` is the in-process twin of portal.http.ratelimit's Redis script: several moving windows
+spent together or not at all, under one lock.
 """
 
 from __future__ import annotations
@@ -46,6 +49,28 @@ class InProcessStorage(Storage, MovingWindowSupport):
                 return False
             hits.extend([now] * amount)
             return True
+
+    def spend_all(self, guard: tuple[str, int, int] | None, budgets: list[tuple[str, int, int]]
+                  ) -> tuple[bool, float | None, list[tuple[float, int]]]:
+        """One unit from every (key, limit, expiry) budget, or none when one is full or the guard's window
+        is full (the guard is only read). → (spent, the guard's blocking entry, each budget's window)."""
+        now = time.time()
+        with self._lock:
+            if guard is not None:
+                key, limit, expiry = guard
+                hits = self._window(key, expiry, now)
+                if len(hits) >= limit:
+                    return False, hits[-limit], [self._stats(k, e, now) for k, _, e in budgets]
+            windows = [self._window(key, expiry, now) for key, _, expiry in budgets]
+            spent = all(len(hits) < limit for hits, (_, limit, _) in zip(windows, budgets))
+            if spent:
+                for hits in windows:
+                    hits.append(now)
+            return spent, None, [self._stats(key, expiry, now) for key, _, expiry in budgets]
+
+    def _stats(self, key: str, expiry: float, now: float) -> tuple[float, int]:
+        hits = self._window(key, expiry, now)
+        return (hits[0], len(hits)) if hits else (now, 0)
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         now = time.time()
