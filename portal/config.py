@@ -71,6 +71,9 @@ DEFAULTS: dict[str, Any] = {
     "POSTBACK_CONNECT_TIMEOUT": 3.0,
     "POSTBACK_TOTAL_TIMEOUT": 10.0,
 }
+# The most requests any budget or the failed-authentication limit may count in one window (each one is a
+# stored timestamp).
+MAX_REQUESTS = 1_000_000
 # A total timeout above this would hold claimed deliveries (and a worker thread) for too long.
 POSTBACK_TOTAL_TIMEOUT_MAX = 60.0
 
@@ -256,9 +259,9 @@ def _finalise_api(config: dict[str, Any]) -> None:
     config["API_PARTNER_RATE_LIMIT"] = f"{max(1, math.floor(burst * share + 1e-9))} per {seconds} second"
     burst, seconds = _moving_window(config, "NETWORK_API_RATE")
     config["NETWORK_API_RATE_LIMIT"] = f"{burst} per {seconds} second"
-    for name in ("API_AUTH_FAILURES", "API_AUTH_FAILURE_WINDOW"):
-        if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] < 1:
-            raise ConfigError(f"PORTAL_{name} must be a whole number, 1 or more; got {config[name]!r}")
+    for name, most in (("API_AUTH_FAILURES", MAX_REQUESTS), ("API_AUTH_FAILURE_WINDOW", 86_400)):
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or not 1 <= config[name] <= most:
+            raise ConfigError(f"PORTAL_{name} must be a whole number from 1 to {most:,}; got {config[name]!r}")
     config["API_AUTH_FAILURE_LIMIT"] = f"{config['API_AUTH_FAILURES']} per {config['API_AUTH_FAILURE_WINDOW']} second"
     redis_url = config.get("REDIS_URL")
     if redis_url and not redis_url.startswith(REDIS_SCHEMES):
@@ -272,13 +275,15 @@ def _moving_window(config: dict[str, Any], name: str) -> tuple[int, int]:
     """`<name>_PER_SECOND` and `<name>_BURST` as a moving window: BURST requests in BURST/RATE seconds,
     so bursts up to BURST and RATE per second sustained over the window."""
     rate, burst = config[f"{name}_PER_SECOND"], config[f"{name}_BURST"]
-    if isinstance(rate, bool) or not isinstance(rate, int) or rate < 1:
-        raise ConfigError(f"PORTAL_{name}_PER_SECOND must be a whole number, 1 or more; got {rate!r}")
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_REQUESTS:
+        raise ConfigError(f"PORTAL_{name}_PER_SECOND must be a whole number from 1 to {MAX_REQUESTS:,}; got {rate!r}")
     if isinstance(burst, bool) or not isinstance(burst, int) or burst < rate or burst % rate:
         raise ConfigError(
             f"PORTAL_{name}_BURST ({burst!r}) must be a whole multiple of PORTAL_{name}_PER_SECOND ({rate}): "
             "the budget is BURST requests in any window of BURST/RATE seconds (5 and 20 → 20 per 4 seconds)"
         )
+    if burst > MAX_REQUESTS:
+        raise ConfigError(f"PORTAL_{name}_BURST must be at most {MAX_REQUESTS:,}; got {burst!r}")
     return burst, burst // rate
 
 

@@ -58,10 +58,15 @@ def _budgets() -> _Budgets:
     return current_app.extensions[_EXTENSION]
 
 
+def budgets_of(partner_id: int) -> list[Budget]:
+    """What one of the partner's requests spends: the network's budget, then the partner's share (if any)."""
+    return _budgets().of(partner_id)
+
+
 def spend(partner_id: int, ip: str | None) -> None:
     """One unit of the network's budget and of the partner's share; 429 when either is full (nothing is
     spent then), or when the caller's address is blocked for failed authentication."""
-    outcome = ratelimit.spend(limiter.limiter, _budgets().of(partner_id), guard=auth_throttle.guard(ip))
+    outcome = ratelimit.spend(limiter.limiter, budgets_of(partner_id), guard=auth_throttle.guard(ip))
     setattr(g, _G_READING, outcome.binding)
     if outcome.throttled_for is not None:
         auth_throttle.note_blocked(ip, outcome.throttled_for)
