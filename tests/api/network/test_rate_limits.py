@@ -1,0 +1,166 @@
+"""The Network API's budget (per key pair, 30/s with bursts of 60 by default) with its headers, its
+failed-authentication throttle, and one answer for every kind of bad Basic credentials."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.http import auth_throttle, memory_storage, ratelimit
+from portal.http.contract import AUTH_THROTTLED
+from portal.services.network_keys import issue_pair
+from tests.api.network.conftest import PARTNERSHIPS, Pair, basic, envelope_of, mistyped
+
+ATTACKER = "203.0.113.66"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeTime()
+    for module in (memory_storage, ratelimit, auth_throttle):
+        monkeypatch.setattr(module, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def small(make_app, db):
+    """An app whose pairs may make 3 requests in 3 seconds."""
+    app = make_app(NETWORK_API_RATE_PER_SECOND=1, NETWORK_API_RATE_BURST=3)
+    with app.app_context():
+        yield app.test_client()
+
+
+def test_each_pair_has_its_own_budget_with_its_headers(small, clock):
+    first, second = Pair(small, "production"), Pair(small, "test")
+    for n in range(3):
+        response = first("GET", PARTNERSHIPS)
+        assert response.status_code == 200
+        assert (response.headers["X-RateLimit-Limit"], response.headers["X-RateLimit-Remaining"],
+                response.headers["X-RateLimit-Reset"]) == ("3", str(2 - n), "3")
+    clock.now += 1.2
+    refused = first("GET", PARTNERSHIPS)
+    assert envelope_of(refused, 429)["message"] == "Rate limit exceeded"
+    assert refused.headers["Retry-After"] == refused.headers["X-RateLimit-Reset"] == "2"
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert second("GET", PARTNERSHIPS).status_code == 200  # keyed by the pair: the other one is untouched
+    clock.now += 2
+    assert first("GET", PARTNERSHIPS).status_code == 200
+
+
+def test_the_default_budget_is_60_requests_in_2_seconds(production):
+    response = production("GET", PARTNERSHIPS)
+    assert (response.headers["X-RateLimit-Limit"], response.headers["X-RateLimit-Remaining"]) == ("60", "59")
+
+
+def test_answers_after_authentication_carry_the_headers_and_refusals_before_it_do_not(client, production):
+    missing = production("GET", PARTNERSHIPS + "/part_nobody")
+    assert envelope_of(missing, 404) and missing.headers["X-RateLimit-Remaining"] == "59"
+    bad = production("POST", PARTNERSHIPS, {"email": 5})
+    assert envelope_of(bad, 400) and bad.headers["X-RateLimit-Remaining"] == "58"
+    for refused in (client.get(PARTNERSHIPS), client.get(PARTNERSHIPS, headers=basic("npk_live_x", "y")),
+                    client.get(PARTNERSHIPS, headers={"X-Api-Key": "afk_live_x"}),
+                    client.get("/api/v2/openapi.json")):
+        assert "X-RateLimit-Limit" not in refused.headers
+
+
+def test_after_ten_failures_the_address_gets_429_before_any_lookup(client, production, count_statements):
+    for n in range(10):
+        wrong = basic(production.key.public_key, mistyped(production.secret)) if n % 2 else basic("npk_live_x", "")
+        refused = client.get(PARTNERSHIPS, headers=wrong, environ_base={"REMOTE_ADDR": ATTACKER})
+        assert envelope_of(refused, 401)["message"] == "Invalid API credentials"
+    with count_statements() as counter:
+        throttled = client.get(PARTNERSHIPS, headers=production.headers, environ_base={"REMOTE_ADDR": ATTACKER})
+    assert counter.count == 0
+    assert envelope_of(throttled, 429)["message"] == AUTH_THROTTLED
+    assert throttled.headers["Retry-After"].isdigit() and 1 <= int(throttled.headers["Retry-After"]) <= 60
+    served = client.get(PARTNERSHIPS, headers=production.headers, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert served.status_code == 200  # the right pair from another address is not harmed
+    assert production("GET", PARTNERSHIPS).status_code == 200
+
+
+def test_missing_and_foreign_credentials_do_not_count(client, production, make, issue):
+    partner_key = issue(make.partner())
+    for _ in range(20):
+        assert client.get(PARTNERSHIPS, environ_base={"REMOTE_ADDR": ATTACKER}).status_code == 401
+        assert client.get(PARTNERSHIPS, headers={"X-Eflow-API-Key": partner_key},
+                          environ_base={"REMOTE_ADDR": ATTACKER}).status_code == 403
+    assert client.get(PARTNERSHIPS, headers=production.headers, environ_base={"REMOTE_ADDR": ATTACKER}).status_code == 200
+
+
+def test_a_revoked_pair_counts_as_a_failure(client, db):
+    from portal.services.network_keys import revoke_pair
+
+    issued = issue_pair("production", "Old back end")
+    revoke_pair(issued.key)
+    statuses = [client.get(PARTNERSHIPS, headers=basic(issued.key.public_key, issued.secret),
+                           environ_base={"REMOTE_ADDR": ATTACKER}).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+
+
+# --- one answer for every kind of bad credentials ---------------------------------------------------------
+
+def _raw(token: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(token).decode()}
+
+
+def _answer(response) -> tuple:
+    return response.status_code, response.get_data(), sorted(response.headers.items())
+
+
+def test_an_empty_password_gets_exactly_the_answer_of_a_wrong_one(client, production):
+    public = production.key.public_key
+    wrong = _answer(client.get(PARTNERSHIPS, headers=basic(public, mistyped(production.secret)),
+                               environ_base={"REMOTE_ADDR": "192.0.2.1"}))
+    assert wrong[0] == 401
+    cases = {
+        "empty password": basic(public, ""),
+        "empty username": basic("", production.secret),
+        "both empty": basic("", ""),
+        "no colon": _raw(public.encode()),
+        "not base64": {"Authorization": "Basic not-base64!"},
+        "empty Basic": {"Authorization": "Basic "},
+        "lone surrogate": _raw(f"{public}:\ud800".encode("utf-8", "surrogatepass")),
+        "surrogate in the username": _raw("\udfff:x".encode("utf-8", "surrogatepass")),
+        "not UTF-8": _raw(b"\xff\xfe:\xff"),
+        "NUL in the password": basic(public, "\x00"),
+        "NUL in the username": basic(public + "\x00", production.secret),
+        "a bearer token": {"Authorization": "Bearer nsk_live_x"},
+        "another scheme": {"Authorization": "Digest username=x"},
+    }
+    for n, (case, headers) in enumerate(cases.items()):
+        answer = _answer(client.get(PARTNERSHIPS, headers=headers, environ_base={"REMOTE_ADDR": f"192.0.2.{n + 2}"}))
+        assert answer == wrong, case
+
+
+_ADDRESSES = itertools.count(1)
+
+
+def _fresh_address() -> dict[str, str]:
+    """An address no example has used: the throttle never answers for these (each fails once)."""
+    n = next(_ADDRESSES)
+    return {"REMOTE_ADDR": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(username=st.text(max_size=80), password=st.text(max_size=80))
+def test_any_bad_basic_credentials_get_the_wrong_password_answer(client, production, username, password):
+    if username.startswith("afk_") or password.startswith("afk_"):
+        return  # a partner's key, sent the Basic way: 403 Out of realm (tested in test_auth.py)
+    token = f"{username}:{password}".encode("utf-8", "surrogatepass")
+    wrong = _answer(client.get(PARTNERSHIPS, headers=basic(production.key.public_key, mistyped(production.secret)),
+                               environ_base=_fresh_address()))
+    answer = _answer(client.get(PARTNERSHIPS, headers=_raw(token), environ_base=_fresh_address()))
+    assert wrong[0] == 401 and answer == wrong
