@@ -8,6 +8,13 @@ the address gets 429 with Retry-After until the oldest of them leaves the window
 the answer no longer tells a right key from a wrong one. IPv6 addresses count by their /64, the block
 one subscriber is usually given. A caller at another address is never affected.
 
+Where the credential names itself apart from its secret (a Network API public key), failures count
+against it too, from any address. Once a public key has reached the limit, a request naming it from an
+address that has itself failed in the window is refused before its secret is checked, so guessing one
+pair's secret from many addresses earns one try per address; a caller whose own address has no failure
+(the pair's real back end) is not affected. An Affiliate API key has no such part (every key starts
+`afk_live_`), so only addresses count there.
+
 "Before any lookup" holds in two steps. Each process remembers the addresses it has seen reach the limit
 (marks, in app.extensions, at most MAX_MARKS), and refuses them without asking the store or the
 database. Every admitted request also reads its address's failures in the same atomic step that spends
@@ -83,37 +90,62 @@ def guard(ip: str | None) -> Budget:
     return Budget(state.item, (*state.prefix, address_key(ip), SCOPE))
 
 
-def blocked(ip: str | None) -> int | None:
-    """Whole seconds this process knows the address stays blocked, or None (ask nothing of the store)."""
+def _credential_window(credential: str) -> Budget:
+    state = _state()
+    return Budget(state.item, (*state.prefix, f"credential-{credential}", SCOPE))
+
+
+def _mark(name: str) -> int | None:
+    """Whole seconds left on this process's mark for `name`, or None."""
     marks = _state().marks
-    until = marks.get(address_key(ip))
+    until = marks.get(name)
     if until is None:
         return None
     now = time.time()
     if until <= now:
-        marks.pop(address_key(ip), None)
+        marks.pop(name, None)
         return None
     return max(1, int(until - now + 0.999))
 
 
-def note_blocked(ip: str | None, seconds: int) -> None:
-    """Remember that the address is blocked for `seconds` (learnt from the store)."""
+def blocked(ip: str | None, credential: str | None = None) -> int | None:
+    """Whole seconds the caller stays blocked, or None. The address's block asks nothing of the store; a
+    credential this process knows has reached the limit asks the store whether the address has failed."""
+    wait = _mark(address_key(ip))
+    if wait is not None or credential is None:
+        return wait
+    wait = _mark(f"credential:{credential}")
+    if wait is None:
+        return None
+    window = guard(ip)
+    return wait if limiter.limiter.get_window_stats(window.item, *window.args).remaining < window.item.amount else None
+
+
+def note_blocked(ip: str | None, seconds: int, name: str | None = None) -> None:
+    """Remember that the address (or the named credential) is blocked for `seconds` (learnt from the store)."""
     marks, now = _state().marks, time.time()
     if len(marks) >= MAX_MARKS:
         for address in [address for address, until in marks.items() if until <= now]:
             del marks[address]
         while len(marks) >= MAX_MARKS:
             del marks[next(iter(marks))]  # the oldest mark goes first
-    marks[address_key(ip)] = now + seconds
+    marks[name or address_key(ip)] = now + seconds
 
 
-def record_failure(ip: str | None) -> int | None:
-    """Count one failure; whole seconds to wait when the address has now reached the limit, else None.
+def record_failure(ip: str | None, credential: str | None = None) -> int | None:
+    """Count one failure (of the address, and of the credential when given); whole seconds to wait when the
+    address has now reached the limit, else None.
 
     The failure that reaches the limit is still answered as a failure (401): the next request is the first
     the limit refuses. A failure that finds the window already full (another process's) is refused too."""
     window = guard(ip)
     strategy = limiter.limiter
+    if credential is not None:
+        named = _credential_window(credential)
+        strategy.hit(named.item, *named.args)
+        stats = strategy.get_window_stats(named.item, *named.args)
+        if stats.remaining == 0:
+            note_blocked(ip, max(1, int(stats.reset_time - time.time() + 0.999)), f"credential:{credential}")
     counted = strategy.hit(window.item, *window.args)
     stats = strategy.get_window_stats(window.item, *window.args)
     if stats.remaining > 0:

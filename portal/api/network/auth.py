@@ -79,11 +79,15 @@ def authenticate(ip: str | None) -> NetworkCaller:
         raise NetworkApiError(403, OUT_OF_REALM)  # a partner's Affiliate API key, sent the Basic way
     if "\x00" in auth.username or len(auth.username) > MAX_PUBLIC_KEY:
         raise _refused(ip)
+    public_key = auth.username if network_keys.looks_like_public_key(auth.username) else None
+    wait = auth_throttle.blocked(ip, public_key)  # a public key under attack, from an address that failed
+    if wait is not None:
+        raise _throttled(wait)
     key = network_keys.verify_pair(auth.username, auth.password)
     if key is None:
-        shown = auth.username[:40] if auth.username.startswith("npk_") else "(not a public key)"
+        shown = public_key[:40] if public_key else "(not a public key)"
         log.info("authn_fail: Network API credentials refused for %s", shown)
-        raise _refused(ip)
+        raise _refused(ip, public_key)
     found = NetworkCaller(key.id, key.public_key, key.mode)
     network_keys.stamp_last_used(key)
     setattr(g, _G_NAME, found)
@@ -94,7 +98,8 @@ def _throttled(wait: int) -> NetworkApiError:
     return NetworkApiError(429, AUTH_THROTTLED, {"Retry-After": str(wait)})
 
 
-def _refused(ip: str | None) -> NetworkApiError:
-    """The one answer to credentials that fail, counted against the address (429 once past the limit)."""
-    wait = auth_throttle.record_failure(ip)
+def _refused(ip: str | None, public_key: str | None = None) -> NetworkApiError:
+    """The one answer to credentials that fail, counted against the address and the public key they name
+    (429 once the address is past the limit)."""
+    wait = auth_throttle.record_failure(ip, public_key)
     return _throttled(wait) if wait is not None else NetworkApiError(401, INVALID_CREDENTIALS, CHALLENGE)

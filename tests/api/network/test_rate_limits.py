@@ -110,6 +110,36 @@ def test_a_revoked_pair_counts_as_a_failure(client, db):
     assert statuses == [401] * 10 + [429]
 
 
+def test_a_public_key_under_attack_gives_each_failing_address_one_try(client, production, test_pair,
+                                                                       count_statements):
+    """Failures against one public key from ten addresses: from then on an address that fails with it once
+    is refused before its secret is checked; an address without failures still gets in with the right one."""
+    public, wrong = production.key.public_key, mistyped(production.secret)
+    for n in range(10):
+        assert client.get(PARTNERSHIPS, headers=basic(public, wrong),
+                          environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code == 401
+    spreading = {"REMOTE_ADDR": "203.0.113.20"}
+    assert client.get(PARTNERSHIPS, headers=basic(public, wrong), environ_base=spreading).status_code == 401
+    with count_statements() as counter:
+        refused = client.get(PARTNERSHIPS, headers=production.headers, environ_base=spreading)
+    assert envelope_of(refused, 429)["message"] == AUTH_THROTTLED and counter.count == 0
+    assert int(refused.headers["Retry-After"]) >= 1
+    # That address's own count is 1 of 10: with another pair it is still served …
+    assert client.get(PARTNERSHIPS, headers=test_pair.headers, environ_base=spreading).status_code == 200
+    # … and the attacked pair's real back end, at an address that never failed, is not harmed.
+    assert client.get(PARTNERSHIPS, headers=production.headers,
+                      environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
+
+
+def test_what_counts_as_a_public_key(production):
+    from portal.services.network_keys import looks_like_public_key
+
+    assert looks_like_public_key(production.key.public_key)
+    for text in ("npk_live_x", production.key.public_key + "\n", production.key.public_key + "a", "",
+                 "nsk_live_" + "a" * 24, "npk_live_" + "é" * 24):
+        assert not looks_like_public_key(text), text
+
+
 # --- one answer for every kind of bad credentials ---------------------------------------------------------
 
 def _raw(token: bytes) -> dict[str, str]:
@@ -146,6 +176,7 @@ def test_an_empty_password_gets_exactly_the_answer_of_a_wrong_one(client, produc
 
 
 _ADDRESSES = itertools.count(1)
+_ANY = st.characters(exclude_categories=())  # lone surrogates and NUL included
 
 
 def _fresh_address() -> dict[str, str]:
@@ -155,7 +186,7 @@ def _fresh_address() -> dict[str, str]:
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(username=st.text(max_size=80), password=st.text(max_size=80))
+@given(username=st.text(_ANY, max_size=80), password=st.text(_ANY, max_size=80) | st.integers(min_value=2**63).map(str))
 def test_any_bad_basic_credentials_get_the_wrong_password_answer(client, production, username, password):
     if username.startswith("afk_") or password.startswith("afk_"):
         return  # a partner's key, sent the Basic way: 403 Out of realm (tested in test_auth.py)
