@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from portal.http import auth_throttle, memory_storage, ratelimit
 from portal.http.contract import AUTH_THROTTLED
 from portal.services.network_keys import issue_pair
+from tests.api.affiliate.test_budget_redis import REDIS_URL, key_prefix, redis_client, redis_sends  # noqa: F401
 from tests.api.network.conftest import PARTNERSHIPS, Pair, basic, envelope_of, mistyped
 
 ATTACKER = "203.0.113.66"
@@ -195,3 +196,23 @@ def test_any_bad_basic_credentials_get_the_wrong_password_answer(client, product
                                environ_base=_fresh_address()))
     answer = _answer(client.get(PARTNERSHIPS, headers=_raw(token), environ_base=_fresh_address()))
     assert wrong[0] == 401 and answer == wrong
+
+
+# --- with Redis ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_the_pair_budget_holds_in_redis_in_one_round_trip(make_app, redis_client, key_prefix, redis_sends):
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, NETWORK_API_RATE_PER_SECOND=1,
+                   NETWORK_API_RATE_BURST=3)
+    with app.app_context():
+        pair = Pair(app.test_client(), "production")
+        assert pair("GET", PARTNERSHIPS).status_code == 200  # the first loads the script
+        redis_sends.clear()
+        response = pair("GET", PARTNERSHIPS)
+        assert response.status_code == 200 and response.headers["X-RateLimit-Remaining"] == "1"
+        assert len(redis_sends) == 1
+        assert pair("GET", PARTNERSHIPS).status_code == 200
+        refused = pair("GET", PARTNERSHIPS)
+        assert envelope_of(refused, 429)["message"] == "Rate limit exceeded" and int(refused.headers["Retry-After"]) >= 1
+    assert any(key_prefix in name.decode() for name in redis_client.scan_iter(match=f"*{key_prefix}*network-api*"))
