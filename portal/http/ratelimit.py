@@ -221,11 +221,11 @@ def _public_spend(strategy: RateLimiter, budgets: list[Budget], guard: Budget | 
     return Outcome(spent, read(strategy, budgets))
 
 
-def write_headers(response: Response, found: Reading, retry_after: int | None = None) -> Response:
+def write_headers(response: Response, found: Reading) -> Response:
     """The binding budget's headers; Retry-After on a 429 unless the refusal set its own."""
     response.headers["X-RateLimit-Limit"] = str(found.limit)
     response.headers["X-RateLimit-Remaining"] = str(found.remaining)
     response.headers["X-RateLimit-Reset"] = str(found.reset)
     if response.status_code == 429 and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = str(retry_after or max(1, found.reset))
+        response.headers["Retry-After"] = str(max(1, found.reset))
     return response

@@ -11,7 +11,7 @@ headers; refusals before authentication (401, 403) carry none, as they spend not
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g
-from limits import RateLimitItem, parse
+from limits import parse
 
 from portal.api.network.auth import NetworkCaller
 from portal.api.network.errors import NetworkApiError
@@ -33,10 +33,6 @@ def init_app(app: Flask) -> None:
 def budget_of(caller: NetworkCaller) -> Budget:
     item, prefix = current_app.extensions[_EXTENSION]
     return Budget(item, (*prefix, f"pair-{caller.key_id}", BUDGET_SCOPE))
-
-
-def limit() -> RateLimitItem:
-    return current_app.extensions[_EXTENSION][0]
 
 
 def spend(caller: NetworkCaller, ip: str | None) -> None:
