@@ -73,16 +73,18 @@ def authenticate(ip: str | None) -> NetworkCaller:
         auth = request.authorization
     except ValueError:  # Werkzeug lets a base64 error through for credentials that are not ASCII
         auth = None
+    username = auth.username if auth is not None and auth.type == "basic" else None
+    public_key = username if username and network_keys.looks_like_public_key(username) else None
+    if public_key is not None:  # a public key under attack, from an address that has failed: refused now
+        wait = auth_throttle.blocked(ip, public_key)
+        if wait is not None:
+            raise _throttled(wait)
     if auth is None or auth.type != "basic" or not auth.username or not auth.password:
-        raise _refused(ip)
+        raise _refused(ip, public_key)  # an empty secret is a wrong secret, answered and counted alike
     if auth.username.startswith(KEY_PREFIX) or auth.password.startswith(KEY_PREFIX):
         raise NetworkApiError(403, OUT_OF_REALM)  # a partner's Affiliate API key, sent the Basic way
     if "\x00" in auth.username or len(auth.username) > MAX_PUBLIC_KEY:
         raise _refused(ip)
-    public_key = auth.username if network_keys.looks_like_public_key(auth.username) else None
-    wait = auth_throttle.blocked(ip, public_key)  # a public key under attack, from an address that failed
-    if wait is not None:
-        raise _throttled(wait)
     key = network_keys.verify_pair(auth.username, auth.password)
     if key is None:
         shown = public_key[:40] if public_key else "(not a public key)"

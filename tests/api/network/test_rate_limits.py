@@ -132,6 +132,18 @@ def test_a_public_key_under_attack_gives_each_failing_address_one_try(client, pr
                       environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
 
 
+def test_an_empty_secret_counts_against_the_public_key_like_a_wrong_one(client, production):
+    public = production.key.public_key
+    for n in range(10):
+        assert client.get(PARTNERSHIPS, headers=basic(public, ""),
+                          environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code == 401
+    spreading = {"REMOTE_ADDR": "203.0.113.21"}
+    for secret in ("", mistyped(production.secret)):
+        answers = [client.get(PARTNERSHIPS, headers=basic(public, secret), environ_base=spreading).status_code
+                   for _ in range(2)]
+        assert answers == ([401, 429] if secret == "" else [429, 429])
+
+
 def test_what_counts_as_a_public_key(production):
     from portal.services.network_keys import looks_like_public_key
 
