@@ -6,8 +6,8 @@ resets nothing). Each partner may spend at most API_PARTNER_SHARE of it over the
 half), keyed by partner, so one partner's burst leaves room for the others. A request spends one unit
 of both or of neither (portal.http.ratelimit: atomic, and with Redis one round trip that also reads the
 caller address's failed authentications). Requests that are not admitted (no key, a bad or revoked
-key, an address outside the allowlist) spend nothing, so a flood of them cannot lock anyone out; they
-are counted by portal.http.auth_throttle instead.
+key, an address outside the allowlist) spend nothing, so a flood of them cannot lock anyone out; the
+invalid keys among them count against the caller's address instead (portal.http.auth_throttle).
 
 Headers on every /v1 response: the budget that binds (portal.http.ratelimit.write_headers); a request
 that spent nothing reads the network's budget.
