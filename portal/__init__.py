@@ -26,6 +26,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_database(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.csrf.init_app(app)
+    from portal.http import auth_throttle, ratelimit
+    ratelimit.init_app(app)  # the APIs' request budgets: Flask-Limiter's store (process memory, or Redis)
+    auth_throttle.init_app(app)  # … and failed authentication counted by address
 
     from portal.services.key_material import KeyVault
     app.extensions["portal.key_vault"] = KeyVault(app.config["KEY_ENCRYPTION_KEY"])
@@ -51,8 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
     sso.init_app(app)
-    affiliate_api.init_app(app)  # the /v1 blueprint, its rate limiter and usage tracking
-    network_api.init_app(app)  # the /api/v2 blueprint (the network's back end)
+    affiliate_api.init_app(app)  # the /v1 blueprint, its budgets and usage tracking
+    network_api.init_app(app)  # the /api/v2 blueprint (the network's back end) and its budget
     redaction.install(app)  # no API key in any log line
 
     from portal.http import errors

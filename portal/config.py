@@ -53,6 +53,15 @@ DEFAULTS: dict[str, Any] = {
     # One budget for the whole network: RATE requests/s sustained, bursts up to BURST.
     "API_RATE_PER_SECOND": 5,
     "API_RATE_BURST": 20,
+    # The most of that budget one partner may spend (a fraction of it, over the same window), so that no
+    # partner can starve the others. 1 turns the share off.
+    "API_PARTNER_SHARE": 0.5,
+    # The Network API: each key pair's own budget, RATE requests/s sustained, bursts up to BURST.
+    "NETWORK_API_RATE_PER_SECOND": 30,
+    "NETWORK_API_RATE_BURST": 60,
+    # Both APIs: an address whose credentials failed this many times within the window (seconds) gets 429.
+    "API_AUTH_FAILURES": 10,
+    "API_AUTH_FAILURE_WINDOW": 60,
     # Rate-limit counters live in Redis when set (shared by every process), else in each process's memory.
     "REDIS_URL": None,
     "RATELIMIT_KEY_PREFIX": "portal",
@@ -65,6 +74,9 @@ DEFAULTS: dict[str, Any] = {
     "POSTBACK_CONNECT_TIMEOUT": 3.0,
     "POSTBACK_TOTAL_TIMEOUT": 10.0,
 }
+# The most requests any budget or the failed-authentication limit may count in one window (each one is a
+# stored timestamp).
+MAX_REQUESTS = 1_000_000
 # A total timeout above this would hold claimed deliveries (and a worker thread) for too long.
 POSTBACK_TOTAL_TIMEOUT_MAX = 60.0
 
@@ -73,7 +85,7 @@ POSTBACK_TOTAL_TIMEOUT_MAX = 60.0
 RATELIMIT_FIXED: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
-    # The budget's headers are written by portal.api.affiliate.budget, which spends it.
+    # The budgets' headers are written by portal.http.ratelimit, which spends them.
     "RATELIMIT_HEADERS_ENABLED": False,
     # Storage failures surface as limits.errors.StorageError (a 503), and a dead Redis fails fast.
     "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True, "socket_connect_timeout": 2, "socket_timeout": 2},
@@ -84,6 +96,7 @@ REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", 
 _BOOL = "bool"
 _INT = "int"
 _FLOAT = "float"
+_FRACTION = "fraction"
 _STR = "str"
 ENV_TYPES: dict[str, str] = {
     "ENV": _STR,
@@ -105,6 +118,11 @@ ENV_TYPES: dict[str, str] = {
     "TRUSTED_PROXY_HOPS": _INT,
     "API_RATE_PER_SECOND": _INT,
     "API_RATE_BURST": _INT,
+    "API_PARTNER_SHARE": _FRACTION,
+    "NETWORK_API_RATE_PER_SECOND": _INT,
+    "NETWORK_API_RATE_BURST": _INT,
+    "API_AUTH_FAILURES": _INT,
+    "API_AUTH_FAILURE_WINDOW": _INT,
     "REDIS_URL": _STR,
     "RATELIMIT_KEY_PREFIX": _STR,
     "API_USAGE_FLUSH_SECONDS": _INT,
@@ -148,6 +166,14 @@ def parse_float(name: str, raw: str) -> float:
     return value
 
 
+def parse_fraction(name: str, raw: str) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"PORTAL_{name} must be a fraction above 0 and at most 1, such as 0.5; got {raw!r}") from None
+    return value  # the range is checked with the other settings, in finalise()
+
+
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Read PORTAL_* variables (and DATABASE_URL) strictly: unknown names and bad values stop start-up."""
     settings: dict[str, Any] = {}
@@ -169,6 +195,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             settings[name] = parse_int(name, raw)
         elif kind == _FLOAT:
             settings[name] = parse_float(name, raw)
+        elif kind == _FRACTION:
+            settings[name] = parse_fraction(name, raw)
         else:
             settings[name] = raw
     if environ.get("DATABASE_URL"):
@@ -221,26 +249,46 @@ def _finalise_postbacks(config: dict[str, Any]) -> None:
 
 
 def _finalise_api(config: dict[str, Any]) -> None:
-    """Proxy hops, the network-wide rate budget and its storage, usage flushing."""
+    """Proxy hops, the request budgets, the failed-authentication limit, their storage, usage flushing."""
     for name in ("TRUSTED_PROXY_HOPS", "API_USAGE_FLUSH_SECONDS"):
         if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] < 0:
             raise ConfigError(f"PORTAL_{name} must be a whole number, 0 or more; got {config[name]!r}")
-    rate, burst = config["API_RATE_PER_SECOND"], config["API_RATE_BURST"]
-    if isinstance(rate, bool) or not isinstance(rate, int) or rate < 1:
-        raise ConfigError(f"PORTAL_API_RATE_PER_SECOND must be a whole number, 1 or more; got {rate!r}")
-    if not isinstance(burst, int) or burst < rate or burst % rate:
-        raise ConfigError(
-            f"PORTAL_API_RATE_BURST ({burst!r}) must be a whole multiple of PORTAL_API_RATE_PER_SECOND ({rate}): "
-            "the budget is BURST requests in any window of BURST/RATE seconds (5 and 20 → 20 per 4 seconds)"
-        )
-    # A moving window of burst/rate seconds: bursts up to `burst`, and `rate`/s sustained over the window.
-    config["API_RATE_LIMIT"] = f"{burst} per {burst // rate} second"
+    burst, seconds = _moving_window(config, "API_RATE")
+    config["API_RATE_LIMIT"] = f"{burst} per {seconds} second"
+    share = config["API_PARTNER_SHARE"]
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise ConfigError(f"PORTAL_API_PARTNER_SHARE must be a fraction above 0 and at most 1, such as 0.5; "
+                          f"got {share!r}")
+    # The partner's share: the same window, a part of the burst (at least one request).
+    config["API_PARTNER_RATE_LIMIT"] = f"{max(1, math.floor(burst * share + 1e-9))} per {seconds} second"
+    burst, seconds = _moving_window(config, "NETWORK_API_RATE")
+    config["NETWORK_API_RATE_LIMIT"] = f"{burst} per {seconds} second"
+    for name, most in (("API_AUTH_FAILURES", MAX_REQUESTS), ("API_AUTH_FAILURE_WINDOW", 86_400)):
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or not 1 <= config[name] <= most:
+            raise ConfigError(f"PORTAL_{name} must be a whole number from 1 to {most:,}; got {config[name]!r}")
+    config["API_AUTH_FAILURE_LIMIT"] = f"{config['API_AUTH_FAILURES']} per {config['API_AUTH_FAILURE_WINDOW']} second"
     redis_url = config.get("REDIS_URL")
     if redis_url and not redis_url.startswith(REDIS_SCHEMES):
         raise ConfigError(f"PORTAL_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}; got {redis_url!r}")
     config.update(copy.deepcopy(RATELIMIT_FIXED))
-    # portal-memory:// is limits' memory:// without its expiry thread (portal.api.affiliate.memory_storage).
+    # portal-memory:// is limits' memory:// without its expiry thread (portal.http.memory_storage).
     config["RATELIMIT_STORAGE_URI"] = redis_url or "portal-memory://"
+
+
+def _moving_window(config: dict[str, Any], name: str) -> tuple[int, int]:
+    """`<name>_PER_SECOND` and `<name>_BURST` as a moving window: BURST requests in BURST/RATE seconds,
+    so bursts up to BURST and RATE per second sustained over the window."""
+    rate, burst = config[f"{name}_PER_SECOND"], config[f"{name}_BURST"]
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_REQUESTS:
+        raise ConfigError(f"PORTAL_{name}_PER_SECOND must be a whole number from 1 to {MAX_REQUESTS:,}; got {rate!r}")
+    if isinstance(burst, bool) or not isinstance(burst, int) or burst < rate or burst % rate:
+        raise ConfigError(
+            f"PORTAL_{name}_BURST ({burst!r}) must be a whole multiple of PORTAL_{name}_PER_SECOND ({rate}): "
+            "the budget is BURST requests in any window of BURST/RATE seconds (5 and 20 → 20 per 4 seconds)"
+        )
+    if burst > MAX_REQUESTS:
+        raise ConfigError(f"PORTAL_{name}_BURST must be at most {MAX_REQUESTS:,}; got {burst!r}")
+    return burst, burst // rate
 
 
 def _check_fernet_key(value: str) -> None:

@@ -49,6 +49,6 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-# No default or decorated limits: the Affiliate API spends its one network-wide budget through this
-# limiter's strategy (portal.api.affiliate.budget). Settings come from app.config (RATELIMIT_*, see portal.config).
+# No default or decorated limits: the APIs spend their budgets through this limiter's store and strategy
+# (portal.http.ratelimit). Settings come from app.config (RATELIMIT_*, see portal.config).
 limiter = Limiter(key_func=lambda: "network")

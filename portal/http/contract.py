@@ -20,6 +20,8 @@ KEY_IN_QUERY = "API keys are not accepted in the query string; send the key in t
 IP_NOT_ALLOWED = "IP address not allowed"
 OUT_OF_REALM = "Out of realm"
 RATE_LIMITED = "Rate limit exceeded"
+# Both APIs, to an address whose credentials failed too often (portal.http.auth_throttle).
+AUTH_THROTTLED = "Too many failed authentication attempts from this address; retry after Retry-After seconds"
 ACCOUNT_NOT_ACTIVE = "Partner account is not active; contact your account manager"
 
 

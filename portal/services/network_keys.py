@@ -10,6 +10,7 @@ test pair is recognisable wherever it is pasted; the stored mode is what counts.
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -61,6 +62,14 @@ def revoke_pair(key: NetworkApiKey, actor=None, ip: str | None = None) -> bool:
                  detail={"public_key": key.public_key, "mode": key.mode})
     db.session.commit()
     return True
+
+
+_PUBLIC_PATTERNS = tuple(re.compile(rf"{re.escape(prefix)}[0-9A-Za-z]{{24}}") for prefix in PUBLIC_PREFIXES.values())
+
+
+def looks_like_public_key(text: str) -> bool:
+    """Whether `text` has the shape of a public key (`npk_live_` or `npk_test_` and 24 base62 characters)."""
+    return any(pattern.fullmatch(text) for pattern in _PUBLIC_PATTERNS)
 
 
 def verify_pair(public_key: str, secret: str) -> NetworkApiKey | None:

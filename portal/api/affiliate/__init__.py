@@ -1,4 +1,5 @@
-"""The Affiliate API (`/v1`): key auth, IP allowlists, one network-wide budget, usage tracking, JSON errors."""
+"""The Affiliate API (`/v1`): key auth, IP allowlists, the network's budget and each partner's share, usage
+tracking, JSON errors."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def is_api_path(path: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, exempt it from CSRF (no cookies here), bind the budget, start usage tracking."""
+    """Register the blueprint, exempt it from CSRF (no cookies here), set up the budgets, start usage tracking."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 
@@ -12,8 +11,10 @@ from portal.affiliate import AffiliateScope
 from portal.api.affiliate.errors import ApiError
 from portal.domain.accounts import PartnerRecord
 from portal.domain.actors import Actor
-from portal.http.contract import (ACCOUNT_NOT_ACTIVE, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS, KEY_IN_QUERY, NO_KEY,
-                                  OUT_OF_REALM)
+from portal.http import auth_throttle
+from portal.http.auth_throttle import client_ip
+from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS,
+                                  KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
 from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
 from portal.services.keys import find_credential
@@ -89,22 +90,6 @@ def network_credential_presented() -> bool:
     return scheme.lower() == "basic" and bool(credentials.strip())
 
 
-def client_ip() -> str | None:
-    """request.remote_addr (already unwrapped by ProxyFix for the trusted hops), IPv4-mapped → IPv4."""
-    raw = request.remote_addr
-    if not raw:
-        return None
-    if ":" not in raw:
-        return raw  # not IPv6, so nothing to unwrap; parsing would give back the same text (or fail and keep it)
-    try:
-        address = ipaddress.ip_address(raw.split("%", 1)[0])
-    except ValueError:
-        return raw
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return str(address)
-
-
 def _key_in_query() -> bool:
     for name, value in request.args.items(multi=True):
         if name.lower() in QUERY_KEY_NAMES or "afk_" in value:
@@ -120,18 +105,35 @@ def _authenticate() -> AuthResult:
         if network_credential_presented():
             return AuthResult(error=ApiError(403, OUT_OF_REALM))
         return AuthResult(error=ApiError(401, NO_KEY))
+    ip = client_ip()
+    wait = auth_throttle.blocked(ip)  # an address with too many failures: refused before any lookup
+    if wait is not None:
+        return AuthResult(error=_throttled(wait), ip=ip)
     found = find_credential(secret)  # a malformed key is refused here without a query
     if found is None:
-        return AuthResult(error=ApiError(401, INVALID_KEY))
+        return _failed(ip)
     if found.revoked:
         log.info("authn_token_reuse: revoked API key id=%s presented", found.key_id)
-        return AuthResult(error=ApiError(401, INVALID_KEY))
+        return _failed(ip)
     if found.partner.status in PARTNER_STATUSES_WITHOUT_ACCESS:
         # Same rule as the portal's sign-in: a suspended or deactivated partner is out, keys included.
         return AuthResult(error=ApiError(403, ACCOUNT_NOT_ACTIVE))
-    ip, partner_id = client_ip(), found.partner.id
+    partner_id = found.partner.id
     if not allows(found.ip_allowlist, ip):
         log.info("authz_fail: API key id=%s used from %s, outside its allowlist", found.key_id, ip)
         return AuthResult(error=ApiError(403, IP_NOT_ALLOWED), key_id=found.key_id, partner_id=partner_id, ip=ip)
     return AuthResult(principal=ApiPrincipal(found.key_id, found.partner, ip), key_id=found.key_id,
                       partner_id=partner_id, ip=ip)
+
+
+def _throttled(wait: int) -> ApiError:
+    return ApiError(429, AUTH_THROTTLED, {"Retry-After": str(wait)})
+
+
+def _failed(ip: str | None) -> AuthResult:
+    """An invalid key counts against the caller's address; past the limit the answer is 429, not 401."""
+    wait = auth_throttle.record_failure(ip)
+    if wait is not None:
+        log.info("authn_fail: API key refused for %s, which is now throttled", ip)
+        return AuthResult(error=_throttled(wait), ip=ip)
+    return AuthResult(error=ApiError(401, INVALID_KEY), ip=ip)

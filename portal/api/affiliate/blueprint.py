@@ -1,4 +1,4 @@
-"""The Affiliate API blueprint under /v1, guarded as a whole: key, allowlist, budget, usage."""
+"""The Affiliate API blueprint under /v1, guarded as a whole: key, allowlist, budgets, usage."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def require_key():
     result = auth.authenticate()
     if result.error is not None:
         raise result.error
-    budget.spend()
+    budget.spend(result.principal.partner.id, result.ip)
 
 
 @bp.after_request

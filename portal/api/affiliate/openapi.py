@@ -47,8 +47,9 @@ _ERRORS = {
     409: "Nothing to send",
     413: "Request body too large",
     415: "Not a JSON body",
-    429: f"`{contract.RATE_LIMITED}` (the network-wide budget), or on pixel tests the partner's cap on test "
-         "sends and retries: wait `Retry-After` seconds",
+    429: f"`{contract.RATE_LIMITED}` (the network's budget or the partner's share of it), "
+         f"`{contract.AUTH_THROTTLED}`, or on pixel tests the partner's cap on test sends and retries: wait "
+         "`Retry-After` seconds",
     503: "The database or the rate-limit store is unreachable: retry after `Retry-After` seconds",
 }
 
@@ -126,10 +127,15 @@ def _components() -> dict[str, Any]:
         "responses": responses,
         "parameters": _parameters(),
         "headers": {
-            "X-RateLimit-Limit": {"description": "Requests the network-wide window allows", "required": True,
+            "X-RateLimit-Limit": {"description": "Requests the binding window allows: the partner's share, or "
+                                                 "the network's budget when that has fewer left (or when the "
+                                                 "request spent nothing)", "required": True,
                                   "schema": {"type": "integer"}},
-            "X-RateLimit-Remaining": {"description": "Requests left in the window (shared by every partner)",
-                                      "required": True, "schema": {"type": "integer"}},
+            "X-RateLimit-Remaining": {"description": "Requests left in that window", "required": True,
+                                      "schema": {"type": "integer", "minimum": 0}},
+            "X-RateLimit-Reset": {"description": "Seconds until the oldest request counted in that window leaves "
+                                                 "it (0 when none is counted)", "required": True,
+                                  "schema": {"type": "integer", "minimum": 0}},
             "Retry-After": {"description": "Seconds to wait before retrying", "required": True,
                             "schema": {"type": "integer", "minimum": 1}},
         },
@@ -153,9 +159,11 @@ def build(base_url: str, network_name: str = "Partner Network", today: date | No
             "version": "1",
             "description": (
                 "The partner-facing API, compatible with the Everflow Affiliate API. Send your key in the "
-                f"`{KEY_HEADERS[0]}` header. One request budget is shared by the whole network: every response "
-                "carries X-RateLimit-Limit and X-RateLimit-Remaining; a 429 carries Retry-After. Every error is "
-                "`{\"error\": \"...\"}`. Guide: /docs"),
+                f"`{KEY_HEADERS[0]}` header (or `{KEY_HEADERS[1]}`, or `Authorization: Bearer`). One request "
+                "budget is shared by the whole network, and each partner may spend only a share of it: every "
+                "response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (seconds) of the "
+                "budget that binds; a 429 carries Retry-After. An address whose keys failed too often gets 429 "
+                "for a while. Every error is `{\"error\": \"...\"}`. Guide: /docs"),
         },
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "security": SECURITY,

@@ -23,6 +23,7 @@ SECURITY = [{"EflowApiKey": []}, {"ApiKeyHeader": []}, {"BearerKey": []}]
 RATE_HEADERS = {
     "X-RateLimit-Limit": {"$ref": "#/components/headers/X-RateLimit-Limit"},
     "X-RateLimit-Remaining": {"$ref": "#/components/headers/X-RateLimit-Remaining"},
+    "X-RateLimit-Reset": {"$ref": "#/components/headers/X-RateLimit-Reset"},
 }
 # The query-string arguments of the criteria tables (portal.affiliate.parsing), by name.
 PAGING = tuple(field.name for field in parsing.PAGING.fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.api.network import views  # noqa: F401  (registers the views on the blueprint)
+from portal.api.network import budget, views  # noqa: F401  (views registers the views on the blueprint)
 from portal.api.network.blueprint import bp
 from portal.extensions import csrf
 
@@ -13,6 +13,8 @@ __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and exempt it from CSRF (no cookies here: every call carries its credentials)."""
+    """Register the blueprint, exempt it from CSRF (no cookies here: every call carries its credentials), and
+    set up its budget."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    budget.init_app(app)

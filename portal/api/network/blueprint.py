@@ -1,11 +1,12 @@
-"""The Network API blueprint under /api/v2, guarded as a whole: every view needs a live key pair."""
+"""The Network API blueprint under /api/v2, guarded as a whole: every view needs a live key pair and its budget."""
 
 from __future__ import annotations
 
 from flask import Blueprint, request
 
-from portal.api.network import auth
+from portal.api.network import auth, budget
 from portal.api.network.errors import NetworkApiError, error_response
+from portal.http.auth_throttle import client_ip
 from portal.services.partnerships import PartnershipError
 
 bp = Blueprint("network_api", __name__, url_prefix="/api/v2")
@@ -30,5 +31,10 @@ def public(view):
 
 @bp.before_request
 def require_pair():
+    """Every view needs a live pair and a unit of its budget; views never check either."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
-        auth.authenticate()
+        ip = client_ip()
+        budget.spend(auth.authenticate(ip), ip)
+
+
+bp.after_request(budget.finish_headers)

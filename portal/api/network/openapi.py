@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from portal.api.network import blueprint, errors, paging
 from portal.api.network.schemas import Error, One, Page
-from portal.http.contract import NETWORK_OPENAPI_PATH
+from portal.http.contract import AUTH_THROTTLED, NETWORK_OPENAPI_PATH, RATE_LIMITED
 
 OPENAPI_PATH = NETWORK_OPENAPI_PATH
 JSON = "application/json"
@@ -29,9 +29,21 @@ _ERRORS = {
     405: "Method not allowed",
     409: "Conflict: a partner key in use or ever used, a customer key taken, a transaction key naming another "
          "transaction, or the built-in test partner",
-    503: "The database is unreachable: retry after `Retry-After` seconds",
+    429: f"`{RATE_LIMITED}` (the key pair's budget is spent), or `{AUTH_THROTTLED}`: wait `Retry-After` seconds",
+    503: "The database or the rate-limit store is unreachable: retry after `Retry-After` seconds",
 }
-_ERROR_HEADERS = {401: "WWW-Authenticate", 503: "Retry-After"}
+_ERROR_HEADERS = {401: "WWW-Authenticate", 429: "Retry-After", 503: "Retry-After"}
+HEADERS = "#/components/headers/"
+# The pair's budget (portal.api.network.budget): on every answer to an authenticated pair, so not on a
+# refusal before authentication (401, 403), a 405, or a 503 before the budget was read.
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests the key pair's window allows", "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Requests left in the key pair's window",
+                              "schema": {"type": "integer", "minimum": 0}},
+    "X-RateLimit-Reset": {"description": "Seconds until the oldest request counted in the window leaves it "
+                                         "(0 when none is counted)", "schema": {"type": "integer", "minimum": 0}},
+}
+_RATE_STATUSES = (200, 400, 404, 409, 429)
 # Keywords that constrain one JSON type only: branches of an anyOf that use none in common merge into one
 # schema with a list of types, as the document has always written nullable fields.
 _TYPED_KEYWORDS = {"maxLength", "minLength", "pattern", "format", "items", "maxItems", "minItems", "properties",
@@ -120,10 +132,14 @@ def _responses(op: Operation, components: set[str]) -> dict[str, Any]:
         ok = {"description": op.says or f"The {op.one.__name__.lower()}",
               "content": _content(_schema(One[op.one], components))}
     responses = {"200": ok}
-    for status in (400, 401, 403, 405, 503, *op.statuses):
+    for status in (400, 401, 403, 405, 429, 503, *op.statuses):
         responses[str(status)] = {"description": _ERRORS[status], "content": _content({"$ref": f"{REF}Error"})}
         if status in _ERROR_HEADERS:
             responses[str(status)]["headers"] = {_ERROR_HEADERS[status]: {"schema": {"type": "string"}}}
+    for status in _RATE_STATUSES:
+        if str(status) in responses:
+            headers = responses[str(status)].setdefault("headers", {})
+            headers.update({name: {"$ref": HEADERS + name} for name in RATE_HEADERS})
     return responses
 
 
@@ -193,11 +209,15 @@ def build(base_url: str) -> dict[str, Any]:
         "info": {"title": "Network API", "version": "2",
                  "description": "The network's own back end: partnerships, groups, customers, transactions and "
                                 "rewards. HTTP Basic "
-                                "with a test or production key pair; `{data, message, status}`; cursor paging."},
+                                "with a test or production key pair; `{data, message, status}`; cursor paging. "
+                                "Each key pair has its own request budget: answers to it carry X-RateLimit-Limit, "
+                                "X-RateLimit-Remaining and X-RateLimit-Reset (seconds), a 429 carries Retry-After. "
+                                "An address whose credentials failed too often gets 429 for a while."},
         "servers": [{"url": base_url}],
         "paths": paths,
         "components": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic",
                                                          "description": "Public key : secret key"}},
+                       "headers": RATE_HEADERS,
                        "schemas": {model.__name__: _schema(model, components)
                                    for model in sorted(models, key=lambda model: model.__name__)}},
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, send_from_directory, url_for
+from limits import parse
 
 from portal.delivery.macros import macro_table
 from portal.domain import criteria, timezones
@@ -42,7 +43,10 @@ ERROR_TABLE = (
     (405, "Wrong method for the path", "Method not allowed"),
     (413, "The body is larger than the limit", "Request body too large"),
     (415, "The body is not JSON (send Content-Type: application/json)", "Unsupported media type: …"),
-    (429, "The network's shared request budget is used up: wait Retry-After seconds", contract.RATE_LIMITED),
+    (429, "The network's shared request budget, or your share of it, is used up: wait Retry-After seconds",
+     contract.RATE_LIMITED),
+    (429, "Too many wrong keys came from your address: wait Retry-After seconds, then fix the key",
+     contract.AUTH_THROTTLED),
     (503, "The database or the rate-limit store is briefly unreachable: retry after Retry-After seconds",
      "Service unavailable: …"),
 )
@@ -76,8 +80,18 @@ def index():
         "docs/index.html", network=network, base_url=public_base_url(), sections=sections,
         pretty=examples.pretty, macros=macro_table(), error_table=ERROR_TABLE, timezones=timezones.TIMEZONES,
         limits=criteria, rate=(current_app.config["API_RATE_PER_SECOND"], current_app.config["API_RATE_BURST"]),
+        share=_share(), auth_failures=(current_app.config["API_AUTH_FAILURES"],
+                                       current_app.config["API_AUTH_FAILURE_WINDOW"]),
         openapi_path=OPENAPI_PATH))
     return _with_logo(response, network.logo_url)
+
+
+def _share() -> tuple[int, int] | None:
+    """Requests one partner may make in one window (the share of the burst), and the window in seconds."""
+    if current_app.config["API_PARTNER_SHARE"] >= 1:
+        return None
+    share = parse(current_app.config["API_PARTNER_RATE_LIMIT"])
+    return share.amount, share.get_expiry()
 
 
 @bp.route("/docs/api")

@@ -1,4 +1,6 @@
-"""With Redis configured, two separate server processes spend one budget: 20 requests across both, then 429."""
+"""With Redis configured: two separate server processes spend one budget (20 requests across both, then
+429); a partner's share holds there too; failed authentication counted in one process blocks the address
+in another; and each request still spends and reads its budgets in one round trip."""
 
 from __future__ import annotations
 
@@ -125,7 +127,8 @@ def test_two_processes_share_one_budget_through_redis(two_servers, make, issue, 
     for n in range(20):
         response = _get((first, second)[n % 2], "/v1/affiliates/affiliate", keys[n % 2])
         assert response.status == 200, n
-        assert response.getheader("X-RateLimit-Remaining") == str(19 - n)
+        # The binding budget: the network's (19 - n left) or this partner's share of 10 (9 - n // 2 left).
+        assert response.getheader("X-RateLimit-Remaining") == str(min(19 - n, 9 - n // 2))
     assert time.monotonic() - started < 20, "too slow to stay inside one 20-second window"
     for port in (first, second):
         refused = _get(port, "/v1/meta/timezones", keys[0])
@@ -160,7 +163,7 @@ def test_each_request_spends_and_reads_the_budget_in_one_round_trip(make_app, ma
         redis_sends.clear()
         response = client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key})
         assert response.status_code == 200
-        assert response.headers["X-RateLimit-Remaining"] == str(20 - n)
+        assert response.headers["X-RateLimit-Remaining"] == str(10 - n)  # the partner's share of 20
         assert len(redis_sends) == 1
 
 
@@ -169,7 +172,8 @@ def test_the_budget_still_counts_one_unit_after_redis_forgets_its_scripts(make_a
     """A Redis restart or SCRIPT FLUSH drops the scripts the single round trip calls by hash: that request
     falls back to the separate calls, which load them again, and still spends exactly one unit."""
     key = issue(make.partner())
-    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_RATE_PER_SECOND=1, API_RATE_BURST=3)
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_RATE_PER_SECOND=1, API_RATE_BURST=3,
+                   API_PARTNER_SHARE=1)
     client = app.test_client()
     remaining = []
     for n in range(5):
@@ -184,29 +188,92 @@ def test_the_budget_still_counts_one_unit_after_redis_forgets_its_scripts(make_a
 
 
 def test_limits_still_has_the_redis_internals_the_budget_drives(make_app, redis_client, key_prefix):
-    """budget.py's single round trip calls RedisStorage internals and the arguments of its Lua scripts.
-    An upgrade of `limits` that renames or reshapes them must fail here, not degrade in production."""
+    """portal.http.ratelimit's script calls RedisStorage internals and writes limits' moving-window layout.
+    An upgrade of `limits` that renames them or changes the layout must fail here, not degrade in production."""
     from limits import parse
     from limits.storage import RedisStorage
     from limits.strategies import MovingWindowRateLimiter
 
-    from portal.api.affiliate import budget
     from portal.extensions import limiter
+    from portal.http import ratelimit
+    from portal.http.ratelimit import Budget
 
     app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix)
     with app.app_context():
         strategy = limiter.limiter
         assert isinstance(strategy, MovingWindowRateLimiter)
         assert type(strategy.storage) is RedisStorage
-        missing = [name for name in budget.REDIS_STORAGE_INTERNALS if not hasattr(strategy.storage, name)]
+        missing = [name for name in ratelimit.REDIS_STORAGE_INTERNALS if not hasattr(strategy.storage, name)]
         assert missing == [], f"limits changed its RedisStorage internals: {missing}"
-        assert budget.single_round_trip(strategy)
-        # The scripts still take the arguments the pipeline sends: spend 3 of 3, then a refusal, and the
-        # window the second script reads agrees with the strategy's own public reading.
-        item, args = parse("3/minute"), (key_prefix, "internals")
-        results = [budget.spend_and_read(strategy, item, args) for _ in range(4)]
-        assert [admitted for admitted, _ in results] == [True, True, True, False]
-        assert [window.remaining for _, window in results] == [2, 1, 0, 0]
-        public = strategy.get_window_stats(item, *args)
-        assert public.remaining == 0
-        assert abs(public.reset_time - results[-1][1].reset_time) < 2
+        assert ratelimit.single_round_trip(strategy)
+        # Spend 3 of 3, then a refusal; limits' own public reading of the window agrees with the script's.
+        wide = Budget(parse("3/minute"), (key_prefix, "internals"))
+        results = [ratelimit.spend(strategy, [wide]) for _ in range(4)]
+        assert [outcome.spent for outcome in results] == [True, True, True, False]
+        assert [outcome.binding.remaining for outcome in results] == [2, 1, 0, 0]
+        public = strategy.get_window_stats(wide.item, *wide.args)
+        assert public.remaining == 0 and not strategy.test(wide.item, *wide.args)
+        assert 59 <= results[-1].binding.reset <= 60
+        assert abs(public.reset_time - time.time() - results[-1].binding.reset) < 2
+        # And the other way round: what limits' own hit wrote, the script counts.
+        narrow = Budget(parse("2/minute"), (key_prefix, "internals-hit"))
+        assert strategy.hit(narrow.item, *narrow.args)
+        assert ratelimit.spend(strategy, [narrow]).binding.remaining == 0
+
+
+def test_two_budgets_are_spent_together_or_not_at_all_in_redis(make_app, redis_client, key_prefix):
+    from limits import parse
+
+    from portal.extensions import limiter
+    from portal.http import ratelimit
+    from portal.http.ratelimit import Budget
+
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix)
+    with app.app_context():
+        strategy = limiter.limiter
+        network = Budget(parse("5/minute"), (key_prefix, "network"))
+        first, second = (Budget(parse("3/minute"), (key_prefix, f"partner-{n}")) for n in (1, 2))
+        assert [ratelimit.spend(strategy, [network, first]).spent for _ in range(5)] == [True] * 3 + [False] * 2
+        assert strategy.get_window_stats(network.item, *network.args).remaining == 2  # the refusals spent nothing
+        assert [ratelimit.spend(strategy, [network, second]).spent for _ in range(3)] == [True, True, False]
+        assert strategy.get_window_stats(second.item, *second.args).remaining == 1  # nor did the network's
+        guard = Budget(parse("1/minute"), (key_prefix, "failures"))
+        strategy.hit(guard.item, *guard.args)
+        throttled = ratelimit.spend(strategy, [Budget(parse("9/minute"), (key_prefix, "fresh"))], guard=guard)
+        assert not throttled.spent and 59 <= throttled.throttled_for <= 60
+
+
+def test_one_partners_burst_leaves_room_for_another_in_redis(make_app, make, issue, redis_client, key_prefix):
+    greedy, other = issue(make.partner()), issue(make.partner())
+    app = make_app(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_RATE_PER_SECOND=1, API_RATE_BURST=20)
+    client = app.test_client()
+    statuses = [client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": greedy}).status_code
+                for _ in range(15)]
+    assert statuses == [200] * 10 + [429] * 5
+    served = client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": other})
+    assert served.status_code == 200
+    assert served.headers["X-RateLimit-Remaining"] == "9"  # the network has 9 left, its share 9: nothing else spent
+
+
+def test_an_address_blocked_through_one_process_is_refused_by_another(make_app, make, issue, redis_client,
+                                                                      key_prefix, redis_sends):
+    """Two apps on one Redis stand for two processes: the second has no mark of its own, and still refuses
+    the blocked address (read in the same round trip that would spend the budget), then marks it."""
+    key = issue(make.partner())
+    settings = dict(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=key_prefix, API_AUTH_FAILURES=3)
+    first = make_app(**settings).test_client()
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(3):
+        assert first.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key + "x"},
+                         environ_base=address).status_code == 401
+    second = make_app(**settings).test_client()
+    refused = second.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key}, environ_base=address)
+    assert refused.status_code == 429 and "failed authentication" in refused.json["error"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    redis_sends.clear()
+    again = second.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key + "x"}, environ_base=address)
+    assert again.status_code == 429
+    assert len(redis_sends) == 1  # only the budget headers' reading: the refusal itself asked nothing
+    served = second.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key},
+                        environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    assert served.status_code == 200

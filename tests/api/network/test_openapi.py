@@ -45,6 +45,21 @@ def test_only_the_document_is_public(app):
     assert PUBLIC_ENDPOINTS == {"network_api.openapi_document"}
 
 
+def test_the_budget_and_its_headers_are_described():
+    document = openapi.build(BASE_URL)
+    assert set(document["components"]["headers"]) == {"X-RateLimit-Limit", "X-RateLimit-Remaining",
+                                                      "X-RateLimit-Reset"}
+    listing = document["paths"]["/api/v2/partnerships"]["get"]["responses"]
+    assert set(listing["200"]["headers"]) == set(listing["429"]["headers"]) - {"Retry-After"}
+    assert "Retry-After" in listing["429"]["headers"] and "X-RateLimit-Limit" not in listing["401"].get("headers", {})
+
+
+@pytest.fixture
+def app(unbudgeted_app):
+    """Budgets and the failed-authentication limit out of the fuzzer's reach (both tested on their own)."""
+    return unbudgeted_app
+
+
 @pytest.fixture
 def fuzz_pair(make, db):
     """A production pair and something to find: a partnership with a customer and a transaction, and the
