@@ -1,6 +1,25 @@
 // Small progressive enhancements; every page works without this file (CSP forbids inline scripts).
 "use strict";
 
+// Narrow screens: the main navigation folds behind its menu button (the CSS shows the button only there).
+document.querySelectorAll("[data-menu-toggle]").forEach((button) => {
+  const menu = document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  const setOpen = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  };
+  menu.classList.add("foldable");
+  button.hidden = false;
+  button.addEventListener("click", () => setOpen(button.getAttribute("aria-expanded") !== "true"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      button.focus();
+    }
+  });
+});
+
 document.addEventListener("click", (event) => {
   // Close an open menu when clicking elsewhere.
   document.querySelectorAll("details.menu[open]").forEach((menu) => {

@@ -1,0 +1,109 @@
+"""In a real browser at a laptop's and a phone's width: the partner pages fit the screen.
+
+At 1280×800 no page scrolls sideways and no table is wider than its card, unless it sits in a scroll
+box that is not; the columns people come for (Sub 1, Source ID, Transaction ID, Hold ends, On hold)
+are on screen without scrolling. At 390×844 the page's heading is on the first screen, the menu button
+opens the navigation and its links work.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# For every table in <main>: is it wider than its card (or <main>), and if so is it in a scroll box that fits?
+# Then: which of the named header cells lie outside the visible part of the card.
+MEASURE = """(wanted) => {
+  const problems = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth) problems.push(`page is ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  for (const table of document.querySelectorAll("main table")) {
+    const card = table.closest(".card, main");
+    const cardBox = card.getBoundingClientRect();
+    const tableBox = table.getBoundingClientRect();
+    let scroller = table.parentElement;
+    while (scroller !== card && !["auto", "scroll"].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+    const visible = scroller === card ? cardBox : scroller.getBoundingClientRect();
+    if (visible.right > cardBox.right + 0.5 || visible.left < cardBox.left - 0.5)
+      problems.push(`#${table.id}: its box (${Math.round(visible.width)}px) is wider than its card (${Math.round(cardBox.width)}px)`);
+    if (scroller === card && tableBox.width > cardBox.width + 0.5)
+      problems.push(`#${table.id} is ${Math.round(tableBox.width)}px wide in a ${Math.round(cardBox.width)}px card`);
+    for (const th of table.querySelectorAll("thead th")) {
+      const label = th.textContent.replace(/[▲▼]/g, "").trim();
+      if (!wanted.includes(label)) continue;
+      const box = th.getBoundingClientRect();
+      if (box.right > visible.right + 0.5 || box.left < visible.left - 0.5 || box.right > window.innerWidth)
+        problems.push(`#${table.id}: "${label}" is off screen (${Math.round(box.left)}–${Math.round(box.right)}px; visible ${Math.round(visible.left)}–${Math.round(visible.right)}px)`);
+    }
+  }
+  return problems;
+}"""
+
+IMPORTANT = {
+    "/conversions": ["Time", "Offer", "Status", "Payout", "Sub 1", "Source ID", "Transaction ID"],
+    "/conversions/on-hold": ["Time", "Offer", "Payout", "Hold ends", "Sub 1", "Transaction ID"],
+}
+GROUPINGS = ("date", "week", "month", "offer", "sub1", "sub2", "sub3", "sub4", "sub5", "source_id", "country",
+             "device_type", "event_name")
+REPORT_IMPORTANT = ["Clicks", "Conversions", "Earnings", "EPC", "On hold"]
+
+
+@pytest.fixture
+def demo_partner(make):
+    """A partner with a month of traffic shaped like the demo data's: long offer names and sub ids, 32-character
+    ids, events, every status, conversions still on hold."""
+    offers = [make.offer(name=name) for name in (
+        "Acme Shoes — Spring Sale US/CA (CPA, mobile + desktop)", "Northwind Travel Insurance Quote Lead Gen",
+        "Bluebird VPN Annual Plan Trial")]
+    partner = make.partner(name="Bluebird Media Performance Partners Ltd", timezone="Europe/Berlin")
+    user = make.partner_user(partner, email="maria.garcia-lopez@bluebird-media-performance.example")
+    now = datetime.now(UTC)
+    statuses = ("approved", "pending", "rejected", "on_hold")
+    for n in range(60):
+        offer = offers[n % len(offers)]
+        at = now - timedelta(days=n % 28, hours=n % 5)
+        subs = dict(sub1=f"fb_lookalike_{('us', 'ca', 'uk')[n % 3]}_women_25_44_creative_{n % 7:02d}",
+                    sub2=f"adset_{n % 4}_broad_interest", sub3="placement_feed", sub4="v2", sub5=f"click_{n}",
+                    source_id=f"publisher-site-{1000 + n % 9}.example", country=("US", "CA", "GB")[n % 3],
+                    device=("mobile", "desktop")[n % 2])
+        make.click(partner, offer, at=at, **subs)
+        status = statuses[n % 4]
+        make.conversion(partner, offer, at=at, payout_cents=1234 + 97 * n, sale_amount_cents=12_345 + n,
+                        status=status, transaction_id=f"{n:04d}" + "a1b2c3d4e5f60718293a4b5c6d7e", **subs,
+                        event_name="purchase_upsell_annual" if n % 5 == 0 else None,
+                        hold_until=at + timedelta(days=30) if status == "on_hold" else None)
+    return user
+
+
+def sign_in(page, url: str, email: str) -> None:
+    page.goto(url + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+
+
+def problems_on(page, url: str, wanted: list[str]) -> list[str]:
+    page.goto(url)
+    return [f"{url}: {p}" for p in page.evaluate(MEASURE, wanted)]
+
+
+def test_tables_fit_their_cards_at_1280(page, live_server, demo_partner):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server.url, demo_partner.email)
+    base = live_server.url
+    problems = problems_on(page, base + "/", [])
+    for path, wanted in IMPORTANT.items():
+        problems += problems_on(page, base + path + "?preset=last_30_days", wanted)
+    problems += problems_on(page, base + "/conversions/on-hold?preset=last_30_days&on_hold_status=", IMPORTANT["/conversions/on-hold"])
+    for column in GROUPINGS:
+        problems += problems_on(page, f"{base}/reports?preset=last_30_days&column={column}", REPORT_IMPORTANT)
+    problems += problems_on(page, f"{base}/reports?preset=last_30_days&column=sub1&column=sub2", REPORT_IMPORTANT)
+    problems += problems_on(page, f"{base}/reports?preset=last_30_days&column=date&column=offer", REPORT_IMPORTANT)
+    assert not problems, "\n".join(problems)
