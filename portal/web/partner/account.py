@@ -1,4 +1,4 @@
-"""The dashboard, My Account (profile, users, API keys) and the pages still to come."""
+"""My Account (profile, users, API keys, sign-in sessions) and the pages still to come."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from portal.web.auth import sessions_page
 from portal.web.auth.password import password_change_page
 from portal.web.partner.blueprint import bp
 from portal.web.security import NO_STORE
-
-
-@bp.route("/")
-def dashboard():
-    return render_template("partner/dashboard.html", summary=g.scope.dashboard(), account=g.scope.account())
 
 
 def _not_built(title: str, what: str):

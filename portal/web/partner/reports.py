@@ -43,7 +43,7 @@ def reports():
         result = g.scope.report(asked.query)
     except BadRequest as err:
         return _page(error=err.message), 400
-    return _page(asked, result, sort_rows(result, asked.sort, asked.descending), _chart(asked, result))
+    return _page(asked, result, sort_rows(result, asked.sort, asked.descending), _charts(asked, result))
 
 
 @bp.route("/reports/export.<any(csv, json):fmt>")
@@ -73,13 +73,15 @@ def _read(args) -> AskedReport:
     return AskedReport(period, query, sort, direction == "desc", metric)
 
 
-def _chart(asked: AskedReport, result: ReportResult) -> LineChart | None:
-    """The chosen metric over time, when the report has a time column."""
-    time_column, metric = asked.query.time_column, asked.metric
-    if time_column is None:
-        return None
-    return line_chart(time_series(result, time_column, metric), lambda v: value_text(metric.kind, v, result.currency),
-                      whole=metric.kind == "count")
+def _charts(asked: AskedReport, result: ReportResult) -> list[tuple[Metric, LineChart]]:
+    """Every metric over time, when the report has a time column: the page shows the chosen one and its
+    script switches between them without running the report again."""
+    time_column = asked.query.time_column
+    if time_column is None or not result.rows:
+        return []
+    return [(metric, line_chart(time_series(result, time_column, metric),
+                                lambda v, kind=metric.kind: value_text(kind, v, result.currency),
+                                whole=metric.kind == "count")) for metric in METRICS]
 
 
 def _links(asked: AskedReport, args) -> dict:
@@ -95,10 +97,10 @@ def _links(asked: AskedReport, args) -> dict:
 
 
 def _page(asked: AskedReport | None = None, result: ReportResult | None = None, rows=None,
-          chart: LineChart | None = None, error: str | None = None):
+          charts: list[tuple[Metric, LineChart]] = (), error: str | None = None):
     args = request.args
     return render_template(
-        "partner/reports.html", asked=asked, result=result, rows=rows, chart=chart, error=error, args=args,
+        "partner/reports.html", asked=asked, result=result, rows=rows, charts=charts, error=error, args=args,
         period=asked.period if asked else report_form.as_typed(args),
         columns=asked.query.columns if asked else report_form.columns_of(args),
         chart_metric=asked.metric.key if asked else args.get("metric", DEFAULT_CHART_METRIC),

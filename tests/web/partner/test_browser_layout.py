@@ -107,3 +107,43 @@ def test_tables_fit_their_cards_at_1280(page, live_server, demo_partner):
     problems += problems_on(page, f"{base}/reports?preset=last_30_days&column=sub1&column=sub2", REPORT_IMPORTANT)
     problems += problems_on(page, f"{base}/reports?preset=last_30_days&column=date&column=offer", REPORT_IMPORTANT)
     assert not problems, "\n".join(problems)
+
+
+PAGE_SCROLLS_SIDEWAYS = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+
+def test_a_phone_shows_the_page_first_and_the_menu_behind_a_button(page, live_server, demo_partner):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, demo_partner.email)
+    for path, heading in (("/", "Dashboard"), ("/reports?preset=last_30_days&column=sub1", "Reports"),
+                          ("/conversions", "Conversions")):
+        page.goto(live_server.url + path)
+        h1 = page.locator("main h1")
+        expect(h1).to_have_text(heading)
+        box = h1.bounding_box()
+        assert box["y"] + box["height"] <= 844, f"{path}: the heading starts {box['y']:.0f}px down"
+        assert not page.evaluate(PAGE_SCROLLS_SIDEWAYS), f"{path} scrolls sideways"
+        expect(page.locator("#main-nav")).to_be_hidden()
+
+    button = page.get_by_role("button", name="Menu")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#main-nav")).to_be_visible()
+    assert not page.evaluate(PAGE_SCROLLS_SIDEWAYS)
+    page.locator("#main-nav").get_by_role("link", name="Reports").click()
+    page.wait_for_url("**/reports")
+    expect(page.locator("main h1")).to_have_text("Reports")
+    expect(page.locator("#main-nav")).to_be_hidden()  # a new page starts with the menu folded
+
+    page.get_by_role("button", name="Menu").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#main-nav")).to_be_hidden()
+
+
+def test_the_menu_button_stays_out_of_the_way_on_a_laptop(page, live_server, demo_partner):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server.url, demo_partner.email)
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(page.locator("#main-nav").get_by_role("link", name="Conversions")).to_be_visible()

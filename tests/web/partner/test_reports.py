@@ -83,7 +83,7 @@ def test_the_report_shows_the_partners_own_rows(signed_in):
 
 def test_rates_and_money_are_written_for_people(signed_in):
     rows = {r["sub1"]: r for r in _rows(signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True))}
-    assert rows["summer"]["cvr"] == "50.00%" and rows["summer"]["rpc"] == "$2.50"
+    assert rows["summer"]["cvr"] == "50.00%" and rows["summer"]["rpc"] == "$2.5000"
     assert rows["spring"]["cvr"] == "42.86%" and rows["spring"]["rpc"] == "$2.2857"
 
 
@@ -126,11 +126,21 @@ def test_test_conversions_only_when_asked_for(signed_in):
 
 def test_a_time_dimension_draws_the_chosen_metric(signed_in):
     page = signed_in.get(f"/reports?{WINDOW}&column=date&column=sub1&metric=cv").get_data(as_text=True)
-    svg = re.search(r'<svg id="report-chart".*?</svg>', page, re.S).group(0)
+    svg = re.search(r'<svg id="report-chart-cv".*?</svg>', page, re.S).group(0)
     assert "Conversions by date" in svg
     dots = re.findall(r"<title>([^<]*)</title></circle>", svg)
     assert dots == ["2026-03-09: 1", "2026-03-10: 3"]  # two sub1 rows of the 10th added up
     assert "report-chart" not in signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True)
+
+
+def test_every_metric_is_charted_and_only_the_chosen_one_shows(signed_in):
+    """The page's script switches charts without running the report again: every metric's chart is there."""
+    page = signed_in.get(f"/reports?{WINDOW}&column=date&metric=cv").get_data(as_text=True)
+    figures = dict(re.findall(r'<figure class="chart" data-chart="(\w+)" ?(hidden)?>', page))
+    assert set(figures) == set(BY_KEY)
+    assert [key for key, hidden in figures.items() if not hidden] == ["cv"]
+    earnings = re.search(r'<svg id="report-chart-revenue".*?</svg>', page, re.S).group(0)
+    assert re.findall(r"<title>([^<]*)</title></circle>", earnings) == ["2026-03-09: $1.00", "2026-03-10: $20.00"]
 
 
 def test_the_sub_id_report_is_one_click_away(signed_in):
@@ -248,10 +258,11 @@ def test_an_export_pins_the_days_of_a_preset(signed_in):
 
 
 @pytest.mark.parametrize(("cents", "currency", "text"), [
-    (Decimal(100) / 3, "USD", "$0.3333"), (Decimal(25), "USD", "$0.25"), (Decimal(150), "EUR", "€1.50"),
-    (Decimal(12.5), "GBP", "£0.125"), (Decimal(123456), "CHF", "1,234.56 CHF"), (Decimal(0), "USD", "$0.00"),
+    (Decimal(100) / 3, "USD", "$0.3333"), (Decimal(25), "USD", "$0.2500"), (Decimal(150), "EUR", "€1.5000"),
+    (Decimal(12.5), "GBP", "£0.1250"), (Decimal(123456), "CHF", "1,234.5600 CHF"), (Decimal(0), "USD", "$0.0000"),
+    (Decimal("0.005"), "USD", "$0.0001"),
 ])
-def test_epc_has_two_to_four_decimals(cents, currency, text):
+def test_epc_always_has_four_decimals(cents, currency, text):
     assert epc_text(cents, currency) == text
 
 
@@ -259,7 +270,7 @@ def test_epc_and_cvr_come_from_the_totals():
     metrics = Metrics(total_click=3, cv=1, revenue_cents=100)
     assert metric_text(BY_KEY["rpc"], metrics, "USD") == "$0.3333"
     assert metric_text(BY_KEY["cvr"], metrics, "USD") == "33.33%"
-    assert metric_text(BY_KEY["rpc"], Metrics(), "USD") == "$0.00"
+    assert metric_text(BY_KEY["rpc"], Metrics(), "USD") == "$0.0000"
 
 
 @pytest.mark.parametrize(("raw", "step"), [(0.3, 0.5), (1, 1), (1.2, 2), (3, 5), (7, 10), (2500, 5000), (0.013, 0.02)])
