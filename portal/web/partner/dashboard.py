@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask import g, render_template
 
 from portal.domain.dashboard import RecentPerformance
 from portal.web.partner.blueprint import bp
-from portal.web.partner.chart import LineChart, line_chart
+from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
 from portal.web.partner.report_table import value_text
 
 # The trend's metrics: (key, label, kind, how to read it from a day's totals).
@@ -23,6 +24,7 @@ class TrendChart:
     label: str
     total: str  # the metric over the whole window, as the page writes it
     chart: LineChart
+    compact: LineChart  # the same, drawn for a phone
 
 
 @bp.route("/")
@@ -39,7 +41,8 @@ def trend_charts(recent: RecentPerformance) -> list[TrendChart]:
     charts = []
     for key, label, kind, read in TREND_METRICS:
         points = [(day.day.strftime("%b %d"), read(day.metrics)) for day in recent.days]
-        chart = line_chart(points, lambda v, kind=kind: value_text(kind, v, recent.currency), whole=kind == "count")
+        text = partial(value_text, kind, currency=recent.currency)
         total = value_text(kind, sum(value for _, value in points), recent.currency)
-        charts.append(TrendChart(key, label, total, chart))
+        charts.append(TrendChart(key, label, total, line_chart(points, text, whole=kind == "count"),
+                                 compact_line_chart(points, text, whole=kind == "count")))
     return charts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import UTC, datetime
 
 from flask import g, render_template, request, url_for
@@ -17,7 +18,7 @@ from portal.exports.tabular import export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
-from portal.web.partner.chart import LineChart, line_chart
+from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
 from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric, metric_text,
                                              sort_rows, time_series, value_text)
 
@@ -73,15 +74,19 @@ def _read(args) -> AskedReport:
     return AskedReport(period, query, sort, direction == "desc", metric)
 
 
-def _charts(asked: AskedReport, result: ReportResult) -> list[tuple[Metric, LineChart]]:
-    """Every metric over time, when the report has a time column: the page shows the chosen one and its
-    script switches between them without running the report again."""
+def _charts(asked: AskedReport, result: ReportResult) -> list[tuple[Metric, LineChart, LineChart]]:
+    """Every metric over time (drawn wide and for a phone), when the report has a time column: the page shows
+    the chosen one and its script switches between them without running the report again."""
     time_column = asked.query.time_column
     if time_column is None or not result.rows:
         return []
-    return [(metric, line_chart(time_series(result, time_column, metric),
-                                lambda v, kind=metric.kind: value_text(kind, v, result.currency),
-                                whole=metric.kind == "count")) for metric in METRICS]
+    charts = []
+    for metric in METRICS:
+        points = time_series(result, time_column, metric)
+        text = partial(value_text, metric.kind, currency=result.currency)
+        whole = metric.kind == "count"
+        charts.append((metric, line_chart(points, text, whole=whole), compact_line_chart(points, text, whole=whole)))
+    return charts
 
 
 def _links(asked: AskedReport, args) -> dict:
@@ -97,7 +102,7 @@ def _links(asked: AskedReport, args) -> dict:
 
 
 def _page(asked: AskedReport | None = None, result: ReportResult | None = None, rows=None,
-          charts: list[tuple[Metric, LineChart]] = (), error: str | None = None):
+          charts: list[tuple[Metric, LineChart, LineChart]] = (), error: str | None = None):
     args = request.args
     return render_template(
         "partner/reports.html", asked=asked, result=result, rows=rows, charts=charts, error=error, args=args,
