@@ -12,7 +12,7 @@ from portal.domain.criteria import MAX_PAGE_SIZE, ConversionQuery, Paged
 from portal.domain.errors import BadRequest, NotFound
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
-from portal.exports.tabular import expect_rows, export_chunks
+from portal.exports.tabular import excel_friendly, expect_rows, export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
@@ -24,7 +24,6 @@ HOLD_STATUSES = (("on_hold", "Still on hold"), ("approved", "Released"), ("rejec
 # Sortable columns: the API's order_field names; amounts sort largest first on the first click.
 SORTABLE = {"conversion_unix_timestamp": ("Time", False), "offer": ("Offer", False), "status": ("Status", False),
             "revenue": ("Payout", True), "sale_amount": ("Sale amount", True)}
-EXPORT_FORMATS = ("csv", "json")
 
 
 @bp.route("/conversions")
@@ -98,7 +97,10 @@ def _export(fmt: str, on_hold: bool):
     frames = expect_rows(conversion_frames(rows.batches, window.timezone), rows.count)
     filename = export_filename("on_hold_conversions" if on_hold else "conversions", window.first_day,
                                window.last_day, fmt)
-    return stream_download(export_chunks(frames, fmt), filename, fmt)
+    chunks = export_chunks(frames, fmt)
+    if report_form.excel_friendly_asked(request.args, fmt):
+        chunks = excel_friendly(chunks)
+    return stream_download(chunks, filename, fmt)
 
 
 def _page(on_hold: bool, period: report_form.Period | None = None, query: ConversionQuery | None = None,
@@ -111,8 +113,8 @@ def _page(on_hold: bool, period: report_form.Period | None = None, query: Conver
         headers = report_form.sort_headers(columns, query.order_field, query.descending, lambda key, direction: url_for(
             endpoint, **report_form.query_args(args, order_field=key, order_direction=direction, page=None)))
         export_endpoint = "partner.on_hold_export" if on_hold else "partner.conversions_export"
-        exports = {fmt: url_for(export_endpoint, fmt=fmt, **report_form.query_args(
-            args, page=None, page_size=None, **period.pinned())) for fmt in EXPORT_FORMATS}
+        exports = report_form.export_urls(export_endpoint, report_form.query_args(
+            args, page=None, page_size=None, **period.pinned()))
         number = paged.page.page
         pages = {name: url_for(endpoint, **report_form.query_args(args, page=str(n)))
                  for name, n in (("previous", number - 1), ("next", number + 1)) if 1 <= n <= paged.pages}

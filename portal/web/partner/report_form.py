@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from portal.affiliate.parsing import timezone_name
@@ -32,6 +33,7 @@ DEFAULT_COLUMNS = ("date",)
 REPORT_FILTERS = ("offer", "status", "country", "sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
 CONVERSION_FILTERS = (*REPORT_FILTERS, "transaction_id")
 TRUE_VALUES = ("1", "true", "on")
+EXCEL = "excel"  # ?excel=1 on a CSV export: the Excel-friendly variant (a UTF-8 byte-order mark first)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,17 @@ def query_args(args: MultiDict, **changes) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def export_urls(endpoint: str, args: dict) -> dict[str, str]:
+    """The export menu's links for the rows on screen: CSV, Excel-friendly CSV and JSON."""
+    plain = {key: value for key, value in args.items() if key != EXCEL}
+    return {"csv": url_for(endpoint, fmt="csv", **plain), "excel": url_for(endpoint, fmt="csv", **plain, excel="1"),
+            "json": url_for(endpoint, fmt="json", **plain)}
+
+
+def excel_friendly_asked(args: Mapping, fmt: str) -> bool:
+    return fmt == "csv" and args.get(EXCEL) in TRUE_VALUES
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from portal.affiliate.parsing import report_query
 from portal.domain.criteria import ReportQuery
 from portal.domain.errors import BadRequest
 from portal.domain.records import ReportResult
-from portal.exports.names import export_filename
+from portal.exports.names import export_filename, report_kind
 from portal.exports.reports import report_frame
-from portal.exports.tabular import export_chunks
+from portal.exports.tabular import excel_friendly, export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
@@ -25,7 +25,6 @@ from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRI
 DEFAULT_PRESET = "last_7_days"
 # One click to the sub_id report: earnings by sub1 (or sub1 and sub2) over the last 30 days, best first.
 SUB_ID_REPORTS = (("Sub ID report", ("sub1",)), ("Sub 1 + Sub 2", ("sub1", "sub2")))
-EXPORT_FORMATS = ("csv", "json")
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,11 @@ def reports_export(fmt: str):
         return _page(error=err.message), 400
     shown = replace(result, rows=sort_rows(result, asked.sort, asked.descending))
     window = asked.query.window
-    filename = export_filename("report", window.first_day, window.last_day, fmt)
-    return stream_download(export_chunks([report_frame(shown, window.timezone)], fmt), filename, fmt)
+    filename = export_filename(report_kind(asked.query.columns), window.first_day, window.last_day, fmt)
+    chunks = export_chunks([report_frame(shown, window.timezone)], fmt)
+    if report_form.excel_friendly_asked(request.args, fmt):
+        chunks = excel_friendly(chunks)
+    return stream_download(chunks, filename, fmt)
 
 
 def _read(args) -> AskedReport:
@@ -96,8 +98,8 @@ def _links(asked: AskedReport, args) -> dict:
     columns = [(c, labels.get(c, c), False) for c in asked.query.columns] + [(m.key, m.label, True) for m in METRICS]
     headers = report_form.sort_headers(columns, asked.sort, asked.descending, lambda key, direction: url_for(
         "partner.reports", **report_form.query_args(args, **shown, sort=key, dir=direction)))
-    exports = {fmt: url_for("partner.reports_export", fmt=fmt, **report_form.query_args(
-        args, **shown, **asked.period.pinned())) for fmt in EXPORT_FORMATS}
+    exports = report_form.export_urls("partner.reports_export",
+                                      report_form.query_args(args, **shown, **asked.period.pinned()))
     return {"headers": headers, "exports": exports}
 
 

@@ -227,6 +227,33 @@ def _export_link(page: str, fmt: str) -> str:
     return html.unescape(re.search(rf'href="(/reports/export\.{fmt}\?[^"]+)"', page).group(1))
 
 
+@pytest.mark.parametrize(("columns", "name"), [
+    ("column=sub1", "report_sub1_2026-03-08_2026-03-12"), ("column=date&column=offer", "report_date_offer_2026-03-08_2026-03-12"),
+    ("", "report_date_2026-03-08_2026-03-12"),  # the default grouping, named too
+])
+def test_an_export_file_names_its_grouping(signed_in, columns, name):
+    page = signed_in.get(f"/reports?{WINDOW}&{columns}").get_data(as_text=True)
+    for fmt in ("csv", "json"):
+        exported = signed_in.get(_export_link(page, fmt))
+        assert exported.status_code == 200 and exported.data  # read to the end: the body is streamed
+        assert exported.headers["Content-Disposition"] == f'attachment; filename="{name}.{fmt}"'
+
+
+def test_the_excel_friendly_csv_starts_with_a_byte_order_mark_and_the_plain_one_does_not(signed_in, make, alpha):
+    make.conversion(alpha, make.offer(), at=datetime(2026, 3, 10, 12, tzinfo=UTC), sub1="café-ñandú-😀")
+    page = html.unescape(signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True))
+    excel_link = re.search(r'href="([^"]+)" download data-export="excel"', page).group(1)
+    assert parse_qs(urlsplit(excel_link).query)["excel"] == ["1"]
+    plain, excel = signed_in.get(_export_link(page, "csv")), signed_in.get(excel_link)
+    assert excel.status_code == plain.status_code == 200
+    assert excel.data.startswith(b"\xef\xbb\xbf") and not plain.data.startswith(b"\xef\xbb\xbf")
+    assert excel.data[3:] == plain.data  # the same file otherwise
+    assert "café-ñandú-😀" in excel.data.decode("utf-8-sig")
+    assert excel.headers["Content-Disposition"] == plain.headers["Content-Disposition"]
+    # JSON has no byte-order mark, whatever the query string says.
+    assert not signed_in.get(_export_link(page, "json") + "&excel=1").data.startswith(b"\xef\xbb\xbf")
+
+
 def test_exports_hold_exactly_the_rows_on_screen(signed_in):
     page = signed_in.get(f"/reports?{WINDOW}&column=date&column=sub1&sort=revenue&dir=desc"
                          "&include_test_data=1").get_data(as_text=True)
