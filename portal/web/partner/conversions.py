@@ -3,6 +3,7 @@ a click lookup by transaction id, and exports of every matching conversion."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import abort, g, render_template, request, url_for
@@ -74,7 +75,8 @@ def _read(args, on_hold: bool) -> tuple[report_form.Period, ConversionQuery]:
     period = report_form.period_of(args, g.scope.timezone, datetime.now(UTC), DEFAULT_PRESET)
     hold_status = args.get("on_hold_status", "on_hold") if on_hold else None
     body = report_form.conversion_body(args, period, hold_status)
-    return period, conversion_query(body, g.scope.timezone, args, on_hold=on_hold)
+    query = conversion_query(body, g.scope.timezone, args, on_hold=on_hold)
+    return period, replace(query, transaction_prefix=report_form.transaction_prefix(args))
 
 
 def _listing(on_hold: bool):

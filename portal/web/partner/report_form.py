@@ -18,8 +18,9 @@ from werkzeug.datastructures import MultiDict
 
 from portal.affiliate.parsing import timezone_name
 from portal.domain import timezones
-from portal.domain.criteria import STATUSES
+from portal.domain.criteria import MAX_TRANSACTION_ID, STATUSES
 from portal.domain.errors import BadRequest
+from portal.domain.text import text_fault
 
 PRESETS = (("today", "Today"), ("yesterday", "Yesterday"), ("last_7_days", "Last 7 days"),
            ("last_30_days", "Last 30 days"), ("this_month", "This month"), ("last_month", "Last month"),
@@ -31,7 +32,9 @@ DIMENSIONS = (("date", "Date"), ("week", "Week"), ("month", "Month"), ("offer", 
               ("event_name", "Event"))
 DEFAULT_COLUMNS = ("date",)
 REPORT_FILTERS = ("offer", "status", "country", "sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
-CONVERSION_FILTERS = (*REPORT_FILTERS, "transaction_id")
+# The conversion form's Transaction ID finds ids that start with what was typed (see transaction_prefix); the
+# API keeps Everflow's exact transaction_id filter.
+CONVERSION_FILTERS = REPORT_FILTERS
 TRUE_VALUES = ("1", "true", "on")
 EXCEL = "excel"  # ?excel=1 on a CSV export: the Excel-friendly variant (a UTF-8 byte-order mark first)
 
@@ -121,6 +124,19 @@ def conversion_body(args: MultiDict, period: Period, on_hold_status: str | None 
     if on_hold_status is not None:
         body["on_hold_status_filter"] = on_hold_status
     return body
+
+
+def transaction_prefix(args: Mapping) -> str | None:
+    """The Transaction ID field: the start of an id (pasted ids are often cut short), or None when empty."""
+    prefix = (args.get("transaction_id") or "").strip()
+    if not prefix:
+        return None
+    fault = text_fault(prefix)
+    if fault:
+        raise BadRequest("transaction_id", fault)
+    if len(prefix) > MAX_TRANSACTION_ID:
+        raise BadRequest("transaction_id", f"must be at most {MAX_TRANSACTION_ID} characters")
+    return prefix
 
 
 def form_choices(own_zone: str) -> dict:
