@@ -10,7 +10,7 @@ from flask import g, render_template
 from portal.domain.dashboard import RecentPerformance
 from portal.web.partner.blueprint import bp
 from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
-from portal.web.partner.report_table import value_text
+from portal.web.partner.report_table import WHOLE_KINDS, value_text
 
 # The trend's metrics: (key, label, kind, how to read it from a day's totals).
 TREND_METRICS = (("clicks", "Clicks", "count", lambda m: m.total_click),
@@ -43,6 +43,7 @@ def trend_charts(recent: RecentPerformance) -> list[TrendChart]:
         points = [(day.day.strftime("%b %d"), read(day.metrics)) for day in recent.days]
         text = partial(value_text, kind, currency=recent.currency)
         total = value_text(kind, sum(value for _, value in points), recent.currency)
-        charts.append(TrendChart(key, label, total, line_chart(points, text, whole=kind == "count"),
-                                 compact_line_chart(points, text, whole=kind == "count")))
+        whole = kind in WHOLE_KINDS
+        charts.append(TrendChart(key, label, total, line_chart(points, text, whole=whole),
+                                 compact_line_chart(points, text, whole=whole)))
     return charts

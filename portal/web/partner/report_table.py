@@ -32,6 +32,9 @@ METRICS = (
 BY_KEY = {m.key: m for m in METRICS}
 METRIC_KEYS = tuple(BY_KEY)
 DEFAULT_CHART_METRIC = "revenue"
+# Metrics counted in whole units (money in cents): a chart's axis steps by at least one, so that no two
+# gridlines carry the same label ($0.01, $0.01).
+WHOLE_KINDS = ("count", "money")
 
 
 def value_text(kind: str, value: float, currency: str) -> str:

@@ -19,8 +19,8 @@ from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
 from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
-from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric, metric_text,
-                                             sort_rows, time_series, value_text)
+from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, WHOLE_KINDS, Metric,
+                                             metric_text, sort_rows, time_series, value_text)
 
 DEFAULT_PRESET = "last_7_days"
 # One click to the sub_id report: earnings by sub1 (or sub1 and sub2) over the last 30 days, best first.
@@ -86,7 +86,7 @@ def _charts(asked: AskedReport, result: ReportResult) -> list[tuple[Metric, Line
     for metric in METRICS:
         points = time_series(result, time_column, metric)
         text = partial(value_text, metric.kind, currency=result.currency)
-        whole = metric.kind == "count"
+        whole = metric.kind in WHOLE_KINDS
         charts.append((metric, line_chart(points, text, whole=whole), compact_line_chart(points, text, whole=whole)))
     return charts
 

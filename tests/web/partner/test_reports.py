@@ -320,3 +320,19 @@ def test_the_chart_puts_larger_values_higher():
     assert line_chart([], str) is None
     single = line_chart([("only", 4)], str)
     assert single.dots[0].x == (single.left + single.right) / 2
+
+
+def test_money_on_a_chart_axis_has_two_decimals_and_no_label_twice(client, make, login_as):
+    """Earnings of a cent or two: the axis steps by whole cents, so no two gridlines read $0.01."""
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 3, 9, 12, tzinfo=UTC), payout_cents=1)
+    make.conversion(partner, offer, at=datetime(2026, 3, 10, 12, tzinfo=UTC), payout_cents=2)
+    login_as.partner(make.partner_user(partner))
+    page = client.get(f"/reports?{WINDOW}&column=date&metric=revenue").get_data(as_text=True)
+    svg = re.search(r'<svg id="report-chart-revenue".*?</svg>', page, re.S).group(0)
+    labels = re.findall(r'<text class="chart-label"[^>]*text-anchor="end">([^<]*)</text>', svg)
+    assert labels and len(labels) == len(set(labels))
+    assert all(re.fullmatch(r"\$\d+\.\d\d", label) for label in labels), labels
+    epc = re.search(r'<svg id="report-chart-rpc".*?</svg>', page, re.S).group(0)
+    assert all(re.fullmatch(r"\$\d+\.\d{4}", label)
+               for label in re.findall(r'text-anchor="end">([^<]*)</text>', epc))
