@@ -147,7 +147,7 @@ def test_an_account_being_set_up_is_told_what_happens_next(client, make, login_a
     notice = _panel(client.get("/").get_data(as_text=True), "onboarding-notice")
     assert bool(notice) is shown
     if shown:
-        assert "being set up" in notice and "account manager" in notice
+        assert "being set up" in notice and "What happens next" in notice and "activates it" in notice
 
 
 @pytest.fixture
