@@ -12,8 +12,10 @@ is the backend's (portal.affiliate.backend), what a postback may be is postback_
   traffic rule when it lands. An unknown offer and a private one the partner cannot run get the same
   answer, so offer ids cannot be probed. An update that keeps the offer it already has is not re-checked,
   so a paused offer does not lock its postback's URL;
-* server postback URLs pass `validate_template` (SSRF-minded: scheme, host, port, known macros); HTML code
-  is stored and shown escaped, never fired by the server;
+* server postback URLs pass `validate_template` (SSRF-minded: scheme, host, port, known macros), and a host
+  that every send would refuse (a private or reserved address, a private name) is refused at save by the
+  sender's own address policy (portal.delivery.destinations); HTML code is stored and shown escaped, never
+  fired by the server;
 * at most MAX_POSTBACKS per partner, and manual sends (Send test, Retry now) are capped per partner
   (MANUAL_SENDS_PER_MINUTE) because each one makes this server call a URL of the partner's choosing;
 * deleting a postback keeps it and its log (status "deleted", invisible to the partner) and turns its
@@ -35,6 +37,7 @@ from portal.affiliate import postback_rules as rules
 from portal.affiliate.backend import AffiliateBackend
 from portal.affiliate.postback_rules import (MAX_DELAY_MS, MAX_DESCRIPTION, MAX_EVENT_NAME, MAX_HTML_BYTES, MAX_ID,
                                              MAX_SEARCH)
+from portal.delivery import destinations
 from portal.delivery.outbox import SAMPLE_VALUES
 # Re-exported: the doors and the API reference import the records and the field limits from here too.
 from portal.domain.actors import Actor
@@ -116,6 +119,11 @@ class PostbacksMixin:
         url, error = rules.preview_url(template, values, allow_any_port=_any_port())
         return Preview(url=url, error=error, source=source, conversion_id=conversion_id)
 
+    def postback_warning(self, url: str | None) -> str | None:
+        """What a name lookup of a saved URL's host says today (it does not resolve, or resolves to an
+        address the sender refuses), for the page that saved it; None when all is well or there is no URL."""
+        return destinations.warning(url, allow_private=_any_port()) if url else None
+
     # --- writes -----------------------------------------------------------------------------------
 
     def create_postback(self, draft: PostbackDraft) -> PostbackView:
@@ -172,9 +180,15 @@ class PostbacksMixin:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _clean(self, draft: PostbackDraft, current_offer_id: int | None) -> dict:
-        return rules.clean_draft(draft, current_offer_id=current_offer_id, allow_any_port=_any_port(),
-                                 offer_runnable=lambda offer_id: self._backend.offer_runnable(self.partner_id,
-                                                                                              offer_id))
+        clean = rules.clean_draft(draft, current_offer_id=current_offer_id, allow_any_port=_any_port(),
+                                  offer_runnable=lambda offer_id: self._backend.offer_runnable(self.partner_id,
+                                                                                               offer_id))
+        # A host every send would refuse (a private address, localhost…) is refused now, by the sender's
+        # own policy; a name whose lookup looks wrong today is saved with a warning (postback_warning).
+        refused = destinations.refusal(clean["url"], allow_private=_any_port()) if clean["url"] else None
+        if refused:
+            raise BadRequest("url", refused)
+        return clean
 
     def _spend_manual_send(self) -> None:
         item = parse(f"{MANUAL_SENDS_PER_MINUTE} per minute")

@@ -14,7 +14,6 @@ server that drips its answer a byte at a time (each read well within the socket 
 
 from __future__ import annotations
 
-import logging
 import re
 import socket
 import threading
@@ -25,14 +24,13 @@ from socket import getaddrinfo  # tests replace this name in this module only
 from urllib.parse import SplitResult, quote, urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, LocationParseError, NewConnectionError, ProtocolError, SSLError
+from urllib3.exceptions import ProtocolError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from portal.delivery import failures
 from portal.delivery.addresses import parse_literal, refusal_reason
 from portal.delivery.deadlines import Deadline, pool_manager
 from portal.models.base import utcnow
-
-log = logging.getLogger(__name__)
 
 ALLOWED_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -85,6 +83,10 @@ class Refused(Exception):
     def __init__(self, error_class: str, message: str) -> None:
         super().__init__(message)
         self.error_class = error_class
+
+    @classmethod
+    def of(cls, failure: failures.Failure) -> Refused:
+        return cls(*failure)
 
 
 @dataclass(frozen=True)
@@ -155,20 +157,19 @@ def vetted_address(destination: Destination, *, allow_private: bool, timeout: fl
     """Resolve once (within `timeout` seconds); every address must be allowed. Returns the one to connect to."""
     host = destination.host
     literal = parse_literal(host)
-    if literal is None and not allow_private:
-        if any(host == suffix or host.endswith("." + suffix) for suffix in _PRIVATE_NAME_SUFFIXES):
-            raise Refused("blocked", f"{host} is a private name")
+    if literal is None and not allow_private and is_private_name(host):
+        raise Refused("blocked", f"{host} is a private name")
     if literal is not None:
         addresses = [literal]
     else:
         try:
             infos = _lookup(host, destination.port, timeout)
         except (socket.gaierror, UnicodeError) as err:
-            raise Refused("dns", f"could not resolve {host}: {err}") from None
+            raise Refused.of(failures.unresolvable(host, err)) from None
         # Numeric forms such as 2130706433, 0x7f000001 or 127.1 resolve here and are judged as addresses.
         addresses = [parse_literal(info[4][0].split("%")[0]) for info in infos]
         if not addresses or any(address is None for address in addresses):
-            raise Refused("dns", f"{host} did not resolve to usable addresses")
+            raise Refused.of(failures.no_usable_address(host))
     if not allow_private:
         for address in addresses:
             reason = refusal_reason(address)
@@ -176,6 +177,11 @@ def vetted_address(destination: Destination, *, allow_private: bool, timeout: fl
                 said = "the address is refused" if literal is not None else f"{host} resolves to a refused address"
                 raise Refused("blocked", f"{said}: {reason}")
     return str(addresses[0])
+
+
+def is_private_name(host: str) -> bool:
+    """A name that never points at the public internet (localhost, *.local, *.internal, …)."""
+    return any(host == suffix or host.endswith("." + suffix) for suffix in _PRIVATE_NAME_SUFFIXES)
 
 
 def _lookup(host: str, port: int, timeout: float | None) -> list:
@@ -187,7 +193,7 @@ def _lookup(host: str, port: int, timeout: float | None) -> list:
     if timeout is None:
         return getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if timeout <= 0:
-        raise Refused("timeout", f"no time was left to look up {host}")
+        raise Refused.of(failures.lookup_timed_out(host, 0))
     answer: list = []
     resolve = getaddrinfo  # this module's name, looked up now (tests replace it)
 
@@ -201,7 +207,7 @@ def _lookup(host: str, port: int, timeout: float | None) -> list:
     thread.start()
     thread.join(timeout)
     if not answer:
-        raise Refused("timeout", f"looking up {host} did not finish within the total timeout")
+        raise Refused.of(failures.lookup_timed_out(host, timeout))
     infos, err = answer[0]
     if err is not None:
         raise err
@@ -217,6 +223,8 @@ def send(url: str, settings: SendSettings) -> SendResult:
                             timeout=clock + settings.total_timeout - time.monotonic())
         check_port(destination, allow_any_port=settings.allow_private)
     except Refused as refused:
+        if refused.error_class == "timeout":  # said in the words of the whole send's limit
+            refused = Refused.of(failures.lookup_timed_out(destination.host, settings.total_timeout))
         outcome = "failed" if refused.error_class in ("dns", "timeout") else "blocked"
         return SendResult(outcome, started_at, error_class=refused.error_class, error=str(refused))
     deadline = Deadline(clock + settings.total_timeout - time.monotonic())
@@ -225,25 +233,10 @@ def send(url: str, settings: SendSettings) -> SendResult:
             return _request(destination, ip, settings, started_at, clock, deadline)
     except Exception as err:
         if deadline.expired:  # whatever the shut-down connection raised, it was the total timeout
-            return _failure(started_at, clock, ip, "timeout",
-                            f"the answer took longer than {settings.total_timeout:g} s")
-        return _failed(err, started_at, clock, ip, destination)
-
-
-def _failed(err: Exception, started_at: datetime, clock: float, ip: str, destination: Destination) -> SendResult:
-    if isinstance(err, NewConnectionError):  # before the timeout classes: it subclasses ConnectTimeoutError
-        return _failure(started_at, clock, ip, "connection", f"could not connect: {_reason(err)}")
-    if isinstance(err, Urllib3Timeout):
-        return _failure(started_at, clock, ip, "timeout", f"timed out: {_reason(err)}")
-    if isinstance(err, SSLError):
-        return _failure(started_at, clock, ip, "tls", f"TLS failed: {_reason(err)}")
-    if isinstance(err, LocationParseError):
-        return _failure(started_at, clock, ip, "invalid_url", str(err))
-    if isinstance(err, (ProtocolError, HTTPError, OSError)):
-        return _failure(started_at, clock, ip, "connection", f"connection failed: {_reason(err)}")
-    # A destination must never be able to stop the worker; log it for us.
-    log.error("unexpected error sending a postback to %s", destination.host, exc_info=err)
-    return _failure(started_at, clock, ip, "connection", f"unexpected error: {type(err).__name__}")
+            return _failure(started_at, clock, ip, *failures.out_of_time(settings.total_timeout))
+        return _failure(started_at, clock, ip, *failures.request_failed(
+            err, host=destination.host, ip=ip, port=destination.port, connect_timeout=settings.connect_timeout,
+            total_timeout=settings.total_timeout))
 
 
 def _request(destination: Destination, ip: str, settings: SendSettings, started_at: datetime,
@@ -267,12 +260,9 @@ def _request(destination: Destination, ip: str, settings: SendSettings, started_
         response.close()
         response.release_conn()
         timed_out = deadline.expired or isinstance(err, (Urllib3Timeout, TimeoutError))
-        error_class = "timeout" if timed_out else "connection"
-        if error_class == "timeout":
-            message = f"the answer took longer than {settings.total_timeout:g} s"
-        else:
-            message = f"the connection broke while reading the answer: {_reason(err)}"
-        return _failure(started_at, clock, ip, error_class, message, response.status)
+        failure = (failures.out_of_time(settings.total_timeout) if timed_out
+                   else failures.broke_while_reading(ip, destination.port))
+        return _failure(started_at, clock, ip, *failure, response.status)
     if not complete:
         response.close()  # the rest is never read: hang up rather than keep a half-read connection
     response.release_conn()  # after close(), so no other thread can pick up a half-read connection
@@ -281,11 +271,7 @@ def _request(destination: Destination, ip: str, settings: SendSettings, started_
     status = response.status
     if 200 <= status < 300:
         return SendResult("delivered", started_at, status, latency_ms, ip, excerpt=excerpt)
-    if 300 <= status < 400:
-        location = response.headers.get("Location", "")
-        error_class, error = "redirect", f"answered {status} to {location!r}; redirects are not followed"
-    else:
-        error_class, error = "http", f"answered {status}"
+    error_class, error = failures.answered(status, response.headers.get("Location"))
     return SendResult("failed", started_at, status, latency_ms, ip, error_class, error[:500], excerpt,
                       retry_after=response.headers.get("Retry-After"))
 
@@ -315,9 +301,3 @@ def _failure(started_at: datetime, clock: float, ip: str, error_class: str, erro
 
 def _elapsed_ms(clock: float) -> int:
     return int((time.monotonic() - clock) * 1000)
-
-
-def _reason(err: BaseException) -> str:
-    """The innermost useful message of a urllib3 error (they wrap the socket or ssl error)."""
-    inner = getattr(err, "reason", None) or err.__cause__ or err.__context__
-    return str(inner or err)[:300]

@@ -61,6 +61,9 @@ def validate_template(template: str, *, allow_any_port: bool = False) -> str:
     url = template.strip()
     if len(url) > MAX_URL_LENGTH:
         raise TemplateError(f"postback_url: at most {MAX_URL_LENGTH} characters")
+    if "\n" in url or "\r" in url:
+        raise TemplateError("postback_url: must be one line: remove the line breaks inside it (the box only "
+                            "wraps a long URL on screen)")
     if any(ord(c) < 33 or ord(c) == 127 for c in url) or "\\" in url:
         raise TemplateError("postback_url: must not contain spaces, control characters or backslashes")
     try:

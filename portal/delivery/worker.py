@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.delivery import macros
+from portal.delivery import failures, macros
 from portal.delivery.http import SendResult, SendSettings
 from portal.delivery.recording import Job, kill, record_outcomes
 from portal.extensions import db
@@ -87,7 +87,8 @@ def _job(delivery: PostbackDelivery, postback: Postback, claim: datetime, *, man
         refused = None
     except (macros.TemplateError, ValueError) as err:
         url = template
-        refused = SendResult("blocked", utcnow(), error_class="invalid_url", error=str(err)[:500])
+        error_class, error = failures.unrenderable(err)
+        refused = SendResult("blocked", utcnow(), error_class=error_class, error=error[:500])
     return Job(delivery.id, postback.id, delivery.kind, claim, url, manual, was_dead, refused)
 
 

@@ -67,6 +67,46 @@
     timer = setTimeout(refresh, 250);
   }
   urlField.addEventListener("input", later);
+
+  // The URL box wraps a long URL on screen, but a URL is one line: Enter adds nothing, and line breaks that
+  // come in with a paste are taken out (the server refuses any that still get through).
+  urlField.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
+  urlField.addEventListener("input", () => {
+    if (!/[\r\n]/.test(urlField.value)) return;
+    const before = urlField.value.slice(0, urlField.selectionStart).replace(/[\r\n]+/g, "");
+    urlField.value = urlField.value.replace(/[\r\n]+/g, "");
+    urlField.setSelectionRange(before.length, before.length);
+  });
+
+  // Macro buttons insert their macro where the cursor was in the URL box (at the end if it was never
+  // placed), replacing any selection. A pointer click leaves the cursor in the box, after the macro; a
+  // keyboard press keeps focus on the button, so several can be added in a row, and says what was inserted.
+  const status = document.getElementById("macro-status");
+  let placed = false;
+  ["click", "select", "input"].forEach((name) => urlField.addEventListener(name, () => { placed = true; }));
+  urlField.addEventListener("keyup", (event) => {
+    if (event.key !== "Tab" && event.key !== "Shift") placed = true; // tabbing in places nothing
+  });
+  document.querySelectorAll("[data-insert-macro]").forEach((button) => {
+    button.disabled = false;
+    button.addEventListener("click", (event) => {
+      const macro = button.dataset.insertMacro;
+      const start = placed ? urlField.selectionStart : urlField.value.length;
+      const end = placed ? urlField.selectionEnd : urlField.value.length;
+      urlField.setRangeText(macro, start, end, "end");
+      placed = true;
+      urlField.dispatchEvent(new Event("input", { bubbles: true }));
+      if (event.detail > 0) {
+        urlField.focus();
+      } else if (status) {
+        status.textContent = `Inserted ${macro} into the URL.`;
+      }
+    });
+  });
+  const hint = document.querySelector("[data-macro-hint]");
+  if (hint) hint.hidden = false;
   if (offerField) offerField.addEventListener("change", later);
   form.querySelectorAll("input[name=offers]").forEach((radio) => radio.addEventListener("change", later));
 })();

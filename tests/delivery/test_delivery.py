@@ -67,7 +67,7 @@ def test_retries_follow_the_schedule_with_jitter_then_the_delivery_is_dead(allow
         row = outbox_rows.reload(delivery)
         waited = row.next_attempt_at - row.last_attempt_at
         assert timedelta(seconds=base * 0.8) <= waited <= timedelta(seconds=base * 1.2) + SLACK
-        assert row.status == "pending" and row.last_error == "answered 500"
+        assert row.status == "pending" and row.last_error == "The destination answered HTTP 500"
         make_due(db, delivery.id)
     assert run_once() == 1
     row = outbox_rows.reload(delivery)
@@ -132,7 +132,7 @@ def test_ten_failures_in_a_row_switch_the_postback_off_and_say_why(allow_private
     assert (postback.status, postback.consecutive_failures) == ("inactive", 10)
     assert postback.disabled_at is not None
     assert postback.disabled_reason.startswith("Turned off after 10 failed deliveries in a row since ")
-    assert "last error: answered 503" in postback.disabled_reason
+    assert "last error: The destination answered HTTP 503" in postback.disabled_reason
     statuses = {outbox_rows.reload(db.session.get(PostbackDelivery, i)).status for i in failing + [waiting.id]}
     assert statuses == {"dead"}
     assert len(listener.requests) == 10

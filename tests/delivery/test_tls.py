@@ -86,6 +86,7 @@ def test_an_untrusted_certificate_fails_as_tls(https_listener, monkeypatch):
     monkeypatch.setattr(deadlines, "_pools", None)
     result = sender.send(f"https://{NAME}:{port}/pb", SETTINGS)
     assert (result.outcome, result.error_class, result.resolved_ip) == ("failed", "tls", "127.0.0.1")
+    assert result.error == f"TLS failed: the certificate of {NAME} is self-signed"
     assert seen["sni"] == [NAME] and seen["host"] == []
 
 
@@ -100,4 +101,5 @@ def test_sni_host_and_certificate_use_the_name_while_connecting_to_the_vetted_ip
     # The same server and IP under another name: the certificate does not match it.
     wrong = sender.send(f"https://other.partner.example:{port}/pb", SETTINGS)
     assert (wrong.outcome, wrong.error_class) == ("failed", "tls")
+    assert wrong.error == "TLS failed: the certificate of other.partner.example is not valid for that name"
     trusting.clear()

@@ -13,6 +13,7 @@ fetch it before anyone has a key; so it spends none of the network's shared requ
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +22,7 @@ from flask import current_app, jsonify
 from portal.affiliate import parsing
 from portal.affiliate.postbacks import MAX_SEARCH
 from portal.api.affiliate import pixels
-from portal.api.affiliate.openapi_schemas import dashboard_schema, request_schemas, response_schemas
+from portal.api.affiliate.openapi_schemas import dashboard_schema, request_examples, request_schemas, response_schemas
 from portal.api.affiliate.operations import JSON, OPERATIONS, RATE_HEADERS, SECURITY, Routes, ref
 from portal.delivery.macros import macro_table
 from portal.domain import criteria
@@ -52,11 +53,16 @@ _ERRORS = {
 }
 
 
-def paths() -> dict[str, dict]:
-    """Every operation, as declared beside its route (portal.api.affiliate.operations)."""
+def paths(today: date | None = None) -> dict[str, dict]:
+    """Every operation, as declared beside its route (portal.api.affiliate.operations); with `today`, each
+    request body carries the example "Try it out" starts with (openapi_schemas.request_examples)."""
+    examples = request_examples(today) if today is not None else {}
     found: dict[str, dict] = {}
     for operation in OPERATIONS:
-        found.setdefault(operation.path, {})[operation.method] = operation.describe()
+        described = operation.describe()
+        if operation.body in examples:
+            described["requestBody"]["content"][JSON]["example"] = examples[operation.body]
+        found.setdefault(operation.path, {})[operation.method] = described
     return found
 
 
@@ -137,8 +143,9 @@ def _components() -> dict[str, Any]:
     }
 
 
-def build(base_url: str, network_name: str = "Partner Network") -> dict[str, Any]:
-    """The whole document for a network served at `base_url` (its scheme and host, no trailing slash)."""
+def build(base_url: str, network_name: str = "Partner Network", today: date | None = None) -> dict[str, Any]:
+    """The whole document for a network served at `base_url` (its scheme and host, no trailing slash);
+    request examples end on `today` (default: today in UTC)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -155,22 +162,22 @@ def build(base_url: str, network_name: str = "Partner Network") -> dict[str, Any
         "tags": [{"name": "Account"}, {"name": "Reporting"}, {"name": "Postbacks", "description":
                   "Postbacks (\"pixels\" in this API). Macros in postback_url: "
                   + ", ".join(f"{{{name}}} ({text})" for name, text in macro_table())}],
-        "paths": paths(),
+        "paths": paths(today or datetime.now(UTC).date()),
         "components": _components(),
     }
 
 
 @lru_cache(maxsize=8)
-def cached(base_url: str, network_name: str) -> dict[str, Any]:
-    """Built once per base URL and name: the document only changes when the code does."""
-    return build(base_url, network_name)
+def cached(base_url: str, network_name: str, today: date) -> dict[str, Any]:
+    """Built once per base URL, name and day: otherwise the document only changes when the code does."""
+    return build(base_url, network_name, today)
 
 
 @routes.get(OPENAPI_PATH.removeprefix("/v1"), "This document", ok={"type": "object"}, public=True,
             description="Public: no key needed and no request budget spent (it holds no partner data).")
 def openapi_document():
     """(ext) This description: public (it holds no partner data) and free of the request budget."""
-    response = jsonify(cached(public_base_url(), network_settings().network_name))
+    response = jsonify(cached(public_base_url(), network_settings().network_name, datetime.now(UTC).date()))
     # Shared caches may keep it only when its server URL is the configured one, not the request's Host
     # header (which a client chooses: a cached copy must never send other partners' keys elsewhere).
     configured = bool(current_app.config.get("PUBLIC_BASE_URL"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from portal.affiliate import parsing
@@ -201,6 +201,23 @@ def request_schemas() -> dict[str, dict[str, Any]]:
         "ClicksRequest": parsing.CLICKS.schema(),
         "DashboardRequest": parsing.DASHBOARD.schema(),
         "PixelRequest": pixel_request(),
+    }
+
+
+def request_examples(today: date) -> dict[str, dict[str, Any]]:
+    """The body each request starts with in the reference's "Try it out": one that returns data as it
+    stands — the last 7 days up to `today` (the reports page's default range), no filters — keyed by the
+    request body's component name. Dated, so the document is rebuilt each day (openapi.cached)."""
+    window = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+    by_offer = {**window, "columns": [{"column": "offer"}]}
+    return {
+        "ReportRequest": by_offer,
+        "ReportExportRequest": {**by_offer, "format": "csv"},
+        "ConversionsRequest": window,
+        "ConversionsExportRequest": {**window, "format": "csv"},
+        "OnHoldRequest": window,
+        "ClicksRequest": window,
+        "DashboardRequest": {},
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -22,6 +22,8 @@ from portal.web.partner.blueprint import bp
 LOG_PAGE_SIZE = 20
 # Façade field → form field, where they differ.
 FORM_FIELDS = {"all_offers": "offers"}
+# Session slot: the warning about a just-saved postback's destination, shown once on its page after the redirect.
+_WARNING = "partner.postback_warning"
 
 
 class PostbackForm(FlaskForm):
@@ -36,7 +38,8 @@ class PostbackForm(FlaskForm):
     postback_type = RadioField("Fires on", default="conversion", choices=[
         SelectChoice("conversion", "Conversions"), SelectChoice("event", "Events (a named event, or every event)")])
     event_name = StringField("Event name", validators=[Optional(), Length(max=100)])
-    url = StringField("Postback URL", validators=[Length(max=MAX_URL_LENGTH)])
+    # A text area so a long URL can be read whole; it is still one line (the façade refuses line breaks).
+    url = TextAreaField("Postback URL", validators=[Length(max=MAX_URL_LENGTH)])
     html_code = TextAreaField("HTML code")
     status = SelectField("Status", default="active",
                          choices=[SelectChoice("active", "Active"), SelectChoice("inactive", "Inactive")])
@@ -109,6 +112,7 @@ def postback_new():
             return _refused(err)
         else:
             flash("Postback created. Use Send test to see what your server receives.")
+            _keep_warning(created)
             return redirect(url_for("partner.postback_edit", postback_id=created.id))
     status = 400 if request.method == "POST" else 200
     return _form_page(form, None), status
@@ -125,11 +129,12 @@ def postback_edit(postback_id: int):
         return _refused(SelfServiceOff())
     elif form.validate_on_submit():
         try:
-            g.scope.update_postback(postback_id, form.draft())
+            saved = g.scope.update_postback(postback_id, form.draft())
         except BadRequest as err:
             _attach(form, err)
         else:
             flash("Postback saved.")
+            _keep_warning(saved)
             return redirect(url_for("partner.postback_edit", postback_id=postback_id))
     status = 400 if request.method == "POST" else 200
     return _form_page(form, view), status
@@ -224,12 +229,22 @@ def _attach(form: PostbackForm, err: BadRequest) -> None:
         field.errors = [*field.errors, err.rule]
 
 
+def _keep_warning(saved: PostbackView) -> None:
+    """Look the saved URL's host up once, now, and keep what is wrong for the page the save redirects to."""
+    warning = g.scope.postback_warning(saved.url if saved.delivery_method == "postback" else None)
+    if warning:
+        session[_WARNING] = {"postback_id": saved.id, "text": warning}
+
+
 def _form_page(form: PostbackForm, view: PostbackView | None):
     template = form.url.data if form.delivery_method.data != "html" else ""
     offer = _whole(form.offer_id.data) if form.offers.data == "one" else None
     preview = g.scope.postback_preview(template or "", offer_id=offer, postback_id=view.id if view else None)
+    warning = session.pop(_WARNING, None) if view is not None and request.method == "GET" else None
+    warning = warning["text"] if isinstance(warning, dict) and warning.get("postback_id") == view.id else None
     return render_template("partner/postback_form.html", form=form, postback=view, preview=preview,
-                           macros=MACRO_HELP, editable=g.scope.postbacks_editable(), action_form=ActionForm())
+                           macros=MACRO_HELP, editable=g.scope.postbacks_editable(), action_form=ActionForm(),
+                           destination_warning=warning)
 
 
 def _log_page(view: PostbackView, error: str | None = None):

@@ -42,15 +42,15 @@ def test_partner_creates_a_postback_sends_a_test_and_sees_the_attempt(page, live
 
         # Only the fields of the chosen method show; the preview re-renders from the real conversion.
         page.check("input[name=delivery_method][value=html]")
-        expect(page.locator("input[name=url]")).to_be_hidden()
+        expect(page.locator("textarea[name=url]")).to_be_hidden()
         expect(page.locator("textarea[name=html_code]")).to_be_visible()
         page.check("input[name=delivery_method][value=postback]")
         template = listener.url + "/pb?click={transaction_id}&s={sub1}"
-        page.fill("input[name=url]", template)
+        page.fill("textarea[name=url]", template)
         expect(page.locator("#postback-preview")).to_have_text(listener.url + "/pb?click=tid-browser&s=spring")
-        page.fill("input[name=url]", template + "&x={nope}")
+        page.fill("textarea[name=url]", template + "&x={nope}")
         expect(page.locator("#postback-preview-error")).to_contain_text("unknown macro {nope}")
-        page.fill("input[name=url]", template)
+        page.fill("textarea[name=url]", template)
         expect(page.locator("#postback-preview-error")).to_be_hidden()
         expect(page.locator("#postback-preview")).to_have_text(listener.url + "/pb?click=tid-browser&s=spring")
         page.fill("textarea[name=description]", "Main tracker")
@@ -73,3 +73,49 @@ def test_partner_creates_a_postback_sends_a_test_and_sees_the_attempt(page, live
     page.click("#confirm-delete")
     expect(page.locator(".flash")).to_contain_text("deleted")
     expect(page.locator("#postback-table tbody")).to_contain_text("No postbacks yet.")
+
+
+def test_macros_insert_themselves_at_the_cursor(page, live_server, make):
+    user = make.partner_user(make.partner())
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + "/postbacks/new")
+    box = page.locator("textarea[name=url]")
+
+    # Never placed: the macro goes at the end.
+    box.fill("https://tracker.example/pb?click=")
+    page.evaluate("document.activeElement.blur()")
+    page.click("[data-insert-macro='{transaction_id}']")
+    expect(box).to_have_value("https://tracker.example/pb?click={transaction_id}")
+    expect(box).to_be_focused()  # a pointer click leaves the cursor in the box, after the macro
+
+    # At the cursor, in the middle of the URL, and replacing a selection.
+    box.fill("https://tracker.example/pb?a=&b=2")
+    box.evaluate("(el) => el.setSelectionRange(29, 29)")  # right after "a="
+    page.click("[data-insert-macro='{sub1}']")
+    expect(box).to_have_value("https://tracker.example/pb?a={sub1}&b=2")
+    box.evaluate("(el) => el.setSelectionRange(el.value.length - 1, el.value.length)")  # the "2"
+    page.click("[data-insert-macro='{payout}']")
+    expect(box).to_have_value("https://tracker.example/pb?a={sub1}&b={payout}")
+    expect(page.locator("#postback-preview")).to_contain_text("b=")  # the preview follows the insertion
+
+    # From the keyboard: Enter on a focused macro button inserts it and keeps focus on the button.
+    box.evaluate("(el) => el.setSelectionRange(el.value.length, el.value.length)")
+    box.press("End")
+    sub2 = page.locator("[data-insert-macro='{sub2}']")
+    box.type("&c=")
+    sub2.focus()
+    page.keyboard.press("Enter")
+    expect(box).to_have_value("https://tracker.example/pb?a={sub1}&b={payout}&c={sub2}")
+    expect(sub2).to_be_focused()
+    expect(page.locator("#macro-status")).to_have_text("Inserted {sub2} into the URL.")
+    page.keyboard.press("Space")
+    expect(box).to_have_value("https://tracker.example/pb?a={sub1}&b={payout}&c={sub2}{sub2}")
+
+    # Enter in the URL box adds no line break; a pasted one is taken out.
+    box.press("Enter")
+    assert "\n" not in box.input_value()
+    box.evaluate("(el) => { el.value = 'https://tracker.example/a\\n/b'; el.dispatchEvent(new Event('input')); }")
+    expect(box).to_have_value("https://tracker.example/a/b")

@@ -58,13 +58,48 @@ def test_cancel_creates_nothing(page, live_server, make, db):
     assert db.session.scalar(select(ApiKey.id).where(ApiKey.partner_id == partner.id)) is None
 
 
-def test_account_manager_clicking_add_gets_forbidden(page, live_server, make):
+def test_account_manager_sees_add_disabled_with_the_reason(page, live_server, make):
     am = make.staff(permissions=["partners:view", "partners:manage"])
     partner = make.partner()
     _sign_in(page, live_server.url + "/staff/login", am.email)
     page.goto(f"{live_server.url}/staff/partners/{partner.id}/api")
-    page.click("#add-key")
-    assert page.text_content("h1") == "Forbidden"
+    add = page.locator("#add-key")
+    expect(add).to_be_disabled()
+    expect(page.locator("#add-key-reason")).to_have_text(
+        "Issuing keys needs the Security or Accounts-history permission")
+    add.click(force=True)  # a click on a disabled button goes nowhere
+    assert page.url.endswith(f"/staff/partners/{partner.id}/api")
+    assert page.text_content("h1") != "Forbidden"
+
+
+def test_admin_revokes_through_the_confirmation_dialog(page, live_server, make, db):
+    admin = make.staff(email="admin@network.test", name="Ada Admin")
+    partner = make.partner()
+    keep = issue_key(partner, "Keep me", actor=admin)
+    drop = issue_key(partner, "Drop me", actor=admin)
+    _sign_in(page, live_server.url + "/staff/login", admin.email)
+    page.goto(f"{live_server.url}/staff/partners/{partner.id}/api")
+
+    # Cancel first: nothing changes.
+    row = page.locator(f"#api-keys tr[data-key-id='{drop.key.id}']")
+    row.locator("summary").click()
+    row.locator("[data-revoke]").click()
+    dialog = page.locator(f"#revoke-dialog-{drop.key.id}")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Revoke “Drop me”?")
+    assert page.url.endswith(f"/staff/partners/{partner.id}/api")  # a dialog, not the fallback page
+    dialog.locator("[data-close-dialog]").click()
+    expect(dialog).to_be_hidden()
+    db.session.expire_all()
+    assert db.session.get(ApiKey, drop.key.id).revoked_at is None
+
+    row.locator("summary").click()
+    row.locator("[data-revoke]").click()
+    dialog.locator("[data-confirm-revoke]").click()
+    expect(page.locator(".flash")).to_contain_text("API key “Drop me” revoked.")
+    db.session.expire_all()
+    assert db.session.get(ApiKey, drop.key.id).revoked_at is not None
+    assert db.session.get(ApiKey, keep.key.id).revoked_at is None
 
 
 def test_partner_copies_their_key(page, live_server, make):

@@ -171,13 +171,62 @@ def test_export_the_keys_table_as_csv_and_json(client, db, make, admin):
     assert len(frame) == 2
     assert set(frame["label"]) == {"'=HYPERLINK(\"http://evil\")", "Looker"}  # formula-safe
     assert set(frame["status"]) == {"active", "revoked"}
-    assert set(frame["created_by"]) == {"admin@network.test"}
+    assert set(frame["created_by"]) == {"Ada Admin"} and set(frame["created_by_email"]) == {"admin@network.test"}
 
     data = client.get(f"/staff/partners/{partner.id}/api/export.json")
     assert data.mimetype == "application/json"
     records = json.loads(data.data)
     assert {r["label"] for r in records} == {"=HYPERLINK(\"http://evil\")", "Looker"}
     assert all(r["key"].endswith("••••••••") for r in records)
+    assert {r["created_by"] for r in records} == {"Ada Admin"}
+
+    # One time format in both files: ISO 8601 in UTC with a Z, to the second, the same text in each.
+    iso_z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    by_label = {r["label"]: r for r in records}
+    for row in frame.to_dict("records"):
+        record = by_label[row["label"].removeprefix("'")]
+        for column in ("created_at", "revoked_at"):
+            if record[column] is None:
+                assert pd.isna(row[column])
+            else:
+                assert iso_z.fullmatch(record[column]) and row[column] == record[column]
+    revoked = by_label["Looker"]
+    assert revoked["revoked_by"] == "Ada Admin" and revoked["revoked_by_email"] == "admin@network.test"
+    stored = db.session.get(ApiKey, second.key.id)
+    assert revoked["revoked_at"] == stored.revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_export_names_the_operator_for_keys_issued_from_the_command_line(client, make, admin):
+    partner = make.partner()
+    issue_key(partner, "Issued by the CLI", actor=None)
+    [record] = client.get(f"/staff/partners/{partner.id}/api/export.json").json
+    assert record["created_by"] == "operator" and record["created_by_email"] is None
+    assert record["revoked_at"] is None and record["revoked_by"] is None and record["last_used_at"] is None
+
+
+def test_account_manager_sees_add_disabled_with_the_reason_and_the_server_still_refuses(client, db, make, am):
+    partner = make.partner()
+    page = client.get(f"/staff/partners/{partner.id}/api").get_data(as_text=True)
+    button = re.search(r'<button[^>]*id="add-key"[^>]*>', page).group(0)
+    assert "disabled" in button and 'aria-describedby="add-key-reason"' in button
+    assert re.search(r'id="add-key-reason"[^>]*>Issuing keys needs the Security or Accounts-history permission<',
+                     page)
+    assert "add-key-dialog" not in page and "/api/keys/new" not in page  # nothing to open, nowhere to go
+    response = client.post(f"/staff/partners/{partner.id}/api/keys/new", data={"label": "Sneaky"})
+    assert response.status_code == 403 and _keys(db, partner) == []
+
+
+def test_admin_gets_a_revoke_dialog_per_active_key(client, make, admin):
+    partner = make.partner()
+    live = issue_key(partner, "Live", actor=admin)
+    gone = issue_key(partner, "Gone", actor=admin)
+    client.post(f"/staff/partners/{partner.id}/api/keys/{gone.key.id}/revoke")
+    page = client.get(f"/staff/partners/{partner.id}/api").get_data(as_text=True)
+    dialog = re.search(rf'<dialog id="revoke-dialog-{live.key.id}".*?</dialog>', page, re.S).group(0)
+    assert f'action="/staff/partners/{partner.id}/api/keys/{live.key.id}/revoke"' in dialog
+    assert "Revoke “Live”?" in dialog and "data-confirm-revoke" in dialog
+    assert f'data-dialog="#revoke-dialog-{live.key.id}"' in page
+    assert f"revoke-dialog-{gone.key.id}" not in page  # a revoked key has nothing left to revoke
 
 
 def test_partner_sees_only_their_own_keys_in_full(client, db, make, login_as):
