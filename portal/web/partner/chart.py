@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 760, 240
-COMPACT_WIDTH, COMPACT_HEIGHT, COMPACT_X_LABELS = 360, 220, 3  # drawn for phones, where 760 units would shrink the labels
+# Drawn for phones too, where 760 units squeezed into 360 pixels would shrink the labels past reading.
+COMPACT_WIDTH, COMPACT_HEIGHT, COMPACT_X_LABELS = 360, 220, 3
 LEFT, RIGHT, TOP, BOTTOM = 72, 40, 12, 28  # room for the y labels on the left, half an x label right, x labels below
 Y_TICKS = 4
 MAX_X_LABELS = 8

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 
 from flask import g, render_template, request, url_for
 

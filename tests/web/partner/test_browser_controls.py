@@ -17,7 +17,8 @@ def _local_days(zone: str, first_offset: int, last_offset: int) -> set[tuple[str
     days = set()
     for moment in (datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=30)):
         today = moment.astimezone(ZoneInfo(zone)).date()
-        days.add(((today + timedelta(days=first_offset)).isoformat(), (today + timedelta(days=last_offset)).isoformat()))
+        days.add(((today + timedelta(days=first_offset)).isoformat(),
+                  (today + timedelta(days=last_offset)).isoformat()))
     return days
 
 
@@ -69,7 +70,8 @@ def test_a_preset_fills_from_and_to_at_once(browser_page, live_server, demo_part
     assert _dates(page) == shown
 
 
-def test_the_report_chart_switches_metric_without_running_the_report_again(browser_page, live_server, demo_partner, sign_in):
+def test_the_report_chart_switches_metric_without_running_the_report_again(browser_page, live_server, demo_partner,
+                                                                          sign_in):
     page = browser_page
     sign_in(page, live_server.url, demo_partner.email)
     page.goto(live_server.url + "/reports?preset=last_30_days&column=date&metric=revenue")

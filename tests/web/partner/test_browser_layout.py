@@ -17,25 +17,29 @@ pytestmark = pytest.mark.browser
 # Then: which of the named header cells lie outside the visible part of the card.
 MEASURE = """(wanted) => {
   const problems = [];
+  const px = (n) => `${Math.round(n)}px`;
   const doc = document.documentElement;
-  if (doc.scrollWidth > window.innerWidth) problems.push(`page is ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  if (doc.scrollWidth > window.innerWidth)
+    problems.push(`page is ${px(doc.scrollWidth)} wide in a ${px(window.innerWidth)} window`);
   for (const table of document.querySelectorAll("main table")) {
     const card = table.closest(".card, main");
     const cardBox = card.getBoundingClientRect();
     const tableBox = table.getBoundingClientRect();
     let scroller = table.parentElement;
-    while (scroller !== card && !["auto", "scroll"].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+    while (scroller !== card && !["auto", "scroll"].includes(getComputedStyle(scroller).overflowX))
+      scroller = scroller.parentElement;
     const visible = scroller === card ? cardBox : scroller.getBoundingClientRect();
     if (visible.right > cardBox.right + 0.5 || visible.left < cardBox.left - 0.5)
-      problems.push(`#${table.id}: its box (${Math.round(visible.width)}px) is wider than its card (${Math.round(cardBox.width)}px)`);
+      problems.push(`#${table.id}: its box (${px(visible.width)}) is wider than its card (${px(cardBox.width)})`);
     if (scroller === card && tableBox.width > cardBox.width + 0.5)
-      problems.push(`#${table.id} is ${Math.round(tableBox.width)}px wide in a ${Math.round(cardBox.width)}px card`);
+      problems.push(`#${table.id} is ${px(tableBox.width)} wide in a ${px(cardBox.width)} card`);
     for (const th of table.querySelectorAll("thead th")) {
       const label = th.textContent.replace(/[▲▼]/g, "").trim();
       if (!wanted.includes(label)) continue;
       const box = th.getBoundingClientRect();
       if (box.right > visible.right + 0.5 || box.left < visible.left - 0.5 || box.right > window.innerWidth)
-        problems.push(`#${table.id}: "${label}" is off screen (${Math.round(box.left)}–${Math.round(box.right)}px; visible ${Math.round(visible.left)}–${Math.round(visible.right)}px)`);
+        problems.push(`#${table.id}: "${label}" is off screen (${px(box.left)}–${px(box.right)}; ` +
+                      `visible ${px(visible.left)}–${px(visible.right)})`);
     }
   }
   return problems;
@@ -62,7 +66,8 @@ def test_tables_fit_their_cards_at_1280(page, live_server, demo_partner, sign_in
     problems = problems_on(page, base + "/", [])
     for path, wanted in IMPORTANT.items():
         problems += problems_on(page, base + path + "?preset=last_30_days", wanted)
-    problems += problems_on(page, base + "/conversions/on-hold?preset=last_30_days&on_hold_status=", IMPORTANT["/conversions/on-hold"])
+    problems += problems_on(page, base + "/conversions/on-hold?preset=last_30_days&on_hold_status=",
+                            IMPORTANT["/conversions/on-hold"])
     for column in GROUPINGS:
         problems += problems_on(page, f"{base}/reports?preset=last_30_days&column={column}", REPORT_IMPORTANT)
     problems += problems_on(page, f"{base}/reports?preset=last_30_days&column=sub1&column=sub2", REPORT_IMPORTANT)

@@ -228,7 +228,8 @@ def _export_link(page: str, fmt: str) -> str:
 
 
 @pytest.mark.parametrize(("columns", "name"), [
-    ("column=sub1", "report_sub1_2026-03-08_2026-03-12"), ("column=date&column=offer", "report_date_offer_2026-03-08_2026-03-12"),
+    ("column=sub1", "report_sub1_2026-03-08_2026-03-12"),
+    ("column=date&column=offer", "report_date_offer_2026-03-08_2026-03-12"),
     ("", "report_date_2026-03-08_2026-03-12"),  # the default grouping, named too
 ])
 def test_an_export_file_names_its_grouping(signed_in, columns, name):
