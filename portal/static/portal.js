@@ -196,3 +196,9 @@ document.addEventListener("change", (event) => {
   const field = event.target.closest("[data-preset], select[name=timezone]");
   if (field && field.form && field.form.querySelector("[data-preset]")) fillPreset(field.form);
 });
+
+// On a phone, a form's filters fold away while none is set, so that the results come sooner (the summary
+// opens them again).
+if (window.matchMedia("(max-width: 760px)").matches) {
+  document.querySelectorAll("details[data-fold-on-phone]").forEach((fold) => { fold.open = false; });
+}

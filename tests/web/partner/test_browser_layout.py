@@ -91,6 +91,16 @@ def test_a_phone_shows_the_page_first_and_the_menu_behind_a_button(page, live_se
         assert not page.evaluate(PAGE_SCROLLS_SIDEWAYS), f"{path} scrolls sideways"
         expect(page.locator("#main-nav")).to_be_hidden()
 
+    # The filters fold away on a phone while none is set; a set filter keeps them open, and says how many.
+    page.goto(live_server.url + "/reports?preset=last_30_days")
+    expect(page.locator("details.filter-fold")).not_to_have_attribute("open", "")
+    expect(page.locator("input[name=sub1]")).to_be_hidden()
+    page.locator("details.filter-fold summary").click()
+    expect(page.locator("input[name=sub1]")).to_be_visible()
+    page.goto(live_server.url + "/conversions?preset=last_30_days&sub1=fb_lookalike_us_women_25_44_creative_01&country=US")
+    expect(page.locator("input[name=sub1]")).to_be_visible()
+    expect(page.locator("details.filter-fold summary")).to_have_text("Filters (2 set)")
+
     button = page.get_by_role("button", name="Menu")
     expect(button).to_have_attribute("aria-expanded", "false")
     button.click()
