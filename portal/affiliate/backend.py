@@ -32,6 +32,9 @@ class AffiliateBackend(Protocol):
 
     def click(self, partner_id: int, transaction_id: str) -> ClickRecord | None: ...
 
+    def has_clicks(self, partner_id: int) -> bool:
+        """Whether any click (test or real) ever came through one of the partner's tracking links."""
+
     # --- postbacks: None / False means no such live postback (or delivery, attempt) of this partner ------
 
     def postback_count(self, partner_id: int) -> int: ...

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend
+from portal.affiliate.dashboard import DashboardMixin
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
@@ -18,7 +19,7 @@ from portal.queries.settings import network_settings
 from portal.services.keys import plaintext
 
 
-class AffiliateScope(ReportingMixin, PostbacksMixin):
+class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin):
     """Built for one partner; callers never pass a partner id of their own."""
 
     def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None, *,
@@ -39,6 +40,7 @@ class AffiliateScope(ReportingMixin, PostbacksMixin):
             affiliate_id=p.id, name=p.name, partner_key=p.partner_key, status=p.status,
             timezone=p.timezone, currency=p.currency,
             account_manager_name=am.name if am else None, account_manager_email=am.email if am else None,
+            onboarding=p.onboarding,
         )
 
     def network(self) -> NetworkView:

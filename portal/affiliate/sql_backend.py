@@ -57,6 +57,9 @@ class SqlBackend:
             return None
         return ClickRecord(*row, converted=bool(click_queries.converted(partner_id, [transaction_id])))
 
+    def has_clicks(self, partner_id: int) -> bool:
+        return click_queries.any_click(partner_id)
+
     # --- postbacks ----------------------------------------------------------------------------------
 
     def postback_count(self, partner_id: int) -> int:

@@ -55,6 +55,7 @@ class AccountView:
     currency: str
     account_manager_name: str | None
     account_manager_email: str | None
+    onboarding: str = "complete"  # "onboarding" while the network is still setting the account up
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,4 @@ class PartnerRecord:
     timezone: str
     currency: str
     account_manager: ManagerRecord | None
+    onboarding: str = "complete"

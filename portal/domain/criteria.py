@@ -33,6 +33,7 @@ SEARCH_FIELDS = ("conversion_id", "transaction_id", "order_id", "coupon_code", "
                  "sub5", "source_id", "offer_name")
 ORDER_FIELDS = ("conversion_unix_timestamp", "revenue", "sale_amount", "status", "offer")
 ON_HOLD_STATUS_FILTERS = ("on_hold", "approved", "rejected", "")
+MAX_TRANSACTION_ID = 64  # the longest transaction id stored; a longer prefix matches nothing
 
 
 
@@ -88,6 +89,7 @@ class ConversionQuery:
     show_events: bool = True
     include_test: bool = False
     on_hold_status: str | None = None  # set for the on-hold list: "on_hold", "approved", "rejected" or ""
+    transaction_prefix: str | None = None  # the pages' transaction id search: ids that start with this
     order_field: str = "conversion_unix_timestamp"
     descending: bool = True
 

@@ -1,8 +1,9 @@
-"""Dated export filenames: conversions_2026-11-01_2026-11-21.csv."""
+"""Dated export filenames: conversions_2026-11-01_2026-11-21.csv, report_sub1_2026-11-04_2026-12-03.csv."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from portal.exports.tabular import EXPORT_FORMATS
@@ -23,3 +24,9 @@ def export_filename(kind: str, first_day: date, last_day: date, fmt: str) -> str
     if last_day < first_day:
         raise ValueError("last_day is before first_day")
     return f"{kind}_{first_day.isoformat()}_{last_day.isoformat()}.{fmt}"
+
+
+def report_kind(columns: Sequence[str]) -> str:
+    """`report_sub1`, `report_date_offer`: a report's file names its grouping, so that a partner's exports of
+    one period by different groupings do not overwrite each other or need renaming."""
+    return "_".join(("report", *columns))

@@ -131,6 +131,18 @@ def export_chunks(frames: Iterable[pd.DataFrame], fmt: str) -> Iterator[bytes]:
     return writers[fmt](frames)
 
 
+UTF8_BOM = "\ufeff".encode()
+
+
+def excel_friendly(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The same CSV led by a UTF-8 byte-order mark, without which Excel reads the file as the system's
+    legacy code page and garbles every non-ASCII character (é, ü, 😀). The mark rides on the first chunk, so
+    that the query still runs when the download's first chunk is read."""
+    chunks = iter(chunks)
+    yield UTF8_BOM + next(chunks, b"")
+    yield from chunks
+
+
 def expect_rows(frames: Iterable[pd.DataFrame], expected: int) -> Iterator[pd.DataFrame]:
     """Pass the frames on, then raise RowCountMismatch if they held a different number of rows than expected.
 

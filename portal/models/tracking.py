@@ -46,7 +46,13 @@ class Click(SubIds, db.Model):
 
 class Conversion(SubIds, db.Model):
     __tablename__ = "conversions"
-    __table_args__ = (Index("ix_conversions_partner_created", "partner_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_conversions_partner_created", "partner_id", "created_at"),
+        # A partner's transaction ids: the exact filter, and the pages' search by an id's start (LIKE 'abc%'),
+        # which PostgreSQL serves from an index only in pattern order.
+        Index("ix_conversions_partner_transaction", "partner_id", "transaction_id",
+              postgresql_ops={"transaction_id": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversion_id: Mapped[str] = mapped_column(String(32), unique=True)  # public id, hex

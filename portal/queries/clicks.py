@@ -40,6 +40,10 @@ def by_transaction_id(partner_id: int, transaction_id: str) -> tuple | None:
     return tuple(row) if row else None
 
 
+def any_click(partner_id: int) -> bool:
+    return db.session.scalar(select(_k.id).where(_k.partner_id == partner_id).limit(1)) is not None
+
+
 def converted(partner_id: int, transaction_ids: list[str]) -> set[str]:
     """Which of these clicks have a conversion (of this partner)."""
     found: set[str] = set()

@@ -50,12 +50,23 @@ def _conditions(partner_id: int, query: ConversionQuery) -> list:
         conditions.append(column.in_([int(v) for v in values] if kind == "offer" else list(values)))
     for kind, text in query.search_terms:
         conditions.append(func.lower(_SEARCH[kind]).contains(text.lower(), autoescape=True))
+    if query.transaction_prefix:
+        conditions.append(starts_with(_c.transaction_id, query.transaction_prefix))
     if query.on_hold_status is not None:
         # The on-hold list: conversions that entered a holding period, by where they are now.
         conditions.append(_c.hold_until.is_not(None))
         conditions.append(_c.status == query.on_hold_status if query.on_hold_status
                           else _c.status.in_(ON_HOLD_LIFECYCLE))
     return conditions
+
+
+def starts_with(column, prefix: str):
+    """`column LIKE 'prefix%'`, with the prefix's own %, _ and escape character escaped so that they match only
+    themselves: anchored at the start, no function around the column, so that an index on the column can
+    serve it (on PostgreSQL one with text_pattern_ops or in the C collation). SQLite's LIKE ignores ASCII
+    case; the equality on the leading characters keeps the match case-sensitive on every database."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return and_(column.like(escaped + "%", escape="\\"), func.substr(column, 1, len(prefix)) == prefix)
 
 
 def _base(partner_id: int, query: ConversionQuery) -> Select:

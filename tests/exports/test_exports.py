@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from portal.domain.records import CONVERSION_FIELDS, Cell, Metrics, ReportResult, ReportRow
 from portal.exports.conversions import CONVERSION_COLUMNS, conversion_frame, conversion_frames
-from portal.exports.names import export_filename
+from portal.exports.names import export_filename, report_kind
 from portal.exports.reports import REPORT_METRIC_COLUMNS, report_columns, report_frame
-from portal.exports.tabular import (RowCountMismatch, _safe_frame, csv_chunks, expect_rows, export_chunks, json_chunks,
-                                    ndjson_chunks)
+from portal.exports.tabular import (UTF8_BOM, RowCountMismatch, _safe_frame, csv_chunks, excel_friendly, expect_rows,
+                                    export_chunks, json_chunks, ndjson_chunks)
 
 AT = datetime(2026, 11, 21, 14, 30, 5, tzinfo=UTC)
 
@@ -345,3 +345,27 @@ def test_export_filenames_are_dated(fmt):
 def test_export_filenames_refuse_odd_kinds_and_formats(kind, fmt):
     with pytest.raises(ValueError):
         export_filename(kind, date(2026, 11, 1), date(2026, 11, 21), fmt)
+
+
+@pytest.mark.parametrize(("columns", "kind"), [(("sub1",), "report_sub1"), (("date", "offer"), "report_date_offer"),
+                                               (("source_id", "device_type"), "report_source_id_device_type")])
+def test_a_report_file_names_its_grouping(columns, kind):
+    assert report_kind(columns) == kind
+    assert export_filename(kind, date(2026, 11, 4), date(2026, 12, 3), "csv") == f"{kind}_2026-11-04_2026-12-03.csv"
+
+
+# --- Excel-friendly CSV --------------------------------------------------------------------------------------
+
+
+def test_the_excel_friendly_csv_is_the_csv_after_a_utf8_byte_order_mark():
+    frame = pd.DataFrame({"sub1": ["café", "=cmd", "😀"], "clicks": [1, 2, 3]})
+    plain = b"".join(csv_chunks([frame, frame]))
+    chunks = list(excel_friendly(csv_chunks([frame, frame])))
+    assert UTF8_BOM == b"\xef\xbb\xbf" and chunks[0].startswith(UTF8_BOM)
+    assert len(chunks) == 2  # the mark rides on the first chunk: reading it still reads the first rows
+    assert b"".join(chunks) == UTF8_BOM + plain and not plain.startswith(UTF8_BOM)
+    assert pd.read_csv(io.BytesIO(b"".join(chunks)), encoding="utf-8-sig")["sub1"].tolist() == ["café", "'=cmd", "😀"] * 2
+
+
+def test_an_empty_excel_friendly_export_is_just_the_mark():
+    assert b"".join(excel_friendly(iter(()))) == UTF8_BOM

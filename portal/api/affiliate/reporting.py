@@ -13,7 +13,7 @@ from portal.api.affiliate.views import principal
 from portal.domain.criteria import MAX_CLICK_DAYS, MAX_CLICK_ROWS, MAX_REPORT_ROWS
 from portal.domain.errors import BadRequest, NotFound
 from portal.exports.conversions import CONVERSION_COLUMNS, conversion_frames
-from portal.exports.names import export_filename
+from portal.exports.names import export_filename, report_kind
 from portal.exports.reports import REPORT_METRIC_COLUMNS, report_frame
 from portal.exports.tabular import expect_rows, export_chunks
 from portal.http.downloads import stream_download
@@ -51,7 +51,7 @@ def entity_table_export():
     scope, fmt = principal().scope, parsing.export_format(body)
     query = parsing.report_query(body, scope.timezone)
     frame = report_frame(scope.report(query), query.window.timezone)
-    name = export_filename("report", query.window.first_day, query.window.last_day, fmt)
+    name = export_filename(report_kind(query.columns), query.window.first_day, query.window.last_day, fmt)
     return stream_download(export_chunks([frame], fmt), name, fmt)
 
 

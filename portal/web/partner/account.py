@@ -1,4 +1,4 @@
-"""The dashboard, My Account (profile, users, API keys) and the pages still to come; Security is security.py."""
+"""My Account (profile, users, API keys) and pages still to come; see dashboard.py and security.py."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ from flask import g, render_template
 from portal.web.auth.password import password_change_page
 from portal.web.partner.blueprint import bp
 from portal.web.security import NO_STORE
-
-
-@bp.route("/")
-def dashboard():
-    return render_template("partner/dashboard.html", summary=g.scope.dashboard(), account=g.scope.account())
 
 
 def _not_built(title: str, what: str):

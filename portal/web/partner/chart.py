@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 760, 240
+# Drawn for phones too, where 760 units squeezed into 360 pixels would shrink the labels past reading.
+COMPACT_WIDTH, COMPACT_HEIGHT, COMPACT_X_LABELS = 360, 220, 3
 LEFT, RIGHT, TOP, BOTTOM = 72, 40, 12, 28  # room for the y labels on the left, half an x label right, x labels below
 Y_TICKS = 4
 MAX_X_LABELS = 8
@@ -64,7 +66,7 @@ def axis_range(values: Sequence[float], whole: bool) -> tuple[float, float, floa
 
 
 def line_chart(points: Sequence[tuple[str, float]], value_text: Callable[[float], str], *, whole: bool = False,
-               width: int = WIDTH, height: int = HEIGHT) -> LineChart | None:
+               width: int = WIDTH, height: int = HEIGHT, max_x_labels: int = MAX_X_LABELS) -> LineChart | None:
     """Evenly spaced points (one per time bucket) joined by a line; None when there is nothing to draw."""
     if not points:
         return None
@@ -85,6 +87,13 @@ def line_chart(points: Sequence[tuple[str, float]], value_text: Callable[[float]
     path = " ".join(f"{'M' if i == 0 else 'L'}{d.x},{d.y}" for i, d in enumerate(dots))
     count = round((high - low) / step)
     y_ticks = tuple(Tick(y_of(low + i * step), value_text(low + i * step)) for i in range(count + 1))
-    every = math.ceil(len(points) / MAX_X_LABELS)
+    every = math.ceil(len(points) / max_x_labels)
     x_ticks = tuple(Tick(x_of(i), label) for i, (label, _) in enumerate(points) if i % every == 0)
     return LineChart(width, height, LEFT, right, TOP, bottom, path, dots, y_ticks, x_ticks)
+
+
+def compact_line_chart(points: Sequence[tuple[str, float]], value_text: Callable[[float], str], *,
+                       whole: bool = False) -> LineChart | None:
+    """The same chart drawn for a phone's width: fewer x labels, so that they stay readable and apart."""
+    return line_chart(points, value_text, whole=whole, width=COMPACT_WIDTH, height=COMPACT_HEIGHT,
+                      max_x_labels=COMPACT_X_LABELS)

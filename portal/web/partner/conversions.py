@@ -3,6 +3,7 @@ a click lookup by transaction id, and exports of every matching conversion."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import abort, g, render_template, request, url_for
@@ -12,7 +13,7 @@ from portal.domain.criteria import MAX_PAGE_SIZE, ConversionQuery, Paged
 from portal.domain.errors import BadRequest, NotFound
 from portal.exports.conversions import conversion_frames
 from portal.exports.names import export_filename
-from portal.exports.tabular import expect_rows, export_chunks
+from portal.exports.tabular import excel_friendly, expect_rows, export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
@@ -24,7 +25,6 @@ HOLD_STATUSES = (("on_hold", "Still on hold"), ("approved", "Released"), ("rejec
 # Sortable columns: the API's order_field names; amounts sort largest first on the first click.
 SORTABLE = {"conversion_unix_timestamp": ("Time", False), "offer": ("Offer", False), "status": ("Status", False),
             "revenue": ("Payout", True), "sale_amount": ("Sale amount", True)}
-EXPORT_FORMATS = ("csv", "json")
 
 
 @bp.route("/conversions")
@@ -75,7 +75,8 @@ def _read(args, on_hold: bool) -> tuple[report_form.Period, ConversionQuery]:
     period = report_form.period_of(args, g.scope.timezone, datetime.now(UTC), DEFAULT_PRESET)
     hold_status = args.get("on_hold_status", "on_hold") if on_hold else None
     body = report_form.conversion_body(args, period, hold_status)
-    return period, conversion_query(body, g.scope.timezone, args, on_hold=on_hold)
+    query = conversion_query(body, g.scope.timezone, args, on_hold=on_hold)
+    return period, replace(query, transaction_prefix=report_form.transaction_prefix(args))
 
 
 def _listing(on_hold: bool):
@@ -98,7 +99,10 @@ def _export(fmt: str, on_hold: bool):
     frames = expect_rows(conversion_frames(rows.batches, window.timezone), rows.count)
     filename = export_filename("on_hold_conversions" if on_hold else "conversions", window.first_day,
                                window.last_day, fmt)
-    return stream_download(export_chunks(frames, fmt), filename, fmt)
+    chunks = export_chunks(frames, fmt)
+    if report_form.excel_friendly_asked(request.args, fmt):
+        chunks = excel_friendly(chunks)
+    return stream_download(chunks, filename, fmt)
 
 
 def _page(on_hold: bool, period: report_form.Period | None = None, query: ConversionQuery | None = None,
@@ -111,8 +115,8 @@ def _page(on_hold: bool, period: report_form.Period | None = None, query: Conver
         headers = report_form.sort_headers(columns, query.order_field, query.descending, lambda key, direction: url_for(
             endpoint, **report_form.query_args(args, order_field=key, order_direction=direction, page=None)))
         export_endpoint = "partner.on_hold_export" if on_hold else "partner.conversions_export"
-        exports = {fmt: url_for(export_endpoint, fmt=fmt, **report_form.query_args(
-            args, page=None, page_size=None, **period.pinned())) for fmt in EXPORT_FORMATS}
+        exports = report_form.export_urls(export_endpoint, report_form.query_args(
+            args, page=None, page_size=None, **period.pinned()))
         number = paged.page.page
         pages = {name: url_for(endpoint, **report_form.query_args(args, page=str(n)))
                  for name, n in (("previous", number - 1), ("next", number + 1)) if 1 <= n <= paged.pages}

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from portal.affiliate.parsing import timezone_name
 from portal.domain import timezones
-from portal.domain.criteria import STATUSES
+from portal.domain.criteria import MAX_TRANSACTION_ID, STATUSES
 from portal.domain.errors import BadRequest
+from portal.domain.text import text_fault
 
 PRESETS = (("today", "Today"), ("yesterday", "Yesterday"), ("last_7_days", "Last 7 days"),
            ("last_30_days", "Last 30 days"), ("this_month", "This month"), ("last_month", "Last month"),
@@ -30,8 +32,11 @@ DIMENSIONS = (("date", "Date"), ("week", "Week"), ("month", "Month"), ("offer", 
               ("event_name", "Event"))
 DEFAULT_COLUMNS = ("date",)
 REPORT_FILTERS = ("offer", "status", "country", "sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
-CONVERSION_FILTERS = (*REPORT_FILTERS, "transaction_id")
+# The conversion form's Transaction ID finds ids that start with what was typed (see transaction_prefix); the
+# API keeps Everflow's exact transaction_id filter.
+CONVERSION_FILTERS = REPORT_FILTERS
 TRUE_VALUES = ("1", "true", "on")
+EXCEL = "excel"  # ?excel=1 on a CSV export: the Excel-friendly variant (a UTF-8 byte-order mark first)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,19 @@ def conversion_body(args: MultiDict, period: Period, on_hold_status: str | None 
     return body
 
 
+def transaction_prefix(args: Mapping) -> str | None:
+    """The Transaction ID field: the start of an id (pasted ids are often cut short), or None when empty."""
+    prefix = (args.get("transaction_id") or "").strip()
+    if not prefix:
+        return None
+    fault = text_fault(prefix)
+    if fault:
+        raise BadRequest("transaction_id", fault)
+    if len(prefix) > MAX_TRANSACTION_ID:
+        raise BadRequest("transaction_id", f"must be at most {MAX_TRANSACTION_ID} characters")
+    return prefix
+
+
 def form_choices(own_zone: str) -> dict:
     """What the date and filter fields offer; the partner's own zone is offered even when the list lacks it."""
     return {"presets": PRESETS, "zones": timezones.TIMEZONES, "own_zone": own_zone,
@@ -143,6 +161,17 @@ def query_args(args: MultiDict, **changes) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def export_urls(endpoint: str, args: dict) -> dict[str, str]:
+    """The export menu's links for the rows on screen: CSV, Excel-friendly CSV and JSON."""
+    plain = {key: value for key, value in args.items() if key != EXCEL}
+    return {"csv": url_for(endpoint, fmt="csv", **plain), "excel": url_for(endpoint, fmt="csv", **plain, excel="1"),
+            "json": url_for(endpoint, fmt="json", **plain)}
+
+
+def excel_friendly_asked(args: Mapping, fmt: str) -> bool:
+    return fmt == "csv" and args.get(EXCEL) in TRUE_VALUES
 
 
 @dataclass(frozen=True)

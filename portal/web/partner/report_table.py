@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.domain.records import Metrics, ReportResult, ReportRow
+from portal.exports.reports import EPC_DECIMALS
 from portal.web.filters import money
 
 
@@ -31,6 +32,9 @@ METRICS = (
 BY_KEY = {m.key: m for m in METRICS}
 METRIC_KEYS = tuple(BY_KEY)
 DEFAULT_CHART_METRIC = "revenue"
+# Metrics counted in whole units (money in cents): a chart's axis steps by at least one, so that no two
+# gridlines carry the same label ($0.01, $0.01).
+WHOLE_KINDS = ("count", "money")
 
 
 def value_text(kind: str, value: float, currency: str) -> str:
@@ -53,11 +57,10 @@ def metric_text(metric: Metric, metrics: Metrics, currency: str) -> str:
 
 
 def epc_text(cents: Decimal, currency: str) -> str:
-    """Earnings per click with 2 to 4 decimals: $0.1235, $1.50 (a cent's fraction matters at this scale)."""
-    amount = (cents / 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    text = f"{amount:,.4f}"
-    while text.endswith("0") and len(text.rsplit(".", 1)[1]) > 2:
-        text = text[:-1]
+    """Earnings per click, always with EPC_DECIMALS decimals ($0.1235, $1.5000): a cent's fraction matters at
+    this scale, and one precision keeps a column of EPCs aligned and comparable (the exports use the same)."""
+    amount = (cents / 100).quantize(Decimal(1).scaleb(-EPC_DECIMALS), rounding=ROUND_HALF_UP)
+    text = f"{amount:,.{EPC_DECIMALS}f}"
     # Where the currency goes (symbol before, code after) is the money filter's rule, kept in one place.
     before, after = money(0, currency).split("0.00")
     return f"{before}{text}{after}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from flask import g, render_template, request, url_for
 
@@ -11,20 +12,19 @@ from portal.affiliate.parsing import report_query
 from portal.domain.criteria import ReportQuery
 from portal.domain.errors import BadRequest
 from portal.domain.records import ReportResult
-from portal.exports.names import export_filename
+from portal.exports.names import export_filename, report_kind
 from portal.exports.reports import report_frame
-from portal.exports.tabular import export_chunks
+from portal.exports.tabular import excel_friendly, export_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner import report_form
 from portal.web.partner.blueprint import bp
-from portal.web.partner.chart import LineChart, line_chart
-from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, Metric, metric_text,
-                                             sort_rows, time_series, value_text)
+from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
+from portal.web.partner.report_table import (BY_KEY, DEFAULT_CHART_METRIC, METRIC_KEYS, METRICS, WHOLE_KINDS, Metric,
+                                             metric_text, sort_rows, time_series, value_text)
 
 DEFAULT_PRESET = "last_7_days"
 # One click to the sub_id report: earnings by sub1 (or sub1 and sub2) over the last 30 days, best first.
 SUB_ID_REPORTS = (("Sub ID report", ("sub1",)), ("Sub 1 + Sub 2", ("sub1", "sub2")))
-EXPORT_FORMATS = ("csv", "json")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def reports():
         result = g.scope.report(asked.query)
     except BadRequest as err:
         return _page(error=err.message), 400
-    return _page(asked, result, sort_rows(result, asked.sort, asked.descending), _chart(asked, result))
+    return _page(asked, result, sort_rows(result, asked.sort, asked.descending), _charts(asked, result))
 
 
 @bp.route("/reports/export.<any(csv, json):fmt>")
@@ -56,8 +56,11 @@ def reports_export(fmt: str):
         return _page(error=err.message), 400
     shown = replace(result, rows=sort_rows(result, asked.sort, asked.descending))
     window = asked.query.window
-    filename = export_filename("report", window.first_day, window.last_day, fmt)
-    return stream_download(export_chunks([report_frame(shown, window.timezone)], fmt), filename, fmt)
+    filename = export_filename(report_kind(asked.query.columns), window.first_day, window.last_day, fmt)
+    chunks = export_chunks([report_frame(shown, window.timezone)], fmt)
+    if report_form.excel_friendly_asked(request.args, fmt):
+        chunks = excel_friendly(chunks)
+    return stream_download(chunks, filename, fmt)
 
 
 def _read(args) -> AskedReport:
@@ -73,13 +76,19 @@ def _read(args) -> AskedReport:
     return AskedReport(period, query, sort, direction == "desc", metric)
 
 
-def _chart(asked: AskedReport, result: ReportResult) -> LineChart | None:
-    """The chosen metric over time, when the report has a time column."""
-    time_column, metric = asked.query.time_column, asked.metric
-    if time_column is None:
-        return None
-    return line_chart(time_series(result, time_column, metric), lambda v: value_text(metric.kind, v, result.currency),
-                      whole=metric.kind == "count")
+def _charts(asked: AskedReport, result: ReportResult) -> list[tuple[Metric, LineChart, LineChart]]:
+    """Every metric over time (drawn wide and for a phone), when the report has a time column: the page shows
+    the chosen one and its script switches between them without running the report again."""
+    time_column = asked.query.time_column
+    if time_column is None or not result.rows:
+        return []
+    charts = []
+    for metric in METRICS:
+        points = time_series(result, time_column, metric)
+        text = partial(value_text, metric.kind, currency=result.currency)
+        whole = metric.kind in WHOLE_KINDS
+        charts.append((metric, line_chart(points, text, whole=whole), compact_line_chart(points, text, whole=whole)))
+    return charts
 
 
 def _links(asked: AskedReport, args) -> dict:
@@ -89,16 +98,16 @@ def _links(asked: AskedReport, args) -> dict:
     columns = [(c, labels.get(c, c), False) for c in asked.query.columns] + [(m.key, m.label, True) for m in METRICS]
     headers = report_form.sort_headers(columns, asked.sort, asked.descending, lambda key, direction: url_for(
         "partner.reports", **report_form.query_args(args, **shown, sort=key, dir=direction)))
-    exports = {fmt: url_for("partner.reports_export", fmt=fmt, **report_form.query_args(
-        args, **shown, **asked.period.pinned())) for fmt in EXPORT_FORMATS}
+    exports = report_form.export_urls("partner.reports_export",
+                                      report_form.query_args(args, **shown, **asked.period.pinned()))
     return {"headers": headers, "exports": exports}
 
 
 def _page(asked: AskedReport | None = None, result: ReportResult | None = None, rows=None,
-          chart: LineChart | None = None, error: str | None = None):
+          charts: list[tuple[Metric, LineChart, LineChart]] = (), error: str | None = None):
     args = request.args
     return render_template(
-        "partner/reports.html", asked=asked, result=result, rows=rows, chart=chart, error=error, args=args,
+        "partner/reports.html", asked=asked, result=result, rows=rows, charts=charts, error=error, args=args,
         period=asked.period if asked else report_form.as_typed(args),
         columns=asked.query.columns if asked else report_form.columns_of(args),
         chart_metric=asked.metric.key if asked else args.get("metric", DEFAULT_CHART_METRIC),

@@ -368,7 +368,7 @@ def test_the_report_export_is_the_report(post, traffic):
     body = report_body(["sub1"])
     exported = post("/v1/affiliates/reporting/entity/table/export", body | {"format": "csv"}, key=key)
     assert exported.status_code == 200
-    assert exported.headers["Content-Disposition"] == 'attachment; filename="report_2026-11-01_2026-11-30.csv"'
+    assert exported.headers["Content-Disposition"] == 'attachment; filename="report_sub1_2026-11-01_2026-11-30.csv"'
     frame = pd.read_csv(io.BytesIO(exported.data)).set_index("sub1")
     rows = rows_by(post(TABLE, body, key=key), "sub1")
     assert {k: int(frame.loc[k, "clicks"]) for k in frame.index} == {k: r["total_click"] for k, r in rows.items()}

@@ -190,6 +190,18 @@ def test_the_export_holds_every_matching_row_not_one_page(client, make, login_as
     assert sorted(frame["sub1"]) == sorted(f"s{n}" for n in range(120))
 
 
+@pytest.mark.parametrize("path", ["/conversions", "/conversions/on-hold"])
+def test_the_excel_friendly_export_is_the_csv_after_a_byte_order_mark(signed_in, world, path):
+    page = html.unescape(signed_in.get(f"{path}?{WINDOW}&on_hold_status=").get_data(as_text=True))
+    plain = re.search(r'href="([^"]+)" download data-export>Export CSV', page).group(1)
+    excel = re.search(r'href="([^"]+)" download data-export="excel"', page).group(1)
+    plain_file, excel_file = signed_in.get(plain), signed_in.get(excel)
+    assert excel_file.data[:3] == b"\xef\xbb\xbf" and plain_file.data[:3] != b"\xef\xbb\xbf"
+    assert excel_file.data[3:] == plain_file.data and len(plain_file.data) > 100
+    assert b"beta-secret" not in excel_file.data
+    assert world["beta_conversion"].conversion_id.encode() not in excel_file.data
+
+
 def test_the_on_hold_export_holds_the_held_conversions(signed_in, world):
     page = signed_in.get(f"/conversions/on-hold?{WINDOW}").get_data(as_text=True)
     link = html.unescape(re.search(r'href="(/conversions/on-hold/export\.csv\?[^"]+)"', page).group(1))

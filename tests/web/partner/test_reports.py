@@ -83,7 +83,7 @@ def test_the_report_shows_the_partners_own_rows(signed_in):
 
 def test_rates_and_money_are_written_for_people(signed_in):
     rows = {r["sub1"]: r for r in _rows(signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True))}
-    assert rows["summer"]["cvr"] == "50.00%" and rows["summer"]["rpc"] == "$2.50"
+    assert rows["summer"]["cvr"] == "50.00%" and rows["summer"]["rpc"] == "$2.5000"
     assert rows["spring"]["cvr"] == "42.86%" and rows["spring"]["rpc"] == "$2.2857"
 
 
@@ -126,11 +126,21 @@ def test_test_conversions_only_when_asked_for(signed_in):
 
 def test_a_time_dimension_draws_the_chosen_metric(signed_in):
     page = signed_in.get(f"/reports?{WINDOW}&column=date&column=sub1&metric=cv").get_data(as_text=True)
-    svg = re.search(r'<svg id="report-chart".*?</svg>', page, re.S).group(0)
+    svg = re.search(r'<svg id="report-chart-cv".*?</svg>', page, re.S).group(0)
     assert "Conversions by date" in svg
     dots = re.findall(r"<title>([^<]*)</title></circle>", svg)
     assert dots == ["2026-03-09: 1", "2026-03-10: 3"]  # two sub1 rows of the 10th added up
     assert "report-chart" not in signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True)
+
+
+def test_every_metric_is_charted_and_only_the_chosen_one_shows(signed_in):
+    """The page's script switches charts without running the report again: every metric's chart is there."""
+    page = signed_in.get(f"/reports?{WINDOW}&column=date&metric=cv").get_data(as_text=True)
+    figures = dict(re.findall(r'<figure class="chart" data-chart="(\w+)" ?(hidden)?>', page))
+    assert set(figures) == set(BY_KEY)
+    assert [key for key, hidden in figures.items() if not hidden] == ["cv"]
+    earnings = re.search(r'<svg id="report-chart-revenue".*?</svg>', page, re.S).group(0)
+    assert re.findall(r"<title>([^<]*)</title></circle>", earnings) == ["2026-03-09: $1.00", "2026-03-10: $20.00"]
 
 
 def test_the_sub_id_report_is_one_click_away(signed_in):
@@ -217,6 +227,34 @@ def _export_link(page: str, fmt: str) -> str:
     return html.unescape(re.search(rf'href="(/reports/export\.{fmt}\?[^"]+)"', page).group(1))
 
 
+@pytest.mark.parametrize(("columns", "name"), [
+    ("column=sub1", "report_sub1_2026-03-08_2026-03-12"),
+    ("column=date&column=offer", "report_date_offer_2026-03-08_2026-03-12"),
+    ("", "report_date_2026-03-08_2026-03-12"),  # the default grouping, named too
+])
+def test_an_export_file_names_its_grouping(signed_in, columns, name):
+    page = signed_in.get(f"/reports?{WINDOW}&{columns}").get_data(as_text=True)
+    for fmt in ("csv", "json"):
+        exported = signed_in.get(_export_link(page, fmt))
+        assert exported.status_code == 200 and exported.data  # read to the end: the body is streamed
+        assert exported.headers["Content-Disposition"] == f'attachment; filename="{name}.{fmt}"'
+
+
+def test_the_excel_friendly_csv_starts_with_a_byte_order_mark_and_the_plain_one_does_not(signed_in, make, alpha):
+    make.conversion(alpha, make.offer(), at=datetime(2026, 3, 10, 12, tzinfo=UTC), sub1="café-ñandú-😀")
+    page = html.unescape(signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True))
+    excel_link = re.search(r'href="([^"]+)" download data-export="excel"', page).group(1)
+    assert parse_qs(urlsplit(excel_link).query)["excel"] == ["1"]
+    plain, excel = signed_in.get(_export_link(page, "csv")), signed_in.get(excel_link)
+    assert excel.status_code == plain.status_code == 200
+    assert excel.data.startswith(b"\xef\xbb\xbf") and not plain.data.startswith(b"\xef\xbb\xbf")
+    assert excel.data[3:] == plain.data  # the same file otherwise
+    assert "café-ñandú-😀" in excel.data.decode("utf-8-sig")
+    assert excel.headers["Content-Disposition"] == plain.headers["Content-Disposition"]
+    # JSON has no byte-order mark, whatever the query string says.
+    assert not signed_in.get(_export_link(page, "json") + "&excel=1").data.startswith(b"\xef\xbb\xbf")
+
+
 def test_exports_hold_exactly_the_rows_on_screen(signed_in):
     page = signed_in.get(f"/reports?{WINDOW}&column=date&column=sub1&sort=revenue&dir=desc"
                          "&include_test_data=1").get_data(as_text=True)
@@ -248,10 +286,11 @@ def test_an_export_pins_the_days_of_a_preset(signed_in):
 
 
 @pytest.mark.parametrize(("cents", "currency", "text"), [
-    (Decimal(100) / 3, "USD", "$0.3333"), (Decimal(25), "USD", "$0.25"), (Decimal(150), "EUR", "€1.50"),
-    (Decimal(12.5), "GBP", "£0.125"), (Decimal(123456), "CHF", "1,234.56 CHF"), (Decimal(0), "USD", "$0.00"),
+    (Decimal(100) / 3, "USD", "$0.3333"), (Decimal(25), "USD", "$0.2500"), (Decimal(150), "EUR", "€1.5000"),
+    (Decimal(12.5), "GBP", "£0.1250"), (Decimal(123456), "CHF", "1,234.5600 CHF"), (Decimal(0), "USD", "$0.0000"),
+    (Decimal("0.005"), "USD", "$0.0001"),
 ])
-def test_epc_has_two_to_four_decimals(cents, currency, text):
+def test_epc_always_has_four_decimals(cents, currency, text):
     assert epc_text(cents, currency) == text
 
 
@@ -259,7 +298,7 @@ def test_epc_and_cvr_come_from_the_totals():
     metrics = Metrics(total_click=3, cv=1, revenue_cents=100)
     assert metric_text(BY_KEY["rpc"], metrics, "USD") == "$0.3333"
     assert metric_text(BY_KEY["cvr"], metrics, "USD") == "33.33%"
-    assert metric_text(BY_KEY["rpc"], Metrics(), "USD") == "$0.00"
+    assert metric_text(BY_KEY["rpc"], Metrics(), "USD") == "$0.0000"
 
 
 @pytest.mark.parametrize(("raw", "step"), [(0.3, 0.5), (1, 1), (1.2, 2), (3, 5), (7, 10), (2500, 5000), (0.013, 0.02)])
@@ -282,3 +321,19 @@ def test_the_chart_puts_larger_values_higher():
     assert line_chart([], str) is None
     single = line_chart([("only", 4)], str)
     assert single.dots[0].x == (single.left + single.right) / 2
+
+
+def test_money_on_a_chart_axis_has_two_decimals_and_no_label_twice(client, make, login_as):
+    """Earnings of a cent or two: the axis steps by whole cents, so no two gridlines read $0.01."""
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 3, 9, 12, tzinfo=UTC), payout_cents=1)
+    make.conversion(partner, offer, at=datetime(2026, 3, 10, 12, tzinfo=UTC), payout_cents=2)
+    login_as.partner(make.partner_user(partner))
+    page = client.get(f"/reports?{WINDOW}&column=date&metric=revenue").get_data(as_text=True)
+    svg = re.search(r'<svg id="report-chart-revenue".*?</svg>', page, re.S).group(0)
+    labels = re.findall(r'<text class="chart-label"[^>]*text-anchor="end">([^<]*)</text>', svg)
+    assert labels and len(labels) == len(set(labels))
+    assert all(re.fullmatch(r"\$\d+\.\d\d", label) for label in labels), labels
+    epc = re.search(r'<svg id="report-chart-rpc".*?</svg>', page, re.S).group(0)
+    assert all(re.fullmatch(r"\$\d+\.\d{4}", label)
+               for label in re.findall(r'text-anchor="end">([^<]*)</text>', epc))
