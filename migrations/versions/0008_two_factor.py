@@ -2,7 +2,7 @@
 unknown email addresses, how each sign-in session was proved, and the network's "staff need two-factor".
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
