@@ -9,6 +9,7 @@ from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
+from portal.models.tokens import Invitation, PasswordReset
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
@@ -17,4 +18,5 @@ __all__ = [
     "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
+    "Invitation", "PasswordReset",
 ]
