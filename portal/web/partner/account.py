@@ -35,11 +35,6 @@ def account_profile():
                                 account=g.scope.account())
 
 
-@bp.route("/account/users")
-def account_users():
-    return render_template("partner/account_users.html", users=g.scope.users())
-
-
 @bp.route("/account/api")
 def account_api():
     if not g.scope.has_active_key():
