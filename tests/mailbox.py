@@ -23,7 +23,8 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+        # A generous start-up wait: on a loaded machine the server thread may take seconds to come up.
+        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port(), ready_timeout=30)
         self.url = f"smtp://127.0.0.1:{self.controller.port}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)

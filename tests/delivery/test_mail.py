@@ -12,7 +12,6 @@ from portal.config import ConfigError
 from portal.delivery import mail
 from portal.domain.mail import SmtpUrlError, parse_smtp_url
 from portal.services.mail_messages import compose
-from tests.conftest import base_config
 from tests.mailbox import parts
 
 

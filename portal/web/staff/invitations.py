@@ -17,6 +17,7 @@ from portal.services import invitations
 from portal.web.auth.link_forms import ButtonForm, InviteForm, StaffInviteForm
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
+from portal.web.staff.views import PARTNER_TABS
 
 STAFF_INVITES = "security:full_control"
 PARTNER_INVITES = "partners:manage"
@@ -35,7 +36,7 @@ def _partner(partner_id: int):
 
 def _users_tab(partner, form: InviteForm, status: int):
     return render_template("staff/partner_users.html", partner=partner, tab="users",
-                           tabs=("overview", "users", "api", "conversions", "postbacks"),
+                           tabs=PARTNER_TABS,
                            users=accounts.partner_users(partner.id), invitations=pending_partner_invitations(partner.id),
                            invite_form=form, button=ButtonForm(), roles=ROLE_LABELS, now=utcnow()), status
 

@@ -4,6 +4,7 @@ every old session ended, the link used up; the same answer for an unknown addres
 from __future__ import annotations
 
 import html
+import socket
 from datetime import timedelta
 
 import pytest
@@ -166,7 +167,7 @@ def test_one_ip_is_limited_with_a_429(client):
 
 
 def test_a_dead_mail_server_still_gets_the_same_answer(make_app, make):
-    with __import__("socket").socket() as sock:
+    with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = make_app(SMTP_URL=f"smtp://127.0.0.1:{port}", MAIL_FROM="portal@network.test", SMTP_TIMEOUT=1)
