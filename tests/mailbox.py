@@ -35,7 +35,19 @@ class Mailbox:
 
     def __enter__(self) -> "Mailbox":
         self.controller.start()
+        self._warm_up()
         return self
+
+    def _warm_up(self) -> None:
+        """One message through both ends first, so that the lazy imports of smtplib, email and aiosmtpd happen
+        here rather than in a server thread while a test's own thread compiles templates or test modules."""
+        import smtplib
+
+        with smtplib.SMTP("127.0.0.1", self.controller.port, timeout=30) as client:
+            client.sendmail("warm@up.example", ["warm@up.example"], b"Subject: warm-up\r\n\r\nwarm-up\r\n")
+        self.wait(1)
+        with self._lock:
+            self.received.clear()
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
