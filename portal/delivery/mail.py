@@ -92,7 +92,7 @@ def _console_handler() -> None:
     """Without any logging set up (`flask run`), show mail on stderr rather than drop it below WARNING."""
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
-    if not logger.handlers and not logging.getLogger().handlers:
+    if not logger.hasHandlers():
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)

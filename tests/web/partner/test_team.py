@@ -137,6 +137,10 @@ def test_roles_change_and_a_deactivated_teammate_is_signed_out(app, client, logi
     assert client.post(f"/account/users/{mate.id}/reactivate").status_code == 302
     db.session.refresh(mate)
     assert mate.active and mate.role == "postbacks_reports"
+    audited = db.session.execute(sa.select(AuditEvent.action, AuditEvent.actor_id).where(
+        AuditEvent.action.like("partner_user.%")).order_by(AuditEvent.id)).all()
+    assert audited == [("partner_user.role_changed", boss.id), ("partner_user.deactivated", boss.id),
+                       ("partner_user.activated", boss.id)]
 
 
 def test_the_last_active_admin_cannot_step_down_or_leave(client, login_as, company, make, db):

@@ -104,3 +104,30 @@ def test_the_staff_invite_form_answers_any_input_with_a_4xx(client, make, login_
     login_as.staff(make.staff(permissions=["security:full_control"]))
     response = client.post("/staff/staff-users/invite", **raw_form({"email": email, "permissions": permission}))
     assert response.status_code in (302, 400)
+
+
+def test_staff_invitations_are_resent_and_revoked(app, client, make, login_as, mailbox, db):
+    login_as.staff(make.staff(permissions=["security:full_control"]))
+    client.post("/staff/staff-users/invite", data={"email": "ops@network.example", "permissions": ["partners:view"]})
+    invitation = db.session.scalar(sa.select(Invitation))
+    assert "ops@network.example" in _text(client.get("/staff/staff-users"))
+    assert client.post(f"/staff/staff-users/invitations/{invitation.id}/resend").status_code == 302
+    first, second = (link_in(m, "/invitation/") for m in mailbox.wait(2))
+    assert app.test_client().get(first).status_code == 410
+    assert client.post(f"/staff/staff-users/invitations/{invitation.id}/revoke").status_code == 302
+    assert app.test_client().get(second).status_code == 410
+    assert client.post(f"/staff/staff-users/invitations/{invitation.id}/revoke").status_code == 404  # not pending
+    actions = sorted(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("invitation.%"))))
+    assert actions == ["invitation.created", "invitation.resent", "invitation.revoked"]
+
+
+def test_an_email_that_became_a_user_meanwhile_cannot_accept(app, client, make, login_as, mailbox, db):
+    partner = make.partner()
+    login_as.staff(make.staff(permissions=["partners:view", "partners:manage"]))
+    client.post(f"/staff/partners/{partner.id}/users/invite", data={"email": "race@gamma.example", "role": "reports"})
+    link = link_in(mailbox.wait(1)[0], "/invitation/")
+    make.partner_user(make.partner(), email="race@gamma.example")  # added some other way in between
+    refused = _accept(app.test_client(), link)
+    assert refused.status_code == 400 and "exists already" in _text(refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerUser)
+                             .where(PartnerUser.email == "race@gamma.example")) == 1
