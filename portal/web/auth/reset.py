@@ -22,7 +22,7 @@ def _forgot(model, sign_in_endpoint: str, title: str):
         try:
             password_reset.request_reset(model, form.email.data, request.remote_addr)
         except password_reset.TooManyRequests:
-            abort(429)
+            abort(429, description="Too many requests from your address. Please try again in an hour.")
         sent = True
     elif request.method == "POST":
         status = 400
