@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -24,7 +24,7 @@ class Mailbox:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
         # A generous start-up wait: on a loaded machine the server thread may take seconds to come up.
-        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port(), ready_timeout=30)
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port(), ready_timeout=30)
         self.url = f"smtp://127.0.0.1:{self.controller.port}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
