@@ -20,11 +20,12 @@ def free_port() -> int:
 class Mailbox:
     """with Mailbox() as box: … box.url (for PORTAL_SMTP_URL), box.wait(n) → the first n messages."""
 
-    def __init__(self) -> None:
+    def __init__(self, **smtp_options) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self._lock = threading.Lock()
         # A generous start-up wait: on a loaded machine the server thread may take seconds to come up.
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port(), ready_timeout=30)
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port(), ready_timeout=30,
+                                     **smtp_options)
         self.url = f"smtp://127.0.0.1:{self.controller.port}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)

@@ -95,15 +95,13 @@ def test_in_production_without_a_server_the_log_never_holds_the_link(make_app, d
 
 
 def test_the_user_and_password_of_the_url_sign_in_to_the_server(db, app):
-    """A server that requires AUTH gets the URL's percent-decoded user and password; a wrong one is refused."""
+    """A server that offers AUTH gets the URL's percent-decoded user and password; a wrong one is refused."""
     from email.message import EmailMessage
 
-    from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
-    from tests.mailbox import Mailbox, free_port
+    from tests.mailbox import Mailbox
 
-    box = Mailbox()
     seen = []
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -112,20 +110,16 @@ def test_the_user_and_password_of_the_url_sign_in_to_the_server(db, app):
         ok = (login, password) == ("mail@user", "p:ss/word")
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
-    controller = Controller(box, hostname="127.0.0.1", port=free_port(), ready_timeout=30,
-                            authenticator=authenticator, auth_require_tls=False)
-    controller.start()
-    try:
+    with Mailbox(authenticator=authenticator, auth_require_tls=False) as box:
+        port = box.controller.port
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = "portal@network.test", "a@partner.test", "Signed in"
         message.set_content("hello")
-        good = parse_smtp_url(f"smtp://mail%40user:p%3Ass%2Fword@127.0.0.1:{controller.port}")
+        good = parse_smtp_url(f"smtp://mail%40user:p%3Ass%2Fword@127.0.0.1:{port}")
         mail.send_now(message, good, timeout=10)
         assert box.wait(1)[0]["Subject"] == "Signed in"
-        bad = parse_smtp_url(f"smtp://mail%40user:wrong@127.0.0.1:{controller.port}")
+        bad = parse_smtp_url(f"smtp://mail%40user:wrong@127.0.0.1:{port}")
         with pytest.raises(smtplib.SMTPAuthenticationError):
             mail.send_now(message, bad, timeout=10)
-        # smtplib tries each mechanism the server offers (PLAIN, then LOGIN) before giving up.
-        assert seen[0] == ("mail@user", "p:ss/word") and set(seen[1:]) == {("mail@user", "wrong")}
-    finally:
-        controller.stop()
+    # smtplib tries each mechanism the server offers (PLAIN, then LOGIN) before giving up.
+    assert seen[0] == ("mail@user", "p:ss/word") and set(seen[1:]) == {("mail@user", "wrong")}
