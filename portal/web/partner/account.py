@@ -1,4 +1,4 @@
-"""The dashboard, My Account (profile, users, API keys) and the pages still to come."""
+"""The dashboard, My Account (profile, security, API keys) and the pages still to come; the team is in team.py."""
 
 from __future__ import annotations
 

@@ -198,4 +198,7 @@ def test_the_reset_link_answers_any_token_or_password_without_a_server_error(cli
     path = "/reset-password/" + quote(token.encode("utf-8", "surrogatepass"), safe="")
     form = raw_form({"new_password": password, "confirm_password": password})
     for response in (client.get(path), client.post(path, **form)):
+        if response.status_code == 308:  # "/" or "" in the token: the router's own slash clean-up, no page of ours
+            assert "/" in token or not token
+            continue
         assert 400 <= response.status_code < 500
