@@ -11,6 +11,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from portal.domain.mail import SmtpUrlError, parse_smtp_url
+
 ENVIRONMENTS = ("development", "test", "production")
 
 # Secrets have no default anywhere: development creates them under instance/ (see portal.instance).
@@ -73,6 +75,13 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a postback may take to connect, and in total (DNS, connect, TLS, request and response).
     "POSTBACK_CONNECT_TIMEOUT": 3.0,
     "POSTBACK_TOTAL_TIMEOUT": 10.0,
+    # Outgoing mail (password resets, invitations). Without SMTP_URL, mail is written to the log instead.
+    "SMTP_URL": None,  # smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465
+    "MAIL_FROM": None,  # required with SMTP_URL; development and tests use portal@localhost
+    "SMTP_TIMEOUT": 10.0,  # seconds for connecting and each exchange with the mail server
+    "MAIL_SAVE": False,  # without SMTP_URL, also save each message as an .eml file under instance/mail/
+    "PASSWORD_RESET_TTL": 3600,  # seconds a password-reset link stays usable
+    "INVITATION_TTL": 7 * 24 * 3600,  # seconds an invitation link stays usable
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).
@@ -130,6 +139,12 @@ ENV_TYPES: dict[str, str] = {
     "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": _BOOL,
     "POSTBACK_CONNECT_TIMEOUT": _FLOAT,
     "POSTBACK_TOTAL_TIMEOUT": _FLOAT,
+    "SMTP_URL": _STR,
+    "MAIL_FROM": _STR,
+    "SMTP_TIMEOUT": _FLOAT,
+    "MAIL_SAVE": _BOOL,
+    "PASSWORD_RESET_TTL": _INT,
+    "INVITATION_TTL": _INT,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
@@ -235,6 +250,26 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     config["OIDC_ENABLED"] = all(oidc)
     _finalise_api(config)
     _finalise_postbacks(config)
+    _finalise_mail(config)
+
+
+def _finalise_mail(config: dict[str, Any]) -> None:
+    """A malformed SMTP URL or a missing sender stops start-up rather than the first password reset."""
+    if config.get("SMTP_URL"):
+        try:
+            parse_smtp_url(config["SMTP_URL"])
+        except SmtpUrlError as err:
+            raise ConfigError(f"PORTAL_SMTP_URL: {err}") from None
+        if not config.get("MAIL_FROM"):
+            raise ConfigError("PORTAL_MAIL_FROM is required with PORTAL_SMTP_URL (the sender of every message)")
+    elif not config.get("MAIL_FROM"):
+        config["MAIL_FROM"] = "Partner Portal <portal@localhost>"
+    timeout = config["SMTP_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise ConfigError(f"PORTAL_SMTP_TIMEOUT must be a number of seconds above 0 and at most 60; got {timeout!r}")
+    for name in ("PASSWORD_RESET_TTL", "INVITATION_TTL"):
+        if isinstance(config[name], bool) or not isinstance(config[name], int) or config[name] < 60:
+            raise ConfigError(f"PORTAL_{name} must be a whole number of seconds, 60 or more; got {config[name]!r}")
 
 
 def _finalise_postbacks(config: dict[str, Any]) -> None:

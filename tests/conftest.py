@@ -142,6 +142,24 @@ def unbudgeted_app(make_app):
 
 
 @pytest.fixture
+def mailbox():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives (tests/mailbox.py)."""
+    from tests.mailbox import Mailbox
+
+    with Mailbox() as box:
+        yield box
+
+
+@pytest.fixture
+def mail_app(make_app, mailbox):
+    """An app that sends its mail to `mailbox`; a module uses it by defining `app` to return it."""
+    app = make_app(SMTP_URL=mailbox.url, MAIL_FROM="Partner Network <portal@network.test>")
+    with app.app_context():
+        yield app
+        _db.session.remove()
+
+
+@pytest.fixture
 def app_without_database(make_app):
     """An app whose database cannot be reached (a closed port): what an outage looks like to the app."""
     app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/unreachable",

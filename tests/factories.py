@@ -26,7 +26,7 @@ class Factories:
         fields.setdefault("last_name", f"Partner{n}")
         return create_partner(name=name or f"Partner {n}", **fields)
 
-    def partner_user(self, partner, email: str | None = None, role: str = "owner", **fields):
+    def partner_user(self, partner, email: str | None = None, role: str = "admin", **fields):
         user = add_partner_user(partner, email=email or f"user{next(_seq)}@partner.test", name="Partner User",
                                 password=TEST_PASSWORD, role=role)
         for key, value in fields.items():

@@ -10,6 +10,7 @@ from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.throttles import SignInThrottle
+from portal.models.tokens import Invitation, PasswordReset
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
 from portal.models.two_factor import PendingSignIn, RecoveryCode, TwoFactorSecret
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
@@ -20,4 +21,5 @@ __all__ = [
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
+    "Invitation", "PasswordReset",
 ]

@@ -71,7 +71,7 @@ class PartnerUser(Credentials, UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20), default="member")  # owner | member
+    role: Mapped[str] = mapped_column(String(20), default="reports")  # portal.domain.roles.ROLES
 
     partner: Mapped["Partner"] = relationship(back_populates="users")  # noqa: F821
 

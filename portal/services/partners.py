@@ -99,7 +99,7 @@ def change_partner_key(partner: Partner, new_key: str, actor=None) -> None:
     db.session.commit()
 
 
-def add_partner_user(partner: Partner, *, email: str, name: str, password: str, role: str = "member",
+def add_partner_user(partner: Partner, *, email: str, name: str, password: str, role: str = "reports",
                      commit: bool = True) -> PartnerUser:
     user = PartnerUser(partner_id=partner.id, email=email.lower(), name=name,
                        password_hash=hash_password(password), role=role)

@@ -89,7 +89,7 @@ def test_a_second_run_is_refused_without_reset_and_changes_nothing(demo_data, ge
     skipped = generated("--if-empty")
     assert row_counts(db) == before
     assert "Sign in at http://127.0.0.1:5000/login" in skipped.stdout
-    for email in ("admin@example.com", "am@example.com", "partner@example.com"):
+    for email in ("admin@example.com", "am@example.com", "partner@example.com", "analyst@example.com"):
         assert re.search(rf"{re.escape(email)}\s+{DEMO_PASSWORD}", skipped.stdout)
 
 
@@ -151,9 +151,9 @@ def test_the_demo_has_every_case_a_page_needs(generated, db):
     assert db.session.scalar(select(func.count()).where(Conversion.partner_id == gstest.id)) > 0
 
     owner = db.session.scalar(select(PartnerUser).where(PartnerUser.email == "partner@example.com"))
-    assert owner.partner.partner_key == "jamierivera" and owner.role == "owner"
+    assert owner.partner.partner_key == "jamierivera" and owner.role == "admin"
     assert sorted((u.email, u.role) for u in owner.partner.users) == [
-        ("analyst@example.com", "member"), ("partner@example.com", "owner")]
+        ("analyst@example.com", "reports"), ("partner@example.com", "admin")]
     by_partner = dict(db.session.execute(
         select(Conversion.partner_id, func.count()).group_by(Conversion.partner_id)).all())
     assert max(by_partner, key=by_partner.get) == owner.partner_id

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from portal import create_app
-from portal.models import PERMISSIONS, KeyAlert
+from portal.models import PERMISSIONS, Invitation, KeyAlert
+from portal.models.base import utcnow
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.web.guards import ANY_STAFF
@@ -42,7 +45,8 @@ def _url(rule: str, world: dict) -> str:
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
               "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
-              "<int:pair_id>": world["pair"].id, "<int:session_id>": 1}
+              "<int:pair_id>": world["pair"].id, "<int:session_id>": 1,
+              "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -64,7 +68,12 @@ def world(make, db):
     db.session.add(alert)
     db.session.commit()
     postback = make.server_postback(partner)
+    invitation = Invitation(kind="partner", partner_id=partner.id, email="invited@partner.test", role="reports",
+                            token_hash="0" * 64, invited_by_kind="system", expires_at=utcnow() + timedelta(days=1))
+    db.session.add(invitation)
+    db.session.commit()
     return {
+        "invitation": invitation,  # a pending invitation to this partner
         "postback": postback,  # a real postback and failed delivery of this partner's, for the postback pages
         "delivery": make.delivery(postback, status="dead", attempts=1),
         "alert": alert,

@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from portal.cli.demo import database
 from portal.cli.demo.build import generate
-from portal.cli.demo.people import (ADMIN_EMAIL, AM_EMAIL, DEMO_INTAKE_TOKEN, DEMO_PASSWORD, PARTNER_EMAIL,
-                                    demo_intake_token_works, ensure_demo_intake_token)
+from portal.cli.demo.people import (ADMIN_EMAIL, AM_EMAIL, ANALYST_EMAIL, DEMO_INTAKE_TOKEN, DEMO_PASSWORD,
+                                    PARTNER_EMAIL, demo_intake_token_works, ensure_demo_intake_token)
 from portal.cli.demo.writer import note
 from portal.extensions import db
 
@@ -84,9 +84,10 @@ def _describe(found: dict[str, int]) -> str:
 def _print_sign_in() -> None:
     base = f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
     click.echo(f"Sign in at {base}/login (partner) and {base}/staff/login (staff):")
-    rows = (("admin", ADMIN_EMAIL), ("AM", AM_EMAIL), ("partner", PARTNER_EMAIL))
+    rows = (("staff admin", ADMIN_EMAIL), ("staff AM", AM_EMAIL), ("partner admin", PARTNER_EMAIL),
+            ("partner reports-only", ANALYST_EMAIL))
     for role, email in rows:
-        click.echo(f"  {role:<8} {email:<20} {DEMO_PASSWORD}")
+        click.echo(f"  {role:<21} {email:<20} {DEMO_PASSWORD}")
     if demo_intake_token_works():
         click.echo(f"Conversion intake token: {DEMO_INTAKE_TOKEN}  "
                    f"(e.g. {base}/postback?token={DEMO_INTAKE_TOKEN}&transaction_id=…&amount=49.99)")

@@ -166,10 +166,10 @@ def create_people(rng: random.Random, end_date: date) -> DemoPeople:
     for spec in (MAIN_PARTNER, *OTHER_PARTNERS):
         partner = add_partner(rng, spec, manager, end_date)
         if spec.owner_email:
-            _partner_user(partner, spec.owner_email, f"{spec.first_name} {spec.last_name}", "owner", password_hash)
+            _partner_user(partner, spec.owner_email, f"{spec.first_name} {spec.last_name}", "admin", password_hash)
         partners.append((partner, spec))
     main = partners[0][0]
-    _partner_user(main, ANALYST_EMAIL, "Sam Analyst", "member", password_hash)
+    _partner_user(main, ANALYST_EMAIL, "Sam Analyst", "reports", password_hash)  # reports only
     partners.append((test_partner, TEST_PARTNER_TRAFFIC))
     db.session.flush()
     return DemoPeople(admin=admin, manager=manager, main=main, test_partner=test_partner,

@@ -1,4 +1,4 @@
-"""My Account (profile, users, API keys) and pages still to come; see dashboard.py and security.py."""
+"""My Account (profile, API keys) and pages still to come; see dashboard.py, security.py and team.py."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ def billing():
 def account_profile():
     return password_change_page("partner/account_profile.html", "partner.account_profile",
                                 account=g.scope.account())
-
-
-@bp.route("/account/users")
-def account_users():
-    return render_template("partner/account_users.html", users=g.scope.users())
 
 
 @bp.route("/account/api")

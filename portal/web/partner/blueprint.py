@@ -8,9 +8,11 @@ from flask_login import current_user
 from portal.affiliate import AffiliateScope
 from portal.domain.actors import Actor
 from portal.web.guards import guard_partner
+from portal.web.partner.access import enforce_roles
 
 bp = Blueprint("partner", __name__)
 guard_partner(bp)
+enforce_roles(bp)  # after the sign-in guard: each endpoint needs its role's capability
 
 
 @bp.before_request

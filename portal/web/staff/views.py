@@ -6,11 +6,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal.domain.roles import ROLE_LABELS
+from portal.models.base import utcnow
 from portal.queries import accounts
 from portal.queries import partners as partner_queries
+from portal.queries.invitations import pending_partner_invitations
 from portal.queries.offers import offer_choices
 from portal.queries.settings import network_settings
 from portal.services.settings import EDITABLE, update_network_settings
+from portal.web.auth.link_forms import ButtonForm, InviteForm
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
@@ -44,7 +48,8 @@ def partner(partner_id: int, tab: str):
         abort(404)
     context = {"partner": found, "tab": tab, "tabs": PARTNER_TABS}
     if tab == "users":
-        context["users"] = accounts.partner_users(partner_id)
+        context.update(users=accounts.partner_users(partner_id), invitations=pending_partner_invitations(partner_id),
+                       invite_form=InviteForm(), button=ButtonForm(), roles=ROLE_LABELS, now=utcnow())
     elif tab == "postbacks":
         context["postbacks"] = partner_queries.partner_postbacks(partner_id)
     return render_template(f"staff/partner_{tab}.html", **context)

@@ -211,7 +211,8 @@ def test_every_form_needs_a_csrf_token(csrf_client, make, db, rule):
     db.session.commit()
     path = (rule.replace("<int:partner_id>", str(partner.id)).replace("<int:key_id>", str(key.id))
             .replace("<int:alert_id>", str(alert.id)).replace("<int:postback_id>", "1").replace("<int:delivery_id>", "1")
-            .replace("<int:pair_id>", "1").replace("<int:session_id>", "1"))
+            .replace("<int:pair_id>", "1").replace("<int:session_id>", "1").replace("<int:invitation_id>", "1")
+            .replace("<int:user_id>", "1").replace("<token>", "A" * 43))
     assert "<" not in path, f"no sample value for a variable of {rule}"
     with csrf_client.session_transaction() as session:
         session["_user_id"] = (user if rule == "/account" else admin).get_id()
