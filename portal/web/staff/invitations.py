@@ -59,14 +59,8 @@ def invite_partner_user(partner_id: int):
 
 def _partner_invitation_action(partner_id: int, invitation_id: int, action: str):
     partner = _partner(partner_id)
-    invitation = partner_invitation(partner.id, invitation_id)
-    if invitation is None:
-        abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    getattr(invitations, action)(invitation, _inviter())
-    flash(f"The invitation to {invitation.email} is {'sent again' if action == 'resend' else 'revoked'}.")
-    return redirect(url_for("staff.partner", partner_id=partner.id, tab="users"))
+    return _act_on(partner_invitation(partner.id, invitation_id), action,
+                   url_for("staff.partner", partner_id=partner.id, tab="users"))
 
 
 @bp.route("/partners/<int:partner_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
@@ -109,14 +103,18 @@ def invite_staff_user():
 
 
 def _staff_invitation_action(invitation_id: int, action: str):
-    invitation = staff_invitation(invitation_id)
+    return _act_on(staff_invitation(invitation_id), action, url_for("staff.staff_users"))
+
+
+def _act_on(invitation, action: str, back: str):
+    """Resend or revoke one pending invitation (None: not found, or not this page's), then go back."""
     if invitation is None:
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     getattr(invitations, action)(invitation, _inviter())
     flash(f"The invitation to {invitation.email} is {'sent again' if action == 'resend' else 'revoked'}.")
-    return redirect(url_for("staff.staff_users"))
+    return redirect(back)
 
 
 @bp.route("/staff-users/invitations/<int:invitation_id>/resend", methods=["POST"])
