@@ -344,10 +344,12 @@ def harvest(world: World) -> Harvest:
             continue
         client, headers = world.clients[door]
         response = client.get(path, headers=headers)
+        page = response.get_data(as_text=True)  # read to the end, so that a streamed export closes its cursor
+        response.close()
         if response.mimetype != "text/html":
             continue
         parser = FormsAndLinks()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(page)
         for method, url, pairs in parser.targets:
             split = urlsplit(url or path)
             try:
