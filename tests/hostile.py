@@ -60,7 +60,9 @@ def _set(value, at: tuple, new):
 def replace_one(value, hostile: st.SearchStrategy, *, whole: bool = True, add: bool = True) -> st.SearchStrategy:
     """`value` with one place replaced by a hostile value, or (`add`, for a dict) a hostile member added."""
     spots = places(value) if whole else places(value)[1:]
-    choices = [st.sampled_from(spots).flatmap(lambda at: hostile.map(lambda new: _set(value, at, new)))] if spots else []
+    choices = []
+    if spots:
+        choices.append(st.sampled_from(spots).flatmap(lambda at: hostile.map(lambda new: _set(value, at, new))))
     if isinstance(value, dict) and add:
         choices.append(st.tuples(st.text(min_size=1, max_size=12), hostile)
                        .map(lambda pair: {**value, pair[0]: pair[1]}))

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import AnyConverter, IntegerConverter, PathConverter
 
@@ -39,7 +40,7 @@ from portal import create_app
 from portal.api.affiliate import openapi as affiliate_openapi
 from portal.api.network import openapi as network_openapi
 from portal.extensions import db
-from portal.models import KeyAlert, NetworkSettings
+from portal.models import KeyAlert, NetworkSettings, SignInSession
 from portal.services import customers, transactions
 from portal.services.intake import set_intake_token
 from portal.services.keys import issue_key
@@ -73,7 +74,8 @@ PROBE_ONLY = {
 }
 
 # The fixed sweep: every known name of a route set at once to each of these.
-SWEEP = ["9223372036854775808", "-9223372036854775809", "1e309", "NaN", "\ud800", "\x00", "x" * 10_000, ""]
+SWEEP = ["2147483648", "9223372036854775808", "1" + "0" * 30, "-9223372036854775809", "1e309", "NaN", "\ud800",
+         "\x00", "x" * 10_000, ""]
 PATH_HOSTILE = ["2147483648", "9223372036854775808", "1" + "0" * 30, "-1", "0", "%ED%A0%80", "%00", "%FF",
                 "x" * 3000, "1e309", "NaN", "..%2F..", "%E2%80%AE"]
 
@@ -183,6 +185,12 @@ def build_world(app) -> World:
         user_email, staff_email = user.email, staff.email
         db.session.remove()
 
+    # Each user is also signed in on another device: the sessions it can end are real ones.
+    for path, email in (("/login", user_email), ("/staff/login", staff_email)):
+        assert app.test_client().post(path, data={"email": email, "password": TEST_PASSWORD}).status_code == 302
+    with app.app_context():
+        world.path_values["session_id"] = {str(i) for i in db.session.scalars(select(SignInSession.id))}
+        db.session.remove()
     anonymous = app.test_client()
     partner_client = app.test_client()
     assert partner_client.post("/login", data={"email": user_email, "password": TEST_PASSWORD}).status_code == 302
@@ -435,10 +443,12 @@ class Request:
     query: str
     body: bytes | None = None
     content_type: str | None = None
+    accept: str | None = None  # views that answer scripts (Reveal, the postback preview) read it
 
     def __repr__(self) -> str:
         body = (self.body or b"")[:300]
-        return f"Request({self.path[:200]!r}, query={self.query[:300]!r}, body={body!r}, {self.content_type})"
+        return (f"Request({self.path[:200]!r}, query={self.query[:300]!r}, body={body!r}, {self.content_type}, "
+                f"accept={self.accept})")
 
 
 def _pairs(names: st.SearchStrategy, known: dict) -> st.SearchStrategy:
@@ -470,7 +480,8 @@ def requests_for(route: Route, world: World, harvested: Harvest) -> st.SearchStr
         if route.method != "GET":
             kind = draw(st.sampled_from(["form", "json", "json", "raw"]))
             if kind == "form":
-                body, content_type = _urlencoded(draw(_pairs(name, known))).encode(), "application/x-www-form-urlencoded"
+                body = _urlencoded(draw(_pairs(name, known))).encode()
+                content_type = "application/x-www-form-urlencoded"
             elif kind == "json":
                 if route.body_schema is not None and route.document is not None and draw(st.booleans()):
                     value = draw(_from_schema(route.body_schema, route.document))
@@ -482,7 +493,8 @@ def requests_for(route: Route, world: World, harvested: Harvest) -> st.SearchStr
                 body = draw(st.sampled_from([b"\xff\xfe{", b'{"a":', b"x" * 2000, b"", b"\x00", b"%ED%A0%80=1"]))
                 content_type = draw(st.sampled_from(["application/json", "application/x-www-form-urlencoded",
                                                      "text/plain", "multipart/form-data; boundary=x", None]))
-        return Request(path, _urlencoded(query), body, content_type)
+        accept = draw(st.sampled_from([None, "application/json", "text/html", "text/csv", "*/*"]))
+        return Request(path, _urlencoded(query), body, content_type, accept)
 
     return build()
 
@@ -537,6 +549,8 @@ def error_log():
 
 def send(world: World, route: Route, request: Request, error_log: ErrorLog):
     client, headers = world.clients[door_of(route.endpoint)]
+    if request.accept is not None:
+        headers = {**headers, "Accept": request.accept}
     error_log.records.clear()
     response = client.open(request.path, method=route.method, query_string=request.query, data=request.body,
                            content_type=request.content_type, headers=headers, base_url=BASE_URL)
@@ -633,3 +647,12 @@ def test_another_partners_objects_are_not_found(route, world, error_log):
         for value in world.other.values():
             if isinstance(value, str):
                 assert value.encode() not in others.get_data()
+
+
+def test_every_path_variable_has_real_values(world, harvested):
+    """So that every route is reached with real objects too: a new variable needs a value in build_world
+    (or a page that links to it)."""
+    known = set(world.path_values) | set(harvested.path_values)
+    missing = sorted({f"{name} ({r.rule})" for r in ROUTES for name, converter in r.variables.items()
+                      if name not in known and not isinstance(converter, AnyConverter)})
+    assert not missing, f"no real value for: {missing}"
