@@ -79,6 +79,13 @@ SWEEP = ["2147483648", "9223372036854775808", "1" + "0" * 30, "-9223372036854775
 PATH_HOSTILE = ["2147483648", "9223372036854775808", "1" + "0" * 30, "-1", "0", "%ED%A0%80", "%00", "%FF",
                 "x" * 3000, "1e309", "NaN", "..%2F..", "%E2%80%AE"]
 
+# Credentials no door issued: malformed Basic, undecodable or huge or NUL-laden pairs, keys of the wrong shape.
+HOSTILE_CREDENTIALS = [
+    "Basic !!!", "Basic", "Basic ====", "Digest x", *(f"Basic {base64.b64encode(raw).decode()}" for raw in (
+        b"\xed\xa0\x80:x", b"\xff:\x00", b":", b"a" * 10_000 + b":b", b"npk_live_" + b"x" * 60 + b":nsk_live_\x00")),
+    "Bearer " + "x" * 10_000, "Bearer afk_live_" + "é" * 3, "afk_live_" + "x" * 49, "afk_live_", "x" * 10_000,
+]
+
 
 class Raw:
     """JSON text written as is: 1e309 (a float JSON cannot hold), NaN, deep nesting."""
@@ -443,12 +450,13 @@ class Request:
     query: str
     body: bytes | None = None
     content_type: str | None = None
-    accept: str | None = None  # views that answer scripts (Reveal, the postback preview) read it
+    headers: dict = field(default_factory=dict)  # over the door's own: Accept, or hostile credentials
+
 
     def __repr__(self) -> str:
         body = (self.body or b"")[:300]
         return (f"Request({self.path[:200]!r}, query={self.query[:300]!r}, body={body!r}, {self.content_type}, "
-                f"accept={self.accept})")
+                f"headers={ {k: v[:100] for k, v in self.headers.items()} })")
 
 
 def _pairs(names: st.SearchStrategy, known: dict) -> st.SearchStrategy:
@@ -493,8 +501,9 @@ def requests_for(route: Route, world: World, harvested: Harvest) -> st.SearchStr
                 body = draw(st.sampled_from([b"\xff\xfe{", b'{"a":', b"x" * 2000, b"", b"\x00", b"%ED%A0%80=1"]))
                 content_type = draw(st.sampled_from(["application/json", "application/x-www-form-urlencoded",
                                                      "text/plain", "multipart/form-data; boundary=x", None]))
+        # Views that answer scripts (Reveal, the postback preview) read Accept.
         accept = draw(st.sampled_from([None, "application/json", "text/html", "text/csv", "*/*"]))
-        return Request(path, _urlencoded(query), body, content_type, accept)
+        return Request(path, _urlencoded(query), body, content_type, {"Accept": accept} if accept else {})
 
     return build()
 
@@ -516,6 +525,8 @@ def sweep_for(route: Route, world: World, harvested: Harvest) -> list[Request]:
         if route.method != "GET":
             found.append(Request(path, _urlencoded(token), _urlencoded(pairs).encode(),
                                  "application/x-www-form-urlencoded"))
+    found += [Request(path, _urlencoded(token), headers={name: value})
+              for name in ("Authorization", "X-Eflow-API-Key") for value in HOSTILE_CREDENTIALS]
     if route.method != "GET":
         for value in [2**63, 10**30, -(2**63) - 1, Raw("1e309"), Raw("NaN"), "\ud800", "\x00", [], {}, None, True]:
             found.append(Request(path, _urlencoded(token), dump(Obj([(n, value) for n in names])).encode(
@@ -549,8 +560,7 @@ def error_log():
 
 def send(world: World, route: Route, request: Request, error_log: ErrorLog):
     client, headers = world.clients[door_of(route.endpoint)]
-    if request.accept is not None:
-        headers = {**headers, "Accept": request.accept}
+    headers = {**headers, **request.headers}
     error_log.records.clear()
     response = client.open(request.path, method=route.method, query_string=request.query, data=request.body,
                            content_type=request.content_type, headers=headers, base_url=BASE_URL)
