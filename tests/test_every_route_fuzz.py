@@ -558,8 +558,8 @@ def error_log():
     root.removeHandler(handler)
 
 
-def send(world: World, route: Route, request: Request, error_log: ErrorLog):
-    client, headers = world.clients[door_of(route.endpoint)]
+def send(world: World, route: Route, request: Request, error_log: ErrorLog, door: str | None = None):
+    client, headers = world.clients[door or door_of(route.endpoint)]
     headers = {**headers, **request.headers}
     error_log.records.clear()
     response = client.open(request.path, method=route.method, query_string=request.query, data=request.body,
@@ -622,12 +622,21 @@ def test_hostile_values_never_make_a_server_error(route, world, harvested, error
 
 
 @pytest.mark.parametrize("endpoint", sorted(PROBE_ONLY))
-def test_routes_that_end_the_session_take_one_hostile_probe(endpoint, world, harvested, error_log):
+def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_log):
+    """Signed in as a partner: a hostile JSON body is refused (415) and ends nothing; hostile form fields
+    and query parameters still sign out."""
+    partner_client, _ = world.clients["partner_session"]
     for route in (r for r in ROUTES if r.endpoint == endpoint):
-        request = Request(fill(route, {}, {}), _urlencoded([("next", "\ud800"), ("x", "9223372036854775808")]),
-                          dump(Obj([("a", Raw("1e309")), ("a", "\ud800")])).encode("utf-8", "surrogatepass"),
-                          "application/json")
-        send(world, route, request, error_log)
+        query = _urlencoded([("next", "\ud800"), ("x", "9223372036854775808")])
+        refused = send(world, route, Request(fill(route, {}, {}), query, dump(Obj([("a", Raw("1e309")), (
+            "a", "\ud800")])).encode("utf-8", "surrogatepass"), "application/json"), error_log, "partner_session")
+        assert refused.status_code == 415
+        assert partner_client.get("/").status_code == 200
+        form = _urlencoded([("next", "\ud800"), ("csrf_token", "\x00" * 3)]).encode()
+        ended = send(world, route, Request(fill(route, {}, {}), query, form, "application/x-www-form-urlencoded"),
+                     error_log, "partner_session")
+        assert ended.status_code == 302
+        assert partner_client.get("/").status_code == 302
 
 
 # --- another partner's objects are not found ---------------------------------------------------------
