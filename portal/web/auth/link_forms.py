@@ -3,7 +3,6 @@ invitation forms of partner admins and staff. Every text field refuses NUL and l
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.domain.roles import ROLE_LABELS
 from portal.domain.text import text_fault
 from portal.models import PERMISSIONS
+from portal.web.forms import PageForm
 
 
 def storable(form, field) -> None:
@@ -23,24 +23,24 @@ def storable(form, field) -> None:
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PageForm):
     # No syntax check: the answer must be the same for any address, well-formed or not.
     email = EmailField("Email", validators=[storable, DataRequired(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PageForm):
     new_password = PasswordField("New password", validators=[storable, DataRequired(), Length(max=1024)])
     confirm_password = PasswordField("Repeat the new password",
                                      validators=[storable, DataRequired(), Length(max=1024)])
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PageForm):
     name = StringField("Your name", validators=[storable, DataRequired(), Length(max=200)])
     new_password = PasswordField("Choose a password", validators=[storable, DataRequired(), Length(max=1024)])
     confirm_password = PasswordField("Repeat the password", validators=[storable, DataRequired(), Length(max=1024)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PageForm):
     """A partner user: email and role."""
 
     email = EmailField("Email", validators=[storable, DataRequired(), Length(max=254),
@@ -48,11 +48,11 @@ class InviteForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[storable])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PageForm):
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[storable])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PageForm):
     """A button and its CSRF token (deactivate, reactivate, resend, revoke)."""
 
 
@@ -61,7 +61,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class StaffInviteForm(FlaskForm):
+class StaffInviteForm(PageForm):
     email = EmailField("Email", validators=[storable, DataRequired(), Length(max=254),
                                             Email(message="Enter a valid email address.")])
     permissions = MultiCheckboxField("Permissions", choices=[SelectChoice(p, p) for p in PERMISSIONS], validators=[storable])

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from ua_parser import parse
 
 from portal.services import sessions
+from portal.web.forms import PageForm
 from portal.web.sessions import current_token
 
 
-class SessionActionForm(FlaskForm):
+class SessionActionForm(PageForm):
     """Sign out one session, or all the others: a button and its CSRF token."""
 
 

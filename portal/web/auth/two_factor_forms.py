@@ -1,8 +1,9 @@
 """Forms of two-factor sign-in: the code at sign-in, the setup's first code, new recovery codes, turning it off."""
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.web.forms import PageForm
 
 ENTER_CODE = "Enter the 6-digit code from your app, or a recovery code."
 MAX_CODE = 64  # a recovery code with spaces to spare; anything longer is not a code
@@ -19,23 +20,23 @@ def _code(label: str, required: bool = True) -> StringField:
     return StringField(label, validators=[first, Length(max=MAX_CODE, message=ENTER_CODE), code_text])
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(PageForm):
     code = _code("Code")
 
 
-class StartSetupForm(FlaskForm):
+class StartSetupForm(PageForm):
     """Empty: starting a setup is a POST with its CSRF token."""
 
 
-class ConfirmSetupForm(FlaskForm):
+class ConfirmSetupForm(PageForm):
     code = _code("Code from your app")
 
 
-class RegenerateCodesForm(FlaskForm):
+class RegenerateCodesForm(PageForm):
     password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
     code = _code("or a code from your app", required=False)
 
 
-class DisableForm(FlaskForm):
+class DisableForm(PageForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     code = _code("Code from your app, or a recovery code")

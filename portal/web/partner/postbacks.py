@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -17,6 +16,7 @@ from portal.delivery.macros import MACRO_HELP, MAX_URL_LENGTH
 from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
 from portal.domain.postbacks import PostbackDraft, PostbackView
 from portal.models.postbacks import POSTBACK_STATUSES
+from portal.web.forms import PageForm
 from portal.web.partner.blueprint import bp
 
 LOG_PAGE_SIZE = 20
@@ -26,7 +26,7 @@ FORM_FIELDS = {"all_offers": "offers"}
 _WARNING = "partner.postback_warning"
 
 
-class PostbackForm(FlaskForm):
+class PostbackForm(PageForm):
     """Types and choices only; the façade decides what is allowed and says why."""
 
     delivery_method = RadioField("Delivery method", default="postback", choices=[
@@ -75,7 +75,7 @@ class PostbackForm(FlaskForm):
             description=self.description.data or "", send_status_updates=bool(self.send_status_updates.data))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PageForm):
     """Delete, Send test, Retry now: a button and its CSRF token."""
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Length
@@ -18,6 +17,7 @@ from portal.models import Conversion, Offer, Partner
 from portal.queries import partners as partner_queries
 from portal.services.conversion_status import STAFF_DECISIONS, change_status
 from portal.web.auth.redirects import safe_next
+from portal.web.forms import PageForm
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.views import PARTNER_TABS
@@ -27,7 +27,7 @@ LOOKUP_ROWS = 50
 MAX_QUERY = 100
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PageForm):
     """One of the Approve / Reject / Hold buttons (each a submit named `status`), with a CSRF token."""
 
     conversion_id = HiddenField(validators=[DataRequired(), Length(max=64)])

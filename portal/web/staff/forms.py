@@ -1,12 +1,14 @@
 """Staff console forms."""
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, URL
 from zoneinfo import available_timezones
 
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
-class NetworkSettingsForm(FlaskForm):
+from portal.web.forms import PageForm
+
+
+class NetworkSettingsForm(PageForm):
     network_name = StringField("Network name", validators=[DataRequired(), Length(max=200)])
     logo_url = StringField("Logo URL", validators=[Optional(), URL(require_tld=False), Length(max=500)])
     support_email = EmailField("Support email", validators=[Optional(), Email(check_deliverability=False)])

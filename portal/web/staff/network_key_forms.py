@@ -1,13 +1,13 @@
 """Forms of Settings → Integrations (Network API key pairs)."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.services.keys import MAX_LABEL
+from portal.web.forms import PageForm
 
 
-class IssuePairForm(FlaskForm):
+class IssuePairForm(PageForm):
     # No default: a production pair reaches real partnerships, so the mode is always chosen on purpose.
     mode = RadioField("Mode", choices=[SelectChoice("test", "Test: reaches test partnerships only"),
                                        SelectChoice("production", "Production: your live back end")],

@@ -16,10 +16,13 @@ import pytest
 import schemathesis
 from flask import current_app
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.specs.openapi.checks import (allow_header_conformance, is_unexpected_http_status_case,
-                                               positive_data_acceptance)
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (allow_header_conformance, content_type_conformance,
+                                               is_unexpected_http_status_case, positive_data_acceptance,
+                                               response_schema_conformance, status_code_conformance)
 
 from portal.api.affiliate import openapi
+from tests.hostile import SCHEMATHESIS_HOOKS
 
 DOC = "/v1/affiliates/openapi.json"
 BASE_URL = "http://localhost"
@@ -121,6 +124,25 @@ def test_the_api_keeps_to_its_document(app, case, fuzz_partner):
     case.call_and_validate(base_url=BASE_URL, headers={"X-Eflow-API-Key": fuzz_partner.key},
                            excluded_checks=[positive_data_acceptance, *_excluded(case)],
                            additional_checks=[valid_data_is_accepted])
+
+
+def with_hostile_values(test):
+    """The test fed generated requests with one query parameter, path parameter or body place made hostile
+    (tests/hostile.py: huge integers, inf and NaN, lone surrogates, NUL, long strings, wrong types)."""
+    for hook in SCHEMATHESIS_HOOKS:
+        test = schema.hooks.apply(hook)(test)
+    return test
+
+
+@with_hostile_values
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES * 2, deadline=None, derandomize=not DEEP, database=None,
+          suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+def test_hostile_values_get_a_documented_4xx(app, case, fuzz_partner):
+    """Never a 5xx; whatever is refused is refused with a documented status and `{"error"}` body."""
+    case.call_and_validate(base_url=BASE_URL, headers={"X-Eflow-API-Key": fuzz_partner.key},
+                           checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])
 
 
 # --- what the fuzzer found, kept as plain regression tests --------------------------------------------

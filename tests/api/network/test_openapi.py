@@ -12,13 +12,17 @@ import schemathesis
 from flask import current_app
 from hypothesis import HealthCheck, Phase, settings
 from openapi_spec_validator import validate
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                               positive_data_acceptance, response_schema_conformance,
+                                               status_code_conformance)
 
 from portal.api.network import openapi
 from portal.api.network.blueprint import PUBLIC_ENDPOINTS
 from portal.models import NetworkSettings
 from portal.services import customers, transactions
 from portal.services.network_keys import issue_pair
+from tests.hostile import SCHEMATHESIS_HOOKS
 
 BASE_URL = "http://localhost"
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -103,3 +107,22 @@ def invalid_data_is_refused(ctx, response, case):
     if set(case.query or {}) - documented:
         return None
     return negative_data_rejection(ctx, response, case)
+
+
+def with_hostile_values(test):
+    """The test fed generated requests with one query parameter, path parameter or body place made hostile
+    (tests/hostile.py: huge integers, lone surrogates, NUL, long strings, wrong types)."""
+    for hook in SCHEMATHESIS_HOOKS:
+        test = schema.hooks.apply(hook)(test)
+    return test
+
+
+@with_hostile_values
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES * 2, deadline=None, derandomize=not DEEP, database=None,
+          suppress_health_check=list(HealthCheck), phases=[Phase.generate])
+def test_hostile_values_get_a_documented_4xx(app, case, fuzz_pair):
+    """Never a 5xx; whatever is refused is refused with a documented status in the envelope."""
+    case.call_and_validate(base_url=BASE_URL, headers=fuzz_pair,
+                           checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                   response_schema_conformance])
