@@ -83,6 +83,13 @@ def end_others(user, keep_token: object, reason: str = "ended_by_user") -> int:
     return _end(_owned_by(user) & (SignInSession.token_hash != keep), reason)
 
 
+def mark_method(token: object, method: str) -> None:
+    """Record that the session this token names is now proved by `method` (committed with the caller's work)."""
+    if isinstance(token, str) and token:
+        db.session.execute(update(SignInSession).where(SignInSession.token_hash == _hash(token))
+                           .values(method=method))
+
+
 def active(user, now: datetime | None = None) -> list[SignInSession]:
     """The user's live sessions, most recently seen first."""
     now = now or utcnow()

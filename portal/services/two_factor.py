@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.models import RecoveryCode, TwoFactorSecret
 from portal.models.base import utcnow
 from portal.queries.settings import network_settings
-from portal.services import audit
+from portal.services import audit, sessions
 from portal.services.keys import vault
 from portal.services.passwords import verify_password
 
@@ -67,8 +67,11 @@ def staff_must_enrol(user, method: str | None) -> bool:
     return bool(required) and not enabled_for(user)
 
 
-def start_setup(user) -> None:
-    """A fresh secret waiting for its first code (replacing one that was never confirmed)."""
+def start_setup(user, keep_session: str | None) -> None:
+    """A fresh secret waiting for its first code (replacing one that was never confirmed).
+
+    Every other session of the user ends first: the secret is shown only to the session that asked for it,
+    never to one left open elsewhere (it could read the secret and later sign in with its codes)."""
     row = _row(user, for_update=True)
     if row is not None and row.confirmed_at is not None:
         raise TwoFactorError("Two-factor sign-in is already on.")
@@ -77,7 +80,7 @@ def start_setup(user) -> None:
         db.session.add(TwoFactorSecret(user_kind=user.session_kind, user_id=user.id, encrypted_secret=sealed))
     else:
         row.encrypted_secret, row.created_at, row.last_used_step = sealed, utcnow(), None
-    db.session.commit()
+    sessions.end_others(user, keep_session, reason="two_factor_setup")  # commits the secret with it
 
 
 def setup_in_progress(user) -> Setup | None:
@@ -89,8 +92,11 @@ def setup_in_progress(user) -> Setup | None:
     return Setup(secret=secret, uri=uri)
 
 
-def confirm_setup(user, code: str, ip: str | None = None) -> list[str]:
-    """Turn two-factor on with a current code from the app; returns the first recovery codes (shown once)."""
+def confirm_setup(user, code: str, ip: str | None = None, keep_session: str | None = None) -> list[str]:
+    """Turn two-factor on with a current code from the app; returns the first recovery codes (shown once).
+
+    This session now counts as proved with two factors; every other one ends, so that no session opened
+    with the password alone outlives the switch (nor passes a network's "staff need two-factor")."""
     row = _row(user, for_update=True)
     if row is None or row.confirmed_at is not None:
         raise TwoFactorError("Start the setup again: there is no two-factor setup in progress.")
@@ -101,26 +107,26 @@ def confirm_setup(user, code: str, ip: str | None = None) -> list[str]:
     row.confirmed_at, row.last_used_step = now, step
     codes = _new_recovery_codes(user)
     audit.record("two_factor.enabled", actor=user, ip=ip)
-    db.session.commit()
+    sessions.mark_method(keep_session, "two_factor")
+    sessions.end_others(user, keep_session, reason="two_factor_on")  # commits it all
     return codes
 
 
-def regenerate_recovery_codes(user, password: str, code: str, ip: str | None = None) -> list[str]:
-    """New recovery codes in place of the old ones, confirmed with the password or a current code."""
+def regenerate_recovery_codes(user, code: str, ip: str | None = None) -> list[str]:
+    """New recovery codes in place of the old ones, confirmed with a current code from the app: the password
+    alone (with a session left open somewhere) must not mint a second factor."""
     row = _row(user, for_update=True)
     if row is None or row.confirmed_at is None:
         raise TwoFactorError("Two-factor sign-in is off.")
-    if not _password_or_code(user, row, password, code):
-        raise TwoFactorError("Confirm with your password or a current code from your app.")
+    if not _app_code(row, code):
+        raise TwoFactorError("Confirm with a current code from your app.")
     codes = _new_recovery_codes(user)
     audit.record("two_factor.recovery_codes_regenerated", actor=user, ip=ip)
     db.session.commit()
     return codes
 
 
-def _password_or_code(user, row: TwoFactorSecret, password: str, code: str) -> bool:
-    if password and verify_password(user.password_hash, password):
-        return True
+def _app_code(row: TwoFactorSecret, code: str) -> bool:
     step = _totp_step(vault().decrypt(row.encrypted_secret), _normalise(code), row.last_used_step, utcnow())
     if step is None:
         return False

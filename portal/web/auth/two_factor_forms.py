@@ -33,8 +33,7 @@ class ConfirmSetupForm(PageForm):
 
 
 class RegenerateCodesForm(PageForm):
-    password = PasswordField("Password", validators=[Optional(), Length(max=1024)])
-    code = _code("or a code from your app", required=False)
+    code = _code("Code from your app")
 
 
 class DisableForm(PageForm):

@@ -7,14 +7,17 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import segno
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal.services import two_factor
 from portal.web.auth.two_factor_forms import ConfirmSetupForm, DisableForm, RegenerateCodesForm, StartSetupForm
 from portal.web.security import NO_STORE
+from portal.web.sessions import current_token
 
 CODES_FILE = "recovery-codes.txt"
+
+_SETUP_SLOT = "two_factor_setup_for"  # the session token that started the setup in this browser
 
 
 def card(prefix: str, regenerate: RegenerateCodesForm | None = None, disable: DisableForm | None = None) -> dict:
@@ -32,7 +35,10 @@ def setup_page(prefix: str, layout: str, form: ConfirmSetupForm | None = None, s
     """The QR code and the secret as text, with the form for the first code; or the button that starts it."""
     if two_factor.enabled_for(current_user):
         return redirect(url_for(prefix + "account_security"))
-    setup = two_factor.setup_in_progress(current_user)
+    # The secret is shown only in the browser that started the setup: another session of the same user
+    # (signed in later with the password) sees the start button, and starting again replaces the secret.
+    started_here = current_token() is not None and session.get(_SETUP_SLOT) == current_token()
+    setup = two_factor.setup_in_progress(current_user) if started_here else None
     qr = segno.make(setup.uri, error="m").svg_data_uri(scale=5, border=2) if setup else None
     page = render_template("two_factor/setup.html", layout=layout, prefix=prefix, setup=setup, qr=qr,
                            form=form or ConfirmSetupForm(formdata=None), start=StartSetupForm())
@@ -43,7 +49,8 @@ def start(prefix: str):
     if not StartSetupForm().validate_on_submit():
         abort(400)
     try:
-        two_factor.start_setup(current_user)
+        two_factor.start_setup(current_user, keep_session=current_token())
+        session[_SETUP_SLOT] = current_token()
     except two_factor.TwoFactorError as err:
         flash(str(err))
         return redirect(url_for(prefix + "account_security"))
@@ -55,7 +62,8 @@ def confirm(prefix: str, layout: str):
     if not form.validate_on_submit():
         return setup_page(prefix, layout, form, 400)
     try:
-        codes = two_factor.confirm_setup(current_user, form.code.data, ip=request.remote_addr)
+        codes = two_factor.confirm_setup(current_user, form.code.data, ip=request.remote_addr,
+                                         keep_session=current_token())
     except two_factor.TwoFactorError as err:
         form.code.errors = [str(err)]
         return setup_page(prefix, layout, form, 400)
@@ -66,10 +74,9 @@ def regenerate(prefix: str, layout: str, security_page: Callable):
     form = RegenerateCodesForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.regenerate_recovery_codes(current_user, form.password.data, form.code.data,
-                                                         ip=request.remote_addr)
+            codes = two_factor.regenerate_recovery_codes(current_user, form.code.data, ip=request.remote_addr)
         except two_factor.TwoFactorError as err:
-            form.password.errors = [str(err)]
+            form.code.errors = [str(err)]
         else:
             return codes_page(prefix, layout, codes, "New recovery codes are made; the old ones no longer work.")
     return security_page(400, **card(prefix, regenerate=form))

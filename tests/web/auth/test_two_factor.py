@@ -120,16 +120,17 @@ def test_new_recovery_codes_replace_the_old_ones(client, db, make, door):
     user = _user(make, door)
     _password_step(client, user, door)
     secret, old = enable(client, db, user, door)
-    refused = client.post(door.url("/recovery-codes"), data={"password": "not-the-password"})
-    assert refused.status_code == 400 and b"Confirm with your password or a current code" in refused.data
-    assert client.post(door.url("/recovery-codes"), data={}).status_code == 400
+    # The password alone (a session left open somewhere, a phished password) mints no second factor.
     by_password = client.post(door.url("/recovery-codes"), data={"password": TEST_PASSWORD})
-    assert by_password.status_code == 200 and by_password.headers["Cache-Control"] == "no-store"
+    assert by_password.status_code == 400
+    refused = client.post(door.url("/recovery-codes"), data={"code": "000000"})
+    assert refused.status_code == 400 and b"Confirm with a current code from your app" in refused.data
+    assert client.post(door.url("/recovery-codes"), data={}).status_code == 400
     by_code = client.post(door.url("/recovery-codes"), data={"code": fresh_code(db, user, secret)})
+    assert by_code.status_code == 200 and by_code.headers["Cache-Control"] == "no-store"
     new = codes_from(by_code.get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(old)
-    assert _actions(db, user) == ["two_factor.enabled", "two_factor.recovery_codes_regenerated",
-                                  "two_factor.recovery_codes_regenerated"]
+    assert _actions(db, user) == ["two_factor.enabled", "two_factor.recovery_codes_regenerated"]
     client.post("/logout")
     _password_step(client, user, door)
     assert client.post(door.second_step, data={"code": old[0]}).status_code == 401
@@ -268,12 +269,42 @@ def test_every_two_factor_form_works_with_the_csrf_token_it_carries(make_app, ma
         secret = secret_from(client.get(PARTNER.url("")).get_data(as_text=True))
         shown = post(PARTNER.url(""), "<form", PARTNER.url("/confirm"), code=fresh_code(db, user, secret))
         assert shown.status_code == 200 and len(codes_from(shown.get_data(as_text=True))) == 10
-        new = post(PARTNER.security, 'id="regenerate-codes"', PARTNER.url("/recovery-codes"), password=TEST_PASSWORD)
+        new = post(PARTNER.security, 'id="regenerate-codes"', PARTNER.url("/recovery-codes"),
+                   code=fresh_code(db, user, secret))
         assert new.status_code == 200
+        recovery = codes_from(new.get_data(as_text=True))[0]
         assert post(PARTNER.security, "<header", "/logout").status_code == 302
         assert post("/login", "", "/login", email=user.email, password=TEST_PASSWORD).status_code == 302
-        signed_in = post(PARTNER.second_step, "", PARTNER.second_step, code=fresh_code(db, user, secret))
+        # A recovery code here: the window holds three app codes, and three are spent in this walk.
+        signed_in = post(PARTNER.second_step, "", PARTNER.second_step, code=recovery)
         assert signed_in.status_code == 302 and client.get("/").status_code == 200
         off = post(PARTNER.security, 'id="disable-two-factor"', PARTNER.url("/disable"), password=TEST_PASSWORD,
                    code=fresh_code(db, user, secret))
         assert off.status_code == 302
+
+
+@pytest.mark.parametrize("door", DOORS, ids=lambda d: d.kind)
+def test_no_session_opened_with_the_password_alone_outlives_turning_two_factor_on(app, client, db, make, door):
+    """Another browser signed in with the password (a leftover session, or someone who has the password) is
+    signed out when the setup starts, never sees the secret being set up, and is signed out again when
+    two-factor goes on; the browser that turned it on stays, proved with both factors."""
+    user = _user(make, door)
+    other = app.test_client()
+    assert _password_step(client, user, door).status_code == 302
+    assert _password_step(other, user, door).status_code == 302
+    assert client.post(door.url("/start")).status_code == 302
+    assert other.get(door.security).status_code == 302  # ended: back to the sign-in page
+    secret = secret_from(client.get(door.url("")).get_data(as_text=True))
+
+    assert _password_step(other, user, door).status_code == 302  # signs in again while the setup is open
+    assert secret not in other.get(door.url("")).get_data(as_text=True)
+    assert secret not in other.get(door.security).get_data(as_text=True)
+
+    page = client.post(door.url("/confirm"), data={"code": fresh_code(db, user, secret)})
+    assert page.status_code == 200 and len(codes_from(page.get_data(as_text=True))) == 10
+    assert other.get(door.security).status_code == 302
+    assert client.get(door.security).status_code == 200
+    methods = db.session.scalars(select(SignInSession.method).where(SignInSession.user_kind == user.session_kind,
+                                                                    SignInSession.user_id == user.id,
+                                                                    SignInSession.ended_at.is_(None))).all()
+    assert methods == ["two_factor"]
