@@ -262,6 +262,11 @@ def _finalise_mail(config: dict[str, Any]) -> None:
             raise ConfigError(f"PORTAL_SMTP_URL: {err}") from None
         if not config.get("MAIL_FROM"):
             raise ConfigError("PORTAL_MAIL_FROM is required with PORTAL_SMTP_URL (the sender of every message)")
+        if config["ENV_NAME"] == "production" and not config.get("PUBLIC_BASE_URL"):
+            # Otherwise a reset link would take its host from the request: ask for a victim's reset with
+            # `Host: attacker.example` and the genuine mail carries the live token to the attacker.
+            raise ConfigError("PORTAL_PUBLIC_BASE_URL is required with PORTAL_SMTP_URL in production: the links "
+                              "in password-reset and invitation mails are built on it, never on the request's host")
     elif not config.get("MAIL_FROM"):
         config["MAIL_FROM"] = "Partner Portal <portal@localhost>"
     timeout = config["SMTP_TIMEOUT"]

@@ -44,6 +44,13 @@ def test_a_bad_smtp_url_or_a_missing_sender_stops_start_up(make_app):
         make_app(SMTP_TIMEOUT=0)
 
 
+def test_production_mail_needs_the_public_url_its_links_are_built_on(make_app):
+    smtp = {"SMTP_URL": "smtp://127.0.0.1:25", "MAIL_FROM": "a@b.test"}
+    with pytest.raises(ConfigError, match="PORTAL_PUBLIC_BASE_URL"):
+        make_app(ENV_NAME="production", **smtp)
+    make_app(ENV_NAME="production", PUBLIC_BASE_URL="https://partners.network.test", **smtp)
+
+
 def test_the_server_receives_a_text_and_an_html_part_with_the_networks_name(mail_app, mailbox, db):
     with mail_app.test_request_context():
         mail.send(compose("someone@partner.test", "Hello", "password_reset", link="https://portal.test/x",

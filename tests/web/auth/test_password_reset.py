@@ -93,6 +93,20 @@ def test_a_staff_member_resets_from_the_staff_page(app, client, make, mailbox):
     assert client.post("/staff/login", data={"email": staff.email, "password": NEW_PASSWORD}).status_code == 302
 
 
+def test_the_link_is_built_on_the_public_url_whatever_host_the_request_names(make_app, make, mailbox, db):
+    app = make_app(SMTP_URL=mailbox.url, MAIL_FROM="portal@network.test",
+                   PUBLIC_BASE_URL="https://partners.network.test")
+    with app.app_context():
+        user = make.partner_user(make.partner(), email="victim@partner.test")
+        client = app.test_client()
+        assert client.post("/login/forgot", data={"email": user.email},
+                           headers={"Host": "attacker.example"}).status_code == 200
+        text, html = parts(mailbox.wait(1)[0])
+        assert "https://partners.network.test/reset-password/" in text
+        assert "attacker.example" not in text and "attacker.example" not in html
+        db.session.remove()
+
+
 def test_an_unknown_or_inactive_address_gets_the_same_answer_and_no_mail(client, make, mailbox):
     partner = make.partner()
     make.partner_user(partner, email="gone@partner.test", active=False)
