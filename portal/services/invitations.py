@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.delivery import mail
-from portal.domain.roles import ROLE_LABELS, ROLES
+from portal.domain.roles import API_KEYS, ROLE_LABELS, ROLES, role_can
 from portal.extensions import db
-from portal.models import PERMISSIONS, Invitation, Partner, PartnerUser, StaffUser
+from portal.models import KEY_PERMISSIONS, PERMISSIONS, Invitation, Partner, PartnerUser, StaffUser
 from portal.models.base import utcnow
 from portal.queries.invitations import email_taken
 from portal.services import audit
@@ -44,6 +44,10 @@ def invite_partner_user(partner: Partner, email: str, role: str, by: Inviter) ->
     """Invite `email` to `partner` with `role` (a partner admin: their own partner; staff: any)."""
     if role not in ROLES:
         raise InvitationRefused("Choose one of the roles.")
+    if role_can(role, API_KEYS) and isinstance(by.user, StaffUser) and not by.user.can_any(*KEY_PERMISSIONS):
+        # An admin reads the company's API keys: inviting one is revealing a key, which needs a key permission.
+        raise InvitationRefused("Inviting a partner admin, who sees the company's API keys, needs the Security or "
+                                "Accounts-history permission; choose a narrower role.")
     _check_free("partner", email)
     invitation = Invitation(kind="partner", partner_id=partner.id, email=email.strip().lower(), role=role)
     return _issue(invitation, by, what=f"{partner.name} ({ROLE_LABELS[role]})")
@@ -54,6 +58,9 @@ def invite_staff_user(email: str, permissions: list[str], by: Inviter) -> Invita
     if unknown:
         raise InvitationRefused(f"Unknown permission {unknown[0]!r}.")
     _check_free("staff", email)
+    beyond = sorted(set(permissions) - set(getattr(by.user, "permissions", None) or []))
+    if isinstance(by.user, StaffUser) and beyond:
+        raise InvitationRefused(f"You can grant only permissions you hold yourself; not {beyond[0]!r}.")
     invitation = Invitation(kind="staff", email=email.strip().lower(), permissions=sorted(set(permissions)))
     return _issue(invitation, by, what="the staff console")
 

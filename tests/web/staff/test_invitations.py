@@ -59,7 +59,7 @@ def test_a_viewer_sees_no_invite_form_and_cannot_post_one(client, make, login_as
 
 
 def test_a_security_admin_invites_a_staff_user_with_permissions(app, client, make, login_as, mailbox, db):
-    login_as.staff(make.staff(permissions=["security:full_control"]))
+    login_as.staff(make.staff(permissions=["security:full_control", "partners:view", "partners:manage"]))
     sent = client.post("/staff/staff-users/invite",
                        data={"email": "new.am@network.example", "permissions": ["partners:view", "partners:manage"]})
     assert sent.status_code == 302
@@ -79,6 +79,31 @@ def test_staff_invitations_refuse_known_emails_and_unknown_permissions(client, m
     assert taken.status_code == 400 and "exists already" in _text(taken)
     odd = client.post("/staff/staff-users/invite", data={"email": "n@network.example", "permissions": ["root"]})
     assert odd.status_code == 400
+
+
+def test_an_account_manager_without_a_key_permission_cannot_invite_a_partner_admin(client, make, login_as, mailbox):
+    """An admin reads the company's API keys: inviting one would reveal a key the inviter may not see."""
+    partner = make.partner()
+    login_as.staff(make.staff(permissions=["partners:view", "partners:manage"]))
+    refused = client.post(f"/staff/partners/{partner.id}/users/invite", data={"email": "a@p.example", "role": "admin"})
+    assert refused.status_code == 400 and "needs the Security or Accounts-history permission" in _text(refused)
+    assert client.post(f"/staff/partners/{partner.id}/users/invite",
+                       data={"email": "r@p.example", "role": "reports"}).status_code == 302
+    login_as.staff(make.staff(permissions=["partners:view", "partners:manage", "accounts_history:full_access"]))
+    assert client.post(f"/staff/partners/{partner.id}/users/invite",
+                       data={"email": "a@p.example", "role": "admin"}).status_code == 302
+    mailbox.wait(2)
+    assert sorted(r[0] for r in mailbox.recipients()) == ["a@p.example", "r@p.example"]
+
+
+def test_staff_grant_only_permissions_they_hold(client, make, login_as, db):
+    login_as.staff(make.staff(permissions=["security:full_control", "partners:view"]))
+    refused = client.post("/staff/staff-users/invite",
+                          data={"email": "n@network.example", "permissions": ["partners:view", "settings:manage"]})
+    assert refused.status_code == 400 and "only permissions you hold" in _text(refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
+    assert client.post("/staff/staff-users/invite", data={"email": "n@network.example",
+                                                          "permissions": ["partners:view"]}).status_code == 302
 
 
 def test_staff_resend_and_revoke_only_the_partners_own_invitations(client, make, login_as, db, mailbox):
@@ -107,7 +132,7 @@ def test_the_staff_invite_form_answers_any_input_with_a_4xx(client, make, login_
 
 
 def test_staff_invitations_are_resent_and_revoked(app, client, make, login_as, mailbox, db):
-    login_as.staff(make.staff(permissions=["security:full_control"]))
+    login_as.staff(make.staff(permissions=["security:full_control", "partners:view"]))
     client.post("/staff/staff-users/invite", data={"email": "ops@network.example", "permissions": ["partners:view"]})
     invitation = db.session.scalar(sa.select(Invitation))
     assert "ops@network.example" in _text(client.get("/staff/staff-users"))
