@@ -251,6 +251,17 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     _finalise_api(config)
     _finalise_postbacks(config)
     _finalise_mail(config)
+    _finalise_sign_in(config)
+
+
+def _finalise_sign_in(config: dict[str, Any]) -> None:
+    """Failures are forgotten a day after the last one (services/lockout.py): a longer lock would outlive the
+    counters of addresses no user has and so tell them from users' addresses."""
+    for name, low, high in (("LOGIN_FREE_ATTEMPTS", 1, 10**9), ("LOGIN_LOCKOUT_BASE_SECONDS", 1, 86400),
+                            ("LOGIN_LOCKOUT_MAX_SECONDS", 1, 86400)):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"PORTAL_{name} must be a whole number from {low} to {high}; got {value!r}")
 
 
 def _finalise_mail(config: dict[str, Any]) -> None:

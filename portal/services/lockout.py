@@ -88,6 +88,8 @@ def succeeded(user, now: datetime) -> None:
     user.last_login_at = now
 
 
-def forget_stale_throttles(now: datetime) -> None:
-    """Drop the counters of unknown addresses that have had no failure for FAILURE_MEMORY (the caller commits)."""
-    db.session.execute(delete(SignInThrottle).where(SignInThrottle.last_failed_login_at < now - FAILURE_MEMORY))
+def forget_stale_throttles(now: datetime, keep: SignInThrottle) -> None:
+    """Drop the counters of unknown addresses that have had no failure for FAILURE_MEMORY (the caller commits),
+    but for `keep`, the one this attempt is counting on: count_failure starts it again as a known user's."""
+    db.session.execute(delete(SignInThrottle).where(SignInThrottle.last_failed_login_at < now - FAILURE_MEMORY,
+                                                    SignInThrottle.id != keep.id))

@@ -54,7 +54,7 @@ def authenticate(model: type[Credentials], email: str, password: str, ip: str | 
     if user is None or not verify_password(user.password_hash, password) or not user.may_sign_in:
         if user is None:
             verify_password(None, password)
-            lockout.forget_stale_throttles(now)
+            lockout.forget_stale_throttles(now, keep=record)
         locked = lockout.count_failure(record, now)
         audit.record("signin.failed", actor=user, actor_type=model.session_kind, ip=ip, detail=unknown)
         db.session.commit()

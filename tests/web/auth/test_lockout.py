@@ -117,3 +117,28 @@ def test_wrong_codes_count_towards_the_same_pause(app, client, db, make):
     db.session.commit()
     assert client.post(PARTNER.second_step, data={"code": codes[0]}).status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_old_failures_are_forgotten_alike_for_known_and_unknown_addresses(app, client, make, db):
+    """A day after the last failure the count starts again, for an unknown address exactly as for a user:
+    cleaning up stale counters must not drop the one being counted."""
+    user = make.partner_user(make.partner())
+    unknown = "nobody-here@example.test"
+    _attempts(client, user.email, 1)
+    _attempts(client, unknown, 1)
+    two_days_ago = utcnow() - timedelta(days=2)
+    db.session.execute(sa.update(type(user)).where(type(user).id == user.id)
+                       .values(last_failed_login_at=two_days_ago))
+    db.session.execute(sa.update(SignInThrottle).values(last_failed_login_at=two_days_ago))
+    db.session.commit()
+    free = app.config["LOGIN_FREE_ATTEMPTS"]
+    known = [r.status_code for r in _attempts(client, user.email, free + 1)]
+    unknowns = [r.status_code for r in _attempts(client, unknown, free + 1)]
+    assert known == unknowns == [401] * (free - 1) + [429, 429]
+
+
+def test_a_lock_longer_than_the_failures_memory_is_refused_at_start_up(make_app):
+    from portal.config import ConfigError
+
+    with pytest.raises(ConfigError, match="PORTAL_LOGIN_LOCKOUT_MAX_SECONDS"):
+        make_app(LOGIN_LOCKOUT_MAX_SECONDS=2 * 86400)
