@@ -19,7 +19,7 @@ from portal.delivery import mail
 from portal.extensions import db, limiter
 from portal.models import PartnerUser, PasswordReset, StaffUser
 from portal.models.base import utcnow
-from portal.services import audit, sessions
+from portal.services import audit, pending_sign_in, sessions
 from portal.services.mail_messages import absolute_url, compose
 from portal.services.passwords import MIN_PASSWORD_LENGTH, hash_password
 from portal.services.signin import user_by_email
@@ -110,6 +110,7 @@ def complete_reset(token: object, new: str, confirm: str, ip: str | None):
     user.failed_logins = 0
     user.locked_until = None
     audit.record("password_reset.completed", actor=user, target=user, ip=ip)
+    pending_sign_in.end_all(user)
     sessions.end_others(user, None, reason="password_reset")  # every session; commits the change with it
     return user
 

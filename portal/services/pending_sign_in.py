@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from portal.extensions import db
 from portal.models import PartnerUser, PendingSignIn, StaffUser
@@ -47,6 +47,13 @@ def begin(user, next_path: str, now: datetime) -> str:
     db.session.add(PendingSignIn(token_hash=_hash(token), user_kind=user.session_kind, user_id=user.id,
                                  next_path=next_path[:2000], created_at=now, expires_at=now + LIFETIME))
     return token
+
+
+def end_all(user, now: datetime | None = None) -> None:
+    """End the user's sign-ins waiting for a code (the caller commits): they proved a password that is gone."""
+    db.session.execute(update(PendingSignIn).where(PendingSignIn.user_kind == user.session_kind,
+                                                   PendingSignIn.user_id == user.id, PendingSignIn.ended_at.is_(None))
+                       .values(ended_at=now or utcnow()))
 
 
 def waiting(token: object, kind: str, now: datetime | None = None) -> PendingSignIn | None:

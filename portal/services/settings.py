@@ -10,8 +10,20 @@ EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency",
             "network_api_offer_id", "staff_require_two_factor")
 
 
+# Settings whose change weakens or strengthens sign-in for every staff member: the security permission's.
+SECURITY_SETTINGS = {"staff_require_two_factor": "security:full_control"}
+
+
+class SettingsRefused(PermissionError):
+    """The actor may not change one of the settings; the message names it."""
+
+
 def update_network_settings(values: dict, actor, ip: str | None = None) -> None:
     settings = network_settings()
+    for name, permission in SECURITY_SETTINGS.items():
+        if values[name] != getattr(settings, name) and not actor.can(permission):
+            raise SettingsRefused("Only staff with the Security permission may change whether staff need "
+                                  "two-factor sign-in.")
     changed = {}
     for name in EDITABLE:
         new = values[name]

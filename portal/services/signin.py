@@ -83,4 +83,5 @@ def change_password(user: Credentials, current: str, new: str, confirm: str, ip:
         raise PasswordChangeError("The new password and its confirmation differ.")
     user.password_hash = hash_password(new)
     audit.record("password.changed", actor=user, ip=ip)
+    pending_sign_in.end_all(user)
     sessions.end_others(user, keep_session, reason="password_changed")  # commits the change with it

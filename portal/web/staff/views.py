@@ -13,7 +13,7 @@ from portal.queries import partners as partner_queries
 from portal.queries.invitations import pending_partner_invitations
 from portal.queries.offers import offer_choices
 from portal.queries.settings import network_settings
-from portal.services.settings import EDITABLE, update_network_settings
+from portal.services.settings import EDITABLE, SettingsRefused, update_network_settings
 from portal.web.auth.link_forms import ButtonForm, InviteForm
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
@@ -65,8 +65,12 @@ def settings():
                                            in offer_choices(keep=current.network_api_offer_id))]
     status = 200
     if form.validate_on_submit():
-        update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,
-                                ip=request.remote_addr)
+        try:
+            update_network_settings({name: getattr(form, name).data for name in EDITABLE}, current_user,
+                                    ip=request.remote_addr)
+        except SettingsRefused as err:
+            form.staff_require_two_factor.errors = [str(err)]
+            return render_template("staff/settings.html", form=form), 403
         flash("Settings saved.")
         return redirect(url_for("staff.settings"))
     if request.method == "POST":

@@ -18,6 +18,7 @@ from portal.services.password_reset import PER_EMAIL
 from portal.web.auth.reset import LINK_INVALID, SENT
 from tests.conftest import TEST_PASSWORD
 from tests.mailbox import link_in, parts, raw_form
+from tests.two_factor import PARTNER, enable, fresh_code
 
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -227,3 +228,19 @@ def test_the_reset_link_answers_any_token_or_password_without_a_server_error(cli
             assert "/" in token or not token
             continue
         assert 400 <= response.status_code < 500
+
+
+def test_a_reset_ends_the_sign_ins_waiting_for_a_code(app, client, make, login_as, mailbox, db):
+    """Someone past the password step (with the old password) may not finish with a code after the reset."""
+    user = make.partner_user(make.partner(), email="tf@partner.test")
+    login_as.partner(user)
+    secret, _ = enable(client, db, user, PARTNER)
+    waiting = app.test_client()
+    assert waiting.post("/login", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 302
+    _request(app.test_client(), user.email)
+    link = link_in(mailbox.wait(1)[0], "/reset-password/")
+    assert app.test_client().post(link, data={"new_password": NEW_PASSWORD,
+                                              "confirm_password": NEW_PASSWORD}).status_code == 302
+    late = waiting.post(PARTNER.second_step, data={"code": fresh_code(db, user, secret)})
+    assert late.status_code == 302 and late.headers["Location"] == "/login"  # back to the password step
+    assert waiting.get("/").headers["Location"].startswith("/login")

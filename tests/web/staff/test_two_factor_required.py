@@ -91,3 +91,23 @@ def test_the_environment_setting_is_read_strictly(raw, value):
 def test_a_malformed_environment_setting_stops_start_up():
     with pytest.raises(ConfigError, match="PORTAL_STAFF_REQUIRE_2FA"):
         from_environment({"PORTAL_STAFF_REQUIRE_2FA": "maybe"})
+
+
+def test_only_the_security_permission_changes_the_requirement(make_app, make, db):
+    """settings:manage alone edits the network's name and the like, but not how staff must sign in."""
+    plain = make_app()
+    with plain.app_context():
+        client = plain.test_client()
+        manager = make.staff(permissions=["settings:manage"])
+        client.post("/staff/login", data={"email": manager.email, "password": TEST_PASSWORD})
+        settings = network_settings()
+        form = {"network_name": "Renamed", "timezone": "UTC", "currency": "USD", "network_api_offer_id": "0",
+                "partner_postbacks_enabled": "y", "staff_require_two_factor": "y"}
+        refused = client.post("/staff/settings", data=form)
+        assert refused.status_code == 403 and b"Only staff with the Security permission" in refused.data
+        db.session.refresh(settings)
+        assert settings.staff_require_two_factor is False and settings.network_name != "Renamed"
+        del form["staff_require_two_factor"]  # the rest stays theirs to change
+        assert client.post("/staff/settings", data=form).status_code == 302
+        db.session.refresh(settings)
+        assert settings.network_name == "Renamed"
