@@ -51,6 +51,11 @@ class Mailbox:
             self.received.clear()
 
     def __exit__(self, *exc) -> None:
+        from portal.delivery import mail
+
+        # A message a test queued but did not wait for (an invitation in a refusal test, say) is finished
+        # first: stopping the server under a live connection leaves its transport unclosed.
+        mail.wait_until_sent(timeout=60)
         self.controller.stop()
 
     def wait(self, count: int = 1, timeout: float = 15.0) -> list[EmailMessage]:

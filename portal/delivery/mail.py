@@ -34,6 +34,12 @@ _SENDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-mail")
 atexit.register(_SENDER.shutdown, wait=True)
 
 
+def wait_until_sent(timeout: float | None = None) -> None:
+    """Return once every message queued so far has been handed over or given up (the sender takes them in
+    order, one at a time): for a stop that loses nothing, and for tests that stop their mail server."""
+    _SENDER.submit(lambda: None).result(timeout=timeout)
+
+
 def send(message: EmailMessage) -> Future | None:
     """Send the message without waiting for the server: the Future, or None when it was only shown."""
     config = current_app.config
