@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.delivery import mail
-from portal.domain.roles import API_KEYS, ROLE_LABELS, ROLES, role_can
+from portal.domain.roles import API_KEYS, ROLE_LABELS, ROLES, TEAM, role_can
 from portal.extensions import db
 from portal.models import KEY_PERMISSIONS, PERMISSIONS, Invitation, Partner, PartnerUser, StaffUser
 from portal.models.base import utcnow
@@ -88,7 +88,30 @@ def live_invitation(token: object) -> Invitation | None:
         return None
     if found.kind == "partner" and found.partner_id is None:
         return None
-    return found
+    return found if _inviter_still_may(found) else None
+
+
+# What inviting needs; checked when the invitation is made and again when it is accepted.
+STAFF_INVITES = "security:full_control"
+PARTNER_INVITES = "partners:manage"
+
+
+def _inviter_still_may(invitation: Invitation) -> bool:
+    """An invitation is worth no more than its inviter now: one whose inviter left, or lost the right to make
+    it, no longer opens anything."""
+    if invitation.invited_by_kind == "staff":
+        inviter = db.session.get(StaffUser, invitation.invited_by_id) if invitation.invited_by_id else None
+        if inviter is None or not inviter.active:
+            return False
+        if invitation.kind == "staff":
+            return inviter.can(STAFF_INVITES) and set(invitation.permissions or []) <= set(inviter.permissions or [])
+        return inviter.can(PARTNER_INVITES) and (not role_can(invitation.role, API_KEYS)
+                                                 or inviter.can_any(*KEY_PERMISSIONS))
+    if invitation.invited_by_kind == "partner":
+        inviter = db.session.get(PartnerUser, invitation.invited_by_id) if invitation.invited_by_id else None
+        return (inviter is not None and inviter.active and inviter.partner_id == invitation.partner_id
+                and role_can(inviter.role, TEAM))
+    return True  # made by the operator's command line
 
 
 def accept(token: object, name: str, password: str, confirm: str, ip: str | None) -> PartnerUser | StaffUser:

@@ -14,13 +14,11 @@ from portal.queries import partners as partner_queries
 from portal.queries.invitations import (partner_invitation, pending_partner_invitations, pending_staff_invitations,
                                         staff_invitation)
 from portal.services import invitations
+from portal.services.invitations import PARTNER_INVITES, STAFF_INVITES
 from portal.web.auth.link_forms import ButtonForm, InviteForm, StaffInviteForm
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.views import PARTNER_TABS
-
-STAFF_INVITES = "security:full_control"
-PARTNER_INVITES = "partners:manage"
 
 
 def _inviter() -> invitations.Inviter:

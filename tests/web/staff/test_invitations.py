@@ -156,3 +156,33 @@ def test_an_email_that_became_a_user_meanwhile_cannot_accept(app, client, make, 
     assert refused.status_code == 400 and "exists already" in _text(refused)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerUser)
                              .where(PartnerUser.email == "race@gamma.example")) == 1
+
+
+def test_an_invitation_is_worth_no_more_than_its_inviter_now(app, client, make, login_as, mailbox, db):
+    """An inviter who lost the permission (or left) before the invitee accepted: the link opens nothing."""
+    inviter = make.staff(permissions=["security:full_control", "partners:view"])
+    login_as.staff(inviter)
+    assert client.post("/staff/staff-users/invite", data={"email": "late@network.example",
+                                                          "permissions": ["partners:view"]}).status_code == 302
+    link = link_in(mailbox.wait(1)[0], "/invitation/")
+    inviter.permissions = ["security:full_control"]
+    db.session.commit()
+    invitee = app.test_client()
+    assert invitee.get(link).status_code == 410
+    assert _accept(invitee, link).status_code == 410
+    inviter.permissions = ["security:full_control", "partners:view"]  # given back: the link works again
+    db.session.commit()
+    assert _accept(invitee, link).status_code == 302
+    assert db.session.scalar(sa.select(StaffUser).where(StaffUser.email == "late@network.example")) is not None
+
+
+def test_a_partner_admins_invitation_ends_with_their_admin_role(app, client, make, login_as, mailbox, db):
+    partner = make.partner()
+    admin = make.partner_user(partner, role="admin")
+    make.partner_user(partner, role="admin")  # the company keeps an admin
+    login_as.partner(admin)
+    assert client.post("/account/users/invite", data={"email": "mate@p.example", "role": "reports"}).status_code == 302
+    link = link_in(mailbox.wait(1)[0], "/invitation/")
+    admin.role = "reports"
+    db.session.commit()
+    assert _accept(app.test_client(), link).status_code == 410
