@@ -67,7 +67,7 @@ def staff_must_enrol(user, method: str | None) -> bool:
     return bool(required) and not enabled_for(user)
 
 
-def start_setup(user, keep_session: str | None) -> None:
+def start_setup(user, keep_session: str | None = None) -> None:
     """A fresh secret waiting for its first code (replacing one that was never confirmed).
 
     Every other session of the user ends first: the secret is shown only to the session that asked for it,

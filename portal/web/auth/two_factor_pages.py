@@ -3,6 +3,7 @@ code, recovery codes shown once (and as a download), new codes, turning it off."
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -37,7 +38,8 @@ def setup_page(prefix: str, layout: str, form: ConfirmSetupForm | None = None, s
         return redirect(url_for(prefix + "account_security"))
     # The secret is shown only in the browser that started the setup: another session of the same user
     # (signed in later with the password) sees the start button, and starting again replaces the secret.
-    started_here = current_token() is not None and session.get(_SETUP_SLOT) == current_token()
+    token, started_by = current_token(), session.get(_SETUP_SLOT)
+    started_here = isinstance(token, str) and isinstance(started_by, str) and hmac.compare_digest(started_by, token)
     setup = two_factor.setup_in_progress(current_user) if started_here else None
     qr = segno.make(setup.uri, error="m").svg_data_uri(scale=5, border=2) if setup else None
     page = render_template("two_factor/setup.html", layout=layout, prefix=prefix, setup=setup, qr=qr,
