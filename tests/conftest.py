@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,26 @@ def unbudgeted_app(make_app):
         yield app
         _db.session.remove()
 
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = time.time()  # starts at the real time: Flask-Limiter measures Retry-After from it
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of the in-process budget store and of what reads it (API budgets, the failed-authentication
+    throttle), under the test's control."""
+    from portal.http import auth_throttle, memory_storage, ratelimit
+
+    fake = FakeTime()
+    for module in (memory_storage, ratelimit, auth_throttle):
+        monkeypatch.setattr(module, "time", fake)
+    return fake
 
 @pytest.fixture
 def mailbox():

@@ -4,34 +4,17 @@ address gets 429 with Retry-After before any key is looked up; other addresses a
 from __future__ import annotations
 
 import base64
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.http import auth_throttle, memory_storage, ratelimit
+from portal.http import auth_throttle
 from portal.http.contract import AUTH_THROTTLED
 from portal.services.keys import find_by_secret, revoke_key
 
 ACCOUNT = "/v1/affiliates/affiliate"
 ATTACKER = "203.0.113.66"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeTime()
-    for module in (memory_storage, ratelimit, auth_throttle):
-        monkeypatch.setattr(module, "time", fake)
-    return fake
 
 
 def wrong_keys(n: int) -> list[str]:

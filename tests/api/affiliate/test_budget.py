@@ -3,8 +3,6 @@ together or not at all, only by admitted requests, with their headers."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,28 +10,11 @@ from hypothesis import strategies as st
 from portal.api.affiliate import budget
 from portal.config import DEFAULTS, ConfigError, finalise, from_environment
 from portal.extensions import limiter
-from portal.http import auth_throttle, memory_storage, ratelimit
+from portal.http import ratelimit
 from portal.services.keys import find_by_secret, revoke_key, set_allowlist
 from tests.conftest import base_config
 
 ACCOUNT = "/v1/affiliates/affiliate"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = time.time()  # starts at the real time: Flask-Limiter measures Retry-After from it
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The clock of the in-process budget store and of what reads it, under the test's control."""
-    fake = FakeTime()
-    for module in (memory_storage, ratelimit, auth_throttle):
-        monkeypatch.setattr(module, "time", fake)
-    return fake
 
 
 def test_one_partner_alone_gets_its_share_and_then_429_with_retry_after(api, make, issue, clock):

@@ -5,35 +5,17 @@ from __future__ import annotations
 
 import base64
 import itertools
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.http import auth_throttle, memory_storage, ratelimit
 from portal.http.contract import AUTH_THROTTLED
 from portal.services.network_keys import issue_pair
 from tests.api.affiliate.test_budget_redis import REDIS_URL, key_prefix, redis_client, redis_sends  # noqa: F401
 from tests.api.network.conftest import PARTNERSHIPS, Pair, basic, envelope_of, mistyped
 
 ATTACKER = "203.0.113.66"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeTime()
-    for module in (memory_storage, ratelimit, auth_throttle):
-        monkeypatch.setattr(module, "time", fake)
-    return fake
 
 
 @pytest.fixture
