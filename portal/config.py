@@ -82,6 +82,19 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SAVE": False,  # without SMTP_URL, also save each message as an .eml file under instance/mail/
     "PASSWORD_RESET_TTL": 3600,  # seconds a password-reset link stays usable
     "INVITATION_TTL": 7 * 24 * 3600,  # seconds an invitation link stays usable
+    # Offers' files (banners, product feeds) live under this directory (default: instance/files).
+    "STORAGE_DIR": None,
+    # The most a staff upload (a banner, a product feed) may weigh, in bytes.
+    "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+    # Tracking links and impression URLs start with this (default: PUBLIC_BASE_URL, else the request's host).
+    "TRACKING_BASE_URL": None,
+    # Country (and, with a city database, region and city) of each click: an offline database the
+    # operator provides (a MaxMind .mmdb or a GeoIP2Fast .dat.gz); default: the country database that
+    # the geoip2fast package ships.
+    "GEOIP_DATABASE": None,
+    # A trusted proxy's header carrying the visitor's country code (such as CF-IPCountry); it wins over
+    # the database when present. Only set it when every request passes through that proxy.
+    "GEOIP_COUNTRY_HEADER": None,
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).
@@ -145,6 +158,11 @@ ENV_TYPES: dict[str, str] = {
     "MAIL_SAVE": _BOOL,
     "PASSWORD_RESET_TTL": _INT,
     "INVITATION_TTL": _INT,
+    "STORAGE_DIR": _STR,
+    "UPLOAD_MAX_BYTES": _INT,
+    "TRACKING_BASE_URL": _STR,
+    "GEOIP_DATABASE": _STR,
+    "GEOIP_COUNTRY_HEADER": _STR,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
@@ -252,6 +270,23 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     _finalise_postbacks(config)
     _finalise_mail(config)
     _finalise_sign_in(config)
+    _finalise_offers(config, instance_path)
+
+
+def _finalise_offers(config: dict[str, Any], instance_path: str) -> None:
+    """Where offers' files live, how big an upload may be, and the tracking links' base URL."""
+    if not config.get("STORAGE_DIR"):
+        config["STORAGE_DIR"] = str(Path(instance_path) / "files")
+    size = config["UPLOAD_MAX_BYTES"]
+    if isinstance(size, bool) or not isinstance(size, int) or not 1024 <= size <= 1024**3:
+        raise ConfigError(f"PORTAL_UPLOAD_MAX_BYTES must be a whole number of bytes from 1024 to {1024**3}; "
+                          f"got {size!r}")
+    base = config.get("TRACKING_BASE_URL")
+    if base is not None:
+        if not base.startswith(("http://", "https://")) or any(c in base for c in "?#{} \t\n"):
+            raise ConfigError("PORTAL_TRACKING_BASE_URL must be an http:// or https:// URL without a query, "
+                              f"such as https://track.example.com; got {base!r}")
+        config["TRACKING_BASE_URL"] = base.rstrip("/")
 
 
 def _finalise_sign_in(config: dict[str, Any]) -> None:

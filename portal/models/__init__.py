@@ -4,14 +4,15 @@ from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, Si
 from portal.models.audit import AuditEvent
 from portal.models.customers import Customer, Transaction
 from portal.models.keys import NETWORK_KEY_MODES, ApiKey, NetworkApiKey
-from portal.models.offers import Offer
+from portal.models.offers import (ACCESS_STATUSES, OFFER_STATUSES, OFFER_VISIBILITY, PAYOUT_TYPES, CouponCode, Creative,
+                                  Offer, OfferAccess, OfferUrl, PartnerNotice, ProductFeed)
 from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.throttles import SignInThrottle
 from portal.models.tokens import Invitation, PasswordReset
-from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion
+from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion, Impression
 from portal.models.two_factor import PendingSignIn, RecoveryCode, TwoFactorSecret
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
@@ -21,5 +22,6 @@ __all__ = [
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
-    "Invitation", "PasswordReset",
+    "Invitation", "PasswordReset", "ACCESS_STATUSES", "OFFER_STATUSES", "OFFER_VISIBILITY", "PAYOUT_TYPES",
+    "CouponCode", "Creative", "OfferAccess", "OfferUrl", "PartnerNotice", "ProductFeed", "Impression",
 ]

@@ -37,3 +37,5 @@ class ReportRollup(db.Model):
     earnings_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     on_hold_conversions: Mapped[int] = mapped_column(BigInteger, default=0)
     on_hold_earnings_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    invalid_clicks: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -26,3 +26,5 @@ class NetworkSettings(db.Model):
     intake_token_hash: Mapped[str | None] = mapped_column(String(64))
     # The offer a Network API transaction is recorded on when it names no product_key (None: it must).
     network_api_offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    # Where a click goes when its offer cannot take it and the offer names no fallback ("": a portal page).
+    tracking_fallback_url: Mapped[str] = mapped_column(String(2000), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -36,10 +36,36 @@ class Click(SubIds, db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(500))
     referer: Mapped[str | None] = mapped_column(String(1000))
     country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
     device: Mapped[str | None] = mapped_column(String(20))
     browser: Mapped[str | None] = mapped_column(String(40))
     platform: Mapped[str | None] = mapped_column(String(40))  # the operating system
+    offer_url_id: Mapped[int] = mapped_column(Integer, default=0)  # the landing page (0: the offer's default)
+    creative_id: Mapped[int | None] = mapped_column(Integer)
     is_unique: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Why the click was not sent to the offer (None: it was): Everflow's error_code and message.
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(String(200))
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Impression(SubIds, db.Model):
+    """One view of a partner's creative or banner, recorded by the impression URL."""
+
+    __tablename__ = "impressions"
+    __table_args__ = (Index("ix_impressions_partner_created", "partner_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    offer_url_id: Mapped[int] = mapped_column(Integer, default=0)
+    creative_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    referer: Mapped[str | None] = mapped_column(String(1000))
+    country: Mapped[str | None] = mapped_column(String(2))
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

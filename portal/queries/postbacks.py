@@ -6,11 +6,13 @@ deliveries and attempts: a missing, deleted and another partner's postback all f
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
-from portal.models import Conversion, Offer, Postback, PostbackAttempt, PostbackDelivery, ReportRollup
+from portal.models import Conversion, Offer, Postback, PostbackAttempt, PostbackDelivery
+from portal.models.base import utcnow
 from portal.models.postbacks import POSTBACK_DELETED
+from portal.queries import offer_access
 
 
 def _own(partner_id: int) -> Select:
@@ -116,20 +118,12 @@ def latest_conversion(partner_id: int, offer_id: int | None = None) -> tuple[Con
 
 
 def runnable_offers(partner_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the active offers that are public or that the partner has traffic on, by name.
-
-    Traffic means rows in the partner's report rollups, which every click and conversion writes; the
-    offer-approval table (OfferAccess) replaces that rule when it lands.
-    """
-    query = select(Offer.id, Offer.name).where(Offer.status == "active", or_(
-        Offer.visibility == "public",
-        Offer.id.in_(select(ReportRollup.offer_id).where(ReportRollup.partner_id == partner_id)),
-    )).order_by(Offer.name, Offer.id)
+    """(id, name) of the offers the partner may run now (portal.queries.offer_access), by name."""
+    query = (offer_access.offers_with_access(partner_id).with_only_columns(Offer.id, Offer.name)
+             .where(offer_access.runnable(partner_id, utcnow())).order_by(Offer.name, Offer.id))
     return [(offer_id, name) for offer_id, name in db.session.execute(query)]
 
 
 def offer_runnable(partner_id: int, offer_id: int) -> bool:
     """Whether one offer is among runnable_offers (an unknown offer is simply not runnable)."""
-    traffic = exists().where(ReportRollup.partner_id == partner_id, ReportRollup.offer_id == offer_id)
-    return bool(db.session.scalar(select(Offer.id).where(
-        Offer.id == offer_id, Offer.status == "active", or_(Offer.visibility == "public", traffic))))
+    return offer_access.is_runnable(partner_id, offer_id, utcnow())

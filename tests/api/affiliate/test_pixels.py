@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.affiliate.postbacks import MANUAL_SENDS_PER_MINUTE
-from portal.models import ApiKey, AuditEvent, NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
+from portal.models import ApiKey, AuditEvent, NetworkSettings, OfferAccess, Postback, PostbackAttempt, PostbackDelivery
 from tests.factories import Listener
 
 PIXELS = "/v1/affiliates/pixels"
@@ -184,7 +184,10 @@ def test_a_specific_pixel_needs_an_offer_the_partner_can_run(world, db, make, vi
         assert response.status_code == 400
         assert response.json["error"].startswith("network_offer_id: not an offer you can run")
     assert _count(db) == 0
-    make.conversion(world["alpha"], closed, at=AT)  # traffic on it: the partner runs it
+    make.conversion(world["alpha"], closed, at=AT)  # traffic alone grants nothing
+    assert call("POST", PIXELS, {**BODY, "pixel_level": "specific", "network_offer_id": closed.id}).status_code == 400
+    db.session.add(OfferAccess(partner_id=world["alpha"].id, offer_id=closed.id, status="approved"))
+    db.session.commit()  # approved (an application) or granted (a private offer): now the partner runs it
     assert call("POST", PIXELS, {**BODY, "pixel_level": "specific", "network_offer_id": closed.id}).status_code == 201
 
 

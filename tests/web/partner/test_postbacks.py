@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.affiliate.postbacks import DELETED, MANUAL_SENDS_PER_MINUTE
-from portal.models import AuditEvent, NetworkSettings, Postback, PostbackAttempt, PostbackDelivery
+from portal.models import AuditEvent, NetworkSettings, OfferAccess, Postback, PostbackAttempt, PostbackDelivery
 from tests.factories import Listener
 
 FORM = {"delivery_method": "postback", "offers": "all", "offer_id": "", "postback_type": "conversion",
@@ -149,10 +149,12 @@ def test_a_postback_needs_an_offer_the_partner_can_run(signed_in, db, make, worl
     assert _count(db) == 0
 
 
-def test_a_private_offer_the_partner_has_traffic_on_is_runnable_and_listed(signed_in, db, make, world):
+def test_a_private_offer_staff_granted_is_runnable_and_listed(signed_in, db, make, world):
     private = make.offer(name="Private Deal", visibility="private")
     hidden = make.offer(name="Hidden Deal", visibility="private")
-    make.click(world["alpha"], private)
+    make.click(world["alpha"], hidden)  # traffic alone grants nothing
+    db.session.add(OfferAccess(partner_id=world["alpha"].id, offer_id=private.id, status="approved"))
+    db.session.commit()
     form = signed_in.get("/postbacks/new").data.decode()
     assert "Private Deal" in form and "Acme Shoes" in form and "Hidden Deal" not in form
     response = signed_in.post("/postbacks/new", data={**FORM, "offers": "one", "offer_id": str(private.id)})
