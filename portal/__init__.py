@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.api import network as network_api
     from portal.api import redaction
     from portal.tracking.intake import bp as intake_bp
+    from portal.tracking.links import bp as tracker_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.auth import sso
     from portal.web.docs import bp as docs_bp
@@ -53,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(docs_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
+    app.register_blueprint(tracker_bp)  # /c, /r, /i: public tracking links, no session, CSRF-exempt
     sso.init_app(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its budgets and usage tracking
     network_api.init_app(app)  # the /api/v2 blueprint (the network's back end) and its budget

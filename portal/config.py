@@ -95,6 +95,9 @@ DEFAULTS: dict[str, Any] = {
     # A trusted proxy's header carrying the visitor's country code (such as CF-IPCountry); it wins over
     # the database when present. Only set it when every request passes through that proxy.
     "GEOIP_COUNTRY_HEADER": None,
+    # Seconds the tracker keeps an offer's and a partner's state in each process: a paused offer stops
+    # taking clicks at most this long after staff pause it (0: read the database on every click).
+    "TRACKING_CACHE_SECONDS": 5.0,
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).
@@ -163,6 +166,7 @@ ENV_TYPES: dict[str, str] = {
     "TRACKING_BASE_URL": _STR,
     "GEOIP_DATABASE": _STR,
     "GEOIP_COUNTRY_HEADER": _STR,
+    "TRACKING_CACHE_SECONDS": _FLOAT,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)

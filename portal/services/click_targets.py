@@ -1,0 +1,121 @@
+"""What the tracker needs to know about a link's partner and offer, cached in the process for a few seconds.
+
+The click path reads these on every request, so each lookup is one small query per TTL window
+(TRACKING_CACHE_SECONDS, default 5) instead of one per click. Safe to cache because everything here is
+re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks within that many seconds,
+in every process. A partner_key → partner mapping never changes (keys are never reused), so it keeps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferUrl, Partner, PartnerKeyReservation
+from portal.queries.offer_access import is_runnable
+
+MAX_ENTRIES = 100_000  # past this, a cache starts over (hostile ids must not grow memory without bound)
+
+
+@dataclass(frozen=True)
+class PartnerTarget:
+    id: int
+    status: str
+    is_test: bool
+
+
+@dataclass(frozen=True)
+class OfferTarget:
+    id: int
+    status: str
+    live_until: datetime | None
+    destination_url: str
+    landing_pages: dict[int, tuple[str, str]]  # url id → (destination URL, status)
+    allowed_countries: frozenset[str]
+    deep_links_allowed: bool
+    fallback_url: str
+    payout_type: str
+    payout_amount: int
+
+
+class TargetCache:
+    """Per-process lookups with a time-to-live; `clear()` forgets everything at once."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.clock = time.monotonic  # replaceable, so that tests can move time on
+        self._entries: dict[tuple, tuple[float, object]] = {}
+        self._keys: dict[str, int | None] = {}  # partner_key → partner id (a key is never reused)
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._keys.clear()
+
+    def _cached(self, key: tuple, load):
+        now = self.clock()
+        found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        value = load()
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = (now + self.ttl, value)
+        return value
+
+    def partner(self, partner_id: int) -> PartnerTarget | None:
+        return self._cached(("partner", partner_id), lambda: _load_partner(partner_id))
+
+    def partner_by_key(self, partner_key: str) -> PartnerTarget | None:
+        if partner_key not in self._keys:
+            partner_id = db.session.scalar(
+                select(PartnerKeyReservation.partner_id).where(PartnerKeyReservation.key == partner_key))
+            with self._lock:
+                if len(self._keys) >= MAX_ENTRIES:
+                    self._keys.clear()
+                if partner_id is not None or self.ttl > 0:
+                    self._keys[partner_key] = partner_id
+            if partner_id is None:
+                return None
+        partner_id = self._keys.get(partner_key)
+        return None if partner_id is None else self.partner(partner_id)
+
+    def offer(self, offer_id: int) -> OfferTarget | None:
+        return self._cached(("offer", offer_id), lambda: _load_offer(offer_id))
+
+    def runnable(self, partner_id: int, offer_id: int, now: datetime) -> bool:
+        """portal.queries.offer_access's rule, remembered for the TTL."""
+        return self._cached(("runnable", partner_id, offer_id), lambda: is_runnable(partner_id, offer_id, now))
+
+    def network_fallback_url(self) -> str:
+        return self._cached(("fallback",), lambda: db.session.scalar(
+            select(NetworkSettings.tracking_fallback_url).where(NetworkSettings.id == SETTINGS_ROW_ID)) or "")
+
+
+def _load_partner(partner_id: int) -> PartnerTarget | None:
+    row = db.session.execute(select(Partner.id, Partner.status, Partner.is_test)
+                             .where(Partner.id == partner_id)).first()
+    return None if row is None else PartnerTarget(row.id, row.status, bool(row.is_test))
+
+
+def _load_offer(offer_id: int) -> OfferTarget | None:
+    columns = (Offer.id, Offer.status, Offer.live_until, Offer.destination_url, Offer.allowed_countries,
+               Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount)
+    row = db.session.execute(select(*columns).where(Offer.id == offer_id)).first()
+    if row is None:
+        return None
+    pages = db.session.execute(select(OfferUrl.id, OfferUrl.destination_url, OfferUrl.status)
+                               .where(OfferUrl.offer_id == offer_id)).all()
+    return OfferTarget(row.id, row.status, row.live_until, row.destination_url or "",
+                       {page.id: (page.destination_url, page.status) for page in pages},
+                       frozenset(code.upper() for code in (row.allowed_countries or []) if isinstance(code, str)),
+                       bool(row.deep_links_allowed), row.fallback_url or "", row.payout_type,
+                       int(row.payout_amount or 0))

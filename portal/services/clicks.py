@@ -1,0 +1,210 @@
+"""Taking a click or an impression: decide where the visitor goes, record the row and its rollup, commit.
+
+The click is committed before the tracker answers, so a redirected click is attributable even if the
+process dies right after (the 302 is only sent once the database has the row). Lookups come from the
+per-process TargetCache; the write is one Core INSERT plus one rollup upsert in one transaction.
+
+Invalid clicks (Everflow's error_code and error_message on the raw click; the codes are ours, listed in
+CLICK_ERRORS) are recorded whenever both the partner and the offer exist, counted as invalid and never as
+unique, and the visitor goes to the offer's fallback URL, else the network's, else a portal page. Links
+naming an unknown partner, offer or partner_key record nothing.
+
+Unique vs duplicate: a click is a duplicate when the same IP clicked the same partner's link to the same
+offer within the last 24 hours, as remembered by this process (RecentVisitors). That costs no query; the
+price is that with several worker processes a repeat click landing on another worker counts as unique
+again, and a restart forgets. Everflow's own uniqueness is also best-effort (cookie or IP based).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace  # the rollups read a row's attributes; no ORM object is loaded
+
+from sqlalchemy import insert
+
+from portal.domain.destinations import deep_link, fill
+from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS
+from portal.extensions import db
+from portal.models import Click, Impression
+from portal.services.click_targets import OfferTarget, PartnerTarget, TargetCache
+from portal.services.rollups import RollupDelta, apply
+
+UNIQUE_WINDOW = timedelta(hours=24)
+MAX_REMEMBERED = 500_000  # visitors RecentVisitors keeps; the oldest go first
+MAX_ID_DIGITS = 9  # uid and creative_id: ids of 32-bit columns
+
+# error_code → error_message, recorded on the click (Everflow shows both in the raw click report).
+PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY = \
+    range(1, 8)
+CLICK_ERRORS = {
+    PARTNER_INACTIVE: "Affiliate is not active",
+    OFFER_PAUSED: "Offer is paused",
+    OFFER_EXPIRED: "Offer has expired",
+    OFFER_INACTIVE: "Offer is not active",
+    NOT_RUNNABLE: "Affiliate is not approved to run this offer",
+    BAD_LANDING_PAGE: "Unknown or paused offer URL (uid)",
+    COUNTRY: "Country is not allowed on this offer",
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the tracker learned from the request; `params` are the link's query parameters."""
+
+    ip: str | None
+    user_agent: str
+    referer: str | None
+    country: str | None
+    region: str | None
+    city: str | None
+    device: str
+    platform: str | None
+    browser: str | None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    known: bool  # partner and offer exist
+    location: str | None  # where to send the browser (None: show the "not available" page)
+    transaction_id: str | None = None  # the recorded click's id (None: nothing recorded)
+    error_code: int | None = None
+
+
+class RecentVisitors:
+    """(ip, partner, offer) → when it was first seen, for UNIQUE_WINDOW; bounded, oldest evicted first."""
+
+    def __init__(self, limit: int = MAX_REMEMBERED) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[tuple, datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def is_repeat(self, key: tuple, now: datetime) -> bool:
+        with self._lock:
+            first = self._seen.get(key)
+            if first is not None and now - first < UNIQUE_WINDOW:
+                return True
+            self._seen[key] = now
+            self._seen.move_to_end(key)
+            while len(self._seen) > self.limit:
+                self._seen.popitem(last=False)
+            return False
+
+
+def clean_sub(value: str | None) -> str | None:
+    """A sub id as stored: control characters and lone surrogates dropped, cut to MAX_SUB_LENGTH; "" → None.
+    A bad sub never refuses the click: the visitor still lands, with what could be kept."""
+    if not value:
+        return None
+    kept = "".join(c for c in value if ord(c) >= 32 and ord(c) != 127 and not 0xD800 <= ord(c) <= 0xDFFF)
+    return kept[:MAX_SUB_LENGTH] or None
+
+
+def _small_id(value: str | None) -> int | None:
+    """A uid or creative_id: None when absent, -1 when not a plain number that fits."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_ID_DIGITS:
+        return -1
+    return int(value)
+
+
+def _problem(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, url_id: int, country: str | None,
+             now: datetime) -> int | None:
+    if partner.status != "active":
+        return PARTNER_INACTIVE
+    if offer.status == "paused":
+        return OFFER_PAUSED
+    if offer.status == "expired" or (offer.live_until is not None and offer.live_until <= now):
+        return OFFER_EXPIRED
+    if offer.status != "active":
+        return OFFER_INACTIVE
+    if not cache.runnable(partner.id, offer.id, now):
+        return NOT_RUNNABLE
+    if url_id and offer.landing_pages.get(url_id, ("", "paused"))[1] != "active":
+        return BAD_LANDING_PAGE
+    if offer.allowed_countries and country not in offer.allowed_countries:
+        return COUNTRY
+    return None
+
+
+def _landing_page(offer: OfferTarget, url_id: int, params: Mapping[str, str]) -> str:
+    if offer.deep_links_allowed:
+        link = deep_link(params.get("url"))
+        if link is not None:
+            return link  # the partner's own page on the offer's site, as given
+    return offer.landing_pages[url_id][0] if url_id else offer.destination_url
+
+
+def _fallback(cache: TargetCache, offer: OfferTarget | None) -> str | None:
+    return (offer.fallback_url if offer is not None else "") or cache.network_fallback_url() or None
+
+
+def _traffic_values(partner: PartnerTarget, offer: OfferTarget, url_id: int, visit: Visit, now: datetime) -> dict:
+    creative = _small_id(visit.params.get("creative_id"))
+    values = {name: clean_sub(visit.params.get(name)) for name in SUB_PARAMETERS}
+    values.update(partner_id=partner.id, offer_id=offer.id, offer_url_id=max(url_id, 0),
+                  creative_id=creative if creative and creative > 0 else None, ip=visit.ip,
+                  user_agent=visit.user_agent[:500] or None, referer=(visit.referer or "")[:1000] or None,
+                  country=visit.country, is_test=partner.is_test, created_at=now)
+    return values
+
+
+def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offer: OfferTarget,
+            now: datetime) -> bool:
+    return bool(visit.ip) and visitors.is_repeat((visit.ip, partner.id, offer.id), now)
+
+
+def take_click(cache: TargetCache, visitors: RecentVisitors, partner: PartnerTarget | None, offer_id: int,
+               visit: Visit, now: datetime, record: bool = True) -> Outcome:
+    """Where the click goes; when `record`, the click row and its rollup are committed first."""
+    offer = cache.offer(offer_id) if partner is not None else None
+    if partner is None or offer is None:
+        return Outcome(False, _fallback(cache, None))
+    url_id = _small_id(visit.params.get("uid")) or 0
+    error = _problem(cache, partner, offer, url_id, visit.country, now) if url_id >= 0 else BAD_LANDING_PAGE
+    transaction_id = secrets.token_hex(16)
+    values = _traffic_values(partner, offer, url_id, visit, now)
+    values.update(transaction_id=transaction_id, region=visit.region, city=visit.city, device=visit.device,
+                  platform=(visit.platform or "")[:40] or None, browser=(visit.browser or "")[:40] or None,
+                  error_code=error, error_message=CLICK_ERRORS.get(error),
+                  is_unique=error is None and not _repeat(visitors, visit, partner, offer, now))
+    if not record:
+        transaction_id = None
+    else:
+        db.session.execute(insert(Click.__table__), values)
+        delta = RollupDelta()
+        delta.click(SimpleNamespace(**values))
+        apply(db.session, delta)
+        db.session.commit()
+    if error is not None:
+        return Outcome(True, _fallback(cache, offer), transaction_id, error)
+    macros = {**{name: values[name] or "" for name in SUB_PARAMETERS}, "transaction_id": transaction_id or "",
+              "affiliate_id": partner.id, "offer_id": offer.id, "offer_url_id": values["offer_url_id"],
+              "creative_id": values["creative_id"] or "", "country_code": visit.country or "",
+              "unix_timestamp": int(now.timestamp())}
+    return Outcome(True, fill(_landing_page(offer, url_id, visit.params), macros), transaction_id)
+
+
+def take_impression(cache: TargetCache, partner: PartnerTarget | None, offer_id: int, visit: Visit,
+                    now: datetime) -> bool:
+    """Record one impression when the link is valid (same rules as a click); False: nothing recorded."""
+    offer = cache.offer(offer_id) if partner is not None else None
+    if partner is None or offer is None:
+        return False
+    url_id = _small_id(visit.params.get("uid")) or 0
+    if url_id < 0 or _problem(cache, partner, offer, url_id, visit.country, now) is not None:
+        return False
+    values = _traffic_values(partner, offer, url_id, visit, now)
+    db.session.execute(insert(Impression.__table__), values)
+    delta = RollupDelta()
+    delta.impression(SimpleNamespace(**values))
+    apply(db.session, delta)
+    db.session.commit()
+    return True
