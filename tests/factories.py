@@ -6,11 +6,14 @@ import itertools
 import secrets
 from datetime import UTC, datetime
 
-from portal.models import PERMISSIONS, Click, Conversion, Offer, StaffUser
+from sqlalchemy import select
+
+from portal.models import PERMISSIONS, Click, Conversion, Impression, Offer, OfferAccess, StaffUser
 from portal.services.partners import add_partner_user, create_partner
 from portal.services.passwords import hash_password
 from portal.services.rollups import RollupDelta
 from portal.services.rollups import apply as apply_rollups
+from portal.services.rollups import click_payout_cents
 
 TEST_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -56,11 +59,31 @@ class Factories:
         click = Click(transaction_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                       created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(click)
+        access = self.db.session.scalar(select(OfferAccess).where(OfferAccess.partner_id == partner.id,
+                                                                  OfferAccess.offer_id == offer.id))
         delta = RollupDelta()  # as every writer of traffic does, in the same transaction
-        delta.click(click)
+        delta.click(click, click_payout_cents(offer, access))
         apply_rollups(self.db.session, delta)
         self.db.session.commit()
         return click
+
+    def impression(self, partner, offer, at: datetime | None = None, **fields):
+        fields.setdefault("is_test", False)
+        impression = Impression(partner_id=partner.id, offer_id=offer.id, created_at=at or datetime.now(UTC),
+                                **fields)
+        self.db.session.add(impression)
+        delta = RollupDelta()
+        delta.impression(impression)
+        apply_rollups(self.db.session, delta)
+        self.db.session.commit()
+        return impression
+
+    def access(self, partner, offer, status: str = "approved", **fields):
+        """A partner's standing on an offer (an application, grant or block; a payout override)."""
+        access = OfferAccess(partner_id=partner.id, offer_id=offer.id, status=status, **fields)
+        self.db.session.add(access)
+        self.db.session.commit()
+        return access
 
     def conversion(self, partner, offer, at: datetime | None = None, payout_cents: int = 500, **fields):
         fields.setdefault("status", "approved")

@@ -56,9 +56,10 @@ def build_report(partner_id: int, query: ReportQuery, currency: str) -> ReportRe
 
 
 def _metrics(numbers: list[int]) -> Metrics:
-    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings = numbers
+    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings, impressions, invalid = numbers
     return Metrics(total_click=clicks, unique_click=unique, cv=conversions, event=events, revenue_cents=earnings,
-                   on_hold_conversion_count=on_hold, on_hold_potential_revenue_cents=on_hold_earnings)
+                   on_hold_conversion_count=on_hold, on_hold_potential_revenue_cents=on_hold_earnings,
+                   imp=impressions, invalid_click=invalid)
 
 
 def _period(column: str, local: datetime) -> tuple:

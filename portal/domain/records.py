@@ -19,34 +19,36 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
-    """Totals of one report row. Rates are derived, never summed."""
+    """Totals of one report row. Rates are derived, never summed.
+
+    As in Everflow, total_click is valid clicks (unique + duplicate); invalid clicks are counted apart."""
 
     total_click: int = 0
     unique_click: int = 0
     cv: int = 0  # conversions (approved or pending)
     event: int = 0  # post-conversion events (approved or pending)
-    revenue_cents: int = 0  # the partner's earnings ("revenue" in the Everflow API)
+    revenue_cents: int = 0  # the partner's earnings, CPC clicks' included ("revenue" in the Everflow API)
     on_hold_conversion_count: int = 0
     on_hold_potential_revenue_cents: int = 0
+    imp: int = 0  # impressions
+    invalid_click: int = 0  # clicks not sent on to the offer (paused, capped, not runnable, …)
 
     def __add__(self, other: "Metrics") -> "Metrics":
         return Metrics(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
-
-    @property
-    def imp(self) -> int:
-        return 0  # impressions are not tracked yet
 
     @property
     def duplicate_click(self) -> int:
         return self.total_click - self.unique_click
 
     @property
-    def invalid_click(self) -> int:
-        return 0
+    def gross_click(self) -> int:
+        """Every click recorded, valid or not (Everflow's gross_click)."""
+        return self.total_click + self.invalid_click
 
     @property
     def ctr(self) -> float:
-        return 0.0  # clicks per impression: no impressions yet
+        """Clicks per 100 impressions (Everflow's click-through rate, a percentage like cvr)."""
+        return round(100 * self.total_click / self.imp, 4) if self.imp else 0.0
 
     @property
     def cvr(self) -> float:
@@ -63,8 +65,9 @@ class Metrics:
         return self.revenue_cents / self.total_click if self.total_click else 0.0
 
     @property
-    def rpm(self) -> float:
-        return 0.0  # earnings per thousand impressions: no impressions yet
+    def rpm_cents(self) -> float:
+        """Earnings per thousand impressions, in minor units."""
+        return 1000 * self.revenue_cents / self.imp if self.imp else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,13 @@ def payout_for(payout_type: str, payout_amount: int, sale_amount_cents: int) -> 
     return payout_amount
 
 
+def partner_payout(offer: Offer, access: OfferAccess | None) -> tuple[str, int]:
+    """The payout rule (type, amount) one partner is paid on an offer: its override when staff set one."""
+    if access is not None and access.payout_type is not None and access.payout_amount is not None:
+        return access.payout_type, access.payout_amount
+    return offer.payout_type, offer.payout_amount
+
+
 class OfferUrl(db.Model):
     """An extra landing page of an offer (`url_id` ≥ 1; `url_id` 0 is the offer's destination_url)."""
 

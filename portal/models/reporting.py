@@ -9,8 +9,10 @@ from portal.extensions import db
 from portal.models.base import BigId
 
 # The totals a rollup row holds, in the order queries and the writers use them.
+# clicks and unique_clicks are valid clicks only (Everflow's total_click and unique_click); clicks the
+# tracker did not send on (error_code set) are invalid_clicks. earnings_cents includes CPC click earnings.
 ROLLUP_METRICS = ("clicks", "unique_clicks", "conversions", "events", "earnings_cents",
-                  "on_hold_conversions", "on_hold_earnings_cents")
+                  "on_hold_conversions", "on_hold_earnings_cents", "impressions", "invalid_clicks")
 
 
 class ReportRollup(db.Model):
@@ -19,6 +21,7 @@ class ReportRollup(db.Model):
     Written in the same transaction as the clicks and conversions it counts (portal.services.rollups),
     so a report by date, offer or sub1 reads thousands of these instead of millions of raw rows.
     Conversions and events count when approved or pending; on-hold ones are counted separately.
+    Impressions are keyed like clicks (the impression's own sub1).
     """
 
     __tablename__ = "report_rollups"

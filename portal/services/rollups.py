@@ -1,8 +1,15 @@
-"""Keeping report_rollups equal to the raw clicks and conversions they count.
+"""Keeping report_rollups equal to the raw clicks, impressions and conversions they count.
 
 Writers add their increments in the same transaction as the rows themselves (`RollupDelta` +
 `apply`), as upserts that add, so concurrent writers never overwrite each other. `rebuild` recomputes
 a partner's rollups from the raw tables in one statement (demo data, repairs: `flask reports rebuild`).
+
+Clicks follow Everflow's metrics dictionary: `total_click` (our `clicks`) is valid clicks only, unique plus
+duplicate; a click the tracker did not send on (`error_code` set) is an `invalid_click` and nothing else
+(Everflow's `gross_click` is the sum of both). A valid unique click on an offer the partner is paid CPC on
+earns that CPC (the partner's override winning, `models.offers.partner_payout`). The tracker passes that
+amount as it stands at click time (`click_payout_cents`); `rebuild` recomputes it from the payout rules as
+they stand now, so the two agree unless staff changed the offer's or the partner's CPC since.
 """
 
 from __future__ import annotations
@@ -10,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, insert, literal, select, union_all
+from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from portal.models import ROLLUP_METRICS, Click, Conversion, ReportRollup
+from portal.models import ROLLUP_METRICS, Click, Conversion, Impression, Offer, OfferAccess, ReportRollup
+from portal.models.offers import partner_payout
 from portal.queries.buckets import hour_number, hour_number_sql
 
 # Conversions and events count (and earn) while approved or pending; on-hold ones are counted apart.
@@ -29,7 +37,21 @@ def conversion_totals(status: str, event_name: str | None, payout_cents: int) ->
     counted = status in COUNTED_STATUSES
     on_hold = status == "on_hold"
     return (0, 0, int(counted and event_name is None), int(counted and event_name is not None),
-            payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0)
+            payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0, 0, 0)
+
+
+def click_totals(is_unique: bool, error_code: int | None, payout_cents: int = 0) -> tuple[int, ...]:
+    """What one click adds to its rollup row, in ROLLUP_METRICS order: an invalid click counts only as
+    invalid; a valid unique one earns `payout_cents` (its CPC, 0 on other offers)."""
+    if error_code is not None:
+        return (0, 0, 0, 0, 0, 0, 0, 0, 1)
+    return (1, int(is_unique), 0, 0, payout_cents if is_unique else 0, 0, 0, 0, 0)
+
+
+def click_payout_cents(offer: Offer, access: OfferAccess | None) -> int:
+    """What a unique valid click of this partner on this offer earns: its CPC, or 0 when not paid per click."""
+    payout_type, amount = partner_payout(offer, access)
+    return amount if payout_type == "cpc" else 0
 
 
 @dataclass
@@ -43,9 +65,16 @@ class RollupDelta:
         for i, amount in enumerate(amounts):
             row[i] += sign * amount
 
-    def click(self, click: Click) -> None:
+    def click(self, click: Click, payout_cents: int = 0) -> None:
+        """Count a click; `payout_cents` is `click_payout_cents(offer, access)` (counted only when unique and
+        valid)."""
         key = (click.partner_id, hour_number(click.created_at), click.offer_id, click.sub1 or "", bool(click.is_test))
-        self._add(key, (1, int(bool(click.is_unique)), 0, 0, 0, 0, 0))
+        self._add(key, click_totals(bool(click.is_unique), click.error_code, payout_cents))
+
+    def impression(self, impression: Impression) -> None:
+        key = (impression.partner_id, hour_number(impression.created_at), impression.offer_id,
+               impression.sub1 or "", bool(impression.is_test))
+        self._add(key, (0, 0, 0, 0, 0, 0, 0, 1, 0))
 
     def conversion(self, conversion: Conversion, status: str | None = None, sign: int = 1) -> None:
         """Count a conversion (sign -1 uncounts it; `status` overrides its current one, for status changes)."""
@@ -88,24 +117,40 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
         return func.sum(case((condition, cents), else_=0))
 
     c = Click.__table__.c
+    valid = c.error_code.is_(None)
+    # The partner's CPC per click: the override when staff set one (both fields), else the offer's.
+    overridden = and_(OfferAccess.payout_type.is_not(None), OfferAccess.payout_amount.is_not(None))
+    payout_type = case((overridden, OfferAccess.payout_type), else_=Offer.payout_type)
+    payout_amount = case((overridden, OfferAccess.payout_amount), else_=Offer.payout_amount)
     # Each grouped expression is one object used in SELECT and GROUP BY, so PostgreSQL sees one parameter.
     click_hour, click_sub1 = hour_number_sql(c.created_at, dialect), func.coalesce(c.sub1, "")
     clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
-                     c.is_test, func.count().label("clicks"), one_if(c.is_unique).label("unique_clicks"),
-                     zero.label("conversions"), zero.label("events"), zero.label("earnings_cents"),
-                     zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"))
+                     c.is_test, one_if(valid).label("clicks"), one_if(valid & c.is_unique).label("unique_clicks"),
+                     zero.label("conversions"), zero.label("events"),
+                     cents_if(valid & c.is_unique & (payout_type == "cpc"), payout_amount).label("earnings_cents"),
+                     zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
+                     zero.label("impressions"), one_if(~valid).label("invalid_clicks"))
+              .join(Offer, Offer.id == c.offer_id)
+              .outerjoin(OfferAccess, and_(OfferAccess.partner_id == c.partner_id, OfferAccess.offer_id == c.offer_id))
               .where(c.partner_id.in_(ids))
               .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
+    i = Impression.__table__.c
+    impression_hour, impression_sub1 = hour_number_sql(i.created_at, dialect), func.coalesce(i.sub1, "")
+    impressions = (select(i.partner_id, impression_hour.label("hour"), i.offer_id, impression_sub1.label("sub1"),
+                          i.is_test, zero, zero, zero, zero, zero, zero, zero, func.count(), zero)
+                   .where(i.partner_id.in_(ids))
+                   .group_by(i.partner_id, impression_hour, i.offer_id, impression_sub1, i.is_test))
     v = Conversion.__table__.c
     counted, on_hold = v.status.in_(COUNTED_STATUSES), v.status == "on_hold"
     conversion_hour, conversion_sub1 = hour_number_sql(v.created_at, dialect), func.coalesce(v.sub1, "")
     conversions = (select(v.partner_id, conversion_hour.label("hour"), v.offer_id,
                           conversion_sub1.label("sub1"), v.is_test, zero, zero,
                           one_if(counted & v.event_name.is_(None)), one_if(counted & v.event_name.is_not(None)),
-                          cents_if(counted, v.payout_cents), one_if(on_hold), cents_if(on_hold, v.payout_cents))
+                          cents_if(counted, v.payout_cents), one_if(on_hold), cents_if(on_hold, v.payout_cents),
+                          zero, zero)
                    .where(v.partner_id.in_(ids))
                    .group_by(v.partner_id, conversion_hour, v.offer_id, conversion_sub1, v.is_test))
-    both = union_all(clicks, conversions).subquery()
+    both = union_all(clicks, impressions, conversions).subquery()
     merged = select(*[both.c[k] for k in _KEY_COLUMNS], *[func.sum(both.c[m]) for m in ROLLUP_METRICS]) \
         .group_by(*[both.c[k] for k in _KEY_COLUMNS])
     session.execute(insert(ReportRollup.__table__).from_select([*_KEY_COLUMNS, *ROLLUP_METRICS], merged))

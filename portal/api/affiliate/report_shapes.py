@@ -20,7 +20,8 @@ def metrics(m: Metrics) -> dict[str, Any]:
     return {
         "imp": m.imp, "total_click": m.total_click, "unique_click": m.unique_click,
         "invalid_click": m.invalid_click, "duplicate_click": m.duplicate_click, "ctr": m.ctr, "cv": m.cv,
-        "event": m.event, "cvr": m.cvr, "evr": m.evr, "rpc": round(m.rpc_cents / 100, 4), "rpm": m.rpm,
+        "event": m.event, "cvr": m.cvr, "evr": m.evr,
+        "rpc": round(m.rpc_cents / 100, 4), "rpm": round(m.rpm_cents / 100, 4),
         "revenue": _money(m.revenue_cents), "on_hold_conversion_count": m.on_hold_conversion_count,
         "on_hold_potential_revenue": _money(m.on_hold_potential_revenue_cents),
     }
