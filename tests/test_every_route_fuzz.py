@@ -65,6 +65,7 @@ DOORS = {
     "health": "anonymous",
     "": "anonymous",  # the app's own `static` rule
     "intake": "intake_token",
+    "tracker": "anonymous",  # tracking links and the impression pixel: public, like a shopper's browser
     "affiliate_api": "affiliate_key",
     "network_api": "network_pair",
 }
@@ -200,6 +201,10 @@ def build_world(app) -> World:
                     "invitation_id": p["invitation"].id}
 
         world.own, world.other = ids(own), ids(other)
+        # Tracking links: both partners' ids and keys, both offers (the door is public; nothing is owned).
+        world.path_values["affiliate_id"] = {str(p["partner"].id) for p in partners}
+        world.path_values["offer_id"] = {str(p["offer"].id) for p in partners}
+        world.path_values["partner_key"] = {p["partner"].partner_key for p in partners}
         for name, value in [*world.own.items(), *world.other.items()]:
             world.path_values.setdefault(name, set()).add(str(value))
         world.path_values.setdefault("key", set()).update(

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferUrl, Partner, PartnerKeyReservation
+from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation
 from portal.queries.offer_access import is_runnable
 
 MAX_ENTRIES = 100_000  # past this, a cache starts over (hostile ids must not grow memory without bound)
@@ -41,6 +41,15 @@ class OfferTarget:
     fallback_url: str
     payout_type: str
     payout_amount: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A partner on an offer: may it run it now, and its payout override (both None: the offer's own)."""
+
+    runnable: bool
+    payout_type: str | None = None
+    payout_amount: int | None = None
 
 
 class TargetCache:
@@ -91,9 +100,9 @@ class TargetCache:
     def offer(self, offer_id: int) -> OfferTarget | None:
         return self._cached(("offer", offer_id), lambda: _load_offer(offer_id))
 
-    def runnable(self, partner_id: int, offer_id: int, now: datetime) -> bool:
-        """portal.queries.offer_access's rule, remembered for the TTL."""
-        return self._cached(("runnable", partner_id, offer_id), lambda: is_runnable(partner_id, offer_id, now))
+    def standing(self, partner_id: int, offer_id: int, now: datetime) -> Standing:
+        """portal.queries.offer_access's rule and the partner's payout override, remembered for the TTL."""
+        return self._cached(("standing", partner_id, offer_id), lambda: _load_standing(partner_id, offer_id, now))
 
     def network_fallback_url(self) -> str:
         return self._cached(("fallback",), lambda: db.session.scalar(
@@ -104,6 +113,14 @@ def _load_partner(partner_id: int) -> PartnerTarget | None:
     row = db.session.execute(select(Partner.id, Partner.status, Partner.is_test)
                              .where(Partner.id == partner_id)).first()
     return None if row is None else PartnerTarget(row.id, row.status, bool(row.is_test))
+
+
+def _load_standing(partner_id: int, offer_id: int, now: datetime) -> Standing:
+    if not is_runnable(partner_id, offer_id, now):
+        return Standing(False)
+    row = db.session.execute(select(OfferAccess.payout_type, OfferAccess.payout_amount)
+                             .where(OfferAccess.partner_id == partner_id, OfferAccess.offer_id == offer_id)).first()
+    return Standing(True, *(row or (None, None)))
 
 
 def _load_offer(offer_id: int) -> OfferTarget | None:

@@ -32,7 +32,7 @@ from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS
 from portal.extensions import db
 from portal.models import Click, Impression
 from portal.services.click_targets import OfferTarget, PartnerTarget, TargetCache
-from portal.services.rollups import RollupDelta, apply
+from portal.services.rollups import RollupDelta, apply, click_payout_cents
 
 UNIQUE_WINDOW = timedelta(hours=24)
 MAX_REMEMBERED = 500_000  # visitors RecentVisitors keeps; the oldest go first
@@ -125,7 +125,7 @@ def _problem(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, url
         return OFFER_EXPIRED
     if offer.status != "active":
         return OFFER_INACTIVE
-    if not cache.runnable(partner.id, offer.id, now):
+    if not cache.standing(partner.id, offer.id, now).runnable:
         return NOT_RUNNABLE
     if url_id and offer.landing_pages.get(url_id, ("", "paused"))[1] != "active":
         return BAD_LANDING_PAGE
@@ -180,7 +180,8 @@ def take_click(cache: TargetCache, visitors: RecentVisitors, partner: PartnerTar
     else:
         db.session.execute(insert(Click.__table__), values)
         delta = RollupDelta()
-        delta.click(SimpleNamespace(**values))
+        payout = 0 if error is not None else click_payout_cents(offer, cache.standing(partner.id, offer.id, now))
+        delta.click(SimpleNamespace(**values), payout)
         apply(db.session, delta)
         db.session.commit()
     if error is not None:

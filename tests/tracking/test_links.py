@@ -78,6 +78,17 @@ def test_the_same_visitor_again_within_a_day_is_a_duplicate(client, db, partner,
     assert db.session.scalar(select(func.sum(ReportRollup.unique_clicks))) == 3
 
 
+def test_a_unique_click_on_a_cpc_offer_earns_the_partners_cpc(client, db, make, partner):
+    cpc, overridden = make.offer(payout_type="cpc", payout_amount=25), make.offer(payout_type="cpc", payout_amount=25)
+    db.session.add(OfferAccess(partner_id=partner.id, offer_id=overridden.id, status="approved",
+                               payout_type="cpc", payout_amount=40))
+    db.session.commit()
+    for offer in (cpc, cpc, overridden):  # the second click on `cpc` is a duplicate: it earns nothing
+        client.get(f"/c/{partner.id}/{offer.id}", environ_base={"REMOTE_ADDR": "8.8.8.8"})
+    earned = dict(db.session.execute(select(ReportRollup.offer_id, ReportRollup.earnings_cents)).all())
+    assert earned == {cpc.id: 25, overridden.id: 40}
+
+
 def test_a_day_later_the_same_visitor_is_unique_again():
     visitors, now = clicks.RecentVisitors(), datetime(2026, 12, 1, tzinfo=UTC)
     assert not visitors.is_repeat(("1.2.3.4", 1, 2), now)
@@ -174,7 +185,7 @@ def test_a_click_the_offer_cannot_take_is_recorded_as_invalid_and_falls_back(
     [click] = clicks_of(db)
     assert (click.error_code, click.error_message, click.is_unique) == (code, clicks.CLICK_ERRORS[code], False)
     rollup = db.session.scalar(select(ReportRollup).where(ReportRollup.partner_id == partner.id))
-    assert rollup.clicks == 1 and rollup.unique_clicks == 0
+    assert (rollup.clicks, rollup.unique_clicks, rollup.invalid_clicks) == (0, 0, 1)  # Everflow: invalid_click
 
 
 def test_a_granted_private_offer_and_an_approved_application_take_clicks(client, db, make, partner):
