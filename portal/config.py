@@ -291,6 +291,9 @@ def _finalise_offers(config: dict[str, Any], instance_path: str) -> None:
             raise ConfigError("PORTAL_TRACKING_BASE_URL must be an http:// or https:// URL without a query, "
                               f"such as https://track.example.com; got {base!r}")
         config["TRACKING_BASE_URL"] = base.rstrip("/")
+    ttl = config["TRACKING_CACHE_SECONDS"]
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 <= ttl <= 300:
+        raise ConfigError(f"PORTAL_TRACKING_CACHE_SECONDS must be a number of seconds from 0 to 300; got {ttl!r}")
 
 
 def _finalise_sign_in(config: dict[str, Any]) -> None:

@@ -80,6 +80,8 @@ def test_production_cookies_are_secure_and_development_cookies_work_on_plain_htt
         ("PORTAL_POSTBACK_TOTAL_TIMEOUT", "61", "at most 60"),
         ("PORTAL_POSTBACK_CONNECT_TIMEOUT", "-1", "PORTAL_POSTBACK_CONNECT_TIMEOUT must be a number of seconds"),
         ("PORTAL_POSTBACK_CONNECT_TIMEOUT", "12", "must not exceed PORTAL_POSTBACK_TOTAL_TIMEOUT"),
+        ("PORTAL_TRACKING_CACHE_SECONDS", "-1", "PORTAL_TRACKING_CACHE_SECONDS must be a number of seconds"),
+        ("PORTAL_TRACKING_CACHE_SECONDS", "301", "from 0 to 300"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_and_names_it(with_secrets, monkeypatch, name, value, message):
