@@ -2,7 +2,8 @@
 
 The click is committed before the tracker answers, so a redirected click is attributable even if the
 process dies right after (the 302 is only sent once the database has the row). Lookups come from the
-per-process TargetCache; the write is one Core INSERT plus one rollup upsert in one transaction.
+per-process TargetCache; the write goes through the process's TrafficWriter (group commit: Core INSERTs
+and the rollup upsert of many concurrent requests in one transaction).
 
 Invalid clicks (Everflow's error_code and error_message on the raw click; the codes are ours, listed in
 CLICK_ERRORS) are recorded whenever both the partner and the offer exist, counted as invalid and never as
@@ -17,24 +18,23 @@ again, and a restart forgets. Everflow's own uniqueness is also best-effort (coo
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace  # the rollups read a row's attributes; no ORM object is loaded
-
-from sqlalchemy import insert
 
 from portal.domain.destinations import deep_link, fill
 from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS
 from portal.extensions import db
-from portal.models import Click, Impression
 from portal.services.click_targets import OfferTarget, PartnerTarget, TargetCache
-from portal.services.rollups import RollupDelta, apply, click_payout_cents
+from portal.services.rollups import click_payout_cents
+from portal.services.traffic_writer import TrafficWriter
 
 UNIQUE_WINDOW = timedelta(hours=24)
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_REMEMBERED = 500_000  # visitors RecentVisitors keeps; the oldest go first
 MAX_ID_DIGITS = 9  # uid and creative_id: ids of 32-bit columns
 
@@ -101,8 +101,7 @@ def clean_sub(value: str | None) -> str | None:
     A bad sub never refuses the click: the visitor still lands, with what could be kept."""
     if not value:
         return None
-    kept = "".join(c for c in value if ord(c) >= 32 and ord(c) != 127 and not 0xD800 <= ord(c) <= 0xDFFF)
-    return kept[:MAX_SUB_LENGTH] or None
+    return _UNSTORABLE.sub("", value)[:MAX_SUB_LENGTH] or None
 
 
 def _small_id(value: str | None) -> int | None:
@@ -161,7 +160,13 @@ def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offe
     return bool(visit.ip) and visitors.is_repeat((visit.ip, partner.id, offer.id), now)
 
 
-def take_click(cache: TargetCache, visitors: RecentVisitors, partner: PartnerTarget | None, offer_id: int,
+def _hand_over(writer: TrafficWriter, kind: str, values: dict, payout_cents: int = 0) -> None:
+    """Commit the row through the process's writer; returns once it is durable."""
+    db.session.rollback()  # end this request's read transaction: hold no connection (nor SQLite lock) waiting
+    writer.write(db.engine, kind, values, payout_cents)
+
+
+def take_click(cache: TargetCache, writer: TrafficWriter, visitors: RecentVisitors, partner: PartnerTarget | None, offer_id: int,
                visit: Visit, now: datetime, record: bool = True) -> Outcome:
     """Where the click goes; when `record`, the click row and its rollup are committed first."""
     offer = cache.offer(offer_id) if partner is not None else None
@@ -178,12 +183,8 @@ def take_click(cache: TargetCache, visitors: RecentVisitors, partner: PartnerTar
     if not record:
         transaction_id = None
     else:
-        db.session.execute(insert(Click.__table__), values)
-        delta = RollupDelta()
         payout = 0 if error is not None else click_payout_cents(offer, cache.standing(partner.id, offer.id, now))
-        delta.click(SimpleNamespace(**values), payout)
-        apply(db.session, delta)
-        db.session.commit()
+        _hand_over(writer, "click", values, payout)
     if error is not None:
         return Outcome(True, _fallback(cache, offer), transaction_id, error)
     macros = {**{name: values[name] or "" for name in SUB_PARAMETERS}, "transaction_id": transaction_id or "",
@@ -193,7 +194,7 @@ def take_click(cache: TargetCache, visitors: RecentVisitors, partner: PartnerTar
     return Outcome(True, fill(_landing_page(offer, url_id, visit.params), macros), transaction_id)
 
 
-def take_impression(cache: TargetCache, partner: PartnerTarget | None, offer_id: int, visit: Visit,
+def take_impression(cache: TargetCache, writer: TrafficWriter, partner: PartnerTarget | None, offer_id: int, visit: Visit,
                     now: datetime) -> bool:
     """Record one impression when the link is valid (same rules as a click); False: nothing recorded."""
     offer = cache.offer(offer_id) if partner is not None else None
@@ -202,10 +203,5 @@ def take_impression(cache: TargetCache, partner: PartnerTarget | None, offer_id:
     url_id = _small_id(visit.params.get("uid")) or 0
     if url_id < 0 or _problem(cache, partner, offer, url_id, visit.country, now) is not None:
         return False
-    values = _traffic_values(partner, offer, url_id, visit, now)
-    db.session.execute(insert(Impression.__table__), values)
-    delta = RollupDelta()
-    delta.impression(SimpleNamespace(**values))
-    apply(db.session, delta)
-    db.session.commit()
+    _hand_over(writer, "impression", _traffic_values(partner, offer, url_id, visit, now))
     return True

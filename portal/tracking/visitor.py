@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from flask import Request, current_app
 
@@ -10,6 +11,8 @@ from portal.domain.tracking_links import LINK_PARAMETERS
 from portal.http.user_agents import classify
 from portal.services.clicks import Visit
 from portal.tracking.geoip import locate
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def client_ip(request: Request) -> str | None:
@@ -26,7 +29,7 @@ def client_ip(request: Request) -> str | None:
 
 def _header(request: Request, name: str) -> str:
     # Header values arrive as Latin-1 text; control characters are not worth keeping (nor storable as NUL).
-    return "".join(c for c in request.headers.get(name, "") if ord(c) >= 32 and ord(c) != 127)
+    return _CONTROL.sub("", request.headers.get(name, ""))
 
 
 def visit_of(request: Request) -> Visit:
@@ -37,7 +40,8 @@ def visit_of(request: Request) -> Visit:
                    request.headers.get(country_header) if country_header else None)
     user_agent = _header(request, "User-Agent")
     agent = classify(user_agent)
-    params = {name: request.args.get(name, "") for name in LINK_PARAMETERS if name in request.args}
+    args = request.args
+    params = {name: args[name] for name in LINK_PARAMETERS if name in args}
     return Visit(ip=ip, user_agent=user_agent, referer=_header(request, "Referer") or None,
                  country=place.country, region=place.region, city=place.city, device=agent.device,
                  platform=agent.platform, browser=agent.browser, params=params)
