@@ -162,7 +162,8 @@ def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offe
 
 def _hand_over(writer: TrafficWriter, kind: str, values: dict, payout_cents: int = 0) -> None:
     """Commit the row through the process's writer; returns once it is durable."""
-    db.session.rollback()  # end this request's read transaction: hold no connection (nor SQLite lock) waiting
+    if db.session().in_transaction():
+        db.session.rollback()  # end this request's read transaction: hold no connection (nor SQLite lock) waiting
     writer.write(db.engine, kind, values, payout_cents)
 
 
