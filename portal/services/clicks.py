@@ -96,6 +96,15 @@ class RecentVisitors:
             return False
 
 
+@dataclass
+class Tracker:
+    """One process's tracker state: cached lookups, the group-commit writer, the recent visitors."""
+
+    targets: TargetCache
+    writer: TrafficWriter = field(default_factory=TrafficWriter)
+    visitors: RecentVisitors = field(default_factory=RecentVisitors)
+
+
 def clean_sub(value: str | None) -> str | None:
     """A sub id as stored: control characters and lone surrogates dropped, cut to MAX_SUB_LENGTH; "" → None.
     A bad sub never refuses the click: the visitor still lands, with what could be kept."""
@@ -163,13 +172,14 @@ def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offe
 def _hand_over(writer: TrafficWriter, kind: str, values: dict, payout_cents: int = 0) -> None:
     """Commit the row through the process's writer; returns once it is durable."""
     if db.session().in_transaction():
-        db.session.rollback()  # end this request's read transaction: hold no connection (nor SQLite lock) waiting
+        db.session.rollback()  # end this request's reads: hold no connection (nor SQLite lock) while waiting
     writer.write(db.engine, kind, values, payout_cents)
 
 
-def take_click(cache: TargetCache, writer: TrafficWriter, visitors: RecentVisitors, partner: PartnerTarget | None, offer_id: int,
-               visit: Visit, now: datetime, record: bool = True) -> Outcome:
-    """Where the click goes; when `record`, the click row and its rollup are committed first."""
+def take_click(tracker: Tracker, partner: PartnerTarget | None, offer_id: int, visit: Visit, now: datetime,
+               record: bool = True) -> Outcome:
+    """Where the click goes; when `record` (not for HEAD), the click row and its rollup are committed first."""
+    cache = tracker.targets
     offer = cache.offer(offer_id) if partner is not None else None
     if partner is None or offer is None:
         return Outcome(False, _fallback(cache, None))
@@ -180,12 +190,12 @@ def take_click(cache: TargetCache, writer: TrafficWriter, visitors: RecentVisito
     values.update(transaction_id=transaction_id, region=visit.region, city=visit.city, device=visit.device,
                   platform=(visit.platform or "")[:40] or None, browser=(visit.browser or "")[:40] or None,
                   error_code=error, error_message=CLICK_ERRORS.get(error),
-                  is_unique=error is None and not _repeat(visitors, visit, partner, offer, now))
+                  is_unique=error is None and record and not _repeat(tracker.visitors, visit, partner, offer, now))
     if not record:
         transaction_id = None
     else:
         payout = 0 if error is not None else click_payout_cents(offer, cache.standing(partner.id, offer.id, now))
-        _hand_over(writer, "click", values, payout)
+        _hand_over(tracker.writer, "click", values, payout)
     if error is not None:
         return Outcome(True, _fallback(cache, offer), transaction_id, error)
     macros = {**{name: values[name] or "" for name in SUB_PARAMETERS}, "transaction_id": transaction_id or "",
@@ -195,14 +205,15 @@ def take_click(cache: TargetCache, writer: TrafficWriter, visitors: RecentVisito
     return Outcome(True, fill(_landing_page(offer, url_id, visit.params), macros), transaction_id)
 
 
-def take_impression(cache: TargetCache, writer: TrafficWriter, partner: PartnerTarget | None, offer_id: int, visit: Visit,
+def take_impression(tracker: Tracker, partner: PartnerTarget | None, offer_id: int, visit: Visit,
                     now: datetime) -> bool:
     """Record one impression when the link is valid (same rules as a click); False: nothing recorded."""
+    cache = tracker.targets
     offer = cache.offer(offer_id) if partner is not None else None
     if partner is None or offer is None:
         return False
     url_id = _small_id(visit.params.get("uid")) or 0
     if url_id < 0 or _problem(cache, partner, offer, url_id, visit.country, now) is not None:
         return False
-    _hand_over(writer, "impression", _traffic_values(partner, offer, url_id, visit, now))
+    _hand_over(tracker.writer, "impression", _traffic_values(partner, offer, url_id, visit, now))
     return True

@@ -14,8 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from portal.extensions import csrf, db
 from portal.http.errors import DATABASE_RETRY_AFTER
 from portal.services.click_targets import TargetCache
-from portal.services.clicks import Outcome, RecentVisitors, take_click, take_impression
-from portal.services.traffic_writer import TrafficWriter
+from portal.services.clicks import Outcome, Tracker, take_click, take_impression
 from portal.tracking.visitor import visit_of
 
 bp = Blueprint("tracker", __name__)
@@ -30,8 +29,7 @@ _STATE = "portal.tracker"
 
 @bp.record_once
 def _start(state) -> None:
-    state.app.extensions[_STATE] = (TargetCache(state.app.config["TRACKING_CACHE_SECONDS"]), TrafficWriter(),
-                                    RecentVisitors())
+    state.app.extensions[_STATE] = Tracker(TargetCache(state.app.config["TRACKING_CACHE_SECONDS"]))
 
 
 def _now() -> datetime:
@@ -40,24 +38,24 @@ def _now() -> datetime:
 
 @bp.get("/c/<int:affiliate_id>/<int:offer_id>")
 def click(affiliate_id: int, offer_id: int):
-    cache, writer, visitors = current_app.extensions[_STATE]
-    return _answer(take_click(cache, writer, visitors, cache.partner(affiliate_id), offer_id, visit_of(request), _now(),
+    tracker = current_app.extensions[_STATE]
+    return _answer(take_click(tracker, tracker.targets.partner(affiliate_id), offer_id, visit_of(request), _now(),
                               record=request.method != "HEAD"))
 
 
 @bp.get("/r/<partner_key>/<int:offer_id>")
 def partner_key_click(partner_key: str, offer_id: int):
-    cache, writer, visitors = current_app.extensions[_STATE]
-    partner = cache.partner_by_key(partner_key) if len(partner_key) <= MAX_PARTNER_KEY else None
-    return _answer(take_click(cache, writer, visitors, partner, offer_id, visit_of(request), _now(),
+    tracker = current_app.extensions[_STATE]
+    partner = tracker.targets.partner_by_key(partner_key) if len(partner_key) <= MAX_PARTNER_KEY else None
+    return _answer(take_click(tracker, partner, offer_id, visit_of(request), _now(),
                               record=request.method != "HEAD"))
 
 
 @bp.get("/i/<int:affiliate_id>/<int:offer_id>")
 def impression(affiliate_id: int, offer_id: int):
-    cache, writer, _ = current_app.extensions[_STATE]
+    tracker = current_app.extensions[_STATE]
     if request.method != "HEAD":
-        take_impression(cache, writer, cache.partner(affiliate_id), offer_id, visit_of(request), _now())
+        take_impression(tracker, tracker.targets.partner(affiliate_id), offer_id, visit_of(request), _now())
     if request.args.get("pixel") == "0":
         return Response(status=204, headers=NO_STORE)
     return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)

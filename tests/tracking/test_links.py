@@ -33,7 +33,7 @@ def network_fallback(app, db):
     def _set(url: str) -> None:
         db.session.get(NetworkSettings, 1).tracking_fallback_url = url
         db.session.commit()
-        app.extensions["portal.tracker"][0].clear()  # as if the cache's few seconds had passed
+        app.extensions["portal.tracker"].targets.clear()  # as if the cache's few seconds had passed
 
     yield _set
     db.session.rollback()
@@ -260,7 +260,7 @@ def test_the_address_behind_a_trusted_proxy_and_the_country_header(make_app, mak
 
 
 def test_a_paused_offer_stops_taking_clicks_once_the_cache_expires(app, client, db, partner, offer):
-    cache = app.extensions["portal.tracker"][0]
+    cache = app.extensions["portal.tracker"].targets
     now = [1000.0]
     cache.clock = lambda: now[0]
     assert client.get(f"/c/{partner.id}/{offer.id}").status_code == 302
