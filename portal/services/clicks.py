@@ -37,6 +37,7 @@ UNIQUE_WINDOW = timedelta(hours=24)
 _UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_REMEMBERED = 500_000  # visitors RecentVisitors keeps; the oldest go first
 MAX_ID_DIGITS = 9  # uid and creative_id: ids of 32-bit columns
+MAX_PARTNER_KEY = 80  # the reservations table's key column: a longer key is no one's
 
 # error_code → error_message, recorded on the click (Everflow shows both in the raw click report).
 PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY = \
@@ -176,10 +177,19 @@ def _hand_over(writer: TrafficWriter, kind: str, values: dict, payout_cents: int
     writer.write(db.engine, kind, values, payout_cents)
 
 
-def take_click(tracker: Tracker, partner: PartnerTarget | None, offer_id: int, visit: Visit, now: datetime,
+def _partner(cache: TargetCache, partner: int | str) -> PartnerTarget | None:
+    """The link's partner: by affiliate id, or by any partner_key it ever had."""
+    if isinstance(partner, str):
+        return cache.partner_by_key(partner) if len(partner) <= MAX_PARTNER_KEY else None
+    return cache.partner(partner)
+
+
+def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: Visit, now: datetime,
                record: bool = True) -> Outcome:
-    """Where the click goes; when `record` (not for HEAD), the click row and its rollup are committed first."""
+    """Where the click goes; when `record` (not for HEAD), the click row and its rollup are committed first.
+    `partner_ref` is the link's affiliate id, or a partner_key."""
     cache = tracker.targets
+    partner = _partner(cache, partner_ref)
     offer = cache.offer(offer_id) if partner is not None else None
     if partner is None or offer is None:
         return Outcome(False, _fallback(cache, None))
@@ -205,10 +215,10 @@ def take_click(tracker: Tracker, partner: PartnerTarget | None, offer_id: int, v
     return Outcome(True, fill(_landing_page(offer, url_id, visit.params), macros), transaction_id)
 
 
-def take_impression(tracker: Tracker, partner: PartnerTarget | None, offer_id: int, visit: Visit,
-                    now: datetime) -> bool:
+def take_impression(tracker: Tracker, affiliate_id: int, offer_id: int, visit: Visit, now: datetime) -> bool:
     """Record one impression when the link is valid (same rules as a click); False: nothing recorded."""
     cache = tracker.targets
+    partner = cache.partner(affiliate_id)
     offer = cache.offer(offer_id) if partner is not None else None
     if partner is None or offer is None:
         return False

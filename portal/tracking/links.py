@@ -20,7 +20,6 @@ from portal.tracking.visitor import visit_of
 bp = Blueprint("tracker", __name__)
 csrf.exempt(bp)
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_PARTNER_KEY = 80  # the reservations table's key column
 # The smallest transparent GIF: 1×1, one colour, that colour transparent.
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
          b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -38,24 +37,20 @@ def _now() -> datetime:
 
 @bp.get("/c/<int:affiliate_id>/<int:offer_id>")
 def click(affiliate_id: int, offer_id: int):
-    tracker = current_app.extensions[_STATE]
-    return _answer(take_click(tracker, tracker.targets.partner(affiliate_id), offer_id, visit_of(request), _now(),
+    return _answer(take_click(current_app.extensions[_STATE], affiliate_id, offer_id, visit_of(request), _now(),
                               record=request.method != "HEAD"))
 
 
 @bp.get("/r/<partner_key>/<int:offer_id>")
 def partner_key_click(partner_key: str, offer_id: int):
-    tracker = current_app.extensions[_STATE]
-    partner = tracker.targets.partner_by_key(partner_key) if len(partner_key) <= MAX_PARTNER_KEY else None
-    return _answer(take_click(tracker, partner, offer_id, visit_of(request), _now(),
+    return _answer(take_click(current_app.extensions[_STATE], partner_key, offer_id, visit_of(request), _now(),
                               record=request.method != "HEAD"))
 
 
 @bp.get("/i/<int:affiliate_id>/<int:offer_id>")
 def impression(affiliate_id: int, offer_id: int):
-    tracker = current_app.extensions[_STATE]
     if request.method != "HEAD":
-        take_impression(tracker, tracker.targets.partner(affiliate_id), offer_id, visit_of(request), _now())
+        take_impression(current_app.extensions[_STATE], affiliate_id, offer_id, visit_of(request), _now())
     if request.args.get("pixel") == "0":
         return Response(status=204, headers=NO_STORE)
     return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
