@@ -65,8 +65,10 @@ def _answer(outcome: Outcome):
 @bp.errorhandler(OperationalError)
 @bp.errorhandler(InterfaceError)
 @bp.errorhandler(PoolTimeoutError)
+@bp.errorhandler(TimeoutError)  # the writer did not commit the row in time: the database is stuck
 def database_unavailable(err):
-    # Nothing was committed, so nothing was promised: the visitor may click again in a moment.
+    # Nothing was promised (a row the stuck writer commits later is one click too many, never one lost):
+    # the visitor may click again in a moment.
     db.session.rollback()
     return render_template("tracking/unavailable.html", retry=True), 503, \
         {"Retry-After": DATABASE_RETRY_AFTER, **NO_STORE}

@@ -81,3 +81,15 @@ def test_a_click_while_the_database_is_down_is_a_503(app_without_database, path)
 def test_an_impression_while_the_database_is_down_is_a_503_too(app_without_database):
     response = app_without_database.test_client().get("/i/1/1")
     assert response.status_code == 503
+
+
+def test_a_writer_that_cannot_commit_in_time_is_a_503(app, client, make, monkeypatch):
+    partner, offer = make.partner(), make.offer()
+    monkeypatch.setattr("portal.services.traffic_writer.WAIT_SECONDS", 0.5)
+    stuck = threading.Event()
+    monkeypatch.setattr("portal.services.traffic_writer._write", lambda batch: stuck.wait(10))
+    try:
+        response = client.get(f"/c/{partner.id}/{offer.id}")
+    finally:
+        stuck.set()
+    assert response.status_code == 503 and "Location" not in response.headers
