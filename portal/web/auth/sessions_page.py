@@ -8,8 +8,8 @@ from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from ua_parser import parse
 
+from portal.http.user_agents import describe
 from portal.services import sessions
 from portal.web.forms import PageForm
 from portal.web.sessions import current_token
@@ -27,18 +27,6 @@ class SessionRow:
     started_at: datetime
     last_seen_at: datetime
     current: bool
-
-
-def describe(user_agent: str) -> str:
-    """"Chrome 156 on Linux", "Mobile Safari 17 on iOS (iPhone)", or the raw string when nothing is known."""
-    found = parse(user_agent or "")
-    if found.user_agent is None and found.os is None:
-        return user_agent[:60] or "Unknown browser"
-    browser = " ".join(part for part in (found.user_agent.family, found.user_agent.major) if part) \
-        if found.user_agent else "A browser"
-    system = f" on {found.os.family}" if found.os else ""
-    device = f" ({found.device.family})" if found.device and found.device.family not in ("Other", "") else ""
-    return browser + system + device
 
 
 def show(template: str, end_one_endpoint: str, end_others_endpoint: str, tz: str, **context):
