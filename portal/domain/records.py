@@ -147,6 +147,14 @@ class ClickRecord:
     device: str | None
     browser: str | None
     platform: str | None
+    region: str | None
+    city: str | None
+    offer_url_id: int  # the landing page (0: the offer's default)
+    creative_id: int | None
+    error_code: int | None  # set: an invalid click, not sent on to the offer
+    error_message: str | None
+    payout_type: str  # the partner's payout rule on the offer: flat, percent or cpc
+    payout_cents: int  # what the click earned (a unique valid click on a CPC rule), else 0
     converted: bool  # a conversion of this click exists (and is the partner's)
 
 

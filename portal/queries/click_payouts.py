@@ -13,9 +13,13 @@ from portal.models import Click, Offer, OfferAccess
 
 def with_payout_rules(stmt, clicks=Click.__table__.c):
     """Join each click's offer and the partner's access row (if any) onto a select over clicks."""
-    return (stmt.join(Offer, Offer.id == clicks.offer_id)
-            .outerjoin(OfferAccess, and_(OfferAccess.partner_id == clicks.partner_id,
-                                         OfferAccess.offer_id == clicks.offer_id)))
+    return with_access(stmt.join(Offer, Offer.id == clicks.offer_id), clicks)
+
+
+def with_access(stmt, clicks=Click.__table__.c):
+    """Outer-join the partner's access row onto a select over clicks that already joins their offer."""
+    return stmt.outerjoin(OfferAccess, and_(OfferAccess.partner_id == clicks.partner_id,
+                                            OfferAccess.offer_id == clicks.offer_id))
 
 
 def valid(clicks=Click.__table__.c):
@@ -23,9 +27,16 @@ def valid(clicks=Click.__table__.c):
     return clicks.error_code.is_(None)
 
 
+def _overridden():
+    return and_(OfferAccess.payout_type.is_not(None), OfferAccess.payout_amount.is_not(None))
+
+
+def payout_type():
+    """The partner's payout type on the click's offer: flat, percent or cpc (needs `with_payout_rules`)."""
+    return case((_overridden(), OfferAccess.payout_type), else_=Offer.payout_type)
+
+
 def earned_cents(clicks=Click.__table__.c):
     """Per click: its CPC when unique, valid and paid per click, else 0 (needs `with_payout_rules`)."""
-    overridden = and_(OfferAccess.payout_type.is_not(None), OfferAccess.payout_amount.is_not(None))
-    payout_type = case((overridden, OfferAccess.payout_type), else_=Offer.payout_type)
-    amount = case((overridden, OfferAccess.payout_amount), else_=Offer.payout_amount)
-    return case((and_(valid(clicks), clicks.is_unique, payout_type == "cpc"), amount), else_=0)
+    amount = case((_overridden(), OfferAccess.payout_amount), else_=Offer.payout_amount)
+    return case((and_(valid(clicks), clicks.is_unique, payout_type() == "cpc"), amount), else_=0)

@@ -346,6 +346,27 @@ def test_a_click_is_found_by_its_transaction_id(post, client, make, issue):
     assert response.json["relationship"]["device_information"]["is_mobile"] is True
 
 
+def test_a_click_carries_its_region_city_error_creative_and_cpc_earnings(post, client, make, issue):
+    partner, offer = make.partner(), make.offer(payout_type="cpc", payout_amount=30)
+    make.access(partner, offer, payout_type="cpc", payout_amount=45)
+    valid = make.click(partner, offer, at=DAY, country="FR", region="Île-de-France", city="Paris", creative_id=7,
+                       offer_url_id=2)
+    invalid = make.click(partner, offer, at=DAY + timedelta(seconds=1), error_code=3, error_message="Offer is paused")
+    key = issue(partner)
+    found = client.get(f"/v1/affiliates/reporting/clicks/{valid.transaction_id}",
+                       headers={"X-Eflow-API-Key": key}).json
+    geo = found["relationship"]["geolocation"]
+    assert (geo["country_code"], geo["region_name"], geo["city_name"]) == ("FR", "Île-de-France", "Paris")
+    assert (found["error_code"], found["error_message"], found["creative_id"]) == (0, "", 7)
+    assert (found["revenue_type"], found["revenue"]) == ("CPC", 0.45)  # the partner's override
+    body = {"from": "2026-11-10 00:00:00", "to": "2026-11-11 00:00:00", "timezone_id": UTC_ID}
+    stream = {c["transaction_id"]: c for c in post(CLICKS, body, key=key).json["clicks"]}
+    assert stream[valid.transaction_id] == found | {"converted": stream[valid.transaction_id]["converted"]}
+    bad = stream[invalid.transaction_id]
+    assert (bad["error_code"], bad["error_message"], bad["revenue"]) == (3, "Offer is paused", 0)
+    assert bad["relationship"]["geolocation"]["region_name"] == ""
+
+
 def test_the_dashboard_summary_has_every_card(post, make, issue):
     partner, offer = make.partner(), make.offer()
     make.conversion(partner, offer, payout_cents=2500)
