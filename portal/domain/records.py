@@ -41,11 +41,6 @@ class Metrics:
         return self.total_click - self.unique_click
 
     @property
-    def gross_click(self) -> int:
-        """Every click recorded, valid or not (Everflow's gross_click)."""
-        return self.total_click + self.invalid_click
-
-    @property
     def ctr(self) -> float:
         """Clicks per 100 impressions (Everflow's click-through rate, a percentage like cvr)."""
         return round(100 * self.total_click / self.imp, 4) if self.imp else 0.0
