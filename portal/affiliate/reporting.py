@@ -94,7 +94,7 @@ def _metric_values(f: PeriodFigures) -> dict[str, float]:
     return {
         "revenue": f.earnings_cents / 100, "click": f.clicks, "conversion": f.conversions,
         "cvr": round(100 * f.conversions / f.clicks, 4) if f.clicks else 0.0, "events": f.events,
-        "evr": round(100 * f.events / f.clicks, 4) if f.clicks else 0.0, "impression": 0,
+        "evr": round(100 * f.events / f.clicks, 4) if f.clicks else 0.0, "impression": f.impressions,
     }
 
 

@@ -22,8 +22,9 @@ from portal.services import postbacks as postback_service
 class SqlBackend:
     def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures:
         conversions, events, earnings = dashboard.conversion_totals(partner_id, start, end)
-        return PeriodFigures(clicks=dashboard.click_count(partner_id, start, end), conversions=conversions,
-                             earnings_cents=earnings, events=events)
+        clicks, click_earnings = dashboard.click_totals(partner_id, start, end)
+        return PeriodFigures(clicks=clicks, conversions=conversions, earnings_cents=earnings + click_earnings,
+                             events=events, impressions=dashboard.impression_count(partner_id, start, end))
 
     def report(self, partner_id: int, query: ReportQuery, currency: str) -> ReportResult:
         return build_report(partner_id, query, currency)

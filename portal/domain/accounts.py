@@ -10,10 +10,11 @@ from datetime import datetime
 class PeriodFigures:
     """What a partner earned and drove in one window; amounts in minor units."""
 
-    clicks: int
+    clicks: int  # valid clicks (invalid ones are not sent on, and not counted here)
     conversions: int
-    earnings_cents: int
+    earnings_cents: int  # conversions' and CPC clicks'
     events: int = 0
+    impressions: int = 0
 
 
 @dataclass(frozen=True)

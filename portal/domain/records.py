@@ -41,11 +41,6 @@ class Metrics:
         return self.total_click - self.unique_click
 
     @property
-    def gross_click(self) -> int:
-        """Every click recorded, valid or not (Everflow's gross_click)."""
-        return self.total_click + self.invalid_click
-
-    @property
     def ctr(self) -> float:
         """Clicks per 100 impressions (Everflow's click-through rate, a percentage like cvr)."""
         return round(100 * self.total_click / self.imp, 4) if self.imp else 0.0
@@ -147,6 +142,14 @@ class ClickRecord:
     device: str | None
     browser: str | None
     platform: str | None
+    region: str | None
+    city: str | None
+    offer_url_id: int  # the landing page (0: the offer's default)
+    creative_id: int | None
+    error_code: int | None  # set: an invalid click, not sent on to the offer
+    error_message: str | None
+    payout_type: str  # the partner's payout rule on the offer: flat, percent or cpc
+    payout_cents: int  # what the click earned (a unique valid click on a CPC rule), else 0
     converted: bool  # a conversion of this click exists (and is the partner's)
 
 

@@ -16,10 +16,14 @@ from portal.domain.criteria import TIME_COLUMNS
 from portal.domain.records import Cell, Metrics, ReportResult
 
 # Metric columns in order, with dtypes. Money in major units (cents / 100); CVR in percent (conversions
-# per 100 clicks, 4 decimals, as on screen); EPC is earnings per click in major units, 4 decimals.
+# per 100 clicks, 4 decimals, as on screen), CTR likewise (clicks per 100 impressions); EPC is earnings per
+# click in major units, 4 decimals. Clicks are valid clicks; invalid ones have their own column.
 REPORT_METRIC_COLUMNS: dict[str, str] = {
     "clicks": "int64",
     "unique_clicks": "int64",
+    "invalid_clicks": "int64",
+    "impressions": "int64",
+    "ctr": "float64",
     "conversions": "int64",
     "events": "int64",
     "earnings": "float64",
@@ -70,7 +74,8 @@ def report_frame(result: ReportResult, timezone: str) -> pd.DataFrame:
 
 def _metric_values(m: Metrics) -> dict[str, object]:
     return {
-        "clicks": m.total_click, "unique_clicks": m.unique_click, "conversions": m.cv, "events": m.event,
+        "clicks": m.total_click, "unique_clicks": m.unique_click, "invalid_clicks": m.invalid_click,
+        "impressions": m.imp, "ctr": m.ctr, "conversions": m.cv, "events": m.event,
         "earnings": m.revenue_cents / 100, "cvr": m.cvr, "epc": round(m.rpc_cents / 100, EPC_DECIMALS),
         "on_hold_conversions": m.on_hold_conversion_count,
         "on_hold_earnings": m.on_hold_potential_revenue_cents / 100,

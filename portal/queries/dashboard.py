@@ -7,18 +7,31 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select
 
 from portal.extensions import db
-from portal.models import Click, Conversion
+from portal.models import Click, Conversion, Impression
+from portal.queries import click_payouts
 
 # Earnings, conversions and events count what the partner is, or may yet be, paid for.
 COUNTED_STATUSES = ("approved", "pending")
 
 
-def click_count(partner_id: int, start: datetime, end: datetime, include_test: bool = False) -> int:
-    stmt = select(func.count()).select_from(Click).where(
-        Click.partner_id == partner_id, Click.created_at >= start, Click.created_at < end
-    )
+def click_totals(partner_id: int, start: datetime, end: datetime, include_test: bool = False) -> tuple[int, int]:
+    """(valid clicks, what they earned in cents): Everflow's `click` leaves invalid clicks out; CPC clicks earn."""
+    stmt = click_payouts.with_payout_rules(
+        select(func.sum(case((click_payouts.valid(), 1), else_=0)), func.sum(click_payouts.earned_cents()))
+        .select_from(Click)
+    ).where(Click.partner_id == partner_id, Click.created_at >= start, Click.created_at < end)
     if not include_test:
         stmt = stmt.where(Click.is_test.is_(False))
+    clicks, earnings = db.session.execute(stmt).one()
+    return int(clicks or 0), int(earnings or 0)
+
+
+def impression_count(partner_id: int, start: datetime, end: datetime, include_test: bool = False) -> int:
+    stmt = select(func.count()).select_from(Impression).where(
+        Impression.partner_id == partner_id, Impression.created_at >= start, Impression.created_at < end
+    )
+    if not include_test:
+        stmt = stmt.where(Impression.is_test.is_(False))
     return db.session.scalar(stmt) or 0
 
 

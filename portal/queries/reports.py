@@ -1,9 +1,11 @@
 """Grouped totals for one partner's report: from the hourly rollups where they can answer, else the raw rows.
 
-Both paths return the same thing: {group key: [clicks, unique clicks, conversions, events, earnings,
-on-hold conversions, on-hold earnings]}, where a key holds the raw value of each requested dimension
-in order and, for a time column, a UTC bucket number (hours, or quarter hours for zones whose offset
-is not a whole hour) that the façade turns into local dates, weeks or months.
+Both paths return the same thing: {group key: totals in ROLLUP_METRICS order}, where a key holds the raw
+value of each requested dimension in order and, for a time column, a UTC bucket number (hours, or quarter
+hours for zones whose offset is not a whole hour) that the façade turns into local dates, weeks or months.
+
+Impressions carry no device, browser, platform, coupon or event and no transaction id: a raw-row report
+grouped or filtered by one of those counts no impressions (rather than lumping them all under "none").
 """
 
 from __future__ import annotations
@@ -15,29 +17,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, and_, case, cast, func, null, select
 
 from portal.extensions import db
-from portal.models import ROLLUP_METRICS, Click, Conversion, Offer, ReportRollup
+from portal.models import ROLLUP_METRICS, Click, Conversion, Impression, Offer, ReportRollup
+from portal.queries import click_payouts
 from portal.queries.buckets import HOUR
 
 COUNTED_STATUSES = ("approved", "pending")
 QUARTER_HOUR = 900
 ROLLUP_DIMENSIONS = {"offer", "sub1"}
 ROLLUP_FILTERS = {"offer", "sub1"}
-# Report column → attribute on clicks and on conversions (None: that table has no such value).
+# Report column → attribute on clicks, on conversions and on impressions (None: that table has no such value).
 _DIMENSIONS = {
-    "offer": ("offer_id", "offer_id"), "country": ("country", "country"), "sub1": ("sub1", "sub1"),
-    "sub2": ("sub2", "sub2"), "sub3": ("sub3", "sub3"), "sub4": ("sub4", "sub4"), "sub5": ("sub5", "sub5"),
-    "source_id": ("source_id", "source_id"), "device_type": ("device", "device"),
-    "browser": ("browser", "browser"), "platform": ("platform", "platform"),
-    "coupon_code": (None, "coupon_code"), "event_name": (None, "event_name"),
+    "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
+    "sub1": ("sub1", "sub1", "sub1"), "sub2": ("sub2", "sub2", "sub2"), "sub3": ("sub3", "sub3", "sub3"),
+    "sub4": ("sub4", "sub4", "sub4"), "sub5": ("sub5", "sub5", "sub5"),
+    "source_id": ("source_id", "source_id", "source_id"), "device_type": ("device", "device", None),
+    "browser": ("browser", "browser", None), "platform": ("platform", "platform", None),
+    "coupon_code": (None, "coupon_code", None), "event_name": (None, "event_name", None),
 }
-# Filter → column on clicks / on conversions; None: the filter does not narrow that table
-# (a click has no status or event; conversion-only filters leave click counts as they are).
+# Filter → column on clicks / on conversions / on impressions; None: the filter does not narrow that table
+# (a click has no status or event; conversion-only filters leave click and impression counts as they are).
 _FILTER_COLUMNS = {
-    "offer": ("offer_id", "offer_id"), "country": ("country", "country"),
-    "transaction_id": ("transaction_id", "transaction_id"), "sub1": ("sub1", "sub1"), "sub2": ("sub2", "sub2"),
-    "sub3": ("sub3", "sub3"), "sub4": ("sub4", "sub4"), "sub5": ("sub5", "sub5"),
-    "source_id": ("source_id", "source_id"), "status": (None, "status"), "event_name": (None, "event_name"),
+    "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
+    "transaction_id": ("transaction_id", "transaction_id", None), "sub1": ("sub1", "sub1", "sub1"),
+    "sub2": ("sub2", "sub2", "sub2"), "sub3": ("sub3", "sub3", "sub3"), "sub4": ("sub4", "sub4", "sub4"),
+    "sub5": ("sub5", "sub5", "sub5"), "source_id": ("source_id", "source_id", "source_id"),
+    "status": (None, "status", None), "event_name": (None, "event_name", None),
 }
+_METRIC = {name: i for i, name in enumerate(ROLLUP_METRICS)}
 
 Totals = dict[tuple, list[int]]
 
@@ -89,12 +95,12 @@ def from_rollups(partner_id: int, columns: Sequence[str], filters: dict[str, tup
 
 def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[str, ...]], start: datetime,
              end: datetime, include_test: bool, bucket: int | None) -> Totals:
-    """Two grouped scans, clicks and conversions, merged by key."""
+    """Three grouped scans, clicks, impressions (where they have the columns) and conversions, merged by key."""
     dialect = db.session.get_bind().dialect.name
     dims = [c for c in columns if c in _DIMENSIONS]
     totals: Totals = {}
 
-    def grouped(model, side: int, aggregates):
+    def grouped(model, side: int, aggregates, joined=lambda stmt: stmt):
         keys = [getattr(model, _DIMENSIONS[c][side]) if _DIMENSIONS[c][side] else null() for c in dims]
         if bucket:
             keys.append(_bucket_sql(model.created_at, dialect, bucket))
@@ -108,18 +114,33 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
             values = [int(v) for v in values] if kind == "offer" else list(values)
             conditions.append(getattr(model, column).in_(values))
         real_keys = [k for k in keys if k is not None and not _is_null(k)]
-        stmt = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates).where(and_(*conditions))
+        stmt = joined(select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates)
+                      .select_from(model.__table__)).where(and_(*conditions))
         if real_keys:
             stmt = stmt.group_by(*real_keys)
         return stmt, len(keys)
 
-    click_stmt, width = grouped(Click, 0, [func.count(), func.sum(case((Click.is_unique, 1), else_=0))])
-    for row in db.session.execute(click_stmt):
-        if not row[width]:
-            continue
-        slot = totals.setdefault(tuple(row[:width]), [0] * len(ROLLUP_METRICS))
-        slot[0] += int(row[width])
-        slot[1] += int(row[width + 1] or 0)
+    def add(stmt, width: int, metrics: Sequence[str | None]) -> None:
+        """Add each row's aggregates to the metrics named in the same order (None: not a metric); the
+        first aggregate is the row count, 0 when there were no rows to group."""
+        for row in db.session.execute(stmt):
+            if not row[width]:
+                continue
+            slot = totals.setdefault(tuple(row[:width]), [0] * len(ROLLUP_METRICS))
+            for metric, value in zip(metrics, row[width:]):
+                if metric is not None:
+                    slot[_METRIC[metric]] += int(value or 0)
+
+    valid = click_payouts.valid()
+    add(*grouped(Click, 0, [func.count(), func.sum(case((valid, 1), else_=0)),
+                            func.sum(case((and_(valid, Click.is_unique), 1), else_=0)),
+                            func.sum(click_payouts.earned_cents()), func.sum(case((valid, 0), else_=1))],
+                 joined=click_payouts.with_payout_rules),
+        (None, "clicks", "unique_clicks", "earnings_cents", "invalid_clicks"))
+
+    if all(_DIMENSIONS[c][2] for c in dims) and all(
+            _FILTER_COLUMNS[kind][2] or not _FILTER_COLUMNS[kind][0] for kind in filters):
+        add(*grouped(Impression, 2, [func.count()]), ("impressions",))
 
     counted = Conversion.status.in_(COUNTED_STATUSES)
     on_hold = Conversion.status == "on_hold"
@@ -130,12 +151,8 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
         func.sum(case((counted, Conversion.payout_cents), else_=0)), func.sum(case((on_hold, 1), else_=0)),
         func.sum(case((on_hold, Conversion.payout_cents), else_=0)),
     ])
-    for row in db.session.execute(conversion_stmt):
-        if not row[width]:
-            continue
-        slot = totals.setdefault(tuple(row[:width]), [0] * len(ROLLUP_METRICS))
-        for i, value in enumerate(row[width + 1:], start=2):
-            slot[i] += int(value or 0)
+    add(conversion_stmt, width, (None, "conversions", "events", "earnings_cents", "on_hold_conversions",
+                                 "on_hold_earnings_cents"))
     return totals
 
 

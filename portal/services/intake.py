@@ -22,8 +22,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.delivery.outbox import enqueue_for_conversion
 from portal.extensions import db
-from portal.models import CONVERSION_STATUSES, SETTINGS_ROW_ID, Click, Conversion, NetworkSettings, Offer, Partner
+from portal.models import (CONVERSION_STATUSES, SETTINGS_ROW_ID, Click, Conversion, CouponCode, NetworkSettings, Offer,
+                           OfferAccess, Partner)
 from portal.models.base import utcnow
+from portal.models.offers import partner_payout, payout_for
 from portal.services import audit, rollups
 
 TOKEN_BYTES = 32  # a generated token: 256 random bits, url-safe
@@ -168,16 +170,39 @@ def _resolve(request: IntakeRequest, scope: TokenScope) -> tuple[Click | None, i
         offer = db.session.get(Offer, click.offer_id)
         return click, click.partner_id, _usable(offer, click.offer_id)
 
-    if request.affiliate_id is None or request.offer_id is None:
-        raise IntakeError("transaction_id: required (or affiliate_id and offer_id when there is no click)")
+    if request.offer_id is None or (request.affiliate_id is None and not request.coupon_code):
+        raise IntakeError("transaction_id: required (or offer_id with affiliate_id or one of the offer's coupon "
+                          "codes when there is no click)")
     if not request.order_id:
         raise IntakeError("order_id: required when there is no transaction_id, so that a repeated postback "
                           "is recognised as the same conversion")
     _check_scope(scope, request.offer_id, f"offer {request.offer_id}")
     offer = _usable(db.session.get(Offer, request.offer_id), request.offer_id)
-    if db.session.get(Partner, request.affiliate_id) is None:
-        raise IntakeError(f"affiliate_id: no affiliate has id {request.affiliate_id}", 404)
-    return None, request.affiliate_id, offer
+    partner_id = _coupon_partner(request, offer) if request.coupon_code else request.affiliate_id
+    if db.session.get(Partner, partner_id) is None:
+        raise IntakeError(f"affiliate_id: no affiliate has id {partner_id}", 404)
+    return None, partner_id, offer
+
+
+def _coupon_partner(request: IntakeRequest, offer: Offer) -> int:
+    """The affiliate a click-less conversion is credited to when it carries a coupon code of the offer: the
+    code's own, while the code is active and within its dates; a code of another affiliate is refused."""
+    coupon = db.session.scalar(select(CouponCode).where(CouponCode.offer_id == offer.id,
+                                                        CouponCode.code == request.coupon_code))
+    if coupon is not None and request.affiliate_id is not None and coupon.partner_id != request.affiliate_id:
+        # Whatever its status: the code was handed to one affiliate, and a sale with it is not another's.
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to another affiliate than affiliate "
+                          f"{request.affiliate_id}", 422)
+    today = utcnow().date()
+    usable = (coupon is not None and coupon.status == "active"
+              and (coupon.start_date is None or coupon.start_date <= today)
+              and (coupon.end_date is None or today <= coupon.end_date))
+    if request.affiliate_id is not None:
+        return request.affiliate_id  # the affiliate's own code (or an unknown one): the affiliate named
+    if not usable:
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} is not an active coupon code of offer {offer.id} "
+                          "today (or send affiliate_id)", 422)
+    return coupon.partner_id
 
 
 def _check_scope(scope: TokenScope, offer_id: int, what: str) -> None:
@@ -209,6 +234,10 @@ def _conversion_row(request: IntakeRequest, click: Click | None, partner_id: int
     # An on-hold conversion of an offer with a holding period is approved when it ends (services.holds);
     # without one it stays on hold until staff decide.
     hold_until = now + timedelta(days=offer.hold_days) if status == "on_hold" and offer.hold_days else None
+    access = db.session.scalar(select(OfferAccess).where(OfferAccess.partner_id == partner_id,
+                                                         OfferAccess.offer_id == offer.id))
+    # The partner's payout override wins over the offer's; a CPC rule pays per click, not here (0).
+    payout_cents = payout_for(*partner_payout(offer, access), request.sale_amount_cents)
     from_click = {name: getattr(click, name) if click is not None else None
                   for name in ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id",
                                "country", "device", "browser", "platform", "ip")}
@@ -220,7 +249,7 @@ def _conversion_row(request: IntakeRequest, click: Click | None, partner_id: int
         offer_id=offer.id,
         event_name=request.event_name,
         status=status,
-        payout_cents=offer.payout_for(request.sale_amount_cents) if request.earns else 0,
+        payout_cents=payout_cents if request.earns else 0,
         network_revenue_cents=network_revenue_for(offer, request.sale_amount_cents) if request.earns else 0,
         sale_amount_cents=request.sale_amount_cents,
         currency=offer.currency,

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.models import ROLLUP_METRICS, Click, Conversion, Impression, Offer, OfferAccess, ReportRollup
 from portal.models.offers import partner_payout
+from portal.queries import click_payouts
 from portal.queries.buckets import hour_number, hour_number_sql
 
 # Conversions and events count (and earn) while approved or pending; on-hold ones are counted apart.
@@ -117,23 +118,18 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
         return func.sum(case((condition, cents), else_=0))
 
     c = Click.__table__.c
-    valid = c.error_code.is_(None)
-    # The partner's CPC per click: the override when staff set one (both fields), else the offer's.
-    overridden = and_(OfferAccess.payout_type.is_not(None), OfferAccess.payout_amount.is_not(None))
-    payout_type = case((overridden, OfferAccess.payout_type), else_=Offer.payout_type)
-    payout_amount = case((overridden, OfferAccess.payout_amount), else_=Offer.payout_amount)
+    valid = click_payouts.valid(c)
     # Each grouped expression is one object used in SELECT and GROUP BY, so PostgreSQL sees one parameter.
     click_hour, click_sub1 = hour_number_sql(c.created_at, dialect), func.coalesce(c.sub1, "")
-    clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
-                     c.is_test, one_if(valid).label("clicks"), one_if(valid & c.is_unique).label("unique_clicks"),
-                     zero.label("conversions"), zero.label("events"),
-                     cents_if(valid & c.is_unique & (payout_type == "cpc"), payout_amount).label("earnings_cents"),
-                     zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
-                     zero.label("impressions"), one_if(~valid).label("invalid_clicks"))
-              .join(Offer, Offer.id == c.offer_id)
-              .outerjoin(OfferAccess, and_(OfferAccess.partner_id == c.partner_id, OfferAccess.offer_id == c.offer_id))
-              .where(c.partner_id.in_(ids))
-              .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
+    clicks = (click_payouts.with_payout_rules(
+        select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
+               c.is_test, one_if(valid).label("clicks"), one_if(valid & c.is_unique).label("unique_clicks"),
+               zero.label("conversions"), zero.label("events"),
+               func.sum(click_payouts.earned_cents(c)).label("earnings_cents"),
+               zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
+               zero.label("impressions"), one_if(~valid).label("invalid_clicks")).select_from(Click.__table__), c)
+        .where(c.partner_id.in_(ids))
+        .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
     i = Impression.__table__.c
     impression_hour, impression_sub1 = hour_number_sql(i.created_at, dialect), func.coalesce(i.sub1, "")
     impressions = (select(i.partner_id, impression_hour.label("hour"), i.offer_id, impression_sub1.label("sub1"),

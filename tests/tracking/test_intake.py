@@ -12,27 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from portal.models import (AuditEvent, Conversion, NetworkSettings, PostbackDelivery, ReportRollup)
+from portal.models import AuditEvent, Conversion, NetworkSettings, PostbackDelivery, ReportRollup
 from portal.services import rollups
+from tests.tracking.conftest import NETWORK_TOKEN
 
-NETWORK_TOKEN = "network-intake-token-0123456789"
 OFFER_TOKEN = "offer-intake-token-abcdefghijk"
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def network_token(db):
-    """The network-wide token is set for the test and cleared afterwards (the clean-up keeps settings)."""
-    settings = db.session.get(NetworkSettings, 1)
-    settings.intake_token_hash = sha256(NETWORK_TOKEN)
-    db.session.commit()
-    yield NETWORK_TOKEN
-    db.session.rollback()
-    db.session.execute(sa.update(NetworkSettings).values(intake_token_hash=None))
-    db.session.commit()
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ from typing import Any
 
 from portal.domain.records import ClickRecord, ConversionRecord, Metrics, ReportResult
 
+# Everflow's revenue_type of a partner's payout rule.
+REVENUE_TYPES = {"flat": "CPA", "percent": "RPS", "cpc": "CPC"}
+
 
 def _money(cents: int | float) -> float:
     return round(cents / 100, 2)
@@ -62,13 +65,15 @@ def click(k: ClickRecord) -> dict[str, Any]:
     return {
         "transaction_id": k.transaction_id, "is_unique": int(k.is_unique), "unix_timestamp": _unix(k.created_at),
         "tracking_url": "", "source_id": k.source_id or "", "sub1": k.sub1 or "", "sub2": k.sub2 or "",
-        "sub3": k.sub3 or "", "sub4": k.sub4 or "", "sub5": k.sub5 or "", "revenue_type": "", "revenue": 0,
-        "referer": k.referer or "", "user_ip": k.ip or "", "error_code": 0, "error_message": "",
+        "sub3": k.sub3 or "", "sub4": k.sub4 or "", "sub5": k.sub5 or "",
+        "revenue_type": REVENUE_TYPES.get(k.payout_type, "CPA"), "revenue": _money(k.payout_cents),
+        "referer": k.referer or "", "user_ip": k.ip or "", "error_code": k.error_code or 0,
+        "error_message": k.error_message or "", "creative_id": k.creative_id or 0,
         "is_test": k.is_test, "converted": k.converted,
         "relationship": {
             "offer": {"network_offer_id": k.offer_id, "name": k.offer_name},
-            "geolocation": {"country_code": k.country or "", "country_name": k.country or "", "region_name": "",
-                            "city_name": ""},
+            "geolocation": {"country_code": k.country or "", "country_name": k.country or "",
+                            "region_name": k.region or "", "city_name": k.city or ""},
             "device_information": {"platform_name": k.platform or "", "os_version": "",
                                    "browser_name": k.browser or "", "device_type": k.device or "",
                                    "is_mobile": k.device in ("mobile", "tablet")},

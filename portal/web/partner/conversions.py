@@ -68,7 +68,7 @@ def click_lookup():
         return render_template("partner/click_lookup.html", transaction_id=transaction_id, click=None,
                                not_found=True, tz=g.scope.timezone), 404
     return render_template("partner/click_lookup.html", transaction_id=transaction_id, click=click,
-                           tz=g.scope.timezone)
+                           tz=g.scope.timezone, currency=g.scope.currency)
 
 
 def _read(args, on_hold: bool) -> tuple[report_form.Period, ConversionQuery]:

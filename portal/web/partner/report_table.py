@@ -22,6 +22,9 @@ class Metric:
 METRICS = (
     Metric("total_click", "Clicks", "count", lambda m: m.total_click),
     Metric("unique_click", "Unique clicks", "count", lambda m: m.unique_click),
+    Metric("invalid_click", "Invalid clicks", "count", lambda m: m.invalid_click),
+    Metric("imp", "Impressions", "count", lambda m: m.imp),
+    Metric("ctr", "CTR", "percent", lambda m: m.ctr),
     Metric("cv", "Conversions", "count", lambda m: m.cv),
     Metric("cvr", "CVR", "percent", lambda m: m.cvr),
     Metric("event", "Events", "count", lambda m: m.event),

@@ -63,6 +63,11 @@ def traffic(make, issue):
     make.conversion(mine, offers[1], at=DAY + timedelta(days=1), payout_cents=400, sub1="summer_push",
                     status="on_hold", hold_until=DAY + timedelta(days=30))
     make.conversion(mine, offers[0], at=DAY, payout_cents=5000, sub1="spring_email", is_test=True)
+    # Impressions and invalid clicks: neither is a click (total_click), nor earns.
+    for n in range(3):
+        make.impression(mine, offers[0], at=DAY, sub1="spring_email", country="DE", is_test=n == 2)
+    make.click(mine, offers[1], at=DAY + timedelta(days=1), sub1="summer_push", error_code=3,
+               error_message="offer is paused")
     for _ in range(9):
         make.click(theirs, offers[0], at=DAY, sub1="spring_email")
     make.conversion(theirs, offers[0], at=DAY, payout_cents=7777, sub1="spring_email")
@@ -84,6 +89,9 @@ def test_the_sub_id_report_counts_the_partners_own_traffic(post, traffic):
     assert (summer["cv"], summer["event"], summer["revenue"]) == (0, 1, 3.0)
     assert (summer["on_hold_conversion_count"], summer["on_hold_potential_revenue"]) == (1, 4.0)
     assert spring["cvr"] == pytest.approx(100 * 2 / 6, abs=1e-3) and spring["rpc"] == pytest.approx(20 / 6, abs=1e-3)
+    # Everflow's ctr is clicks per 100 impressions; rpm the earnings per thousand impressions.
+    assert (spring["imp"], spring["invalid_click"], spring["ctr"], spring["rpm"]) == (2, 0, 300.0, 10_000.0)
+    assert (summer["imp"], summer["invalid_click"], summer["ctr"], summer["rpm"]) == (0, 1, 0.0, 0.0)
 
 
 def test_the_summary_equals_the_sum_of_the_rows_and_excludes_other_partners(post, traffic):
@@ -114,6 +122,40 @@ def test_rollups_and_raw_rows_give_the_same_report(post, traffic, monkeypatch, c
     monkeypatch.setattr(report_queries, "rollups_can_answer", lambda *args: False)
     from_raw = post(TABLE, body, key=key).json
     assert from_rollups == from_raw and from_rollups["table"]
+
+
+@pytest.mark.parametrize("column", ["country", "sub2", "source_id"])
+def test_raw_row_reports_count_impressions_where_impressions_have_the_column(post, traffic, column):
+    _, key, *_ = traffic
+    summary = post(TABLE, report_body([column]), key=key).json["summary"]
+    assert (summary["imp"], summary["invalid_click"], summary["total_click"]) == (2, 1, 10)
+
+
+@pytest.mark.parametrize("column", ["device_type", "coupon_code"])
+def test_a_grouping_impressions_cannot_have_counts_none(post, traffic, column):
+    _, key, *_ = traffic
+    summary = post(TABLE, report_body([column]), key=key).json["summary"]
+    assert (summary["imp"], summary["invalid_click"], summary["total_click"]) == (0, 1, 10)
+
+
+@pytest.mark.parametrize("columns", [["offer"], ["country"], ["date"]])
+def test_cpc_clicks_earn_in_reports_with_the_partners_override(post, make, issue, monkeypatch, columns):
+    partner, other = make.partner(), make.partner()
+    cpc, overridden = make.offer(payout_type="cpc", payout_amount=40), make.offer(payout_type="cpc", payout_amount=40)
+    make.access(partner, overridden, payout_type="cpc", payout_amount=125)
+    for offer in (cpc, overridden):
+        make.click(partner, offer, at=DAY, country="FR")
+        make.click(partner, offer, at=DAY, country="FR", is_unique=False)  # a duplicate earns nothing
+        make.click(partner, offer, at=DAY, country="FR", error_code=1, error_message="cap")  # nor an invalid one
+        make.click(other, offer, at=DAY, country="FR")
+    body = report_body(columns)
+    from_rollups = post(TABLE, body, key=issue(partner)).json
+    monkeypatch.setattr(report_queries, "rollups_can_answer", lambda *args: False)
+    from_raw = post(TABLE, body, key=issue(partner)).json
+    assert from_rollups == from_raw
+    summary = from_raw["summary"]
+    assert (summary["revenue"], summary["total_click"], summary["invalid_click"]) == (1.65, 4, 2)
+    assert summary["rpc"] == pytest.approx(1.65 / 4)
 
 
 def test_filters_of_one_type_are_or_and_of_different_types_are_and(post, traffic):
@@ -304,14 +346,40 @@ def test_a_click_is_found_by_its_transaction_id(post, client, make, issue):
     assert response.json["relationship"]["device_information"]["is_mobile"] is True
 
 
+def test_a_click_carries_its_region_city_error_creative_and_cpc_earnings(post, client, make, issue):
+    partner, offer = make.partner(), make.offer(payout_type="cpc", payout_amount=30)
+    make.access(partner, offer, payout_type="cpc", payout_amount=45)
+    valid = make.click(partner, offer, at=DAY, country="FR", region="Île-de-France", city="Paris", creative_id=7,
+                       offer_url_id=2)
+    invalid = make.click(partner, offer, at=DAY + timedelta(seconds=1), error_code=3, error_message="Offer is paused")
+    key = issue(partner)
+    found = client.get(f"/v1/affiliates/reporting/clicks/{valid.transaction_id}",
+                       headers={"X-Eflow-API-Key": key}).json
+    geo = found["relationship"]["geolocation"]
+    assert (geo["country_code"], geo["region_name"], geo["city_name"]) == ("FR", "Île-de-France", "Paris")
+    assert (found["error_code"], found["error_message"], found["creative_id"]) == (0, "", 7)
+    assert (found["revenue_type"], found["revenue"]) == ("CPC", 0.45)  # the partner's override
+    body = {"from": "2026-11-10 00:00:00", "to": "2026-11-11 00:00:00", "timezone_id": UTC_ID}
+    stream = {c["transaction_id"]: c for c in post(CLICKS, body, key=key).json["clicks"]}
+    assert stream[valid.transaction_id] == found | {"converted": stream[valid.transaction_id]["converted"]}
+    bad = stream[invalid.transaction_id]
+    assert (bad["error_code"], bad["error_message"], bad["revenue"]) == (3, "Offer is paused", 0)
+    assert bad["relationship"]["geolocation"]["region_name"] == ""
+
+
 def test_the_dashboard_summary_has_every_card(post, make, issue):
     partner, offer = make.partner(), make.offer()
     make.conversion(partner, offer, payout_cents=2500)
     make.click(partner, offer)
+    make.click(partner, offer, error_code=3, error_message="offer is paused")  # invalid: not a `click`
+    make.click(partner, make.offer(payout_type="cpc", payout_amount=30))
+    make.impression(partner, offer)
+    make.impression(partner, offer)
     response = post(SUMMARY, {"timezone_id": UTC_ID}, key=issue(partner))
     assert response.status_code == 200
     assert set(response.json) == {"revenue", "click", "conversion", "cvr", "events", "evr", "impression"}
-    assert response.json["revenue"]["today"] == 25.0 and response.json["click"]["current_month"] == 1
+    assert response.json["revenue"]["today"] == 25.3 and response.json["click"]["current_month"] == 2
+    assert response.json["impression"]["today"] == 2
     assert set(response.json["conversion"]) == {"today", "yesterday", "current_month", "last_month",
                                                 "trending_percentage"}
 
@@ -372,5 +440,8 @@ def test_the_report_export_is_the_report(post, traffic):
     frame = pd.read_csv(io.BytesIO(exported.data)).set_index("sub1")
     rows = rows_by(post(TABLE, body, key=key), "sub1")
     assert {k: int(frame.loc[k, "clicks"]) for k in frame.index} == {k: r["total_click"] for k, r in rows.items()}
+    assert {k: int(frame.loc[k, "impressions"]) for k in frame.index} == {k: r["imp"] for k, r in rows.items()}
+    assert {k: float(frame.loc[k, "ctr"]) for k in frame.index} == {k: r["ctr"] for k, r in rows.items()}
+    assert int(frame.loc["summer_push", "invalid_clicks"]) == 1
     bad = post("/v1/affiliates/reporting/entity/table/export", report_body(["sub9"]) | {"format": "csv"}, key=key)
     assert bad.status_code == 400

@@ -214,6 +214,23 @@ def test_click_lookup_shows_the_partners_own_click(signed_in, world):
     assert 'id="click-detail"' in page and "spring" in page and "Acme Shoes" in page
 
 
+def test_click_lookup_shows_where_an_invalid_click_came_from_and_why_it_went_nowhere(signed_in, make, world):
+    invalid = make.click(world["alpha"], make.offer(), at=DAY, country="FR", region="Île-de-France", city="Paris",
+                         error_code=3, error_message="Offer is paused")
+    page = signed_in.get(f"/clicks/lookup?transaction_id={invalid.transaction_id}").get_data(as_text=True)
+    assert "Île-de-France" in page and "Paris" in page
+    assert "Offer is paused" in re.search(r'id="click-error">([^<]*)<', page).group(1)
+    assert 'id="click-earned"' not in page  # not paid per click
+
+
+def test_click_lookup_shows_what_a_cpc_click_earned(signed_in, make, world):
+    cpc = make.offer(payout_type="cpc", payout_amount=45)
+    click = make.click(world["alpha"], cpc, at=DAY)
+    page = signed_in.get(f"/clicks/lookup?transaction_id={click.transaction_id}").get_data(as_text=True)
+    assert re.search(r'id="click-earned">([^<]*)<', page).group(1) == "$0.45"
+    assert 'id="click-error"' not in page
+
+
 def test_click_lookup_answers_alike_for_unknown_and_foreign_ids(signed_in, world):
     foreign_id, unknown_id = world["beta_click"].transaction_id, "f" * 32
     foreign = signed_in.get(f"/clicks/lookup?transaction_id={foreign_id}")

@@ -23,6 +23,12 @@ def two_partners(make):
     now = datetime.now(UTC)
     for _ in range(3):
         make.click(a, offer, at=now)
+    make.click(a, offer, at=now, error_code=3, error_message="offer is paused")  # invalid: not a click
+    make.click(a, make.offer(payout_type="cpc", payout_amount=40), at=now)  # earns its CPC
+    make.click(a, offer, at=now, is_test=True)
+    make.impression(a, offer, at=now)
+    make.impression(a, offer, at=now)
+    make.impression(a, offer, at=now, is_test=True)
     make.conversion(a, offer, at=now, payout_cents=1250)
     make.conversion(a, offer, at=now, payout_cents=250, status="pending")
     make.conversion(a, offer, at=now, payout_cents=9999, status="rejected")
@@ -41,7 +47,8 @@ def test_partner_sees_only_their_own_figures(client, make, login_as, two_partner
     html = client.get("/").get_data(as_text=True)
     today = _figures(html, "today")
     # Approved and pending count; rejected, on hold and test conversions do not; B's rows never do.
-    assert today == {"earnings": "$15.00", "clicks": "3", "conversions": "2"}
+    # Valid clicks count (an invalid one does not), and a CPC click's earnings add to the conversions'.
+    assert today == {"earnings": "$15.40", "impressions": "2", "clicks": "4", "conversions": "2"}
     assert "$7,000.00" not in html and ">40<" not in html and "Beta Deals" not in html
 
 
@@ -49,14 +56,14 @@ def test_the_other_partner_sees_theirs(client, make, login_as, two_partners):
     _, b = two_partners
     login_as.partner(make.partner_user(b))
     today = _figures(client.get("/").get_data(as_text=True), "today")
-    assert today == {"earnings": "$7,000.00", "clicks": "40", "conversions": "7"}
+    assert today == {"earnings": "$7,000.00", "impressions": "0", "clicks": "40", "conversions": "7"}
 
 
 def test_a_partner_id_in_the_request_is_ignored(client, make, login_as, two_partners):
     a, b = two_partners
     login_as.partner(make.partner_user(a))
     for query in (f"?partner_id={b.id}", f"?affiliate_id={b.id}", f"?network_affiliate_id={b.id}"):
-        assert _figures(client.get("/" + query).get_data(as_text=True), "today")["clicks"] == "3"
+        assert _figures(client.get("/" + query).get_data(as_text=True), "today")["clicks"] == "4"
 
 
 def test_days_are_the_partners_own_days(make, db):

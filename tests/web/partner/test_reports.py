@@ -87,6 +87,23 @@ def test_rates_and_money_are_written_for_people(signed_in):
     assert rows["spring"]["cvr"] == "42.86%" and rows["spring"]["rpc"] == "$2.2857"
 
 
+def test_impressions_ctr_and_invalid_clicks_are_columns_and_exported(signed_in, make, alpha):
+    offer = make.offer(name="Banner Offer")
+    for _ in range(8):
+        make.impression(alpha, offer, at=DAY, sub1="banner")
+    make.click(alpha, offer, at=DAY, sub1="banner")
+    make.click(alpha, offer, at=DAY, sub1="banner", error_code=3, error_message="offer is paused")
+    page = signed_in.get(f"/reports?{WINDOW}&column=sub1").get_data(as_text=True)
+    banner = {r["sub1"]: r for r in _rows(page)}["banner"]
+    assert (banner["imp"], banner["total_click"], banner["invalid_click"], banner["ctr"]) == ("8", "1", "1", "12.50%")
+    assert _totals(page)["imp"] == "8"
+    exported = pd.read_csv(io.BytesIO(signed_in.get(_export_link(page, "csv")).data)).set_index("sub1")
+    assert (exported.loc["banner", "impressions"], exported.loc["banner", "ctr"]) == (8, 12.5)
+    assert exported.loc["banner", "invalid_clicks"] == 1
+    as_json = {r["sub1"]: r for r in json.loads(signed_in.get(_export_link(page, "json")).data)}
+    assert (as_json["banner"]["impressions"], as_json["banner"]["ctr"]) == (8, 12.5)
+
+
 def test_the_totals_row_is_the_sum_of_the_rows(signed_in):
     page = signed_in.get(f"/reports?{WINDOW}&column=date&column=sub1").get_data(as_text=True)
     rows, totals = _rows(page), _totals(page)
