@@ -189,7 +189,7 @@ def _filters(args: Mapping, mine: bool) -> OfferFilters:
         field, _, value = args["filter"].partition("=")
         if field not in FILTER_FIELDS or not value:
             raise ApiError(400, "filter: must be offer_status=<status>, category=<name> or name=<text>")
-        values[FILTER_FIELDS[field]] = _checked("filter", value, 200)
+        values[FILTER_FIELDS[field]] = _checked("filter", value, 100)
     if values["status"] not in (None, "active", "paused"):
         raise ApiError(400, "offer_status: must be active or paused")
     return OfferFilters(mine=mine, **values)
@@ -232,7 +232,10 @@ def _offer_ids(body: Mapping) -> tuple[int, ...] | None:
         return None
     if not isinstance(ids, list) or len(ids) > MAX_FILTER_VALUES:
         raise ApiError(400, f"network_offer_ids: a list of at most {MAX_FILTER_VALUES} offer ids")
-    return tuple(_integer({"network_offer_ids": item}, "network_offer_ids") for item in ids)
+    found = tuple(_integer({"network_offer_ids": item}, "network_offer_ids") for item in ids)
+    if any(item is None or item < 0 for item in found):
+        raise ApiError(400, "network_offer_ids: offer ids are whole numbers, 0 or more")
+    return found
 
 
 def _feeds(scope, found):

@@ -87,7 +87,8 @@ def response_schemas() -> dict[str, dict[str, Any]]:
 
 
 def request_schemas() -> dict[str, dict[str, Any]]:
-    sub = {"type": ["string", "null"], "maxLength": MAX_SUB_LENGTH, "pattern": SINGLE_LINE}
+    # Numbers are taken as their text (Everflow's clients send numeric sub IDs as numbers).
+    sub = {"type": ["string", "integer", "null"], "maxLength": MAX_SUB_LENGTH, "pattern": SINGLE_LINE}
     return {
         "TrackingUrlRequest": {"type": "object", "properties": {
             "url_id": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_ID,
