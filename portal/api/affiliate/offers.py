@@ -30,7 +30,7 @@ from portal.storage import StoredFileMissing, store_for
 routes = Routes("Offers")
 # Façade field → the API's name for it, in error messages.
 API_FIELDS = {"offer_id": "network_offer_id", "deep_link": "url"}
-LIST_PARAMS = PAGING + ("search", "category", "offer_status", "offer_filter")
+LIST_PARAMS = PAGING + ("offer_search", "category", "offer_status", "offer_filter")
 FILTER_FIELDS = {"offer_status": "status", "category": "category", "name": "search"}
 URL = {"type": "object", "required": ["url"], "additionalProperties": False,
        "properties": {"url": {"type": "string"}}}
