@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import base64
 import inspect
+import io
 import json
 import logging
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -40,12 +42,14 @@ from portal import create_app
 from portal.api.affiliate import openapi as affiliate_openapi
 from portal.api.network import openapi as network_openapi
 from portal.extensions import db
-from portal.models import Invitation, KeyAlert, NetworkSettings, PasswordReset, SignInSession
+from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSettings, OfferAccess, OfferUrl,
+                           PasswordReset, ProductFeed, SignInSession)
 from portal.services import customers, transactions
 from portal.services.intake import set_intake_token
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.services.tokens import new_token
+from portal.storage import store_for
 from tests import factories
 from tests.conftest import TEST_PASSWORD, base_config, clean_to_fresh_installation
 from tests.hostile import hostile_scalar, hostile_text
@@ -55,6 +59,7 @@ MAX_EXAMPLES = DEEP or 12  # per route and method, after the fixed sweep (SWEEP 
 BASE_URL = "http://localhost"
 INTAKE_TOKEN = "fuzz-intake-token-0123456789"
 UNBUDGETED = {"API_RATE_PER_SECOND": 100_000, "API_RATE_BURST": 100_000}
+FILES_DIR = tempfile.mkdtemp(prefix="fuzz-files-")  # the offers' banners and feeds
 
 # How each door is opened: the blueprint of a rule's endpoint → the caller the fuzzer sends.
 DOORS = {
@@ -149,6 +154,24 @@ class World:
     other: dict = field(default_factory=dict)  # another partner's
 
 
+def granted_offer(app, make, partner) -> dict:
+    """A private offer granted to this partner only, with a landing page, a banner, a product feed (files in a
+    store of the test's own) and a coupon code: what the other partner must not find."""
+    app.config["STORAGE_DIR"] = FILES_DIR
+    store = store_for(app)
+    offer = make.offer(name=f"{partner.name} private offer", visibility="private", deep_links_allowed=True)
+    page = OfferUrl(offer_id=offer.id, name="Pricing", destination_url="https://advertiser.example/pricing")
+    banner = Creative(offer_id=offer.id, name="Banner", creative_type="image", filename="banner.png",
+                      content_type="image/png", file_key=store.save(io.BytesIO(b"banner"), ".png"), file_size=6)
+    feed = ProductFeed(offer_id=offer.id, name="Feed", filename="feed.csv", content_type="text/csv",
+                       file_key=store.save(io.BytesIO(b"sku\n1\n"), ".csv"), file_size=6)
+    coupon = CouponCode(offer_id=offer.id, partner_id=partner.id, code=f"CODE{partner.id}")
+    db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved"), page, banner,
+                        feed, coupon])
+    db.session.commit()
+    return {"private_offer": offer, "offer_url": page, "creative": banner, "feed": feed}
+
+
 def build_world(app) -> World:
     world = World(app)
     with app.app_context():
@@ -172,7 +195,7 @@ def build_world(app) -> World:
             db.session.commit()
             partners.append({"partner": partner, "offer": offer, "click": click, "conversion": conversion,
                              "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
-                             "invitation": invitation})
+                             "invitation": invitation, **granted_offer(app, make, partner)})
         own, other = partners
         user = make.partner_user(own["partner"])
         staff = make.staff(email="fuzz-admin@network.test")
@@ -198,7 +221,8 @@ def build_world(app) -> World:
             return {"postback_id": p["postback"].id, "pixel_id": p["postback"].id, "delivery_id": p["delivery"].id,
                     "conversion_id": p["conversion"].conversion_id, "transaction_id": p["click"].transaction_id,
                     "partner_id": p["partner"].id, "key_id": p["key"].key.id, "alert_id": p["alert"].id,
-                    "invitation_id": p["invitation"].id}
+                    "invitation_id": p["invitation"].id, "offer_id": p["private_offer"].id,
+                    "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id}
 
         world.own, world.other = ids(own), ids(other)
         # Tracking links: both partners' ids and keys, both offers (the door is public; nothing is owned).
@@ -664,14 +688,18 @@ def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_
 
 # --- another partner's objects are not found ---------------------------------------------------------
 
-OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id"}
+OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id",
+                   "offer_id", "url_id", "creative_id", "feed_id"}
 CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session", "affiliate_key")
                  and set(r.variables) & OWNED_VARIABLES]
 
 
 def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
     assert {r.endpoint for r in CROSS_PARTNER} >= {"partner.postback_edit", "affiliate_api.pixel_retry",
-                                                   "affiliate_api.conversion", "partner.conversion_detail"}
+                                                   "affiliate_api.conversion", "partner.conversion_detail",
+                                                   "affiliate_api.offer_detail", "affiliate_api.offer_url",
+                                                   "affiliate_api.offer_tracking_url", "affiliate_api.creative_file",
+                                                   "affiliate_api.product_feed_file"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)
