@@ -8,6 +8,7 @@ from typing import Protocol
 from portal.domain.accounts import PeriodFigures
 from portal.domain.actors import Actor
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 
@@ -74,3 +75,25 @@ class AffiliateBackend(Protocol):
 
     def send_delivery(self, partner_id: int, delivery_id: int) -> AttemptView | None:
         """Make one manual attempt now and return it; NotSent when it will not be sent."""
+
+    # --- offers: `now` decides expiry; None means not visible (offer) or not runnable (files) -------
+
+    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime) -> Paged:
+        """A page of OfferSummary the partner may see, by id, and the total."""
+
+    def offer_categories(self, partner_id: int, now: datetime) -> list[str]: ...
+
+    def offer(self, partner_id: int, offer_id: int, now: datetime) -> OfferDetail | None: ...
+
+    def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
+        """Record the application (audited); ApplicationRefused when the offer takes none from the partner."""
+
+    def coupon_codes(self, partner_id: int, page: Page, now: datetime) -> Paged:
+        """A page of CouponView: the partner's active codes on offers it can run."""
+
+    def product_feeds(self, partner_id: int, offer_id: int | None, page: Page, now: datetime) -> Paged:
+        """A page of ProductFeedView of the offers the partner can run (one offer's when given)."""
+
+    def creative_file(self, partner_id: int, offer_id: int, creative_id: int, now: datetime) -> StoredFile | None: ...
+
+    def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None: ...

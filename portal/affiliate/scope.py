@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend
 from portal.affiliate.dashboard import DashboardMixin
+from portal.affiliate.offers import OffersMixin
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_backend import SqlBackend
@@ -19,7 +20,7 @@ from portal.queries.settings import network_settings
 from portal.services.keys import plaintext
 
 
-class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin):
+class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin):
     """Built for one partner; callers never pass a partner id of their own."""
 
     def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None, *,

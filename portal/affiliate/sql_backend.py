@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.affiliate.report_builder import build_report
+from portal.affiliate.sql_offers import SqlOffersMixin
 from portal.delivery.outbox import conversion_values
 from portal.domain.accounts import PeriodFigures
 from portal.domain.actors import Actor
@@ -19,7 +20,7 @@ from portal.queries import postbacks as postback_queries
 from portal.services import postbacks as postback_service
 
 
-class SqlBackend:
+class SqlBackend(SqlOffersMixin):
     def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures:
         conversions, events, earnings = dashboard.conversion_totals(partner_id, start, end)
         return PeriodFigures(clicks=dashboard.click_count(partner_id, start, end), conversions=conversions,
