@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
-from flask import Response
+from flask import Response, request
 from werkzeug.wsgi import wrap_file
-from flask import request
 
 # Nothing in a stored file may run or load anything, even if a browser were to render it as a page.
 STORED_FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; sandbox"

@@ -24,6 +24,8 @@ SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
 BUILDER_FIELDS = ("url_id", *SUB_FIELDS, "deep_link")
 # An image creative previews inline only in these types; anything else (SVG can carry script) downloads.
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FIELD_LABELS = {"url_id": "Landing page", "sub1": "Sub 1", "sub2": "Sub 2", "sub3": "Sub 3", "sub4": "Sub 4",
+                "sub5": "Sub 5", "source_id": "Source ID", "deep_link": "Deep link", "offer_id": "Offer"}
 CAP_LABELS = {"daily": "a day", "weekly": "a week", "monthly": "a month", "global": "in total"}
 
 
@@ -55,7 +57,7 @@ def offer_link(offer_id: int):
     except OfferUnavailable:
         abort(404)
     except (BadRequest, LinkRefused) as err:
-        return jsonify(error=_message(err), field=err.field), 400
+        return jsonify(error=error_text(err), field=err.field), 400
     return jsonify(url=link, impression_code=pixel_code(impression))
 
 
@@ -160,5 +162,7 @@ def _base() -> str:
     return tracking_base_url(current_app.config, request.host_url)
 
 
-def _message(err: BadRequest | LinkRefused) -> str:
-    return err.message if isinstance(err, LinkRefused) else err.rule
+def error_text(err: BadRequest | LinkRefused) -> str:
+    """What the builder says about a refused field, with the field's label as the form shows it."""
+    rule = err.message if isinstance(err, LinkRefused) else err.rule
+    return f"{FIELD_LABELS.get(err.field, err.field)}: {rule}"

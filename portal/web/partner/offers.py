@@ -69,7 +69,10 @@ def offer_apply(offer_id: int):
     except OfferUnavailable:
         abort(404)
     except ApplicationRefused as err:
-        form.form_errors.append(str(err))
+        if err.field == "note":
+            form.note.errors = [err.message]
+            return _detail_page(offer, apply_form=form, status=400)
+        form.form_errors.append(err.message)  # pending, approved, or no applications: the state says no
         return _detail_page(offer, apply_form=form, status=409)
     flash("Application sent. The network reviews it; you will see the decision here and at the top of your pages.")
     return redirect(url_for("partner.offer_detail", offer_id=offer_id, _anchor="application"))
@@ -126,5 +129,6 @@ def _detail_page(offer: OfferDetail, apply_form: ApplyForm | None = None, status
     page = render_template("partner/offer_detail.html", offer=offer, builder=builder,
                            apply_form=apply_form or ApplyForm(), badges=RELATIONSHIP_BADGES,
                            payout_text=offer_links.payout_text, caps=offer_links.cap_rows(offer.caps),
+                           error_text=offer_links.error_text,
                            coupons=offer_links.coupons_of(offer), tz=g.scope.timezone)
     return page, status
