@@ -20,10 +20,12 @@ from portal.web.partner.blueprint import bp
 def unread_notices():
     if "scope" not in g or not allowed("partner.notice_read"):
         return {}
+    # The form only carries the CSRF token: it must not read this request's body (which may be the JSON an
+    # error page is answering).
     partner_id = g.scope.partner_id
     shown = notice_reads.unread(partner_id)
     count = len(shown) if len(shown) < notice_reads.SHOWN_UNREAD else notice_reads.unread_count(partner_id)
-    return {"unread_notices": shown, "unread_notice_count": count, "notice_form": ButtonForm()}
+    return {"unread_notices": shown, "unread_notice_count": count, "notice_form": ButtonForm(formdata=None)}
 
 
 @bp.route("/notices/<int:notice_id>/read", methods=["POST"])
