@@ -91,8 +91,8 @@ class AffiliateBackend(Protocol):
     def coupon_codes(self, partner_id: int, page: Page, now: datetime) -> Paged:
         """A page of CouponView: the partner's active codes on offers it can run."""
 
-    def product_feeds(self, partner_id: int, offer_id: int | None, page: Page, now: datetime) -> Paged:
-        """A page of ProductFeedView of the offers the partner can run (one offer's when given)."""
+    def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:
+        """A page of ProductFeedView of the offers the partner can run (of `offer_ids` when given)."""
 
     def creative_file(self, partner_id: int, offer_id: int, creative_id: int, now: datetime) -> StoredFile | None: ...
 

@@ -75,11 +75,15 @@ class OffersMixin:
         """A page of CouponView: the partner's own active codes on offers it can run."""
         return self._backend.coupon_codes(self.partner_id, page, utcnow())
 
-    def product_feeds(self, offer_id: int | None, page: Page) -> Paged:
-        """A page of ProductFeedView of the offers the partner can run (one offer's when given)."""
-        if offer_id is not None and not _plausible_id(offer_id):
-            return Paged(items=[], page=page, total_count=0)
-        return self._backend.product_feeds(self.partner_id, offer_id, page, utcnow())
+    def product_feeds(self, offer_id: int | None, page: Page, *, offer_ids: tuple[int, ...] | None = None) -> Paged:
+        """A page of ProductFeedView of the offers the partner can run: one offer's when `offer_id` is given,
+        those of `offer_ids` (the API's list) when given, else every runnable offer's."""
+        wanted = (offer_id,) if offer_id is not None else (tuple(offer_ids) if offer_ids is not None else None)
+        if wanted is not None:
+            wanted = tuple(i for i in wanted if _plausible_id(i))
+            if not wanted:
+                return Paged(items=[], page=page, total_count=0)
+        return self._backend.product_feeds(self.partner_id, wanted, page, utcnow())
 
     def creative_file(self, offer_id: int, creative_id: int) -> StoredFile | None:
         if not (_plausible_id(offer_id) and _plausible_id(creative_id)):

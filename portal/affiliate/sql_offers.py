@@ -44,7 +44,7 @@ class SqlOffersMixin:
                                           applied_at=access.applied_at, decision_reason=access.decision_reason,
                                           decided_at=access.decided_at)
         can_apply = offer.visibility == "require_approval" and (access is None or access.status == "rejected")
-        return OfferDetail(**vars(summary), description_html=offer.description, restrictions=offer.restrictions,
+        return OfferDetail(**vars(summary), restrictions=offer.restrictions,
                            landing_pages=tuple(pages), deep_links_allowed=offer.deep_links_allowed,
                            allowed_countries=tuple(offer.allowed_countries or ()), creatives=creatives,
                            application=application, can_apply=can_apply)
@@ -56,8 +56,7 @@ class SqlOffersMixin:
         total, rows = offer_queries.coupon_page(partner_id, now, page.offset, page.page_size)
         return Paged(items=[_coupon(code, name) for code, name in rows], page=page, total_count=total)
 
-    def product_feeds(self, partner_id: int, offer_id: int | None, page: Page, now: datetime) -> Paged:
-        offer_ids = (offer_id,) if offer_id is not None else None
+    def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:
         total, rows = offer_queries.feed_page(partner_id, now, offer_ids, page.offset, page.page_size)
         return Paged(items=[_feed(row) for row in rows], page=page, total_count=total)
 
@@ -85,7 +84,7 @@ def _summary(offer: Offer, access: OfferAccess | None, runnable: bool) -> OfferS
         payout_amount=access.payout_amount if override else offer.payout_amount,
         preview_url=offer.preview_url, thumbnail_url="",  # thumbnails are stored files: no public URL yet
         time_created=offer.created_at, time_saved=offer.updated_at,
-        caps={name: getattr(offer, name) for name in CAP_FIELDS},
+        caps={name: getattr(offer, name) for name in CAP_FIELDS}, description_html=offer.description,
     )
 
 

@@ -40,6 +40,7 @@ class OfferSummary:
     time_created: datetime
     time_saved: datetime
     caps: dict
+    description_html: str  # sanitised when stored
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,6 @@ class ApplicationView:
 
 @dataclass(frozen=True)
 class OfferDetail(OfferSummary):
-    description_html: str  # sanitised when stored
     restrictions: str
     landing_pages: tuple[LandingPage, ...]
     deep_links_allowed: bool

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api.affiliate import openapi, pixels, reporting, views  # noqa: F401  (registers the views on the blueprint)
+from portal.api.affiliate import (budget, offers, openapi, pixels,  # noqa: F401  (registers the views on the blueprint)
+                                  reporting, views)
 from portal.api.affiliate.blueprint import bp
-from portal.api.affiliate import budget
 from portal.extensions import csrf
 from portal.services.usage import UsageRecorder
 

@@ -21,7 +21,7 @@ from flask import current_app, jsonify
 
 from portal.affiliate import parsing
 from portal.affiliate.postbacks import MAX_SEARCH
-from portal.api.affiliate import pixels
+from portal.api.affiliate import openapi_offers, pixels
 from portal.api.affiliate.openapi_schemas import dashboard_schema, request_examples, request_schemas, response_schemas
 from portal.api.affiliate.operations import JSON, OPERATIONS, RATE_HEADERS, SECURITY, Routes, ref
 from portal.delivery.macros import macro_table
@@ -32,6 +32,11 @@ from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBAC
 from portal.queries.settings import network_settings
 
 OPENAPI_PATH = AFFILIATE_OPENAPI_PATH
+OFFERS_TAG = ("Offers, your tracking links, coupon codes and product feeds. Names are Everflow's; extensions: "
+              "category, relationship.payouts (payout_type cpa/cps/cpc, payout_amount in the offer's currency, "
+              "payout_percentage of the sale: your own payout), relationship.urls, relationship.application, "
+              "restrictions, allowed_countries, is_allow_deep_link, can_apply, the trackingurl and file "
+              "endpoints. tracking_url is empty unless you can run the offer.")
 routes = Routes("Account")
 
 
@@ -97,6 +102,7 @@ def _parameters() -> dict[str, dict]:
                         "Everflow's form, e.g. pixel_status=active"),
         "failed": query("failed", {"type": "string", "enum": ["0", "1", "true", "false"]},
                         "1: only failed and dead deliveries"),
+        **openapi_offers.parameters(),
     }
 
 
@@ -123,7 +129,8 @@ def _components() -> dict[str, Any]:
                              "total_count": {"type": "integer", "minimum": 0}}}
     return {
         "schemas": {"Error": error, "Paging": paging, "DashboardSummary": dashboard_schema(),
-                    **response_schemas(), **request_schemas()},
+                    **response_schemas(), **request_schemas(), **openapi_offers.response_schemas(),
+                    **openapi_offers.request_schemas()},
         "responses": responses,
         "parameters": _parameters(),
         "headers": {
@@ -167,7 +174,8 @@ def build(base_url: str, network_name: str = "Partner Network", today: date | No
         },
         "servers": [{"url": base_url.rstrip("/") or "/"}],
         "security": SECURITY,
-        "tags": [{"name": "Account"}, {"name": "Reporting"}, {"name": "Postbacks", "description":
+        "tags": [{"name": "Account"}, {"name": "Reporting"}, {"name": "Offers", "description": OFFERS_TAG},
+                 {"name": "Postbacks", "description":
                   "Postbacks (\"pixels\" in this API). Macros in postback_url: "
                   + ", ".join(f"{{{name}}} ({text})" for name, text in macro_table())}],
         "paths": paths(today or datetime.now(UTC).date()),
