@@ -689,7 +689,8 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
     assert {r.endpoint for r in CROSS_PARTNER} >= {"partner.postback_edit", "affiliate_api.pixel_retry",
                                                    "affiliate_api.conversion", "partner.conversion_detail",
                                                    "partner.offer_detail", "partner.offer_link", "partner.offer_apply",
-                                                   "partner.creative_file", "partner.notice_read"}
+                                                   "partner.creative_file", "partner.product_feed_file",
+                                                   "partner.notice_read"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

@@ -25,7 +25,10 @@ def unread_notices():
     partner_id = g.scope.partner_id
     shown = notice_reads.unread(partner_id)
     count = len(shown) if len(shown) < notice_reads.SHOWN_UNREAD else notice_reads.unread_count(partner_id)
-    return {"unread_notices": shown, "unread_notice_count": count, "notice_form": ButtonForm(formdata=None)}
+    # Back to this page after Mark read; a page answering a form post has no address to return to.
+    here = (request.full_path if request.query_string else request.path) if request.method == "GET" else ""
+    return {"unread_notices": shown, "unread_notice_count": count, "notice_form": ButtonForm(formdata=None),
+            "notice_next": here}
 
 
 @bp.route("/notices/<int:notice_id>/read", methods=["POST"])

@@ -1,6 +1,6 @@
 """An offer's tracking-link builder: what the partner typed, read into a LinkRequest; the link, the impression
 pixel and each creative's code as the façade builds them; the JSON the builder's script asks for as you type;
-and the banner files, streamed from the file store behind the partner guard."""
+and the banners and product feeds, streamed from the file store behind the partner guard."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask import abort, current_app, g, jsonify, request
 
 from portal.domain.criteria import MAX_PAGE_SIZE, Page
 from portal.domain.errors import BadRequest
-from portal.domain.offers import CreativeView, LinkRefused, LinkRequest, OfferDetail, OfferUnavailable
+from portal.domain.offers import CreativeView, LinkRefused, LinkRequest, OfferDetail, OfferUnavailable, StoredFile
 from portal.domain.text import text_fault
 from portal.http.stored_files import stored_file_response
 from portal.http.tracking_base import tracking_base_url
@@ -67,14 +67,16 @@ def creative_file(offer_id: int, creative_id: int):
     found = g.scope.creative_file(offer_id, creative_id)
     if found is None:
         abort(404)  # another partner's, an offer this partner cannot run, or no file: the same answer
-    store = store_for(current_app)
-    try:
-        size = store.size(found.key)  # the file's own size, whatever the row says
-        stream = store.open(found.key)
-    except StoredFileMissing:
-        abort(404)
-    inline = request.args.get("download") != "1" and found.content_type in INLINE_IMAGE_TYPES
-    return stored_file_response(stream, found.filename, found.content_type, size, inline=inline)
+    return _stream(found, inline=request.args.get("download") != "1" and found.content_type in INLINE_IMAGE_TYPES)
+
+
+@bp.route("/offers/product-feeds/<int:feed_id>/file")
+def product_feed_file(feed_id: int):
+    """A product feed's file, always as a download."""
+    found = g.scope.product_feed_file(feed_id)
+    if found is None:
+        abort(404)  # another partner's, or of an offer this partner cannot run: the same answer
+    return _stream(found, inline=False)
 
 
 def read_request(args) -> tuple[LinkRequest, dict]:
@@ -156,6 +158,23 @@ def _creative_code(offer_id: int, creative: CreativeView, asked: LinkRequest) ->
     else:
         code = f'<a href="{escape(link)}">{escape(creative.text or creative.name)}</a>'
     return CreativeCode(creative, link, code)
+
+
+def _stream(found: StoredFile, inline: bool):
+    store = store_for(current_app)
+    try:
+        size = store.size(found.key)  # the file's own size, whatever the row says
+        stream = store.open(found.key)
+    except StoredFileMissing:
+        abort(404)
+    return stored_file_response(stream, found.filename, found.content_type, size, inline=inline)
+
+
+def feeds_of(offer: OfferDetail) -> list:
+    """The product feeds of a runnable offer (their metadata; the files download through product_feed_file)."""
+    if not offer.runnable:
+        return []
+    return g.scope.product_feeds(offer.offer_id, Page(1, MAX_PAGE_SIZE)).items
 
 
 def _base() -> str:

@@ -130,5 +130,6 @@ def _detail_page(offer: OfferDetail, apply_form: ApplyForm | None = None, status
                            apply_form=apply_form or ApplyForm(), badges=RELATIONSHIP_BADGES,
                            payout_text=offer_links.payout_text, caps=offer_links.cap_rows(offer.caps),
                            error_text=offer_links.error_text,
-                           coupons=offer_links.coupons_of(offer), tz=g.scope.timezone)
+                           coupons=offer_links.coupons_of(offer), feeds=offer_links.feeds_of(offer),
+                           tz=g.scope.timezone)
     return page, status

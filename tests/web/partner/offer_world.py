@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from portal.models import CouponCode, Creative, OfferAccess, OfferUrl
+from portal.models import CouponCode, Creative, OfferAccess, OfferUrl, ProductFeed
 from portal.models.base import utcnow
 from portal.storage import store_for
 
@@ -49,6 +49,8 @@ class OfferWorld:
     others_image: object
     coupon: object
     others_coupon: object
+    feed: object
+    others_feed: object
 
 
 def build(app, db, make) -> OfferWorld:
@@ -75,5 +77,16 @@ def build(app, db, make) -> OfferWorld:
     coupon = add(db, CouponCode(offer_id=public.id, partner_id=partner.id, code="BLUEBIRD10",
                                 description="10% off"))
     others_coupon = add(db, CouponCode(offer_id=public.id, partner_id=other.id, code="OTHER20"))
+    feed = feed_of(app, db, public, "Spring catalogue")
+    others_feed = feed_of(app, db, others_private, "Other's catalogue")
     return OfferWorld(partner, other, public, approval, pending, rejected, paused, secret, others_private, landing,
-                      image, html, others_image, coupon, others_coupon)
+                      image, html, others_image, coupon, others_coupon, feed, others_feed)
+
+
+FEED = b"sku,name,price\n1,Runner,59.00\n"
+
+
+def feed_of(app, db, offer, name):
+    key = store_for(app).save(io.BytesIO(FEED), ".csv")
+    return add(db, ProductFeed(offer_id=offer.id, name=name, file_key=key, filename="catalogue.csv",
+                               content_type="text/csv", file_size=len(FEED)))

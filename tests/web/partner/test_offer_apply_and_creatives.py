@@ -157,3 +157,16 @@ def test_html_creatives_are_code_with_the_link_never_live_html(client, signed_in
                     "<b>Shop now</b></a>")
     banner = unescape(re.search(rf'id="creative-code-{w.image.id}"[^>]*>(.*?)</textarea>', page, re.S)[1])
     assert f"creative_id={w.image.id}" in banner and 'src="spring.png"' in banner
+
+
+def test_product_feeds_are_listed_and_download(client, signed_in):
+    w = signed_in
+    page = client.get(f"/offers/{w.public.id}").get_data(as_text=True)
+    assert "Spring catalogue" in page and "Other's catalogue" not in page
+    response = client.get(f"/offers/product-feeds/{w.feed.id}/file")
+    assert response.data == offer_world.FEED and response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="catalogue.csv"'
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
+    assert client.get(f"/offers/product-feeds/{w.others_feed.id}/file").status_code == 404
+    assert client.get("/offers/product-feeds/9223372036854775807/file").status_code == 404
