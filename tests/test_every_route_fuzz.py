@@ -42,8 +42,8 @@ from portal import create_app
 from portal.api.affiliate import openapi as affiliate_openapi
 from portal.api.network import openapi as network_openapi
 from portal.extensions import db
-from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSettings, OfferAccess, PartnerNotice,
-                           PasswordReset, ProductFeed, SignInSession)
+from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSettings, OfferAccess, OfferUrl,
+                           PartnerNotice, PasswordReset, ProductFeed, SignInSession)
 from portal.services import customers, transactions
 from portal.services.intake import set_intake_token
 from portal.services.keys import issue_key
@@ -58,9 +58,8 @@ DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 MAX_EXAMPLES = DEEP or 12  # per route and method, after the fixed sweep (SWEEP over every known name)
 BASE_URL = "http://localhost"
 INTAKE_TOKEN = "fuzz-intake-token-0123456789"
-# No rate budget to run out of; offers' files (banners, product feeds) in a directory of the run's own.
-UNBUDGETED = {"API_RATE_PER_SECOND": 100_000, "API_RATE_BURST": 100_000,
-              "STORAGE_DIR": os.path.join(tempfile.gettempdir(), f"portal-fuzz-files-{os.getpid()}")}
+UNBUDGETED = {"API_RATE_PER_SECOND": 100_000, "API_RATE_BURST": 100_000}
+FILES_DIR = tempfile.mkdtemp(prefix="fuzz-files-")  # the offers' banners and feeds
 
 # How each door is opened: the blueprint of a rule's endpoint → the caller the fuzzer sends.
 DOORS = {
@@ -154,6 +153,26 @@ class World:
     other: dict = field(default_factory=dict)  # another partner's
 
 
+def granted_offer(app, make, partner) -> dict:
+    """A private offer granted to this partner only, with a landing page, a banner, a product feed (files in a
+    store of the test's own), a coupon code and a notice: what the other partner must not find."""
+    app.config["STORAGE_DIR"] = FILES_DIR
+    store = store_for(app)
+    offer = make.offer(name=f"{partner.name} private offer", visibility="private", deep_links_allowed=True)
+    page = OfferUrl(offer_id=offer.id, name="Pricing", destination_url="https://advertiser.example/pricing")
+    banner = Creative(offer_id=offer.id, name="Banner", creative_type="image", filename="banner.png",
+                      content_type="image/png", file_key=store.save(io.BytesIO(b"banner"), ".png"), file_size=6)
+    feed = ProductFeed(offer_id=offer.id, name="Feed", filename="feed.csv", content_type="text/csv",
+                       file_key=store.save(io.BytesIO(b"sku\n1\n"), ".csv"), file_size=6)
+    coupon = CouponCode(offer_id=offer.id, partner_id=partner.id, code=f"CODE{partner.id}")
+    notice = PartnerNotice(partner_id=partner.id, kind="offer_granted", title=f"Granted: {offer.name}",
+                           offer_id=offer.id)
+    db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved"), page, banner,
+                        feed, coupon, notice])
+    db.session.commit()
+    return {"private_offer": offer, "offer_url": page, "creative": banner, "feed": feed, "notice": notice}
+
+
 def build_world(app) -> World:
     world = World(app)
     with app.app_context():
@@ -167,18 +186,6 @@ def build_world(app) -> World:
             conversion = make.conversion(partner, offer, at=now - timedelta(hours=1), sub1="s1")
             make.conversion(partner, offer, status="on_hold", hold_until=now + timedelta(days=3))
             postback = make.server_postback(partner)
-            # An offer only this partner may see (private, granted), with a banner, a feed, a code and a notice.
-            private = make.offer(name=f"{name} private offer", visibility="private")
-            store = store_for(app)
-            banner = Creative(offer_id=private.id, name=f"{name} banner", creative_type="image", filename="b.png",
-                              content_type="image/png", file_key=store.save(io.BytesIO(b"\x89PNG"), ".png"))
-            feed = ProductFeed(offer_id=private.id, name=f"{name} feed", filename="feed.csv", content_type="text/csv",
-                               file_key=store.save(io.BytesIO(b"sku,price\n1,2\n"), ".csv"))
-            notice = PartnerNotice(partner_id=partner.id, kind="offer_granted", title=f"{name} granted",
-                                   offer_id=private.id)
-            db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=private.id, status="approved"), banner,
-                                feed, notice, CouponCode(offer_id=private.id, partner_id=partner.id, code=f"{name}10")])
-            db.session.commit()
             delivery = make.delivery(postback, status="dead", attempts=1)
             issued = issue_key(partner, f"{name} key")
             alert = KeyAlert(api_key_id=issued.key.id, partner_id=partner.id, kind="new_endpoint", detail={})
@@ -189,8 +196,7 @@ def build_world(app) -> World:
             db.session.commit()
             partners.append({"partner": partner, "offer": offer, "click": click, "conversion": conversion,
                              "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
-                             "invitation": invitation, "private": private, "banner": banner, "feed": feed,
-                             "notice": notice})
+                             "invitation": invitation, **granted_offer(app, make, partner)})
         own, other = partners
         user = make.partner_user(own["partner"])
         staff = make.staff(email="fuzz-admin@network.test")
@@ -216,8 +222,9 @@ def build_world(app) -> World:
             return {"postback_id": p["postback"].id, "pixel_id": p["postback"].id, "delivery_id": p["delivery"].id,
                     "conversion_id": p["conversion"].conversion_id, "transaction_id": p["click"].transaction_id,
                     "partner_id": p["partner"].id, "key_id": p["key"].key.id, "alert_id": p["alert"].id,
-                    "invitation_id": p["invitation"].id, "offer_id": p["private"].id, "creative_id": p["banner"].id,
-                    "feed_id": p["feed"].id, "notice_id": p["notice"].id, "url_id": 0}
+                    "invitation_id": p["invitation"].id, "offer_id": p["private_offer"].id,
+                    "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id,
+                    "notice_id": p["notice"].id}
 
         world.own, world.other = ids(own), ids(other)
         for name, value in [*world.own.items(), *world.other.items()]:
@@ -680,7 +687,7 @@ def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_
 # --- another partner's objects are not found ---------------------------------------------------------
 
 OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id",
-                   "offer_id", "creative_id", "feed_id", "notice_id"}
+                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id"}
 CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session", "affiliate_key")
                  and set(r.variables) & OWNED_VARIABLES]
 
@@ -688,9 +695,11 @@ CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session",
 def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
     assert {r.endpoint for r in CROSS_PARTNER} >= {"partner.postback_edit", "affiliate_api.pixel_retry",
                                                    "affiliate_api.conversion", "partner.conversion_detail",
-                                                   "partner.offer_detail", "partner.offer_link", "partner.offer_apply",
-                                                   "partner.creative_file", "partner.product_feed_file",
-                                                   "partner.notice_read"}
+                                                   "affiliate_api.offer_detail", "affiliate_api.offer_url",
+                                                   "affiliate_api.offer_tracking_url", "affiliate_api.creative_file",
+                                                   "affiliate_api.product_feed_file", "partner.offer_detail",
+                                                   "partner.offer_link", "partner.offer_apply", "partner.creative_file",
+                                                   "partner.product_feed_file", "partner.notice_read"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

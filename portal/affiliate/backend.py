@@ -78,8 +78,9 @@ class AffiliateBackend(Protocol):
 
     # --- offers: `now` decides expiry; None means not visible (offer) or not runnable (files) -------
 
-    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime) -> Paged:
-        """A page of OfferSummary the partner may see, by id, and the total."""
+    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime,
+               details: bool = False) -> Paged:
+        """A page of OfferSummary the partner may see, by id, and the total; OfferDetail with `details`."""
 
     def offer_categories(self, partner_id: int, now: datetime) -> list[str]: ...
 

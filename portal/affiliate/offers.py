@@ -29,12 +29,13 @@ class OffersMixin:
     _backend: AffiliateBackend
     _actor: Actor | None
 
-    def offers(self, filters: OfferFilters, page: Page) -> Paged:
-        """A page of OfferSummary the partner may see (only those it can run now when `filters.mine`)."""
+    def offers(self, filters: OfferFilters, page: Page, *, details: bool = False) -> Paged:
+        """A page of OfferSummary the partner may see (only those it can run now when `filters.mine`);
+        with `details`, OfferDetail (landing pages, creatives, application), read in a few queries a page."""
         clean = OfferFilters(search=_text(filters.search, MAX_SEARCH), category=_text(filters.category, 100),
                              status=filters.status if filters.status in OFFER_LIST_STATUSES else None,
                              mine=bool(filters.mine))
-        return self._backend.offers(self.partner_id, clean, page, utcnow())
+        return self._backend.offers(self.partner_id, clean, page, utcnow(), details)
 
     def offer_categories(self) -> list[str]:
         return self._backend.offer_categories(self.partner_id, utcnow())

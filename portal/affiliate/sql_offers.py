@@ -8,7 +8,7 @@ from portal.domain.actors import Actor
 from portal.domain.criteria import Page, Paged
 from portal.domain.offers import (ApplicationView, CouponView, CreativeView, LandingPage, OfferDetail, OfferFilters,
                                   OfferSummary, ProductFeedView, StoredFile)
-from portal.models import CouponCode, Creative, Offer, OfferAccess, ProductFeed
+from portal.models import CouponCode, Creative, Offer, OfferAccess, OfferUrl, ProductFeed
 from portal.models.offers import CAP_KINDS, CAP_PERIODS
 from portal.queries import offers as offer_queries
 from portal.queries.offer_access import relationship_status
@@ -20,11 +20,18 @@ CAP_FIELDS = tuple(f"{period}_{kind}_cap" for kind in CAP_KINDS for period in CA
 class SqlOffersMixin:
     """Mixed into SqlBackend."""
 
-    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime) -> Paged:
+    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime,
+               details: bool = False) -> Paged:
         total, rows = offer_queries.visible_page(
             partner_id, now, search=filters.search, category=filters.category, status=filters.status,
             mine=filters.mine, offset=page.offset, limit=page.page_size)
-        return Paged(items=[_summary(*row) for row in rows], page=page, total_count=total)
+        if not details:
+            return Paged(items=[_summary(*row) for row in rows], page=page, total_count=total)
+        ids = [offer.id for offer, _, _ in rows]
+        pages = offer_queries.landing_pages_of(ids)
+        creatives = offer_queries.creatives_of([offer.id for offer, _, runnable in rows if runnable])
+        return Paged(items=[_detail(offer, access, runnable, pages[offer.id], creatives.get(offer.id, []))
+                            for offer, access, runnable in rows], page=page, total_count=total)
 
     def offer_categories(self, partner_id: int, now: datetime) -> list[str]:
         return offer_queries.visible_categories(partner_id, now)
@@ -34,20 +41,8 @@ class SqlOffersMixin:
         if found is None:
             return None
         offer, access, runnable = found
-        summary = _summary(offer, access, runnable)
-        pages = [LandingPage(0, "Default", offer.preview_url)]
-        pages += [LandingPage(u.id, u.name, u.preview_url) for u in offer_queries.landing_pages(offer.id)]
-        creatives = tuple(_creative(c) for c in offer_queries.active_creatives(offer.id)) if runnable else ()
-        application = None
-        if access is not None and access.applied_at is not None:
-            application = ApplicationView(status=access.status, note=access.application_note,
-                                          applied_at=access.applied_at, decision_reason=access.decision_reason,
-                                          decided_at=access.decided_at)
-        can_apply = offer.visibility == "require_approval" and (access is None or access.status == "rejected")
-        return OfferDetail(**vars(summary), restrictions=offer.restrictions,
-                           landing_pages=tuple(pages), deep_links_allowed=offer.deep_links_allowed,
-                           allowed_countries=tuple(offer.allowed_countries or ()), creatives=creatives,
-                           application=application, can_apply=can_apply)
+        return _detail(offer, access, runnable, offer_queries.landing_pages(offer.id),
+                       offer_queries.active_creatives(offer.id) if runnable else [])
 
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         return offer_applications.apply(partner_id, offer_id, note, actor)
@@ -86,6 +81,23 @@ def _summary(offer: Offer, access: OfferAccess | None, runnable: bool) -> OfferS
         time_created=offer.created_at, time_saved=offer.updated_at,
         caps={name: getattr(offer, name) for name in CAP_FIELDS}, description_html=offer.description,
     )
+
+
+def _detail(offer: Offer, access: OfferAccess | None, runnable: bool, urls: list[OfferUrl],
+            creatives: list[Creative]) -> OfferDetail:
+    pages = [LandingPage(0, "Default", offer.preview_url), *(LandingPage(u.id, u.name, u.preview_url) for u in urls)]
+    application = None
+    if access is not None and access.applied_at is not None:
+        application = ApplicationView(status=access.status, note=access.application_note,
+                                      applied_at=access.applied_at, decision_reason=access.decision_reason,
+                                      decided_at=access.decided_at)
+    return OfferDetail(**vars(_summary(offer, access, runnable)), restrictions=offer.restrictions,
+                       landing_pages=tuple(pages), deep_links_allowed=offer.deep_links_allowed,
+                       allowed_countries=tuple(offer.allowed_countries or ()),
+                       creatives=tuple(_creative(c) for c in creatives) if runnable else (),
+                       application=application,
+                       can_apply=offer.visibility == "require_approval" and (access is None
+                                                                            or access.status == "rejected"))
 
 
 def _creative(c: Creative) -> CreativeView:

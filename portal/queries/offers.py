@@ -128,3 +128,23 @@ def feed_page(partner_id: int, now: datetime, offer_ids: tuple[int, ...] | None,
 
 def runnable_feed(partner_id: int, feed_id: int, now: datetime) -> ProductFeed | None:
     return db.session.scalar(_feeds(partner_id, now, None).where(ProductFeed.id == feed_id))
+
+
+def landing_pages_of(offer_ids: list[int]) -> dict[int, list[OfferUrl]]:
+    """The active extra landing pages of several offers at once (a page of an offer list), by offer."""
+    found: dict[int, list[OfferUrl]] = {offer_id: [] for offer_id in offer_ids}
+    if offer_ids:
+        for page in db.session.scalars(select(OfferUrl).where(OfferUrl.offer_id.in_(offer_ids),
+                                                              OfferUrl.status == "active").order_by(OfferUrl.id)):
+            found[page.offer_id].append(page)
+    return found
+
+
+def creatives_of(offer_ids: list[int]) -> dict[int, list[Creative]]:
+    """The active creatives of several offers at once, by offer."""
+    found: dict[int, list[Creative]] = {offer_id: [] for offer_id in offer_ids}
+    if offer_ids:
+        for creative in db.session.scalars(select(Creative).where(Creative.offer_id.in_(offer_ids),
+                                                                  Creative.status == "active").order_by(Creative.id)):
+            found[creative.offer_id].append(creative)
+    return found

@@ -104,6 +104,8 @@ def test_detail_lists_landing_pages_and_creatives_only_when_runnable(db, make, p
     assert detail.creatives == () and detail.can_apply and detail.application is None
     access(db, partner, offer, "approved")
     assert [c.creative_id for c in scope.offer(offer.id).creatives] == [creative.id]
+    listed_with_details = scope.offers(OfferFilters(), Page(), details=True).items
+    assert listed_with_details == [scope.offer(offer.id)]  # the list's few queries build the same record
 
 
 def test_tracking_links_carry_the_checked_values(db, make, partner):

@@ -65,20 +65,14 @@ def offersrunnable():
     return _offer_list(mine=True)
 
 
-@routes.get("/affiliates/offers/<int:offer_id>", "One offer, with its landing pages and creatives", ok="OfferDetail",
+@routes.get("/affiliates/offers/<int:offer_id>", "One offer, with its landing pages and creatives", ok="Offer",
             extra=(404,))
 def offer_detail(offer_id: int):
     scope = principal().scope
     found = scope.offer(offer_id)
     if found is None:
         raise OfferUnavailable(offer_id)
-    base = _base()
-
-    def file_url(creative):
-        return url_for(".creative_file", offer_id=found.offer_id, creative_id=creative.creative_id, _external=True)
-
-    return jsonify(shapes.offer_detail(found, _network_id(scope), click_url(base, scope.partner_id, found.offer_id),
-                                       impression_url(base, scope.partner_id, found.offer_id), file_url))
+    return jsonify(_offer(scope, found, _network_id(scope), _base()))
 
 
 @routes.get("/affiliates/offers/<int:offer_id>/url/<int:url_id>", "Your tracking link (url_id 0: the default page)",
@@ -175,11 +169,17 @@ def _network_id(scope) -> int:
 def _offer_list(*, mine: bool):
     scope = principal().scope
     page = parsing.page_of(request.args)
-    found = scope.offers(_filters(request.args, mine), page)
-    network_id, base, pid = _network_id(scope), _base(), scope.partner_id
-    return jsonify(offers=[shapes.offer(o, network_id, click_url(base, pid, o.offer_id),
-                                        impression_url(base, pid, o.offer_id)) for o in found.items],
-                   paging=paging(found))
+    found = scope.offers(_filters(request.args, mine), page, details=True)
+    network_id, base = _network_id(scope), _base()
+    return jsonify(offers=[_offer(scope, o, network_id, base) for o in found.items], paging=paging(found))
+
+
+def _offer(scope, found, network_id: int, base: str) -> dict:
+    def file_url(creative):
+        return url_for(".creative_file", offer_id=found.offer_id, creative_id=creative.creative_id, _external=True)
+
+    return shapes.offer_detail(found, network_id, click_url(base, scope.partner_id, found.offer_id),
+                               impression_url(base, scope.partner_id, found.offer_id), file_url)
 
 
 def _filters(args: Mapping, mine: bool) -> OfferFilters:
@@ -189,7 +189,7 @@ def _filters(args: Mapping, mine: bool) -> OfferFilters:
         field, _, value = args["filter"].partition("=")
         if field not in FILTER_FIELDS or not value:
             raise ApiError(400, "filter: must be offer_status=<status>, category=<name> or name=<text>")
-        values[FILTER_FIELDS[field]] = _checked("filter", value, 200)
+        values[FILTER_FIELDS[field]] = _checked("filter", value, 100)
     if values["status"] not in (None, "active", "paused"):
         raise ApiError(400, "offer_status: must be active or paused")
     return OfferFilters(mine=mine, **values)
@@ -232,7 +232,10 @@ def _offer_ids(body: Mapping) -> tuple[int, ...] | None:
         return None
     if not isinstance(ids, list) or len(ids) > MAX_FILTER_VALUES:
         raise ApiError(400, f"network_offer_ids: a list of at most {MAX_FILTER_VALUES} offer ids")
-    return tuple(_integer({"network_offer_ids": item}, "network_offer_ids") for item in ids)
+    found = tuple(_integer({"network_offer_ids": item}, "network_offer_ids") for item in ids)
+    if any(item is None or item < 0 for item in found):
+        raise ApiError(400, "network_offer_ids: offer ids are whole numbers, 0 or more")
+    return found
 
 
 def _feeds(scope, found):

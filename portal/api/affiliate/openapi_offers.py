@@ -68,13 +68,12 @@ def response_schemas() -> dict[str, dict[str, Any]]:
         return ("https://t.example/c/1/1", "https://t.example/i/1/1") if filled else ("", "")
 
     schemas = {
-        "Offer": _both(lambda f: shapes.offer(_offer(f), 1, *urls(f))),
-        "OfferDetail": _both(lambda f: shapes.offer_detail(_offer(f), 1, *urls(f), lambda c: "https://x.example/f")),
+        "Offer": _both(lambda f: shapes.offer_detail(_offer(f), 1, *urls(f), lambda c: "https://x.example/f")),
         "Application": _both(lambda f: shapes.application(_application(f))),
         "CouponCode": _both(lambda f: shapes.coupon(_coupon(f), 1, "https://t.example/c/1/1")),
         "ProductFeed": _both(lambda f: shapes.product_feed(_feed(f), 1, "https://x.example/f")),
     }
-    for name in ("Offer", "OfferDetail"):
+    for name in ("Offer",):
         props = schemas[name]["properties"]
         props["offer_status"]["enum"] = ["active", "paused"]
         props["visibility"]["enum"] = list(OFFER_VISIBILITY)
@@ -87,7 +86,8 @@ def response_schemas() -> dict[str, dict[str, Any]]:
 
 
 def request_schemas() -> dict[str, dict[str, Any]]:
-    sub = {"type": ["string", "null"], "maxLength": MAX_SUB_LENGTH, "pattern": SINGLE_LINE}
+    # Numbers are taken as their text (Everflow's clients send numeric sub IDs as numbers).
+    sub = {"type": ["string", "integer", "null"], "maxLength": MAX_SUB_LENGTH, "pattern": SINGLE_LINE}
     return {
         "TrackingUrlRequest": {"type": "object", "properties": {
             "url_id": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_ID,

@@ -77,7 +77,9 @@ def test_alloffers_and_offersrunnable_in_everflows_shape(world):
     assert shoes["html_description"] == "<p>Shoes</p>" and shoes["daily_click_cap"] == 100 and shoes["is_caps_enabled"]
     assert shoes["relationship"]["offer_affiliate_status"] == "public"
     assert shoes["relationship"]["payouts"]["entries"][0]["payout_amount"] == 7.5
+    assert shoes["relationship"]["urls"]["total"] == 2 and shoes["relationship"]["creatives"]["total"] == 1
     tea = offers[world["approval"].id]
+    assert tea["relationship"]["creatives"] == {"entries": [], "total": 0}
     assert tea["tracking_url"] == "" and tea["relationship"]["offer_affiliate_status"] == "require_approval"
     runnable = call("GET", "/offersrunnable").json
     assert [o["network_offer_id"] for o in runnable["offers"]] == [public.id]

@@ -45,6 +45,14 @@ SEMANTIC_RULES = {
     # surrogate, a value that is only whitespace to Python, a number past 500 digits or a float past 2**53.
     "query.filters": ("is the offer id", "NUL", "surrogate", "non-empty string or number", "longer than"),
     "query.search_terms": ("NUL", "surrogate"),
+    # Offers: a landing page or creative the offer does not have, a deep link it does not allow (or that is
+    # not an http(s) URL with a host), a sub ID with a lone surrogate.
+    "url_id": "not a landing page of this offer",
+    "creative_id": "not a creative of this offer",
+    "url": None,
+    "sub1": "control characters", "sub2": "control characters", "sub3": "control characters",
+    "sub4": "control characters", "sub5": "control characters", "source_id": "control characters",
+    "note": "control characters",
 }
 
 
@@ -190,7 +198,8 @@ def test_every_documented_operation_refuses_a_missing_or_wrong_key(client, heade
             if not operation["security"]:
                 continue
             url = (path.replace("{conversion_id}", "c1").replace("{transaction_id}", "t1")
-                   .replace("{pixel_id}", "1").replace("{delivery_id}", "1"))
+                   .replace("{pixel_id}", "1").replace("{delivery_id}", "1").replace("{offer_id}", "1")
+                   .replace("{url_id}", "0").replace("{creative_id}", "1").replace("{feed_id}", "1"))
             response = client.open(url, method=method.upper(), json={}, headers=header)
             assert response.status_code == 401, (method, path)
             assert response.json["error"] in ("No Authentication Method Found", "Invalid API key")
