@@ -206,3 +206,9 @@ def test_the_partners_coupon_codes_show_on_the_offer_and_their_page(client, sign
 def test_the_offers_pages_have_no_not_built_notice(client, signed_in):
     for path in ("/offers", "/offers?tab=all", "/offers/coupon-codes", f"/offers/{signed_in.public.id}"):
         assert "data-not-built" not in client.get(path).get_data(as_text=True)
+
+
+def test_the_offers_menu_entry_stays_current_on_every_offers_page(client, signed_in):
+    for path in ("/offers", "/offers/coupon-codes", f"/offers/{signed_in.public.id}"):
+        header = client.get(path).get_data(as_text=True).split("</header>")[0]
+        assert '<a href="/offers" aria-current="page">Offers</a>' in header, path
