@@ -30,7 +30,7 @@ from portal.storage import StoredFileMissing, store_for
 routes = Routes("Offers")
 # Façade field → the API's name for it, in error messages.
 API_FIELDS = {"offer_id": "network_offer_id", "deep_link": "url"}
-LIST_PARAMS = PAGING + ("search", "category", "offer_status", "offer_filter")
+LIST_PARAMS = PAGING + ("offer_search", "category", "offer_status", "offer_filter")
 FILTER_FIELDS = {"offer_status": "status", "category": "category", "name": "search"}
 URL = {"type": "object", "required": ["url"], "additionalProperties": False,
        "properties": {"url": {"type": "string"}}}
@@ -90,6 +90,7 @@ def offer_impression_url(offer_id: int, url_id: int):
 @routes.post("/affiliates/offers/<int:offer_id>/trackingurl", "Your tracking link with sub IDs", ok=URL,
              body="TrackingUrlRequest", extra=(404,))
 def offer_tracking_url(offer_id: int):
+    _require_visible(offer_id)  # another partner's offer is a 404 before its body is even read
     body = json_body()
     link = LinkRequest(url_id=_integer(body, "url_id") or 0, creative_id=_integer(body, "creative_id"),
                        deep_link=_text(body, "url"), **{name: _text(body, name) for name in SUB_PARAMETERS})
@@ -101,6 +102,7 @@ def offer_tracking_url(offer_id: int):
 @routes.post("/affiliates/offers/<int:offer_id>/apply", "The same as …/application (another client's path)",
              ok="Application", body="ApplicationRequest", body_required=False, extra=(404, 409))
 def offer_application(offer_id: int):
+    _require_visible(offer_id)
     note = json_body().get("note") if request.content_length or request.is_json else None
     if note is not None and not isinstance(note, str):
         raise ApiError(400, "note: must be a string")
@@ -121,10 +123,8 @@ def coupon_codes():
             ok=paged("product_feeds", "ProductFeed"), params=PAGING, extra=(404,))
 def offer_product_feeds(offer_id: int):
     scope = principal().scope
-    page = parsing.page_of(request.args)
-    if scope.offer(offer_id) is None:
-        raise OfferUnavailable(offer_id)
-    return _feeds(scope, scope.product_feeds(offer_id, page))
+    _require_visible(offer_id)
+    return _feeds(scope, scope.product_feeds(offer_id, parsing.page_of(request.args)))
 
 
 @routes.get("/affiliates/productfeeds", "The product feeds of every offer you can run",
@@ -156,6 +156,11 @@ def product_feed_file(feed_id: int):
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _require_visible(offer_id: int) -> None:
+    if principal().scope.offer(offer_id) is None:
+        raise OfferUnavailable(offer_id)
 
 
 def _base() -> str:

@@ -120,6 +120,8 @@ def parameters() -> dict[str, dict]:
         "url_id": path("url_id", "A landing page's network_offer_url_id (0: the offer's default page)"),
         "creative_id": path("creative_id", "The creative's network_offer_creative_id"),
         "feed_id": path("feed_id", "The feed's network_advertiser_product_feed_id"),
+        "offer_search": query("search", {"type": "string", "maxLength": 200, "pattern": SINGLE_LINE},
+                              "(ext) Offers whose name holds this text, or the offer with this id"),
         "category": query("category", {"type": "string", "maxLength": 100, "pattern": SINGLE_LINE},
                           "(ext) Only this category's offers"),
         "offer_status": query("offer_status", {"type": "string", "enum": ["", "active", "paused"]},

@@ -182,5 +182,6 @@ def test_another_partners_ids_and_huge_ids_are_a_404(world):
         assert response.status_code == 404 and response.json == {"error": "Not found"}, path
     for path in (f"/offers/{private}/trackingurl", f"/offers/{private}/application", f"/offers/{HUGE}/apply"):
         assert call("POST", path, {}).status_code == 404, path
+        assert call("POST", path, {"sub1": "\x00", "note": 5}).status_code == 404, path  # before the body
     # The partner's own private grant opens it for them only.
     assert world["beta_call"]("GET", f"/offers/{private}").status_code == 200
