@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.models import OfferAccess
 from tests.web.partner import offer_world
@@ -212,3 +214,20 @@ def test_the_offers_menu_entry_stays_current_on_every_offers_page(client, signed
     for path in ("/offers", "/offers/coupon-codes", f"/offers/{signed_in.public.id}"):
         header = client.get(path).get_data(as_text=True).split("</header>")[0]
         assert '<a href="/offers" aria-current="page">Offers</a>' in header, path
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(st.characters(exclude_categories=["Cs"]), max_size=40))
+def test_whatever_is_typed_as_a_sub_id_comes_back_whole_or_is_refused_by_name(client, signed_in, value):
+    w = signed_in
+    response = client.get(f"/offers/{w.public.id}?sub1={quote(value.encode())}&sub2=fixed")
+    page = response.get_data(as_text=True)
+    if response.status_code == 400:
+        assert 'id="link-error"' in page and ">Sub 1: " in page
+        assert any(ord(c) < 32 or ord(c) == 127 for c in value)
+        return
+    assert response.status_code == 200
+    link = urlsplit(link_of(page))
+    assert link.netloc == "localhost" and link.path == f"/c/{w.partner.id}/{w.public.id}"
+    query = parse_qs(link.query, keep_blank_values=True)
+    assert query.get("sub1") == ([value.strip()] if value.strip() else None) and query["sub2"] == ["fixed"]
