@@ -43,7 +43,7 @@ from portal.api.affiliate import openapi as affiliate_openapi
 from portal.api.network import openapi as network_openapi
 from portal.extensions import db
 from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSettings, OfferAccess, OfferUrl,
-                           PasswordReset, ProductFeed, SignInSession)
+                           PartnerNotice, PasswordReset, ProductFeed, SignInSession)
 from portal.services import customers, transactions
 from portal.services.intake import set_intake_token
 from portal.services.keys import issue_key
@@ -156,7 +156,7 @@ class World:
 
 def granted_offer(app, make, partner) -> dict:
     """A private offer granted to this partner only, with a landing page, a banner, a product feed (files in a
-    store of the test's own) and a coupon code: what the other partner must not find."""
+    store of the test's own), a coupon code and a notice: what the other partner must not find."""
     app.config["STORAGE_DIR"] = FILES_DIR
     store = store_for(app)
     offer = make.offer(name=f"{partner.name} private offer", visibility="private", deep_links_allowed=True)
@@ -166,10 +166,12 @@ def granted_offer(app, make, partner) -> dict:
     feed = ProductFeed(offer_id=offer.id, name="Feed", filename="feed.csv", content_type="text/csv",
                        file_key=store.save(io.BytesIO(b"sku\n1\n"), ".csv"), file_size=6)
     coupon = CouponCode(offer_id=offer.id, partner_id=partner.id, code=f"CODE{partner.id}")
+    notice = PartnerNotice(partner_id=partner.id, kind="offer_granted", title=f"Granted: {offer.name}",
+                           offer_id=offer.id)
     db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved"), page, banner,
-                        feed, coupon])
+                        feed, coupon, notice])
     db.session.commit()
-    return {"private_offer": offer, "offer_url": page, "creative": banner, "feed": feed}
+    return {"private_offer": offer, "offer_url": page, "creative": banner, "feed": feed, "notice": notice}
 
 
 def build_world(app) -> World:
@@ -222,7 +224,8 @@ def build_world(app) -> World:
                     "conversion_id": p["conversion"].conversion_id, "transaction_id": p["click"].transaction_id,
                     "partner_id": p["partner"].id, "key_id": p["key"].key.id, "alert_id": p["alert"].id,
                     "invitation_id": p["invitation"].id, "offer_id": p["private_offer"].id,
-                    "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id}
+                    "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id,
+                    "notice_id": p["notice"].id}
 
         world.own, world.other = ids(own), ids(other)
         # Tracking links: both partners' ids and keys, both offers (the door is public; nothing is owned).
@@ -689,7 +692,7 @@ def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_
 # --- another partner's objects are not found ---------------------------------------------------------
 
 OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id",
-                   "offer_id", "url_id", "creative_id", "feed_id"}
+                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id"}
 CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session", "affiliate_key")
                  and set(r.variables) & OWNED_VARIABLES]
 
@@ -699,7 +702,9 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
                                                    "affiliate_api.conversion", "partner.conversion_detail",
                                                    "affiliate_api.offer_detail", "affiliate_api.offer_url",
                                                    "affiliate_api.offer_tracking_url", "affiliate_api.creative_file",
-                                                   "affiliate_api.product_feed_file"}
+                                                   "affiliate_api.product_feed_file", "partner.offer_detail",
+                                                   "partner.offer_link", "partner.offer_apply", "partner.creative_file",
+                                                   "partner.product_feed_file", "partner.notice_read"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

@@ -8,7 +8,8 @@ REPORTS = "reports"  # dashboard, reports, conversions, click lookup and their e
 POSTBACKS = "postbacks"
 API_KEYS = "api_keys"  # the company's API keys, shown in full
 TEAM = "team"  # the company's users and invitations
-OFFERS = "offers"
+OFFERS = "offers"  # the offers, their tracking links, creatives and coupon codes, notices: every role
+OFFER_APPLY = "offer_apply"  # applying to an offer commits the company to its terms: the admin's
 BILLING = "billing"
 
 ADMIN = "admin"
@@ -20,9 +21,10 @@ ROLE_LABELS: dict[str, str] = {
 ROLES = tuple(ROLE_LABELS)
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    ADMIN: frozenset({ACCOUNT, REPORTS, POSTBACKS, API_KEYS, TEAM, OFFERS, BILLING}),
-    "reports": frozenset({ACCOUNT, REPORTS}),
-    "postbacks_reports": frozenset({ACCOUNT, REPORTS, POSTBACKS}),
+    ADMIN: frozenset({ACCOUNT, REPORTS, POSTBACKS, API_KEYS, TEAM, OFFERS, OFFER_APPLY, BILLING}),
+    # Whoever sends traffic needs the links, so every role sees the offers.
+    "reports": frozenset({ACCOUNT, REPORTS, OFFERS}),
+    "postbacks_reports": frozenset({ACCOUNT, REPORTS, POSTBACKS, OFFERS}),
 }
 
 

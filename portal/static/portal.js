@@ -62,7 +62,7 @@ async function copyText(text, button) {
   }
   const label = button.dataset.label || button.textContent;
   button.dataset.label = label;
-  button.textContent = ok ? "Copied!" : "Copy failed: select the key and copy it";
+  button.textContent = ok ? "Copied!" : `Copy failed: select the ${button.dataset.copyWhat || "key"} and copy it`;
   button.classList.toggle("copied", ok);
   setTimeout(() => { button.textContent = label; button.classList.remove("copied"); }, 2500);
 }

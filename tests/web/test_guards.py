@@ -46,7 +46,10 @@ def _url(rule: str, world: dict) -> str:
               "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
               "<int:pair_id>": world["pair"].id, "<int:session_id>": 1,
-              "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id}
+              "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
+              # The guard answers before any lookup: any offer, creative or notice number will do.
+              "<int:offer_id>": 1, "<int:creative_id>": 1, "<int:notice_id>": 1,
+              "<int:feed_id>": 1}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"

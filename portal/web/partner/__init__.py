@@ -1,6 +1,7 @@
 """The partner portal: every view needs a signed-in partner user and reads through the affiliate façade."""
 
-from portal.web.partner import (account, conversions, dashboard, postbacks,  # noqa: F401  (registers the views)
+# Importing the view modules registers their views.
+from portal.web.partner import (account, conversions, dashboard, notices, offer_links, offers, postbacks,  # noqa: F401
                                 reports, security, team)
 from portal.web.partner.blueprint import bp
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
-from portal.domain.roles import ACCOUNT, API_KEYS, BILLING, OFFERS, POSTBACKS, REPORTS, TEAM, role_can
+from portal.domain.roles import ACCOUNT, API_KEYS, BILLING, OFFER_APPLY, OFFERS, POSTBACKS, REPORTS, TEAM, role_can
 
 ENDPOINT_CAPABILITIES: dict[str, str] = {
     # Reports: every role.
@@ -29,8 +29,18 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.postback_test": POSTBACKS,
     "partner.postback_retry": POSTBACKS,
     "partner.postback_preview": POSTBACKS,
-    # The company: offers, billing, API keys and the team are the admin's.
+    # Offers, their links, creatives and coupon codes, and the notices about them: every role, since whoever
+    # sends traffic needs the links. Applying commits the company to an offer's terms: the admin's.
     "partner.offers": OFFERS,
+    "partner.offer_detail": OFFERS,
+    "partner.offer_link": OFFERS,
+    "partner.creative_file": OFFERS,
+    "partner.product_feed_file": OFFERS,
+    "partner.coupon_codes": OFFERS,
+    "partner.notice_read": OFFERS,
+    "partner.notices_read": OFFERS,
+    "partner.offer_apply": OFFER_APPLY,
+    # The company: billing, API keys and the team are the admin's.
     "partner.billing": BILLING,
     "partner.account_api": API_KEYS,
     "partner.account_users": TEAM,

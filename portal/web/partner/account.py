@@ -13,11 +13,6 @@ def _not_built(title: str, what: str):
     return render_template("partner/not_built.html", title=title, what=what)
 
 
-@bp.route("/offers")
-def offers():
-    return _not_built("Offers", "The offers you can run and their tracking links")
-
-
 @bp.route("/billing")
 def billing():
     return _not_built("Billing", "Invoices and payments")

@@ -32,6 +32,8 @@ def test_every_partner_endpoint_names_the_capability_it_needs():
 
 def test_the_roles_are_as_promised():
     assert ROLES == ("admin", "reports", "postbacks_reports")
+    assert all(role_can(role, "offers") for role in ROLES)  # whoever sends traffic needs the links
+    assert [role for role in ROLES if role_can(role, "offer_apply")] == ["admin"]
     assert not role_can("reports", "postbacks") and not role_can("reports", "api_keys")
     assert role_can("postbacks_reports", "postbacks") and not role_can("postbacks_reports", "team")
     assert not role_can("owner", "reports") and not role_can(None, "account")  # unknown roles: nothing
@@ -48,14 +50,16 @@ def world(make, db):
     db.session.add(invitation)
     db.session.commit()
     return {"partner": partner, "postback": postback, "delivery": make.delivery(postback, status="dead", attempts=1),
-            "teammate": teammate, "invitation": invitation, "secret": secret}
+            "teammate": teammate, "invitation": invitation, "secret": secret,
+            "offer": make.offer(visibility="require_approval")}
 
 
 def _url(rule: str, world: dict) -> str:
     values = {"<any(csv, json):fmt>": "csv", "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
               "<int:session_id>": 1, "<int:user_id>": world["teammate"].id,
-              "<int:invitation_id>": world["invitation"].id}
+              "<int:invitation_id>": world["invitation"].id, "<int:offer_id>": world["offer"].id,
+              "<int:creative_id>": 1, "<int:notice_id>": 1, "<int:feed_id>": 1}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -85,8 +89,8 @@ def test_each_role_opens_exactly_its_pages(client, db, make, login_as, world, ro
 
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("reports", ["Dashboard", "Reports", "Conversions"], ["Postbacks", "Offers", "Billing", ">Users<", ">API<"]),
-    ("postbacks_reports", ["Reports", "Postbacks"], ["Offers", "Billing", ">Users<", ">API<"]),
+    ("reports", ["Dashboard", "Reports", "Conversions", "Offers"], ["Postbacks", "Billing", ">Users<", ">API<"]),
+    ("postbacks_reports", ["Reports", "Postbacks", "Offers"], ["Billing", ">Users<", ">API<"]),
     ("admin", ["Reports", "Postbacks", "Offers", "Billing", ">Users<", ">API<"], []),
 ])
 def test_the_menu_shows_only_the_roles_pages(client, make, login_as, world, role, shown, hidden):
@@ -108,8 +112,8 @@ def test_a_reports_only_user_cannot_read_the_api_key(client, make, login_as, wor
 
 
 @pytest.mark.parametrize("role, linked", [
-    ("reports", set()),
-    ("postbacks_reports", {"/postbacks"}),
+    ("reports", {"/offers"}),
+    ("postbacks_reports", {"/offers", "/postbacks"}),
     ("admin", {"/offers", "/postbacks", "/account/api"}),
 ])
 def test_the_getting_started_steps_link_only_to_pages_the_role_opens(client, make, login_as, role, linked):
