@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.domain.text import text_fault
@@ -16,8 +16,10 @@ from portal.services.offers import CAP_FIELDS, STAFF_STATUSES
 from portal.web.forms import PageForm
 
 MAX_INT = 2**31 - 1
-PAYOUT_CHOICES = [("flat", "Flat CPA (per conversion)"), ("percent", "Percent of sale"), ("cpc", "CPC (per click)")]
-ON_OFF = [("active", "Active"), ("paused", "Paused")]
+PAYOUT_CHOICES = [SelectChoice("flat", "Flat CPA (per conversion)"), SelectChoice("percent", "Percent of sale"),
+                  SelectChoice("cpc", "CPC (per click)")]
+ON_OFF = [SelectChoice("active", "Active"), SelectChoice("paused", "Paused")]
+GRANT_OR_BLOCK = [SelectChoice("approved", "Grant"), SelectChoice("blocked", "Block")]
 
 
 def amount(max_value: int):
@@ -48,8 +50,9 @@ class StaffForm(PageForm):
 
 class OfferForm(StaffForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in STAFF_STATUSES])
-    visibility = SelectField("Visibility", choices=[(v, v.replace("_", " ").capitalize()) for v in OFFER_VISIBILITY])
+    status = SelectField("Status", choices=[SelectChoice(s, s.capitalize()) for s in STAFF_STATUSES])
+    visibility = SelectField("Visibility", choices=[SelectChoice(v, v.replace("_", " ").capitalize())
+                                                    for v in OFFER_VISIBILITY])
     category = StringField("Category", validators=[Length(max=100)])
     description = TextAreaField("Description (HTML: formatting and links; scripts and styles are removed)",
                                 validators=[Length(max=100_000)])
@@ -86,7 +89,7 @@ class LandingPageForm(StaffForm):
 
 class CreativeForm(StaffForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    creative_type = SelectField("Type", choices=[(t, t.capitalize()) for t in CREATIVE_TYPES])
+    creative_type = SelectField("Type", choices=[SelectChoice(t, t.capitalize()) for t in CREATIVE_TYPES])
     file = FileField("Banner image (image creatives)")
     html_code = TextAreaField("HTML (html and email creatives; {tracking_link} is the partner's link)",
                               validators=[Length(max=100_000)])
@@ -117,7 +120,7 @@ class StatusForm(StaffForm):
 
 
 class DecisionForm(StaffForm):
-    decision = SelectField("Decision", choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = SelectField("Decision", choices=[SelectChoice("approve", "Approve"), SelectChoice("reject", "Reject")])
     reason = TextAreaField("Reason (shown to the partner)", validators=[Length(max=2000)])
 
 
@@ -125,7 +128,7 @@ class OfferAccessForm(StaffForm):
     """On an offer's page: grant or block one partner."""
 
     partner_id = IntegerField("Partner ID", validators=[InputRequired(), NumberRange(1, MAX_INT)])
-    status = SelectField("Access", choices=[("approved", "Grant"), ("blocked", "Block")])
+    status = SelectField("Access", choices=GRANT_OR_BLOCK)
     reason = TextAreaField("Reason (shown to the partner)", validators=[Length(max=2000)])
 
 
@@ -133,7 +136,7 @@ class PartnerAccessForm(StaffForm):
     """On a partner's page: grant or block one offer (choices: the offers, filled in by the view)."""
 
     offer_id = SelectField("Offer", coerce=int, choices=[])
-    status = SelectField("Access", choices=[("approved", "Grant"), ("blocked", "Block")])
+    status = SelectField("Access", choices=GRANT_OR_BLOCK)
     reason = TextAreaField("Reason (shown to the partner)", validators=[Length(max=2000)])
 
 
@@ -142,5 +145,6 @@ class PayoutOverrideForm(StaffForm):
 
     partner_id = IntegerField("Partner ID", validators=[Optional(), NumberRange(1, MAX_INT)])
     offer_id = IntegerField("Offer ID", validators=[Optional(), NumberRange(1, MAX_INT)])
-    payout_type = SelectField("Payout override", choices=[("", "None (the offer's payout)"), *PAYOUT_CHOICES])
+    payout_type = SelectField("Payout override", choices=[SelectChoice("", "None (the offer's payout)"),
+                                                                  *PAYOUT_CHOICES])
     payout = DecimalField("Amount (money, or % of sale)", places=2, validators=[Optional(), amount(10**10)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.queries import partners as partner_queries
 from portal.queries import staff_offers
@@ -115,7 +116,7 @@ def _override(form: PayoutOverrideForm, find_partner, find_offer):
 def partner_offers(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = PartnerAccessForm()
-    form.offer_id.choices = staff_offers.offer_options()
+    form.offer_id.choices = [SelectChoice(i, label) for i, label in staff_offers.offer_options()]
     return render_template("staff/partner_offers.html", partner=partner, tab="offers", tabs=PARTNER_TABS,
                            access=staff_offers.partner_access(partner_id), access_form=form,
                            override_form=PayoutOverrideForm(), amount=shown_amount)
@@ -126,7 +127,7 @@ def partner_offers(partner_id: int):
 def partner_offer_access(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = PartnerAccessForm()
-    form.offer_id.choices = staff_offers.offer_options()
+    form.offer_id.choices = [SelectChoice(i, label) for i, label in staff_offers.offer_options()]
     if not form.validate_on_submit():
         raise Refused(_form_errors(form))
     offer = offer_or_404(form.offer_id.data)
