@@ -12,8 +12,10 @@ from portal.models import PERMISSIONS, Invitation, KeyAlert
 from portal.models.base import utcnow
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
+from portal.storage import store_for
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
+from tests.web.staff.offer_helpers import offer_objects
 
 SAMPLE_VALUES = {"tab": "users"}  # partner_id is filled with a real partner's id
 CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -46,7 +48,8 @@ def _url(rule: str, world: dict) -> str:
               "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
               "<int:pair_id>": world["pair"].id, "<int:session_id>": 1,
-              "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id}
+              "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
+              **{f"<int:{name}>": value for name, value in world["offers"].items()}}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -61,7 +64,8 @@ def _fingerprint(db) -> dict:
 
 
 @pytest.fixture
-def world(make, db):
+def world(app, make, db, tmp_path):
+    app.config["STORAGE_DIR"] = str(tmp_path / "files")
     partner = make.partner()
     issued = issue_key(partner, "Guard test")
     alert = KeyAlert(api_key_id=issued.key.id, partner_id=partner.id, kind="new_endpoint", detail={})
@@ -83,6 +87,8 @@ def world(make, db):
         "secret": issued.secret,  # a real, active key of this partner
         "partner_user": make.partner_user(partner),
         "bare_staff": make.staff(permissions=[]),
+        # An offer with one of everything (landing page, banner, coupon, feed, a pending application).
+        "offers": offer_objects(db, store_for(app), make.partner(), make.offer()),
     }
 
 

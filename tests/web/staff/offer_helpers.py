@@ -40,3 +40,25 @@ def audits(db, action: str) -> list[AuditEvent]:
 
 def count(db, model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def offer_objects(db, store, partner, offer) -> dict:
+    """One of everything the offers console shows, on `offer`, for walking its routes with real ids: a stored
+    thumbnail, a landing page, a banner with its file, a coupon code and a product feed, and `partner`'s
+    pending application."""
+    from portal.models import CouponCode, Creative, OfferAccess, OfferUrl, ProductFeed
+
+    banner = png(30, 20)
+    offer.thumbnail_key = store.save(io.BytesIO(banner), ".png")
+    url = OfferUrl(offer_id=offer.id, name="Pricing", destination_url="https://advertiser.example/pricing")
+    creative = Creative(offer_id=offer.id, name="Banner", creative_type="image", file_key=store.save(
+        io.BytesIO(banner), ".png"), filename="banner.png", content_type="image/png", file_size=len(banner),
+        width=30, height=20)
+    coupon = CouponCode(offer_id=offer.id, partner_id=partner.id, code=f"SAVE{offer.id}")
+    feed = ProductFeed(offer_id=offer.id, name="Catalogue", file_key=store.save(io.BytesIO(b"sku\n1\n"), ".csv"),
+                       filename="feed.csv", content_type="text/csv", file_size=6)
+    access = OfferAccess(partner_id=partner.id, offer_id=offer.id, status="pending", application_note="Please")
+    db.session.add_all([url, creative, coupon, feed, access])
+    db.session.commit()
+    return {"offer_id": offer.id, "url_id": url.id, "creative_id": creative.id, "coupon_id": coupon.id,
+            "feed_id": feed.id, "access_id": access.id}
