@@ -15,8 +15,7 @@ from portal.services.uploads import UploadError, image
 from portal.storage import StoredFileMissing, store_for
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
-from portal.web.staff.offer_forms import (CouponForm, CreativeForm, DecisionForm, FeedForm, LandingPageForm,
-                                          OfferAccessForm, OfferForm, PayoutOverrideForm, StatusForm)
+from portal.web.staff.offer_forms import DecisionForm, OfferAccessForm, OfferForm, PayoutOverrideForm, StatusForm
 from portal.web.staff.uploads import accepts_uploads, upload_limit
 
 MANAGE = "offers:manage"
@@ -115,8 +114,7 @@ def offer_page(offer_id: int):
         "staff/offer.html", offer=offer, landing_pages=staff_offers.landing_pages(offer_id),
         creatives=staff_offers.creatives(offer_id), coupons=staff_offers.coupons(offer_id),
         feeds=staff_offers.feeds(offer_id), access=staff_offers.offer_access(offer_id), amount=shown_amount,
-        status_form=StatusForm(), url_form=LandingPageForm(), creative_form=CreativeForm(), coupon_form=CouponForm(),
-        feed_form=FeedForm(), access_form=OfferAccessForm(), override_form=PayoutOverrideForm(),
+        status_form=StatusForm(), access_form=OfferAccessForm(), override_form=PayoutOverrideForm(),
         decision_form=DecisionForm())
 
 
