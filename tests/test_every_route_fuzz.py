@@ -53,6 +53,7 @@ from portal.storage import store_for
 from tests import factories
 from tests.conftest import TEST_PASSWORD, base_config, clean_to_fresh_installation
 from tests.hostile import hostile_scalar, hostile_text
+from tests.web.staff.offer_helpers import offer_objects
 
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 MAX_EXAMPLES = DEEP or 12  # per route and method, after the fixed sweep (SWEEP over every known name)
@@ -199,6 +200,12 @@ def build_world(app) -> World:
                              "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
                              "invitation": invitation, **granted_offer(app, make, partner)})
         own, other = partners
+        # The offers console's objects (a landing page, a banner, a coupon, a feed, an application), files in
+        # a directory of the run's own.
+        app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="fuzz-files-")
+        applicant = make.partner(name="Applicant partner", email="applicant@example.com")
+        for name, value in offer_objects(db, store_for(app), applicant, own["offer"]).items():
+            world.path_values.setdefault(name, set()).add(str(value))
         user = make.partner_user(own["partner"])
         staff = make.staff(email="fuzz-admin@network.test")
         pair = issue_pair("production", "Fuzzing")

@@ -18,6 +18,7 @@ PERMISSIONS = (
     "partners:view",
     "partners:manage",
     "settings:manage",
+    "offers:manage",  # offers, creatives, coupon codes, product feeds, applications and per-partner access
 )
 KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
 PARTNER_STATUSES_WITHOUT_ACCESS = ("inactive", "suspended")

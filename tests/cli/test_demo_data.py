@@ -7,16 +7,28 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import aliased
 
 from portal.cli.demo.people import DEMO_PASSWORD
 from portal.extensions import db as _db
-from portal.models import (CONVERSION_STATUSES, KEY_PERMISSIONS, PERMISSIONS, Click, Conversion, NetworkSettings, Offer,
-                           Partner, PartnerKeyReservation, PartnerUser, StaffUser)
+from portal.models import (CONVERSION_STATUSES, KEY_PERMISSIONS, PERMISSIONS, Click, Conversion, CouponCode, Creative,
+                           NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation, PartnerUser,
+                           StaffUser)
+from portal.storage import store_for
 
 SMALL = ("--clicks", "3000", "--conversions", "300")
 END_DATE = "2026-03-15"
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    """The demo's banners are stored in this test's own directory."""
+    app = make_app(STORAGE_DIR=str(tmp_path / "files"))
+    with app.app_context():
+        yield app
+        _db.session.remove()
 
 
 @pytest.fixture
@@ -192,3 +204,27 @@ def test_the_demo_partner_signs_in_and_sees_this_month(generated, client):
         row = re.search(rf'<tr data-period="{period}">(.*?)</tr>', page, re.S).group(1)
         figures = dict(re.findall(r'data-metric="(\w+)">([^<]*)<', row))
         assert figures["earnings"] != "$0.00" and figures["clicks"] != "0" and figures["conversions"] != "0"
+
+
+def test_the_demo_offers_have_pages_creatives_coupons_and_access(generated, db, app):
+    generated()
+    offers = {o.id: o for o in db.session.scalars(select(Offer))}
+    assert all("<ul>" in o.description and 'rel="noopener nofollow"' in o.description for o in offers.values())
+    assert {u.offer_id for u in db.session.scalars(select(OfferUrl))} == set(offers)
+    banners = list(db.session.scalars(select(Creative).where(Creative.creative_type == "image")))
+    assert banners and {(b.width, b.height) for b in banners} == {(300, 250), (728, 90)}
+    for banner in banners:
+        with store_for(app).open(banner.file_key) as stored, Image.open(stored) as picture:
+            assert picture.format == "PNG" and picture.size == (banner.width, banner.height)
+    main = db.session.scalar(select(PartnerUser).where(PartnerUser.email == "partner@example.com")).partner_id
+    assert {c.partner_id for c in db.session.scalars(select(CouponCode))} == {main}
+    # Access, not traffic, makes a gated offer runnable: every partner with clicks on one holds an approval.
+    gated = {i for i, o in offers.items() if o.visibility != "public"}
+    with_traffic = set(db.session.execute(select(Click.partner_id, Click.offer_id).distinct()
+                                          .where(Click.offer_id.in_(gated))).all())
+    approved = set(db.session.execute(select(OfferAccess.partner_id, OfferAccess.offer_id)
+                                      .where(OfferAccess.status == "approved")).all())
+    assert with_traffic and with_traffic <= approved
+    [pending] = db.session.scalars(select(OfferAccess).where(OfferAccess.status == "pending"))
+    assert offers[pending.offer_id].visibility == "require_approval" and pending.partner_id != main
+    assert db.session.scalar(select(StaffUser).where(StaffUser.email == "am@example.com")).can("offers:manage")

@@ -12,8 +12,10 @@ from portal.models import PERMISSIONS, Invitation, KeyAlert
 from portal.models.base import utcnow
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
+from portal.storage import store_for
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
+from tests.web.staff.offer_helpers import offer_objects
 
 SAMPLE_VALUES = {"tab": "users"}  # partner_id is filled with a real partner's id
 CHANGING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -47,9 +49,9 @@ def _url(rule: str, world: dict) -> str:
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
               "<int:pair_id>": world["pair"].id, "<int:session_id>": 1,
               "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
-              # The guard answers before any lookup: any offer, creative or notice number will do.
-              "<int:offer_id>": 1, "<int:creative_id>": 1, "<int:notice_id>": 1,
-              "<int:feed_id>": 1}
+              # The guard answers before any lookup; the offers console's ids are real ones.
+              "<int:notice_id>": 1,
+              **{f"<int:{name}>": value for name, value in world["offers"].items()}}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
@@ -64,7 +66,8 @@ def _fingerprint(db) -> dict:
 
 
 @pytest.fixture
-def world(make, db):
+def world(app, make, db, tmp_path):
+    app.config["STORAGE_DIR"] = str(tmp_path / "files")
     partner = make.partner()
     issued = issue_key(partner, "Guard test")
     alert = KeyAlert(api_key_id=issued.key.id, partner_id=partner.id, kind="new_endpoint", detail={})
@@ -86,6 +89,8 @@ def world(make, db):
         "secret": issued.secret,  # a real, active key of this partner
         "partner_user": make.partner_user(partner),
         "bare_staff": make.staff(permissions=[]),
+        # An offer with one of everything (landing page, banner, coupon, feed, a pending application).
+        "offers": offer_objects(db, store_for(app), make.partner(), make.offer()),
     }
 
 
@@ -138,7 +143,9 @@ def test_staff_with_every_other_permission_but_the_needed_one_get_forbidden(app,
     assert client.get(_url(rule, world)).status_code == 403
     client.post("/logout")
     login_as.staff(make.staff(permissions=[needed[0]]))
-    assert client.get(_url(rule, world)).status_code == 200
+    response = client.get(_url(rule, world))
+    response.close()  # a served file (a banner, a feed) is open until the response is closed
+    assert response.status_code == 200
 
 
 def test_every_staff_view_declares_what_it_needs(app):

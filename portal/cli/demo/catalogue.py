@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from portal.cli.demo.timeline import start_of
 from portal.extensions import db
 from portal.models import Offer
+from portal.services.offer_content import clean_description
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ OFFERS = (
 )
 
 
+def _description(spec: OfferSpec) -> str:
+    """Rich text as staff would write it in the console (and as clean_description keeps it)."""
+    events = "".join(f"<li><code>{event}</code></li>" for event in spec.events)
+    site = f"https://www.{spec.domain}/"
+    return clean_description(
+        f"<p><strong>{spec.name}</strong> pays on the base conversion and on these events:</p><ul>{events}</ul>"
+        f"<p>See the advertiser's site at <a href=\"{site}\">{spec.domain}</a>.</p>")
+
+
 def create_offers(end_date: date) -> list[tuple[Offer, OfferSpec]]:
     """Insert every offer; returns them with the spec that drives their traffic."""
     made = []
@@ -80,7 +90,7 @@ def create_offers(end_date: date) -> list[tuple[Offer, OfferSpec]]:
             name=spec.name, status=spec.status, visibility=spec.visibility, currency="USD",
             payout_type=spec.payout_type, payout_amount=spec.payout, network_revenue_amount=spec.revenue,
             destination_url=f"https://www.{spec.domain}/landing?click_id={{transaction_id}}&aff={{affiliate_id}}",
-            description=f"{spec.name}. Pays on {', '.join(spec.events)} events as well as the base conversion.",
+            description=_description(spec),
             category=spec.category, hold_days=spec.hold_days,
             created_at=start_of(end_date - timedelta(days=spec.launched_days_ago)),
         )

@@ -25,7 +25,7 @@ PARTNER_EMAIL = "partner@example.com"
 ANALYST_EMAIL = "analyst@example.com"
 # The network-wide conversion intake token of the demo (`/postback?token=…`); only its hash is stored.
 DEMO_INTAKE_TOKEN = "demo-intake-token"
-AM_PERMISSIONS = ("partners:view", "partners:manage")
+AM_PERMISSIONS = ("partners:view", "partners:manage", "offers:manage")
 TEST_PARTNER_KEY = "gstest"
 
 

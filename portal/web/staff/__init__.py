@@ -2,6 +2,9 @@
 
 from portal.web.staff import invitations  # noqa: F401  (invite partner users and staff users)
 from portal.web.staff import network_keys  # noqa: F401  (Settings → Integrations: Network API key pairs)
+from portal.web.staff import offer_assets  # noqa: F401  (an offer's landing pages, creatives, coupons, feeds)
+from portal.web.staff import offer_partners  # noqa: F401  (applications, per-partner access and payouts)
+from portal.web.staff import offers  # noqa: F401  (offers: list, create, edit, pause)
 from portal.web.staff import security  # noqa: F401  (My account → Security: sessions and two-factor)
 from portal.web.staff import (  # noqa: F401  (registers the views on the blueprint); noqa: F401  (postback intake and delivery pages)
     activity, conversions, delivery_metrics, keys, views)

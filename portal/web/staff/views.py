@@ -20,7 +20,8 @@ from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.forms import NetworkSettingsForm
 
-PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks")
+PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks", "offers")
+OWN_VIEW_TABS = ("api", "conversions", "offers")  # tabs with views of their own (keys.py, conversions.py, …)
 
 
 @bp.route("/")
@@ -43,8 +44,7 @@ def partners():
 @requires("partners:view")
 def partner(partner_id: int, tab: str):
     found = partner_queries.partner(partner_id)
-    # The API and Conversions tabs have views of their own (keys.py, conversions.py).
-    if found is None or tab not in PARTNER_TABS or tab in ("api", "conversions"):
+    if found is None or tab not in PARTNER_TABS or tab in OWN_VIEW_TABS:
         abort(404)
     context = {"partner": found, "tab": tab, "tabs": PARTNER_TABS}
     if tab == "users":
