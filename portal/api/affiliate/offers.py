@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from flask import current_app, jsonify, request, send_file, url_for
+from flask import current_app, jsonify, request, url_for
 
 from portal.affiliate import parsing
 from portal.api.affiliate import offer_shapes as shapes
@@ -24,8 +24,9 @@ from portal.domain.criteria import MAX_FILTER_VALUES
 from portal.domain.offers import (ApplicationRefused, LinkRefused, LinkRequest, OfferFilters, OfferUnavailable,
                                   StoredFile)
 from portal.domain.tracking_links import SUB_PARAMETERS, click_url, impression_url
+from portal.http.stored_files import serve_stored
 from portal.http.tracking_base import tracking_base_url
-from portal.storage import StoredFileMissing, store_for
+from portal.storage import store_for
 
 routes = Routes("Offers")
 # Façade field → the API's name for it, in error messages.
@@ -251,15 +252,8 @@ def _feeds(scope, found):
 
 
 def _download(found: StoredFile | None):
-    if found is None:
+    response = None if found is None else serve_stored(store_for(current_app), found.key, found.filename,
+                                                       found.content_type)
+    if response is None:
         raise OfferUnavailable(None)
-    try:
-        stream = store_for(current_app).open(found.key)
-    except StoredFileMissing:
-        raise OfferUnavailable(None) from None
-    response = send_file(stream, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # A partner-facing file is never run as a page of this site, whatever its type says.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

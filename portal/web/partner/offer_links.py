@@ -14,16 +14,14 @@ from portal.domain.criteria import MAX_PAGE_SIZE, Page
 from portal.domain.errors import BadRequest
 from portal.domain.offers import CreativeView, LinkRefused, LinkRequest, OfferDetail, OfferUnavailable, StoredFile
 from portal.domain.text import text_fault
-from portal.http.stored_files import stored_file_response
+from portal.http.stored_files import serve_stored
 from portal.http.tracking_base import tracking_base_url
-from portal.storage import StoredFileMissing, store_for
+from portal.storage import store_for
 from portal.web.filters import money
 from portal.web.partner.blueprint import bp
 
 SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
 BUILDER_FIELDS = ("url_id", *SUB_FIELDS, "deep_link")
-# An image creative previews inline only in these types; anything else (SVG can carry script) downloads.
-INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 FIELD_LABELS = {"url_id": "Landing page", "sub1": "Sub 1", "sub2": "Sub 2", "sub3": "Sub 3", "sub4": "Sub 4",
                 "sub5": "Sub 5", "source_id": "Source ID", "deep_link": "Deep link", "offer_id": "Offer"}
 CAP_LABELS = {"daily": "a day", "weekly": "a week", "monthly": "a month", "global": "in total"}
@@ -67,7 +65,7 @@ def creative_file(offer_id: int, creative_id: int):
     found = g.scope.creative_file(offer_id, creative_id)
     if found is None:
         abort(404)  # another partner's, an offer this partner cannot run, or no file: the same answer
-    return _stream(found, inline=request.args.get("download") != "1" and found.content_type in INLINE_IMAGE_TYPES)
+    return _stream(found, inline=request.args.get("download") != "1")
 
 
 @bp.route("/offers/product-feeds/<int:feed_id>/file")
@@ -161,13 +159,10 @@ def _creative_code(offer_id: int, creative: CreativeView, asked: LinkRequest) ->
 
 
 def _stream(found: StoredFile, inline: bool):
-    store = store_for(current_app)
-    try:
-        size = store.size(found.key)  # the file's own size, whatever the row says
-        stream = store.open(found.key)
-    except StoredFileMissing:
+    response = serve_stored(store_for(current_app), found.key, found.filename, found.content_type, inline=inline)
+    if response is None:
         abort(404)
-    return stored_file_response(stream, found.filename, found.content_type, size, inline=inline)
+    return response
 
 
 def feeds_of(offer: OfferDetail) -> list:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.http.stored_files import serve_stored
 from portal.queries import staff_offers
 from portal.services.coupons import CouponError, save_coupon
 from portal.services.creatives import CreativeError, create_creative, delete_creative, set_creative_status
 from portal.services.offers import OfferError, save_landing_page
 from portal.services.product_feeds import FeedError, create_feed, delete_feed, set_feed_status
 from portal.services.uploads import UploadError, feed, image
-from portal.storage import StoredFileMissing, store_for
+from portal.storage import store_for
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.key_forms import ConfirmForm
@@ -126,12 +127,10 @@ def creative_file(offer_id: int, creative_id: int):
 
 
 def _send(key: str, content_type: str | None, filename: str | None, *, attachment: bool):
-    try:
-        stream = store_for(current_app).open(key)
-    except StoredFileMissing:
+    response = serve_stored(store_for(current_app), key, filename, content_type, inline=not attachment)
+    if response is None:
         abort(404)
-    return send_file(stream, mimetype=content_type or "application/octet-stream", as_attachment=attachment,
-                     download_name=filename or "file", max_age=0)
+    return response
 
 
 # --- coupon codes -------------------------------------------------------------------------------------

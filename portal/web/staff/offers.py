@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.http.stored_files import serve_stored
 from portal.models.offers import OFFER_STATUSES
 from portal.queries import staff_offers
 from portal.services.offers import CAP_FIELDS, OfferError, create_offer, set_offer_status, shown_amount, update_offer
 from portal.services.uploads import UploadError, image
-from portal.storage import StoredFileMissing, store_for
+from portal.storage import store_for
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.offer_forms import DecisionForm, OfferAccessForm, OfferForm, PayoutOverrideForm, StatusForm
@@ -136,11 +137,11 @@ def offer_thumbnail(offer_id: int):
     offer = offer_or_404(offer_id)
     if not offer.thumbnail_key:
         abort(404)
-    try:
-        stream = store_for(current_app).open(offer.thumbnail_key)
-    except StoredFileMissing:
+    response = serve_stored(store_for(current_app), offer.thumbnail_key, f"offer-{offer.id}-thumbnail",
+                            _image_type(offer.thumbnail_key), inline=True)
+    if response is None:
         abort(404)
-    return send_file(stream, mimetype=_image_type(offer.thumbnail_key), max_age=0)
+    return response
 
 
 def _image_type(key: str) -> str:
