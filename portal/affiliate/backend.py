@@ -97,4 +97,7 @@ class AffiliateBackend(Protocol):
 
     def creative_file(self, partner_id: int, offer_id: int, creative_id: int, now: datetime) -> StoredFile | None: ...
 
+    def offer_thumbnail(self, partner_id: int, offer_id: int, now: datetime) -> StoredFile | None:
+        """The thumbnail of an offer the partner may see (None: no such offer, or no thumbnail)."""
+
     def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None: ...

@@ -91,6 +91,11 @@ class OffersMixin:
             return None
         return self._backend.creative_file(self.partner_id, offer_id, creative_id, utcnow())
 
+    def offer_thumbnail(self, offer_id: int) -> StoredFile | None:
+        if not _plausible_id(offer_id):
+            return None
+        return self._backend.offer_thumbnail(self.partner_id, offer_id, utcnow())
+
     def product_feed_file(self, feed_id: int) -> StoredFile | None:
         if not _plausible_id(feed_id):
             return None

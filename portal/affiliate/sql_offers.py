@@ -16,6 +16,9 @@ from portal.services import offer_applications
 
 CAP_FIELDS = tuple(f"{period}_{kind}_cap" for kind in CAP_KINDS for period in CAP_PERIODS)
 
+# A thumbnail is an image checked at upload (services.uploads); its key keeps the suffix of its type.
+THUMBNAIL_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+
 
 class SqlOffersMixin:
     """Mixed into SqlBackend."""
@@ -62,6 +65,15 @@ class SqlOffersMixin:
         return StoredFile(creative.file_key, creative.filename or f"creative-{creative.id}",
                           creative.content_type or "application/octet-stream", creative.file_size)
 
+    def offer_thumbnail(self, partner_id: int, offer_id: int, now: datetime) -> StoredFile | None:
+        found = offer_queries.visible_one(partner_id, offer_id, now)
+        if found is None or not found[0].thumbnail_key:
+            return None
+        key = found[0].thumbnail_key
+        suffix = key.rsplit(".", 1)[-1] if "." in key else ""
+        return StoredFile(key, f"offer-{offer_id}-thumbnail.{suffix}".rstrip("."), THUMBNAIL_TYPES.get(suffix, ""),
+                          None)
+
     def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None:
         feed = offer_queries.runnable_feed(partner_id, feed_id, now)
         if feed is None:
@@ -77,7 +89,7 @@ def _summary(offer: Offer, access: OfferAccess | None, runnable: bool) -> OfferS
         currency=offer.currency,
         payout_type=access.payout_type if override else offer.payout_type,
         payout_amount=access.payout_amount if override else offer.payout_amount,
-        preview_url=offer.preview_url, thumbnail_url="",  # thumbnails are stored files: no public URL yet
+        preview_url=offer.preview_url, has_thumbnail=bool(offer.thumbnail_key),
         time_created=offer.created_at, time_saved=offer.updated_at,
         caps={name: getattr(offer, name) for name in CAP_FIELDS}, description_html=offer.description,
     )

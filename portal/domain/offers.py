@@ -36,7 +36,7 @@ class OfferSummary:
     payout_type: str
     payout_amount: int
     preview_url: str
-    thumbnail_url: str
+    has_thumbnail: bool  # the doors serve it (partner page, API) at their own URLs
     time_created: datetime
     time_saved: datetime
     caps: dict

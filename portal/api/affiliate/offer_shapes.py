@@ -39,7 +39,8 @@ def payout(view: OfferSummary) -> dict[str, Any]:
             "currency_id": view.currency}
 
 
-def offer(view: OfferSummary, network_id: int, tracking_url: str, impression_url: str) -> dict[str, Any]:
+def offer(view: OfferSummary, network_id: int, tracking_url: str, impression_url: str,
+          thumbnail_url: str = "") -> dict[str, Any]:
     """An offer of alloffers / offersrunnable; tracking links only when the partner can run it (else "")."""
     caps = dict(view.caps)
     return {
@@ -47,7 +48,7 @@ def offer(view: OfferSummary, network_id: int, tracking_url: str, impression_url
         "network_id": network_id,
         "name": view.name,
         "category": view.category,
-        "thumbnail_url": view.thumbnail_url,
+        "thumbnail_url": thumbnail_url,
         "preview_url": view.preview_url,
         "offer_status": view.status,
         "currency_id": view.currency,
@@ -69,9 +70,9 @@ def offer(view: OfferSummary, network_id: int, tracking_url: str, impression_url
 
 
 def offer_detail(view: OfferDetail, network_id: int, tracking_url: str, impression_url: str,
-                 creative_file_url) -> dict[str, Any]:
+                 creative_file_url, thumbnail_url: str = "") -> dict[str, Any]:
     """One offer with its landing pages, creatives (when runnable), the partner's application and terms."""
-    shaped = offer(view, network_id, tracking_url, impression_url)
+    shaped = offer(view, network_id, tracking_url, impression_url, thumbnail_url)
     shaped.update({
         "restrictions": view.restrictions,
         "allowed_countries": list(view.allowed_countries),

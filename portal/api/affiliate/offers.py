@@ -150,6 +150,12 @@ def creative_file(offer_id: int, creative_id: int):
     return _download(principal().scope.creative_file(offer_id, creative_id))
 
 
+@routes.get("/affiliates/offers/<int:offer_id>/thumbnail", "(ext) Download an offer's thumbnail image",
+            ok=FILE, extra=(404,))
+def offer_thumbnail(offer_id: int):
+    return _download(principal().scope.offer_thumbnail(offer_id))
+
+
 @routes.get("/affiliates/productfeeds/<int:feed_id>/file", "(ext) Download a product feed's file", ok=FILE,
             extra=(404,))
 def product_feed_file(feed_id: int):
@@ -184,8 +190,9 @@ def _offer(scope, found, network_id: int, base: str) -> dict:
     def file_url(creative):
         return url_for(".creative_file", offer_id=found.offer_id, creative_id=creative.creative_id, _external=True)
 
+    thumbnail = url_for(".offer_thumbnail", offer_id=found.offer_id, _external=True) if found.has_thumbnail else ""
     return shapes.offer_detail(found, network_id, click_url(base, scope.partner_id, found.offer_id),
-                               impression_url(base, scope.partner_id, found.offer_id), file_url)
+                               impression_url(base, scope.partner_id, found.offer_id), file_url, thumbnail)
 
 
 def _filters(args: Mapping, mine: bool) -> OfferFilters:

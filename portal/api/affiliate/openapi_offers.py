@@ -39,7 +39,7 @@ def _offer(filled: bool) -> OfferDetail:
     return OfferDetail(
         offer_id=1, name="Acme", category="Shoes" if filled else "", status="active", visibility="public",
         relationship="public", runnable=filled, currency="USD", payout_type="percent" if filled else "flat",
-        payout_amount=1250, preview_url="", thumbnail_url="", time_created=_AT, time_saved=_AT,
+        payout_amount=1250, preview_url="", has_thumbnail=False, time_created=_AT, time_saved=_AT,
         caps=dict(_CAPS), description_html="<p>x</p>", restrictions="", deep_links_allowed=filled,
         landing_pages=(LandingPage(0, "Default", ""),), allowed_countries=("US",) if filled else (),
         creatives=(_creative(True), _creative(False)) if filled else (),

@@ -35,6 +35,7 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.offer_detail": OFFERS,
     "partner.offer_link": OFFERS,
     "partner.creative_file": OFFERS,
+    "partner.offer_thumbnail": OFFERS,
     "partner.product_feed_file": OFFERS,
     "partner.coupon_codes": OFFERS,
     "partner.notice_read": OFFERS,

@@ -68,6 +68,15 @@ def creative_file(offer_id: int, creative_id: int):
     return _stream(found, inline=request.args.get("download") != "1")
 
 
+@bp.route("/offers/<int:offer_id>/thumbnail")
+def offer_thumbnail(offer_id: int):
+    """The offer's thumbnail image, for the list and the offer page."""
+    found = g.scope.offer_thumbnail(offer_id)
+    if found is None:
+        abort(404)  # an offer this partner cannot see, or one without a thumbnail: the same answer
+    return _stream(found, inline=True)
+
+
 @bp.route("/offers/product-feeds/<int:feed_id>/file")
 def product_feed_file(feed_id: int):
     """A product feed's file, always as a download."""

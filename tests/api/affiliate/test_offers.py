@@ -185,3 +185,24 @@ def test_another_partners_ids_and_huge_ids_are_a_404(world):
         assert call("POST", path, {"sub1": "\x00", "note": 5}).status_code == 404, path  # before the body
     # The partner's own private grant opens it for them only.
     assert world["beta_call"]("GET", f"/offers/{private}").status_code == 200
+
+
+def test_an_offers_thumbnail_url_serves_the_image_to_partners_who_may_see_the_offer(world, db):
+    call, public, private = world["call"], world["public"], world["private"]
+    assert call("GET", f"/offers/{public.id}").json["thumbnail_url"] == ""  # none uploaded: no URL to a 404
+    assert call("GET", f"/offers/{public.id}/thumbnail").status_code == 404
+    for offer in (public, private):
+        offer.thumbnail_key = store_for(current_app).save(io.BytesIO(b"\x89PNG thumb"), ".png")
+    db.session.commit()
+    url = call("GET", f"/offers/{public.id}").json["thumbnail_url"]
+    assert url.endswith(f"{V1}/offers/{public.id}/thumbnail")
+    listed = {o["network_offer_id"]: o for o in call("GET", "/alloffers").json["offers"]}
+    assert listed[public.id]["thumbnail_url"] == url
+    with call("GET", urlsplit(url).path.removeprefix(V1)) as image:
+        assert image.status_code == 200 and image.data == b"\x89PNG thumb"
+        assert image.headers["Content-Type"] == "image/png" and image.headers["X-Content-Type-Options"] == "nosniff"
+    for path in (f"/offers/{private.id}/thumbnail", f"/offers/{HUGE}/thumbnail"):  # not theirs to see
+        response = call("GET", path)
+        assert response.status_code == 404 and response.json == {"error": "Not found"}, path
+    with world["beta_call"]("GET", f"/offers/{private.id}/thumbnail") as granted:
+        assert granted.status_code == 200

@@ -3,6 +3,7 @@ partner-guarded file route, HTML shown as code only), and who may do which."""
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEvent, OfferAccess
+from portal.storage import store_for
 from tests.web.partner import offer_world
 
 
@@ -170,3 +172,39 @@ def test_product_feeds_are_listed_and_download(client, signed_in):
     response.close()
     assert client.get(f"/offers/product-feeds/{w.others_feed.id}/file").status_code == 404
     assert client.get("/offers/product-feeds/9223372036854775807/file").status_code == 404
+
+
+# --- Thumbnails ---------------------------------------------------------------------------------------
+
+
+def _thumbnail(app, db, offer, body=offer_world.PNG):
+    offer.thumbnail_key = store_for(app).save(io.BytesIO(body), ".png")
+    db.session.commit()
+
+
+def test_a_thumbnail_shows_in_the_list_and_on_the_offer_page(app, client, db, signed_in):
+    w = signed_in
+    src = f"/offers/{w.public.id}/thumbnail"
+    assert src not in client.get("/offers").get_data(as_text=True)  # none uploaded yet: no broken image
+    assert client.get(src).status_code == 404
+    _thumbnail(app, db, w.public)
+    assert f'src="{src}"' in client.get("/offers").get_data(as_text=True)
+    assert f'src="{src}"' in client.get(f"/offers/{w.public.id}").get_data(as_text=True)
+    response = client.get(src)
+    assert response.status_code == 200 and response.data == offer_world.PNG
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
+def test_the_thumbnail_of_an_offer_the_partner_cannot_see_is_a_404(app, client, db, signed_in):
+    w = signed_in
+    for offer in (w.secret, w.others_private):
+        _thumbnail(app, db, offer)
+        assert client.get(f"/offers/{offer.id}/thumbnail").status_code == 404
+    _thumbnail(app, db, w.approval)  # visible, not yet runnable: its picture is part of what it offers
+    response = client.get(f"/offers/{w.approval.id}/thumbnail")
+    assert response.status_code == 200
+    response.close()
+    assert client.get(f"/offers/{2**63}/thumbnail").status_code == 404
