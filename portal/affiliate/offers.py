@@ -9,14 +9,13 @@ stored is LinkRefused naming the field. Link formats are portal.domain.tracking_
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from portal.affiliate.backend import AffiliateBackend
 from portal.domain.actors import Actor
 from portal.domain.criteria import MAX_ID, Page, Paged
+from portal.domain.destinations import deep_link_problem
 from portal.domain.offers import (MAX_NOTE, MAX_SEARCH, OFFER_LIST_STATUSES, ApplicationRefused, ApplicationView,
                                   LinkRefused, LinkRequest, OfferDetail, OfferFilters, OfferUnavailable, StoredFile)
-from portal.domain.tracking_links import MAX_DEEP_LINK_LENGTH, MAX_SUB_LENGTH, SUB_PARAMETERS, click_url, impression_url
+from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS, click_url, impression_url
 from portal.models.base import utcnow
 
 NOT_RUNNABLE = "you cannot run this offer now (it is paused, or it needs an approved application)"
@@ -166,13 +165,7 @@ def _creative_id(offer: OfferDetail, creative_id: object) -> int | None:
 def _deep_link(offer: OfferDetail, url: object) -> str:
     if not offer.deep_links_allowed:
         raise LinkRefused("deep_link", "this offer does not allow deep links")
-    if not isinstance(url, str) or len(url) > MAX_DEEP_LINK_LENGTH or not _storable(url) or " " in url:
-        raise LinkRefused("deep_link", f"an http(s) URL of at most {MAX_DEEP_LINK_LENGTH} characters")
-    try:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), parts.hostname
-    except ValueError:  # a malformed port or IPv6 host
-        scheme, host = "", None
-    if scheme not in ("http", "https") or not host:
-        raise LinkRefused("deep_link", "an http(s) URL with a host")
-    return url
+    problem = deep_link_problem(url, offer.deep_link_sites)
+    if problem is not None:
+        raise LinkRefused("deep_link", problem)
+    return url  # type: ignore[return-value]  (deep_link_problem found it a str)

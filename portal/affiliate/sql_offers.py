@@ -6,6 +6,7 @@ from datetime import datetime
 
 from portal.domain.actors import Actor
 from portal.domain.criteria import Page, Paged
+from portal.domain.destinations import offer_sites
 from portal.domain.offers import (ApplicationView, CouponView, CreativeView, LandingPage, OfferDetail, OfferFilters,
                                   OfferSummary, ProductFeedView, StoredFile)
 from portal.models import CouponCode, Creative, Offer, OfferAccess, OfferUrl, ProductFeed
@@ -108,6 +109,8 @@ def _detail(offer: Offer, access: OfferAccess | None, runnable: bool, urls: list
                        allowed_countries=tuple(offer.allowed_countries or ()),
                        creatives=tuple(_creative(c) for c in creatives) if runnable else (),
                        application=application,
+                       deep_link_sites=tuple(sorted(offer_sites(offer.destination_url or "",
+                                                                [u.destination_url for u in urls]))),
                        can_apply=offer.visibility == "require_approval" and (access is None
                                                                             or access.status == "rejected"))
 

@@ -86,6 +86,7 @@ class OfferDetail(OfferSummary):
     creatives: tuple[CreativeView, ...]  # empty unless runnable
     application: ApplicationView | None
     can_apply: bool
+    deep_link_sites: tuple[str, ...] = ()  # where a deep link may go (domain.destinations.offer_sites)
 
 
 @dataclass(frozen=True)

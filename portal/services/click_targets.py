@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from portal.domain.destinations import offer_sites
 from portal.extensions import db
 from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation
 from portal.queries.offer_access import is_runnable
@@ -41,6 +42,8 @@ class OfferTarget:
     fallback_url: str
     payout_type: str
     payout_amount: int
+    visibility: str = "public"
+    sites: frozenset[str] = frozenset()  # domain.destinations.site_of of the destination and active pages
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _load_standing(partner_id: int, offer_id: int, now: datetime) -> Standing:
 
 def _load_offer(offer_id: int) -> OfferTarget | None:
     columns = (Offer.id, Offer.status, Offer.live_until, Offer.destination_url, Offer.allowed_countries,
-               Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount)
+               Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount, Offer.visibility)
     row = db.session.execute(select(*columns).where(Offer.id == offer_id)).first()
     if row is None:
         return None
@@ -135,4 +138,5 @@ def _load_offer(offer_id: int) -> OfferTarget | None:
                        {page.id: (page.destination_url, page.status) for page in pages},
                        frozenset(code.upper() for code in (row.allowed_countries or []) if isinstance(code, str)),
                        bool(row.deep_links_allowed), row.fallback_url or "", row.payout_type,
-                       int(row.payout_amount or 0))
+                       int(row.payout_amount or 0), row.visibility,
+                       offer_sites(row.destination_url or "", [p.destination_url for p in pages if p.status == "active"]))

@@ -145,7 +145,7 @@ def _problem(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, url
 
 def _landing_page(offer: OfferTarget, url_id: int, params: Mapping[str, str]) -> str:
     if offer.deep_links_allowed:
-        link = deep_link(params.get("url"))
+        link = deep_link(params.get("url"), offer.sites)
         if link is not None:
             return link  # the partner's own page on the offer's site, as given
     return offer.landing_pages[url_id][0] if url_id else offer.destination_url

@@ -149,6 +149,38 @@ def test_deep_links_must_be_http_urls(make, partner, url):
     assert refused.value.field == "deep_link"
 
 
+@pytest.mark.parametrize("url", ["https://advertiser.example/x", "https://ADVERTISER.Example./x",
+                                 "http://www.advertiser.example/x", "https://shop.advertiser.example/x?y=1",
+                                 "https://pages.example:8443/a"])
+def test_a_deep_link_on_the_offers_own_site_or_a_subdomain_of_it_is_taken(db, make, partner, url):
+    offer = make.offer(deep_links_allowed=True)  # destination on advertiser.example
+    add(db, OfferUrl(offer_id=offer.id, name="P", destination_url="https://pages.example:8443/p"))
+    link = AffiliateScope(partner).tracking_link(offer.id, LinkRequest(deep_link=url), BASE)
+    assert parse_qs(urlsplit(link).query)["url"] == [url]
+
+
+@pytest.mark.parametrize("url", ["https://evil.example/", "https://advertiser.example.evil.example/",
+                                 "https://evil-advertiser.example/", "https://advertiser.example:8080/",
+                                 "https://pages.example/", "https://retired.example/", "https://xn--advertiser.example/"])
+def test_a_deep_link_off_the_offers_site_is_refused_naming_its_hosts(db, make, partner, url):
+    offer = make.offer(deep_links_allowed=True)
+    add(db, OfferUrl(offer_id=offer.id, name="P", destination_url="https://pages.example:8443/p"))
+    add(db, OfferUrl(offer_id=offer.id, name="Old", destination_url="https://retired.example/", status="paused"))
+    with pytest.raises(LinkRefused) as refused:
+        AffiliateScope(partner).tracking_link(offer.id, LinkRequest(deep_link=url), BASE)
+    assert refused.value.field == "deep_link"
+    assert "must be on the offer's own site: advertiser.example, pages.example:8443" in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["https://user@advertiser.example/", "https://evil.example@advertiser.example/",
+                                 "https://advertiser.example\\@evil.example/", "https://advertiser.example\\x"])
+def test_a_deep_link_with_a_user_name_or_a_backslash_is_refused(make, partner, url):
+    offer = make.offer(deep_links_allowed=True)
+    with pytest.raises(LinkRefused) as refused:
+        AffiliateScope(partner).tracking_link(offer.id, LinkRequest(deep_link=url), BASE)
+    assert refused.value.field == "deep_link"
+
+
 def test_no_link_for_an_offer_not_runnable_or_not_visible(make, partner):
     waiting = make.offer(visibility="require_approval")
     private = make.offer(visibility="private")

@@ -118,6 +118,29 @@ def test_a_landing_page_by_uid_and_the_deep_link_when_the_offer_allows_it(client
     assert [c.offer_url_id for c in clicks_of(db)] == [page.id, 0, 0, 0, 0, 0]
 
 
+@pytest.mark.parametrize("url", ["https://evil.example/", "https://shop.example.evil.example/",
+                                 "https://evilshop.example/", "https://shop.example:8080/", "https://old.example/",
+                                 "https://shop.example\\@evil.example/", "https://evil.example@shop.example/",
+                                 "https://evil.example%2f.shop.example/"])
+def test_a_deep_link_off_the_offers_site_lands_on_the_landing_page(client, db, partner, make, url):
+    offer = make.offer(destination_url="https://shop.example/", deep_links_allowed=True)
+    db.session.add(OfferUrl(offer_id=offer.id, name="Old", destination_url="https://old.example/", status="paused"))
+    db.session.commit()
+    response = client.get(f"/c/{partner.id}/{offer.id}", query_string={"url": url})
+    assert response.headers["Location"] == "https://shop.example/"
+    assert [c.error_code for c in clicks_of(db)] == [None]
+
+
+@pytest.mark.parametrize("url", ["https://SHOP.example/a", "http://www.shop.example/a", "https://m.pages.example:8443/b",
+                                 "https://pages.example:8443/c"])
+def test_a_deep_link_on_the_offers_site_or_a_subdomain_is_followed(client, db, partner, make, url):
+    offer = make.offer(destination_url="https://shop.example/", deep_links_allowed=True)
+    db.session.add(OfferUrl(offer_id=offer.id, name="P", destination_url="https://pages.example:8443/p"))
+    db.session.commit()
+    location = client.get(f"/c/{partner.id}/{offer.id}", query_string={"url": url}).headers["Location"]
+    assert location.lower() == url.lower()  # the redirect may lowercase the host
+
+
 def test_no_deep_link_unless_the_offer_allows_it(client, partner, offer):
     response = client.get(f"/c/{partner.id}/{offer.id}?url=https://elsewhere.example/")
     assert urlsplit(response.headers["Location"]).hostname == "advertiser.example"

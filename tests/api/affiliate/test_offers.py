@@ -127,6 +127,8 @@ def test_tracking_links(world):
     ({"url_id": 999_999}, "url_id"), ({"url_id": HUGE}, "url_id"), ({"url_id": "1"}, "url_id"),
     ({"sub1": "x" * 501}, "sub1"), ({"sub2": "a\u0000b"}, "sub2"), ({"sub3": "\ud800"}, "sub3"),
     ({"sub4": ["a"]}, "sub4"), ({"creative_id": HUGE}, "creative_id"), ({"url": "javascript:alert(1)"}, "url"),
+    ({"url": "https://evil.example/"}, "url"), ({"url": "https://user@acme.example/"}, "url"),
+    ({"url": "https://acme.example.evil.example/"}, "url"),
 ])
 def test_a_bad_tracking_url_request_is_a_400_naming_the_field(world, body, field):
     response = world["call"]("POST", f"/offers/{world['public'].id}/trackingurl", body)

@@ -165,6 +165,15 @@ def test_the_deep_link_field_shows_only_where_the_offer_allows_it(client, db, si
         as_text=True)
 
 
+def test_a_deep_link_off_the_offers_site_is_refused_and_the_hint_names_the_site(client, signed_in):
+    w = signed_in
+    page = client.get(f"/offers/{w.public.id}").get_data(as_text=True)
+    assert "on advertiser.example or a subdomain of it" in page
+    refused = client.get(f"/offers/{w.public.id}?deep_link=https://evil.example/x")
+    assert refused.status_code == 400
+    assert "Deep link: must be on the offer&#39;s own site: advertiser.example" in refused.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("query", "label"), [
     ("sub1=" + "x" * 501, "Sub 1"), ("sub3=a%01b", "Sub 3"), ("source_id=%00", "Source ID"),
     ("url_id=99999", "Landing page"), ("url_id=abc", "Landing page"), ("url_id=9223372036854775808", "Landing page"),
