@@ -53,6 +53,7 @@ class Standing:
     runnable: bool
     payout_type: str | None = None
     payout_amount: int | None = None
+    access: str | None = None  # the partner's OfferAccess status on the offer, if it has a row
 
 
 class TargetCache:
@@ -119,11 +120,12 @@ def _load_partner(partner_id: int) -> PartnerTarget | None:
 
 
 def _load_standing(partner_id: int, offer_id: int, now: datetime) -> Standing:
-    if not is_runnable(partner_id, offer_id, now):
-        return Standing(False)
-    row = db.session.execute(select(OfferAccess.payout_type, OfferAccess.payout_amount)
+    row = db.session.execute(select(OfferAccess.status, OfferAccess.payout_type, OfferAccess.payout_amount)
                              .where(OfferAccess.partner_id == partner_id, OfferAccess.offer_id == offer_id)).first()
-    return Standing(True, *(row or (None, None)))
+    access = row.status if row is not None else None
+    if not is_runnable(partner_id, offer_id, now):
+        return Standing(False, access=access)
+    return Standing(True, *(row[1:] if row is not None else (None, None)), access=access)
 
 
 def _load_offer(offer_id: int) -> OfferTarget | None:

@@ -6,9 +6,11 @@ per-process TargetCache; the write goes through the process's TrafficWriter (gro
 and the rollup upsert of many concurrent requests in one transaction).
 
 Invalid clicks (Everflow's error_code and error_message on the raw click; the codes are ours, listed in
-CLICK_ERRORS) are recorded whenever both the partner and the offer exist, counted as invalid and never as
-unique, and the visitor goes to the offer's fallback URL, else the network's, else a portal page. Links
-naming an unknown partner, offer or partner_key record nothing.
+CLICK_ERRORS) are recorded whenever the partner exists and the offer is known to it (not pending; if
+private, granted or blocked), counted as invalid and never as unique, and the visitor goes to the offer's
+fallback URL, else the network's, else a portal page. Links naming an unknown partner, offer or
+partner_key, or an offer the partner must not know of, record nothing: the partner's click stream and
+reports would otherwise show that offer's name.
 
 Unique vs duplicate: a click is a duplicate when the same IP clicked the same partner's link to the same
 offer within the last 24 hours, as remembered by this process (RecentVisitors). That costs no query; the
@@ -143,6 +145,13 @@ def _problem(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, url
     return None
 
 
+def _known_to(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, now: datetime) -> bool:
+    """May the partner learn that this offer exists (its name shows on the partner's recorded clicks)?"""
+    if offer.status == "pending":
+        return False
+    return offer.visibility != "private" or cache.standing(partner.id, offer.id, now).access in ("approved", "blocked")
+
+
 def _landing_page(offer: OfferTarget, url_id: int, params: Mapping[str, str]) -> str:
     if offer.deep_links_allowed:
         link = deep_link(params.get("url"), offer.sites)
@@ -191,7 +200,7 @@ def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: V
     cache = tracker.targets
     partner = _partner(cache, partner_ref)
     offer = cache.offer(offer_id) if partner is not None else None
-    if partner is None or offer is None:
+    if partner is None or offer is None or not _known_to(cache, partner, offer, now):
         return Outcome(False, _fallback(cache, None))
     url_id = _small_id(visit.params.get("uid")) or 0
     error = _problem(cache, partner, offer, url_id, visit.country, now) if url_id >= 0 else BAD_LANDING_PAGE
@@ -220,7 +229,7 @@ def take_impression(tracker: Tracker, affiliate_id: int, offer_id: int, visit: V
     cache = tracker.targets
     partner = cache.partner(affiliate_id)
     offer = cache.offer(offer_id) if partner is not None else None
-    if partner is None or offer is None:
+    if partner is None or offer is None or not _known_to(cache, partner, offer, now):
         return False
     url_id = _small_id(visit.params.get("uid")) or 0
     if url_id < 0 or _problem(cache, partner, offer, url_id, visit.country, now) is not None:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from portal.domain.tracking_links import SUB_PARAMETERS, click_url, partner_key_url
 from portal.models import Click, OfferAccess
-from portal.services import clicks
 from tests.api.network.conftest import PARTNERSHIPS, Pair, envelope_of
 from tests.hostile import HOSTILE_TEXT
 
@@ -91,7 +90,7 @@ def test_every_partner_key_the_partner_ever_had_credits_that_partner(client, db,
     assert client.get(click_url("", partner_id.pop(), offer.id)).status_code == 302
 
 
-def test_another_partners_private_offer_is_an_invalid_click(client, db, make):
+def test_another_partners_private_offer_is_an_unknown_link(client, db, make):
     owner, stranger = make.partner(), make.partner()
     private = make.offer(visibility="private", destination_url="https://advertiser.example/secret")
     db.session.add(OfferAccess(partner_id=owner.id, offer_id=private.id, status="approved"))
@@ -99,7 +98,7 @@ def test_another_partners_private_offer_is_an_invalid_click(client, db, make):
     mine = client.get(click_url("", owner.id, private.id))
     theirs = client.get(click_url("", stranger.id, private.id))
     assert mine.headers["Location"] == "https://advertiser.example/secret"
-    assert theirs.status_code == 200 and b"advertiser.example" not in theirs.data
+    assert theirs.status_code == 404 and b"advertiser.example" not in theirs.data
     db.session.expire_all()
     recorded = db.session.execute(select(Click.partner_id, Click.error_code).order_by(Click.id)).all()
-    assert [tuple(row) for row in recorded] == [(owner.id, None), (stranger.id, clicks.NOT_RUNNABLE)]
+    assert [tuple(row) for row in recorded] == [(owner.id, None)]  # nothing of the offer in the stranger's clicks

@@ -162,8 +162,9 @@ def _deleted(make, offer, partner, db):
     offer.status = "deleted"
 
 
-def _private_not_granted(make, offer, partner, db):
+def _private_blocked(make, offer, partner, db):
     offer.visibility = "private"
+    db.session.add(OfferAccess(partner_id=partner.id, offer_id=offer.id, status="blocked"))
 
 
 def _approval_pending(make, offer, partner, db):
@@ -185,7 +186,7 @@ def _country_not_allowed(make, offer, partner, db):
 
 INVALID = [(_paused, clicks.OFFER_PAUSED), (_expired_status, clicks.OFFER_EXPIRED),
            (_past_live_until, clicks.OFFER_EXPIRED), (_deleted, clicks.OFFER_INACTIVE),
-           (_private_not_granted, clicks.NOT_RUNNABLE), (_approval_pending, clicks.NOT_RUNNABLE),
+           (_private_blocked, clicks.NOT_RUNNABLE), (_approval_pending, clicks.NOT_RUNNABLE),
            (_blocked, clicks.NOT_RUNNABLE), (_partner_suspended, clicks.PARTNER_INACTIVE),
            (_country_not_allowed, clicks.COUNTRY)]
 
@@ -209,6 +210,33 @@ def test_a_click_the_offer_cannot_take_is_recorded_as_invalid_and_falls_back(
     assert (click.error_code, click.error_message, click.is_unique) == (code, clicks.CLICK_ERRORS[code], False)
     rollup = db.session.scalar(select(ReportRollup).where(ReportRollup.partner_id == partner.id))
     assert (rollup.clicks, rollup.unique_clicks, rollup.invalid_clicks) == (0, 0, 1)  # Everflow: invalid_click
+
+
+UNKNOWN_TO_THE_PARTNER = {"private_not_granted": ("active", "private", None),
+                          "private_application_pending": ("active", "private", "pending"),
+                          "private_rejected": ("active", "private", "rejected"),
+                          "pending_offer": ("pending", "public", None),
+                          "pending_private_granted": ("pending", "private", "approved")}
+
+
+@pytest.mark.parametrize("case", UNKNOWN_TO_THE_PARTNER)
+def test_a_click_on_an_offer_the_partner_must_not_know_of_records_nothing(
+        client, db, partner, offer, network_fallback, case):
+    status, visibility, access = UNKNOWN_TO_THE_PARTNER[case]
+    offer.status, offer.visibility, offer.fallback_url = status, visibility, "https://offer-fallback.example/"
+    if access is not None:
+        db.session.add(OfferAccess(partner_id=partner.id, offer_id=offer.id, status=access))
+    db.session.commit()
+    for path in (f"/c/{partner.id}/{offer.id}?sub1=x", f"/r/{partner.partner_key}/{offer.id}",
+                 f"/i/{partner.id}/{offer.id}"):
+        response = client.get(path)
+        assert response.status_code == (200 if path.startswith("/i/") else 404)
+        assert b"offer-fallback" not in response.data
+    assert clicks_of(db) == [] and db.session.scalar(select(func.count()).select_from(Impression)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ReportRollup)) == 0
+    network_fallback("https://network-fallback.example/")  # the network's, never the offer's own
+    assert client.get(f"/c/{partner.id}/{offer.id}").headers["Location"] == "https://network-fallback.example/"
+    assert clicks_of(db) == []
 
 
 def test_a_granted_private_offer_and_an_approved_application_take_clicks(client, db, make, partner):
