@@ -3,7 +3,8 @@
 The click path reads these on every request, so each lookup is one small query per TTL window
 (TRACKING_CACHE_SECONDS, default 5) instead of one per click. Safe to cache because everything here is
 re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks within that many seconds,
-in every process. A partner_key → partner mapping never changes (keys are never reused), so it keeps.
+in every process. A partner_key → partner mapping never changes (keys are never reused), so a found one
+keeps; a key not found is only remembered for the TTL, since it may be taken at any moment.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class TargetCache:
         self.ttl = ttl
         self.clock = time.monotonic  # replaceable, so that tests can move time on
         self._entries: dict[tuple, tuple[float, object]] = {}
-        self._keys: dict[str, int | None] = {}  # partner_key → partner id (a key is never reused)
+        self._keys: dict[str, int] = {}  # partner_key → partner id, kept: a key once taken is never reused
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -88,18 +89,18 @@ class TargetCache:
         return self._cached(("partner", partner_id), lambda: _load_partner(partner_id))
 
     def partner_by_key(self, partner_key: str) -> PartnerTarget | None:
-        if partner_key not in self._keys:
-            partner_id = db.session.scalar(
-                select(PartnerKeyReservation.partner_id).where(PartnerKeyReservation.key == partner_key))
+        partner_id = self._keys.get(partner_key)
+        if partner_id is None:
+            # A miss is remembered only for the TTL, like any lookup: the key may be taken a moment later.
+            partner_id = self._cached(("partner_key", partner_key), lambda: db.session.scalar(
+                select(PartnerKeyReservation.partner_id).where(PartnerKeyReservation.key == partner_key)))
+            if partner_id is None:
+                return None
             with self._lock:
                 if len(self._keys) >= MAX_ENTRIES:
                     self._keys.clear()
-                if partner_id is not None or self.ttl > 0:
-                    self._keys[partner_key] = partner_id
-            if partner_id is None:
-                return None
-        partner_id = self._keys.get(partner_key)
-        return None if partner_id is None else self.partner(partner_id)
+                self._keys[partner_key] = partner_id
+        return self.partner(partner_id)
 
     def offer(self, offer_id: int) -> OfferTarget | None:
         return self._cached(("offer", offer_id), lambda: _load_offer(offer_id))

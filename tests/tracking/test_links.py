@@ -323,6 +323,24 @@ def test_a_paused_offer_stops_taking_clicks_once_the_cache_expires(app, client, 
     assert [c.error_code for c in clicks_of(db)] == [None, None, clicks.OFFER_PAUSED]
 
 
+def test_a_partner_key_unknown_at_first_resolves_once_taken(app, client, db, make, offer):
+    cache = app.extensions["portal.tracker"].targets
+    now = [1000.0]
+    cache.clock = lambda: now[0]
+    assert client.get(f"/r/late-comer/{offer.id}").status_code == 404
+    partner = make.partner(partner_key="late-comer")
+    now[0] += cache.ttl + 0.01  # a miss is remembered no longer than any other lookup
+    assert client.get(f"/r/late-comer/{offer.id}").status_code == 302
+    assert [c.partner_id for c in clicks_of(db)] == [partner.id]
+
+
+def test_with_no_cache_a_partner_key_resolves_as_soon_as_it_is_taken(app, client, db, make, offer, monkeypatch):
+    monkeypatch.setattr(app.extensions["portal.tracker"].targets, "ttl", 0)
+    assert client.get(f"/r/just-taken/{offer.id}").status_code == 404
+    make.partner(partner_key="just-taken")
+    assert client.get(f"/r/just-taken/{offer.id}").status_code == 302
+
+
 def test_an_impression_is_recorded_and_answered_with_a_pixel(client, db, partner, offer):
     response = client.get(f"/i/{partner.id}/{offer.id}?sub1=banner&creative_id=3",
                           environ_base={"REMOTE_ADDR": "8.8.8.8"}, headers={"User-Agent": IPHONE})
