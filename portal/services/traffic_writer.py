@@ -5,7 +5,14 @@ Why: on the click path the database round trips and the commit cost more than ev
 batching turns N commits (and N statement executions) into one while each request still answers only
 after its row is durable, so a redirected click is never lost with the process. Batches form by
 themselves: while one commit is in flight the next requests queue up; nothing waits on a timer.
-A batch that fails is retried row by row, so one bad row fails only its own request.
+A batch that fails on a row's own data (IntegrityError, DataError) is retried row by row, so one bad row
+fails only its own request; any other failure (the connection, the pool) fails the whole batch at once,
+since retrying each row against a database that is down only makes every request wait longer.
+
+At most MAX_QUEUED rows wait: past that the database cannot keep up, and `write` raises TrafficBacklog at
+once (the door answers 503) instead of queueing work no one will wait for. A row whose request gave up
+(WAIT_SECONDS passed, the door answered 503) is dropped if it is still queued; one already in the
+transaction in flight may still commit after the 503: one click too many, never one lost.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace  # the rollups read a row's attributes; no ORM object is loaded
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.models import Click, Impression
@@ -25,6 +33,12 @@ from portal.services.rollups import RollupDelta, apply
 
 MAX_BATCH = 500  # rows per transaction at most
 WAIT_SECONDS = 30  # a request gives up on its row after this long (the database is stuck: a 503)
+MAX_QUEUED = 10_000  # rows waiting at most; past this a click is refused at once (a 503)
+ROW_ERRORS = (IntegrityError, DataError)  # what one row's own values cause: worth retrying the others alone
+
+
+class TrafficBacklog(Exception):
+    """The writer already has MAX_QUEUED rows waiting: the database cannot keep up."""
 
 
 @dataclass
@@ -39,8 +53,9 @@ class _Row:
 class TrafficWriter:
     """Hand rows to `write`; it returns once they are committed, or raises what the commit raised."""
 
-    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, max_batch: int = MAX_BATCH, max_queued: int = MAX_QUEUED) -> None:
         self.max_batch = max_batch
+        self.max_queued = max_queued
         self._queue: queue.SimpleQueue[_Row] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
@@ -49,8 +64,18 @@ class TrafficWriter:
     def write(self, engine: Engine, kind: str, values: dict, payout_cents: int = 0) -> None:
         row = _Row(engine, kind, values, payout_cents)
         self._ensure_running()
+        if self.backlog() >= self.max_queued:
+            raise TrafficBacklog(f"{self.backlog()} rows already waiting")
         self._queue.put(row)
-        row.done.result(WAIT_SECONDS)
+        try:
+            row.done.result(WAIT_SECONDS)
+        except TimeoutError:
+            row.done.cancel()  # still queued: the writer drops it, so nothing commits after the 503
+            raise
+
+    def backlog(self) -> int:
+        """Rows handed over and not yet taken into a transaction (approximate, as any queue size is)."""
+        return self._queue.qsize()
 
     def _ensure_running(self) -> None:
         # Started on first use in each process: a thread does not survive gunicorn's fork.
@@ -65,23 +90,32 @@ class TrafficWriter:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
+            batch, row = [], self._queue.get()
+            while True:
+                if row.done.set_running_or_notify_cancel():  # False: its request gave up already; skip it
+                    batch.append(row)
+                if len(batch) >= self.max_batch:
+                    break
                 try:
-                    batch.append(self._queue.get_nowait())
+                    row = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            self._commit(batch)
+            if batch:
+                self._commit(batch)
 
     def _commit(self, batch: list[_Row]) -> None:
         try:
             _write(batch)
-        except Exception as error:  # noqa: BLE001  (handed to the waiting requests, which answer for it)
+        except ROW_ERRORS as error:
             if len(batch) == 1:
                 batch[0].done.set_exception(error)
                 return
             for row in batch:
                 self._commit([row])
+            return
+        except Exception as error:  # noqa: BLE001  (handed to the waiting requests, which answer for it)
+            for row in batch:
+                row.done.set_exception(error)
             return
         for row in batch:
             row.done.set_result(None)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from portal.extensions import csrf, db
 from portal.http.errors import DATABASE_RETRY_AFTER
 from portal.services.click_targets import TargetCache
 from portal.services.clicks import Outcome, Tracker, take_click, take_impression
+from portal.services.traffic_writer import TrafficBacklog
 from portal.tracking.visitor import visit_of
 
 bp = Blueprint("tracker", __name__)
@@ -66,6 +67,9 @@ def _answer(outcome: Outcome):
 @bp.errorhandler(InterfaceError)
 @bp.errorhandler(PoolTimeoutError)
 @bp.errorhandler(TimeoutError)  # the writer did not commit the row in time: the database is stuck
+@bp.errorhandler(TrafficBacklog)  # the writer has too many rows waiting already
+@bp.errorhandler(IntegrityError)  # the row itself was refused (say its offer was deleted within the cache TTL)
+@bp.errorhandler(DataError)
 def database_unavailable(err):
     # Nothing was promised (a row the stuck writer commits later is one click too many, never one lost):
     # the visitor may click again in a moment.

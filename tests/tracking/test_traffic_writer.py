@@ -1,18 +1,22 @@
 """Group commit: concurrent clicks are committed together, each request answered only after its own row is
-durable; one bad row fails only its own request; a database outage is a 503 and promises nothing."""
+durable; one bad row fails only its own request; a database outage fails a batch at once and is a 503 that
+promises nothing; the queue is bounded; a row whose request gave up is not committed later."""
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db as _db
 from portal.models import Click, ReportRollup
-from portal.services.traffic_writer import TrafficWriter
+from portal.services import traffic_writer
+from portal.services.traffic_writer import TrafficBacklog, TrafficWriter
 
 
 def click_values(partner_id: int, offer_id: int, **fields) -> dict:
@@ -93,3 +97,118 @@ def test_a_writer_that_cannot_commit_in_time_is_a_503(app, client, make, monkeyp
     finally:
         stuck.set()
     assert response.status_code == 503 and "Location" not in response.headers
+
+
+def until(condition) -> None:
+    """Wait for another thread to get somewhere (polls; the test asserts nothing about time)."""
+    for _ in range(2000):
+        if condition():
+            return
+        time.sleep(0.005)
+    raise AssertionError("the other thread never got there")
+
+
+class HeldWriter:
+    """The real _write, but the first transaction waits for `release`; records what each batch held."""
+
+    def __init__(self, monkeypatch, fail_after_first: Exception | None = None) -> None:
+        self.batches: list[list[str]] = []
+        self.release = threading.Event()
+        self.fail_after_first = fail_after_first
+        self._real = traffic_writer._write
+        monkeypatch.setattr(traffic_writer, "_write", self)
+
+    def __call__(self, batch) -> None:
+        self.batches.append([row.values["transaction_id"] for row in batch])
+        if len(self.batches) == 1:
+            self.release.wait(10)
+        elif self.fail_after_first is not None:
+            raise self.fail_after_first
+        self._real(batch)
+
+
+def writing(writer, engine, values, errors: list) -> threading.Thread:
+    def run() -> None:
+        try:
+            writer.write(engine, "click", values)
+        except Exception as error:  # noqa: BLE001
+            errors.append((values["transaction_id"], type(error).__name__))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_a_connection_error_fails_the_whole_batch_at_once(app, db, make, monkeypatch):
+    partner, offer = make.partner(), make.offer()
+    held = HeldWriter(monkeypatch, OperationalError("INSERT", {}, Exception("server closed the connection")))
+    writer, errors = TrafficWriter(), []
+    first = writing(writer, _db.engine, click_values(partner.id, offer.id), errors)
+    until(lambda: len(held.batches) == 1)
+    waiting = [writing(writer, _db.engine, click_values(partner.id, offer.id), errors) for _ in range(5)]
+    until(lambda: writer.backlog() == 5)
+    held.release.set()
+    for thread in (first, *waiting):
+        thread.join()
+    assert [len(batch) for batch in held.batches] == [1, 5]  # not retried row by row against a dead database
+    assert sorted(name for _, name in errors) == ["OperationalError"] * 5
+
+
+def test_the_queue_is_bounded_and_a_click_past_it_is_refused_at_once(app, db, make, monkeypatch):
+    partner, offer = make.partner(), make.offer()
+    held = HeldWriter(monkeypatch)
+    writer, errors = TrafficWriter(max_queued=3), []
+    first = writing(writer, _db.engine, click_values(partner.id, offer.id), errors)
+    until(lambda: len(held.batches) == 1)
+    waiting = [writing(writer, _db.engine, click_values(partner.id, offer.id), errors) for _ in range(3)]
+    until(lambda: writer.backlog() == 3)
+    with pytest.raises(TrafficBacklog):
+        writer.write(_db.engine, "click", click_values(partner.id, offer.id))
+    held.release.set()
+    for thread in (first, *waiting):
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 4
+
+
+def test_a_click_past_the_queue_bound_is_a_503(app, client, db, make):
+    partner, offer = make.partner(), make.offer()
+    app.extensions["portal.tracker"].writer.max_queued = 0
+    response = client.get(f"/c/{partner.id}/{offer.id}")
+    assert response.status_code == 503 and response.headers["Retry-After"] and "Location" not in response.headers
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 0
+
+
+def test_a_row_whose_request_gave_up_is_never_committed(app, db, make, monkeypatch):
+    partner, offer = make.partner(), make.offer()
+    held = HeldWriter(monkeypatch)
+    writer, errors = TrafficWriter(), []
+    in_flight = click_values(partner.id, offer.id)
+    first = writing(writer, _db.engine, in_flight, errors)
+    until(lambda: len(held.batches) == 1)
+    monkeypatch.setattr(traffic_writer, "WAIT_SECONDS", 0.05)
+    gave_up = click_values(partner.id, offer.id)
+    with pytest.raises(TimeoutError):  # the door answers this with a 503
+        writer.write(_db.engine, "click", gave_up)
+    later = click_values(partner.id, offer.id)
+    monkeypatch.setattr(traffic_writer, "WAIT_SECONDS", 30)
+    after = writing(writer, _db.engine, later, errors)
+    until(lambda: writer.backlog() == 2)
+    held.release.set()
+    for thread in (first, after):
+        thread.join()
+    assert errors == []
+    assert held.batches == [[in_flight["transaction_id"]], [later["transaction_id"]]]
+    db.session.expire_all()
+    committed = set(db.session.scalars(select(Click.transaction_id)))
+    assert committed == {in_flight["transaction_id"], later["transaction_id"]}
+
+
+def test_a_row_the_database_refuses_is_a_503_not_a_server_error(app, client, db, make, monkeypatch):
+    partner, offer = make.partner(), make.offer()
+    monkeypatch.setattr("portal.services.clicks.secrets.token_hex", lambda n: "f" * 32)  # as if already taken
+    assert client.get(f"/c/{partner.id}/{offer.id}").status_code == 302
+    again = client.get(f"/c/{partner.id}/{offer.id}")  # the same transaction id: an IntegrityError
+    assert again.status_code == 503 and "Location" not in again.headers
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 1
