@@ -142,4 +142,5 @@ def _load_offer(offer_id: int) -> OfferTarget | None:
                        frozenset(code.upper() for code in (row.allowed_countries or []) if isinstance(code, str)),
                        bool(row.deep_links_allowed), row.fallback_url or "", row.payout_type,
                        int(row.payout_amount or 0), row.visibility,
-                       offer_sites(row.destination_url or "", [p.destination_url for p in pages if p.status == "active"]))
+                       offer_sites(row.destination_url or "",
+                                   [page.destination_url for page in pages if page.status == "active"]))

@@ -161,7 +161,8 @@ def test_a_deep_link_on_the_offers_own_site_or_a_subdomain_of_it_is_taken(db, ma
 
 @pytest.mark.parametrize("url", ["https://evil.example/", "https://advertiser.example.evil.example/",
                                  "https://evil-advertiser.example/", "https://advertiser.example:8080/",
-                                 "https://pages.example/", "https://retired.example/", "https://xn--advertiser.example/"])
+                                 "https://pages.example/", "https://retired.example/",
+                                 "https://xn--advertiser.example/"])
 def test_a_deep_link_off_the_offers_site_is_refused_naming_its_hosts(db, make, partner, url):
     offer = make.offer(deep_links_allowed=True)
     add(db, OfferUrl(offer_id=offer.id, name="P", destination_url="https://pages.example:8443/p"))

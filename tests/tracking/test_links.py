@@ -131,8 +131,8 @@ def test_a_deep_link_off_the_offers_site_lands_on_the_landing_page(client, db, p
     assert [c.error_code for c in clicks_of(db)] == [None]
 
 
-@pytest.mark.parametrize("url", ["https://SHOP.example/a", "http://www.shop.example/a", "https://m.pages.example:8443/b",
-                                 "https://pages.example:8443/c"])
+@pytest.mark.parametrize("url", ["https://SHOP.example/a", "http://www.shop.example/a",
+                                 "https://m.pages.example:8443/b", "https://pages.example:8443/c"])
 def test_a_deep_link_on_the_offers_site_or_a_subdomain_is_followed(client, db, partner, make, url):
     offer = make.offer(destination_url="https://shop.example/", deep_links_allowed=True)
     db.session.add(OfferUrl(offer_id=offer.id, name="P", destination_url="https://pages.example:8443/p"))
