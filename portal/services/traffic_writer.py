@@ -32,7 +32,6 @@ class _Row:
     engine: Engine
     kind: str  # "click" or "impression"
     values: dict
-    payout_cents: int = 0
     done: Future = field(default_factory=Future)
 
 
@@ -46,8 +45,8 @@ class TrafficWriter:
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def write(self, engine: Engine, kind: str, values: dict, payout_cents: int = 0) -> None:
-        row = _Row(engine, kind, values, payout_cents)
+    def write(self, engine: Engine, kind: str, values: dict) -> None:
+        row = _Row(engine, kind, values)
         self._ensure_running()
         self._queue.put(row)
         row.done.result(WAIT_SECONDS)
@@ -96,7 +95,7 @@ def _write(batch: list[_Row]) -> None:
                 session.execute(insert(table), [row.values for row in rows])
         for row in batch:
             if row.kind == "click":
-                delta.click(SimpleNamespace(**row.values), row.payout_cents)
+                delta.click(SimpleNamespace(**row.values))
             else:
                 delta.impression(SimpleNamespace(**row.values))
         apply(session, delta)
