@@ -21,7 +21,8 @@ def valid(clicks=Click.__table__.c):
     return clicks.error_code.is_(None)
 
 
-def payout_type():
-    """The partner's payout type on the click's offer now: flat, percent or cpc (needs `with_payout_rules`)."""
+def payout_type(clicks=Click.__table__.c):
+    """The click's payout type: flat, percent or cpc (needs `with_payout_rules`). A click that earned was paid
+    per click when taken; any other shows the partner's rule on the offer as it is now."""
     overridden = and_(OfferAccess.payout_type.is_not(None), OfferAccess.payout_amount.is_not(None))
-    return case((overridden, OfferAccess.payout_type), else_=Offer.payout_type)
+    return case((clicks.payout_cents > 0, "cpc"), (overridden, OfferAccess.payout_type), else_=Offer.payout_type)

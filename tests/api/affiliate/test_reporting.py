@@ -157,14 +157,17 @@ def test_changing_a_cpc_after_the_click_rewrites_no_past_earnings(post, client, 
         found = [client.get(f"/v1/affiliates/reporting/clicks/{c['transaction_id']}",
                             headers={"X-Eflow-API-Key": key}).json["revenue"] for c in stream]
         return {"dashboard": post(SUMMARY, {"timezone_id": UTC_ID}, key=key).json["revenue"],
-                "stream": sorted(c["revenue"] for c in stream), "lookup": sorted(found),
+                "stream": sorted((c["revenue_type"], c["revenue"]) for c in stream), "lookup": sorted(found),
                 "reports": [post(TABLE, body, key=key).json["summary"]["revenue"] for body in reports]}
 
     before = seen()
-    assert before["stream"] == before["lookup"] == [0.4, 1.25] and before["reports"] == [1.65, 1.65]
+    assert before["stream"] == [("CPC", 0.4), ("CPC", 1.25)] and before["lookup"] == [0.4, 1.25]
+    assert before["reports"] == [1.65, 1.65]
     cpc.payout_amount = 75  # staff raise the offer's CPC …
     db.session.commit()
     set_payout_override(partner, overridden, "cpc", Decimal("3.00"), staff)  # … and the partner's override
+    assert seen() == before
+    set_payout_override(partner, overridden, "flat", Decimal("9.00"), staff)  # not paid per click any more
     assert seen() == before
     written = {(r.hour, r.offer_id): r.earnings_cents for r in db.session.scalars(
         select(ReportRollup).where(ReportRollup.partner_id == partner.id))}
