@@ -8,8 +8,9 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0010'
