@@ -54,15 +54,19 @@ class Factories:
         return offer
 
     def click(self, partner, offer, at: datetime | None = None, **fields):
+        """A click as the tracker takes it: a unique valid one earns the partner's CPC as it stands now."""
         fields.setdefault("is_unique", True)
         fields.setdefault("is_test", False)
+        if "payout_cents" not in fields:
+            access = self.db.session.scalar(select(OfferAccess).where(OfferAccess.partner_id == partner.id,
+                                                                      OfferAccess.offer_id == offer.id))
+            earns = fields["is_unique"] and fields.get("error_code") is None
+            fields["payout_cents"] = click_payout_cents(offer, access) if earns else 0
         click = Click(transaction_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                       created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(click)
-        access = self.db.session.scalar(select(OfferAccess).where(OfferAccess.partner_id == partner.id,
-                                                                  OfferAccess.offer_id == offer.id))
         delta = RollupDelta()  # as every writer of traffic does, in the same transaction
-        delta.click(click, click_payout_cents(offer, access))
+        delta.click(click)
         apply_rollups(self.db.session, delta)
         self.db.session.commit()
         return click

@@ -172,6 +172,7 @@ def upgrade():
         batch_op.add_column(sa.Column('creative_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('error_code', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('error_message', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('payout_cents', sa.BigInteger(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('network_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tracking_fallback_url', sa.String(length=2000), nullable=False, server_default=''))
@@ -242,6 +243,7 @@ def downgrade():
         batch_op.drop_column('tracking_fallback_url')
 
     with op.batch_alter_table('clicks', schema=None) as batch_op:
+        batch_op.drop_column('payout_cents')
         batch_op.drop_column('error_message')
         batch_op.drop_column('error_code')
         batch_op.drop_column('creative_id')

@@ -15,7 +15,7 @@ COLUMNS = (
     _k.transaction_id, _k.created_at, _k.is_unique, _k.is_test, _k.offer_id, Offer.name, _k.sub1, _k.sub2, _k.sub3,
     _k.sub4, _k.sub5, _k.source_id, _k.ip, _k.user_agent, _k.referer, _k.country, _k.device, _k.browser, _k.platform,
     _k.region, _k.city, _k.offer_url_id, _k.creative_id, _k.error_code, _k.error_message,
-    click_payouts.payout_type(), click_payouts.earned_cents(),
+    click_payouts.payout_type(), _k.payout_cents,
 )
 _FILTERS = {
     "offer": _k.offer_id, "country": _k.country, "transaction_id": _k.transaction_id, "sub1": _k.sub1,

@@ -100,7 +100,7 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
     dims = [c for c in columns if c in _DIMENSIONS]
     totals: Totals = {}
 
-    def grouped(model, side: int, aggregates, joined=lambda stmt: stmt):
+    def grouped(model, side: int, aggregates):
         keys = [getattr(model, _DIMENSIONS[c][side]) if _DIMENSIONS[c][side] else null() for c in dims]
         if bucket:
             keys.append(_bucket_sql(model.created_at, dialect, bucket))
@@ -114,8 +114,8 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
             values = [int(v) for v in values] if kind == "offer" else list(values)
             conditions.append(getattr(model, column).in_(values))
         real_keys = [k for k in keys if k is not None and not _is_null(k)]
-        stmt = joined(select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates)
-                      .select_from(model.__table__)).where(and_(*conditions))
+        stmt = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates).select_from(
+            model.__table__).where(and_(*conditions))
         if real_keys:
             stmt = stmt.group_by(*real_keys)
         return stmt, len(keys)
@@ -134,8 +134,7 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
     valid = click_payouts.valid()
     add(*grouped(Click, 0, [func.count(), func.sum(case((valid, 1), else_=0)),
                             func.sum(case((and_(valid, Click.is_unique), 1), else_=0)),
-                            func.sum(click_payouts.earned_cents()), func.sum(case((valid, 0), else_=1))],
-                 joined=click_payouts.with_payout_rules),
+                            func.sum(Click.payout_cents), func.sum(case((valid, 0), else_=1))]),
         (None, "clicks", "unique_clicks", "earnings_cents", "invalid_clicks"))
 
     if all(_DIMENSIONS[c][2] for c in dims) and all(

@@ -179,11 +179,11 @@ def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offe
     return bool(visit.ip) and visitors.is_repeat((visit.ip, partner.id, offer.id), now)
 
 
-def _hand_over(writer: TrafficWriter, kind: str, values: dict, payout_cents: int = 0) -> None:
+def _hand_over(writer: TrafficWriter, kind: str, values: dict) -> None:
     """Commit the row through the process's writer; returns once it is durable."""
     if db.session().in_transaction():
         db.session.rollback()  # end this request's reads: hold no connection (nor SQLite lock) while waiting
-    writer.write(db.engine, kind, values, payout_cents)
+    writer.write(db.engine, kind, values)
 
 
 def _partner(cache: TargetCache, partner: int | str) -> PartnerTarget | None:
@@ -213,8 +213,9 @@ def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: V
     if not record:
         transaction_id = None
     else:
-        payout = 0 if error is not None else click_payout_cents(offer, cache.standing(partner.id, offer.id, now))
-        _hand_over(tracker.writer, "click", values, payout)
+        earns = error is None and values["is_unique"]  # the CPC as it stands now stays with the click
+        values["payout_cents"] = click_payout_cents(offer, cache.standing(partner.id, offer.id, now)) if earns else 0
+        _hand_over(tracker.writer, "click", values)
     if error is not None:
         return Outcome(True, _fallback(cache, offer), transaction_id, error)
     macros = {**{name: values[name] or "" for name in SUB_PARAMETERS}, "transaction_id": transaction_id or "",

@@ -7,9 +7,10 @@ a partner's rollups from the raw tables in one statement (demo data, repairs: `f
 Clicks follow Everflow's metrics dictionary: `total_click` (our `clicks`) is valid clicks only, unique plus
 duplicate; a click the tracker did not send on (`error_code` set) is an `invalid_click` and nothing else
 (Everflow's `gross_click` is the sum of both). A valid unique click on an offer the partner is paid CPC on
-earns that CPC (the partner's override winning, `models.offers.partner_payout`). The tracker passes that
-amount as it stands at click time (`click_payout_cents`); `rebuild` recomputes it from the payout rules as
-they stand now, so the two agree unless staff changed the offer's or the partner's CPC since.
+earns that CPC (the partner's override winning, `models.offers.partner_payout`). The tracker stores that
+amount on the click as it stands at click time (`click_payout_cents` → `Click.payout_cents`), and both the
+increments and `rebuild` add up that column: a later change of the offer's or the partner's CPC never
+rewrites what past clicks earned.
 """
 
 from __future__ import annotations
@@ -41,16 +42,17 @@ def conversion_totals(status: str, event_name: str | None, payout_cents: int) ->
             payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0, 0, 0)
 
 
-def click_totals(is_unique: bool, error_code: int | None, payout_cents: int = 0) -> tuple[int, ...]:
+def click_totals(is_unique: bool, error_code: int | None, payout_cents: int) -> tuple[int, ...]:
     """What one click adds to its rollup row, in ROLLUP_METRICS order: an invalid click counts only as
-    invalid; a valid unique one earns `payout_cents` (its CPC, 0 on other offers)."""
+    invalid; every click adds what it earned (`Click.payout_cents`, 0 unless unique, valid and CPC)."""
     if error_code is not None:
-        return (0, 0, 0, 0, 0, 0, 0, 0, 1)
-    return (1, int(is_unique), 0, 0, payout_cents if is_unique else 0, 0, 0, 0, 0)
+        return (0, 0, 0, 0, payout_cents, 0, 0, 0, 1)
+    return (1, int(is_unique), 0, 0, payout_cents, 0, 0, 0, 0)
 
 
 def click_payout_cents(offer: Offer, access: OfferAccess | None) -> int:
-    """What a unique valid click of this partner on this offer earns: its CPC, or 0 when not paid per click."""
+    """What a unique valid click of this partner on this offer earns now: its CPC, or 0 when not paid per
+    click (stored on the click as `payout_cents` when it is taken)."""
     payout_type, amount = partner_payout(offer, access)
     return amount if payout_type == "cpc" else 0
 
@@ -66,11 +68,10 @@ class RollupDelta:
         for i, amount in enumerate(amounts):
             row[i] += sign * amount
 
-    def click(self, click: Click, payout_cents: int = 0) -> None:
-        """Count a click; `payout_cents` is `click_payout_cents(offer, access)` (counted only when unique and
-        valid)."""
+    def click(self, click: Click) -> None:
+        """Count a click and what it earned (its `payout_cents`, set when it was taken)."""
         key = (click.partner_id, hour_number(click.created_at), click.offer_id, click.sub1 or "", bool(click.is_test))
-        self._add(key, click_totals(bool(click.is_unique), click.error_code, payout_cents))
+        self._add(key, click_totals(bool(click.is_unique), click.error_code, click.payout_cents or 0))
 
     def impression(self, impression: Impression) -> None:
         key = (impression.partner_id, hour_number(impression.created_at), impression.offer_id,
@@ -121,15 +122,14 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
     valid = click_payouts.valid(c)
     # Each grouped expression is one object used in SELECT and GROUP BY, so PostgreSQL sees one parameter.
     click_hour, click_sub1 = hour_number_sql(c.created_at, dialect), func.coalesce(c.sub1, "")
-    clicks = (click_payouts.with_payout_rules(
-        select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
-               c.is_test, one_if(valid).label("clicks"), one_if(valid & c.is_unique).label("unique_clicks"),
-               zero.label("conversions"), zero.label("events"),
-               func.sum(click_payouts.earned_cents(c)).label("earnings_cents"),
-               zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
-               zero.label("impressions"), one_if(~valid).label("invalid_clicks")).select_from(Click.__table__), c)
-        .where(c.partner_id.in_(ids))
-        .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
+    clicks = (select(c.partner_id, click_hour.label("hour"), c.offer_id, click_sub1.label("sub1"),
+                     c.is_test, one_if(valid).label("clicks"), one_if(valid & c.is_unique).label("unique_clicks"),
+                     zero.label("conversions"), zero.label("events"),
+                     func.sum(c.payout_cents).label("earnings_cents"),
+                     zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
+                     zero.label("impressions"), one_if(~valid).label("invalid_clicks"))
+              .where(c.partner_id.in_(ids))
+              .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
     i = Impression.__table__.c
     impression_hour, impression_sub1 = hour_number_sql(i.created_at, dialect), func.coalesce(i.sub1, "")
     impressions = (select(i.partner_id, impression_hour.label("hour"), i.offer_id, impression_sub1.label("sub1"),

@@ -46,7 +46,6 @@ class _Row:
     engine: Engine
     kind: str  # "click" or "impression"
     values: dict
-    payout_cents: int = 0
     done: Future = field(default_factory=Future)
 
 
@@ -61,8 +60,8 @@ class TrafficWriter:
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def write(self, engine: Engine, kind: str, values: dict, payout_cents: int = 0) -> None:
-        row = _Row(engine, kind, values, payout_cents)
+    def write(self, engine: Engine, kind: str, values: dict) -> None:
+        row = _Row(engine, kind, values)
         self._ensure_running()
         if self.backlog() >= self.max_queued:
             raise TrafficBacklog(f"{self.backlog()} rows already waiting")
@@ -130,7 +129,7 @@ def _write(batch: list[_Row]) -> None:
                 session.execute(insert(table), [row.values for row in rows])
         for row in batch:
             if row.kind == "click":
-                delta.click(SimpleNamespace(**row.values), row.payout_cents)
+                delta.click(SimpleNamespace(**row.values))
             else:
                 delta.impression(SimpleNamespace(**row.values))
         apply(session, delta)

@@ -3,15 +3,20 @@ and the data it makes fills the pages a demo shows."""
 
 from __future__ import annotations
 
+import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import aliased
 
+from portal.cli.demo.catalogue import OFFERS
 from portal.cli.demo.people import DEMO_PASSWORD
+from portal.cli.demo.timeline import Window
+from portal.cli.demo.traffic import OfferPlan, TrafficGenerator
+from portal.cli.demo.vocabulary import profile_for
 from portal.extensions import db as _db
 from portal.models import (CONVERSION_STATUSES, KEY_PERMISSIONS, PERMISSIONS, Click, Conversion, CouponCode, Creative,
                            NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation, PartnerUser,
@@ -228,3 +233,16 @@ def test_the_demo_offers_have_pages_creatives_coupons_and_access(generated, db, 
     [pending] = db.session.scalars(select(OfferAccess).where(OfferAccess.status == "pending"))
     assert offers[pending.offer_id].visibility == "require_approval" and pending.partner_id != main
     assert db.session.scalar(select(StaffUser).where(StaffUser.email == "am@example.com")).can("offers:manage")
+
+
+def test_a_unique_demo_click_on_a_cpc_offer_earns_the_cpc():
+    rng = random.Random(7)
+    window = Window.ending(date(2026, 3, 15), 3, datetime(2026, 4, 1, tzinfo=UTC))
+    plans = [OfferPlan(Offer(id=1, payout_type="cpc", payout_amount=35), OFFERS[0]),
+             OfferPlan(Offer(id=2, payout_type="flat", payout_amount=900), OFFERS[1])]
+    traffic = TrafficGenerator(rng, window)
+    profile = profile_for(rng, short="bb", domain="bluebird.example", home_country="US", year=2026)
+    clicks = [click for day_clicks, _ in traffic.batches([traffic.stream(1, profile, plans, 400, 20)])
+              for click in day_clicks]
+    earned = {(c["offer_id"], c["is_unique"], c["payout_cents"]) for c in clicks}
+    assert earned == {(1, True, 35), (1, False, 0), (2, True, 0), (2, False, 0)}

@@ -83,10 +83,16 @@ def test_a_unique_click_on_a_cpc_offer_earns_the_partners_cpc(client, db, make, 
     db.session.add(OfferAccess(partner_id=partner.id, offer_id=overridden.id, status="approved",
                                payout_type="cpc", payout_amount=40))
     db.session.commit()
-    for offer in (cpc, cpc, overridden):  # the second click on `cpc` is a duplicate: it earns nothing
+    paused = make.offer(payout_type="cpc", payout_amount=25, status="paused")
+    for offer in (cpc, cpc, overridden, paused):  # a duplicate or an invalid click earns nothing
         client.get(f"/c/{partner.id}/{offer.id}", environ_base={"REMOTE_ADDR": "8.8.8.8"})
     earned = dict(db.session.execute(select(ReportRollup.offer_id, ReportRollup.earnings_cents)).all())
-    assert earned == {cpc.id: 25, overridden.id: 40}
+    assert earned == {cpc.id: 25, overridden.id: 40, paused.id: 0}
+    stored = db.session.execute(select(Click.offer_id, Click.is_unique, Click.error_code, Click.payout_cents)
+                                .order_by(Click.id)).all()
+    assert [tuple(row) for row in stored] == [(cpc.id, True, None, 25), (cpc.id, False, None, 0),
+                                              (overridden.id, True, None, 40),
+                                              (paused.id, False, clicks.OFFER_PAUSED, 0)]
 
 
 def test_a_day_later_the_same_visitor_is_unique_again():

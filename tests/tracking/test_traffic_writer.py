@@ -23,8 +23,8 @@ def click_values(partner_id: int, offer_id: int, **fields) -> dict:
     values = dict(transaction_id=secrets.token_hex(16), partner_id=partner_id, offer_id=offer_id, sub1="w",
                   sub2=None, sub3=None, sub4=None, sub5=None, source_id=None, offer_url_id=0, creative_id=None,
                   ip="8.8.8.8", user_agent=None, referer=None, country=None, region=None, city=None, device=None,
-                  platform=None, browser=None, is_unique=True, error_code=None, error_message=None, is_test=False,
-                  created_at=datetime.now(UTC))
+                  platform=None, browser=None, is_unique=True, error_code=None, error_message=None, payout_cents=0,
+                  is_test=False, created_at=datetime.now(UTC))
     values.update(fields)
     return values
 

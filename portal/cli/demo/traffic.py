@@ -14,6 +14,7 @@ from portal.cli.demo.timeline import DAY, Window, after, apportion, day_weights,
 from portal.cli.demo.vocabulary import (AGENT_TRAITS, COUNTRIES, DEVICE_CUM, DEVICES, USER_AGENTS, SubIdProfile,
                                         random_ip)
 from portal.models import Offer
+from portal.services.rollups import click_payout_cents
 
 STATUSES = ("approved", "pending", "rejected", "on_hold")
 RECENT_STATUS_CUM = tuple(accumulate((60, 25, 7, 8)))  # converted in the last 30 days: more still pending
@@ -33,6 +34,10 @@ class OfferPlan:
     offer: Offer
     spec: OfferSpec
     next_order: int = 0
+    click_cents: int = field(init=False)  # what a unique click earns: the CPC (demo partners have no overrides)
+
+    def __post_init__(self) -> None:
+        self.click_cents = click_payout_cents(self.offer, None)
 
     def sale_cents(self, rng: random.Random) -> int:
         if not self.spec.aov_cents:
@@ -118,9 +123,10 @@ class TrafficGenerator:
             agents = USER_AGENTS[device]
             agent = agents[int(rand() * len(agents))]
             browser, platform = AGENT_TRAITS[agent]
-            clicks.append({
+            plan = s.offers[picks[i]]
+            click = {
                 "transaction_id": f"{bits(128):032x}", "partner_id": s.partner_id,
-                "offer_id": s.offers[picks[i]].offer.id,
+                "offer_id": plan.offer.id,
                 "sub1": campaigns[i], "sub2": placements[i], "sub3": profile.click_id(rng), "sub4": sub4s[i],
                 "sub5": f"u_{bits(32):08x}" if rand() < profile.sub5_rate else None,
                 "source_id": sources[i], "ip": random_ip(rng),
@@ -128,7 +134,9 @@ class TrafficGenerator:
                 "browser": browser, "platform": platform, "is_unique": rand() < UNIQUE_RATE,
                 "is_test": rand() < STRAY_TEST_CLICK_RATE,
                 "created_at": datetime.fromtimestamp(times[i], UTC),
-            })
+            }
+            click["payout_cents"] = plan.click_cents if click["is_unique"] else 0  # demo clicks are all valid
+            clicks.append(click)
         if not c:
             return clicks, []
         # Offers convert at different rates: weighted sampling without replacement (Efraimidis–Spirakis).

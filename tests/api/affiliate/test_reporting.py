@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from portal.models import Click
+from portal.models import Click, ReportRollup
 from portal.queries import reports as report_queries
 from portal.services import rollups
+from portal.services.offer_access import set_payout_override
 
 TABLE = "/v1/affiliates/reporting/entity/table"
 CONVERSIONS = "/v1/affiliates/reporting/conversions"
@@ -136,6 +138,44 @@ def test_a_grouping_impressions_cannot_have_counts_none(post, traffic, column):
     _, key, *_ = traffic
     summary = post(TABLE, report_body([column]), key=key).json["summary"]
     assert (summary["imp"], summary["invalid_click"], summary["total_click"]) == (0, 1, 10)
+
+
+def test_changing_a_cpc_after_the_click_rewrites_no_past_earnings(post, client, make, issue, db, monkeypatch):
+    partner, staff = make.partner(), make.staff()
+    cpc, overridden = make.offer(payout_type="cpc", payout_amount=40), make.offer(payout_type="cpc", payout_amount=40)
+    make.access(partner, overridden, payout_type="cpc", payout_amount=125)
+    for offer in (cpc, overridden):  # through the real tracker, which fixes each click's earnings
+        assert client.get(f"/c/{partner.id}/{offer.id}", environ_base={"REMOTE_ADDR": "8.8.8.8"}).status_code == 302
+    key, today = issue(partner), datetime.now(UTC).date()
+    window = {"from": f"{today - timedelta(days=1)} 00:00:00", "to": f"{today + timedelta(days=1)} 00:00:00",
+              "timezone_id": UTC_ID}
+    reports = [report_body(columns, start=str(today - timedelta(days=1)), end=str(today + timedelta(days=1)))
+               for columns in (["offer"], ["country"])]  # from the rollups, and from the raw clicks
+
+    def seen() -> dict:
+        stream = post(CLICKS, window, key=key).json["clicks"]
+        found = [client.get(f"/v1/affiliates/reporting/clicks/{c['transaction_id']}",
+                            headers={"X-Eflow-API-Key": key}).json["revenue"] for c in stream]
+        return {"dashboard": post(SUMMARY, {"timezone_id": UTC_ID}, key=key).json["revenue"],
+                "stream": sorted((c["revenue_type"], c["revenue"]) for c in stream), "lookup": sorted(found),
+                "reports": [post(TABLE, body, key=key).json["summary"]["revenue"] for body in reports]}
+
+    before = seen()
+    assert before["stream"] == [("CPC", 0.4), ("CPC", 1.25)] and before["lookup"] == [0.4, 1.25]
+    assert before["reports"] == [1.65, 1.65]
+    cpc.payout_amount = 75  # staff raise the offer's CPC …
+    db.session.commit()
+    set_payout_override(partner, overridden, "cpc", Decimal("3.00"), staff)  # … and the partner's override
+    assert seen() == before
+    set_payout_override(partner, overridden, "flat", Decimal("9.00"), staff)  # not paid per click any more
+    assert seen() == before
+    written = {(r.hour, r.offer_id): r.earnings_cents for r in db.session.scalars(
+        select(ReportRollup).where(ReportRollup.partner_id == partner.id))}
+    rollups.rebuild(db.session, [partner.id])
+    db.session.commit()
+    assert {(r.hour, r.offer_id): r.earnings_cents for r in db.session.scalars(
+        select(ReportRollup).where(ReportRollup.partner_id == partner.id))} == written
+    assert sorted(written.values()) == [40, 125] and seen() == before
 
 
 @pytest.mark.parametrize("columns", [["offer"], ["country"], ["date"]])
