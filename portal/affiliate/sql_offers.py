@@ -108,8 +108,8 @@ def _detail(offer: Offer, access: OfferAccess | None, runnable: bool, urls: list
                        allowed_countries=tuple(offer.allowed_countries or ()),
                        creatives=tuple(_creative(c) for c in creatives) if runnable else (),
                        application=application,
-                       can_apply=offer.visibility == "require_approval" and (access is None
-                                                                            or access.status == "rejected"))
+                       can_apply=offer.visibility == "require_approval" and (
+                           access is None or access.status in ("rejected", "default")))
 
 
 def _creative(c: Creative) -> CreativeView:
