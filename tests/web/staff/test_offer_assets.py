@@ -3,18 +3,24 @@ they claim and within the limit, HTML is sanitised, codes are unique per offer, 
 
 from __future__ import annotations
 
+import ast
 import gzip
+import inspect
 import io
 import re
+import warnings
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 from sqlalchemy import event, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.extensions import db as _db
 from portal.models import CouponCode, Creative, OfferUrl, ProductFeed
+from portal.services import uploads
+from portal.services.uploads import UploadError
 from portal.storage import StoredFileMissing, store_for
 from portal.web.staff.uploads import FORM_ALLOWANCE
 from tests.web.staff.offer_helpers import audits, count, png
@@ -119,6 +125,38 @@ def test_a_file_that_is_not_a_whole_image_is_refused(app, client, db, admin, off
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and ("not a PNG, JPEG, GIF or WebP image" in page or "empty" in page)
     assert count(db, Creative) == 0 and not list((store_for(app).root).rglob("*.*"))
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A real PNG with many pixels and few bytes (one bit per pixel, all alike: it compresses to almost nothing)."""
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("width", "height"), [
+    (8000, 6000),  # over our limit, under Pillow's: our own check
+    (10000, 10000),  # over Pillow's limit: Pillow warns
+    (15000, 15000),  # over twice Pillow's limit: Pillow refuses to open it
+])
+def test_an_image_with_too_many_pixels_is_refused_as_too_large(width, height):
+    content = huge_png(width, height)
+    with pytest.raises(UploadError, match="file: the image is too large"):
+        uploads.image(io.BytesIO(content), "bomb.png", len(content))
+
+
+def test_checking_an_image_changes_no_process_wide_warning_filters():
+    """Warning filters are one list for the whole process: a request thread that sets them (even inside
+    catch_warnings, which swaps the global list) changes them under every other thread."""
+    tree = ast.parse(inspect.getsource(uploads))
+    calls = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+             and node.func.value.id == "warnings"}
+    assert not calls & {"simplefilter", "filterwarnings", "catch_warnings", "resetwarnings"}
+    before = list(warnings.filters)
+    content = png(40, 30)
+    assert uploads.image(io.BytesIO(content), "ok.png", len(content)).width == 40
+    assert warnings.filters == before
 
 
 def test_an_image_over_the_upload_limit_is_refused_with_the_reason(app, client, db, admin, offer):
