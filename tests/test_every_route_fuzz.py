@@ -156,11 +156,12 @@ class World:
 
 
 def granted_offer(app, make, partner) -> dict:
-    """A private offer granted to this partner only, with a landing page, a banner, a product feed (files in a
-    store of the test's own), a coupon code and a notice: what the other partner must not find."""
+    """A private offer granted to this partner only, with a thumbnail, a landing page, a banner, a product feed
+    (files in a store of the test's own), a coupon code and a notice: what the other partner must not find."""
     app.config["STORAGE_DIR"] = FILES_DIR
     store = store_for(app)
-    offer = make.offer(name=f"{partner.name} private offer", visibility="private", deep_links_allowed=True)
+    offer = make.offer(name=f"{partner.name} private offer", visibility="private", deep_links_allowed=True,
+                       thumbnail_key=store.save(io.BytesIO(b"thumbnail"), ".png"))
     page = OfferUrl(offer_id=offer.id, name="Pricing", destination_url="https://advertiser.example/pricing")
     banner = Creative(offer_id=offer.id, name="Banner", creative_type="image", filename="banner.png",
                       content_type="image/png", file_key=store.save(io.BytesIO(b"banner"), ".png"), file_size=6)
