@@ -76,3 +76,25 @@ def test_migrations_build_exactly_the_models_on_an_empty_database(empty_database
         assert _diff(app) == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0010_sanitises_the_offer_descriptions_saved_before_it(tmp_path):
+    """Descriptions were stored as typed until 0010, and partner pages render them as HTML: the upgrade puts
+    every existing one through the allow-list staff saves use now."""
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'before.sqlite'}"))
+    dirty = '<p>Great <b>offer</b><script>alert(1)</script><img src=x onerror="alert(2)"></p>' + "x" * 150_000
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO offers (id, name, status, visibility, currency, payout_type, payout_amount, "
+                "network_revenue_amount, destination_url, description, category, hold_days, created_at) VALUES "
+                "(:id, 'Old', 'active', 'public', 'USD', 'flat', 500, 800, 'https://a.example/', :description, "
+                "'', 0, CURRENT_TIMESTAMP)"), [{"id": 1, "description": dirty}, {"id": 2, "description": "<p>Fine</p>"}])
+        upgrade()
+        with db.engine.connect() as conn:
+            stored = dict(conn.execute(sa.text("SELECT id, description FROM offers")).all())
+        db.session.remove()
+        db.engine.dispose()
+    assert stored[1] == "<p>Great <b>offer</b></p>" + "x" * 150_000  # even longer than staff may save now
+    assert stored[2] == "<p>Fine</p>"

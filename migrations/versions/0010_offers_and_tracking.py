@@ -8,9 +8,10 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
+from portal.services.offer_content import sanitised_description
 
 # revision identifiers, used by Alembic.
 revision = '0010'
@@ -197,6 +198,7 @@ def upgrade():
     op.execute("UPDATE offers SET updated_at = created_at")
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+    _sanitise_descriptions()
 
     with op.batch_alter_table('report_rollups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('impressions', sa.BigInteger(), nullable=False, server_default='0'))
@@ -213,6 +215,17 @@ def upgrade():
         WHERE o.visibility <> 'public'
     """)
     # ### end Alembic commands ###
+
+
+def _sanitise_descriptions():
+    """Partner pages render offer descriptions as HTML; until now they were stored as typed, so every existing
+    one goes through the allow-list staff saves now use (the service's own cleaner: one list, no copy)."""
+    offers = sa.table('offers', sa.column('id', sa.Integer()), sa.column('description', sa.Text()))
+    bind = op.get_bind()
+    for offer_id, description in bind.execute(sa.select(offers.c.id, offers.c.description)).all():
+        cleaned = sanitised_description(description)
+        if cleaned != description:
+            bind.execute(offers.update().where(offers.c.id == offer_id).values(description=cleaned))
 
 
 def downgrade():

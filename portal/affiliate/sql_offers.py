@@ -111,8 +111,8 @@ def _detail(offer: Offer, access: OfferAccess | None, runnable: bool, urls: list
                        application=application,
                        deep_link_sites=tuple(sorted(offer_sites(offer.destination_url or "",
                                                                 [u.destination_url for u in urls]))),
-                       can_apply=offer.visibility == "require_approval" and (access is None
-                                                                            or access.status == "rejected"))
+                       can_apply=offer.visibility == "require_approval" and (
+                           access is None or access.status in ("rejected", "default")))
 
 
 def _creative(c: Creative) -> CreativeView:

@@ -20,8 +20,9 @@ PAYOUT_TYPES = ("flat", "percent", "cpc")
 CAP_PERIODS = ("daily", "weekly", "monthly", "global")
 CAP_KINDS = ("conversion", "click")
 # An application or grant: pending (applied), approved (runnable), rejected (applied, refused),
-# blocked (staff took a public offer away from this partner).
-ACCESS_STATUSES = ("pending", "approved", "rejected", "blocked")
+# blocked (staff took a public offer away from this partner), default: neither grants nor blocks (a row that
+# only holds a payout override; the partner stands as with no row at all).
+ACCESS_STATUSES = ("pending", "approved", "rejected", "blocked", "default")
 CREATIVE_TYPES = ("image", "html", "text", "email")
 CREATIVE_STATUSES = ("active", "paused")
 COUPON_STATUSES = ("active", "paused")

@@ -4,7 +4,8 @@
 - require_approval offers are visible; runnable once the partner's application is approved;
 - private offers are invisible (a 404) unless staff granted them (access approved), then runnable;
 - only active offers (not past live_until) are runnable; paused ones stay visible, expired, pending and
-  deleted ones are not listed.
+  deleted ones are not listed;
+- a "default" access row (it only holds a payout override) counts as no row: it neither grants nor blocks.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def runnable(partner_id: int, now: datetime):
 def offers_with_access(partner_id: int):
     """select(Offer, OfferAccess) outer-joined for this partner; add visible() or runnable() to it."""
     return select(Offer, OfferAccess).outerjoin(OfferAccess, _access_join(partner_id))
+
+
+def is_visible(partner_id: int, offer_id: int, now: datetime) -> bool:
+    stmt = (select(Offer.id).outerjoin(OfferAccess, _access_join(partner_id))
+            .where(Offer.id == offer_id, visible(partner_id, now)))
+    return db.session.scalar(stmt) is not None
 
 
 def is_runnable(partner_id: int, offer_id: int, now: datetime) -> bool:

@@ -114,13 +114,17 @@ def coupon_page(partner_id: int, now: datetime, offset: int, limit: int) -> tupl
 def _feeds(partner_id: int, now: datetime, offer_ids: tuple[int, ...] | None):
     stmt = (select(ProductFeed).join(Offer, Offer.id == ProductFeed.offer_id)
             .outerjoin(OfferAccess, _access(partner_id))
-            .where(ProductFeed.status == "active", offer_access.runnable(partner_id, now)))
+            .where(ProductFeed.status == "active", offer_access.runnable(partner_id, now),
+                   # Within its validity window (both ends inclusive; staff set whole UTC days).
+                   or_(ProductFeed.valid_from.is_(None), ProductFeed.valid_from <= now),
+                   or_(ProductFeed.valid_to.is_(None), ProductFeed.valid_to >= now)))
     return stmt.where(ProductFeed.offer_id.in_(offer_ids)) if offer_ids is not None else stmt
 
 
 def feed_page(partner_id: int, now: datetime, offer_ids: tuple[int, ...] | None, offset: int,
               limit: int) -> tuple[int, list[ProductFeed]]:
-    """(total, page) of the active product feeds of the offers the partner can run (of `offer_ids` when given)."""
+    """(total, page) of the active product feeds, valid now, of the offers the partner can run (of `offer_ids`
+    when given)."""
     stmt = _feeds(partner_id, now, offer_ids)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     return total or 0, list(db.session.scalars(stmt.order_by(ProductFeed.id).offset(offset).limit(limit)))

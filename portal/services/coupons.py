@@ -1,11 +1,12 @@
-"""Staff assign an offer's coupon codes to partners (a code is unique within its offer) and change their
-dates and status; every change audited."""
+"""Staff assign an offer's coupon codes to partners (a code is unique within its offer, ignoring case) and
+change their dates and status; every change audited."""
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import CouponCode, Offer, Partner
@@ -22,10 +23,11 @@ def _checked(offer: Offer, coupon: CouponCode | None, values: dict) -> dict:
     code = (values.get("code") or "").strip()
     if not CODE.fullmatch(code):
         raise CouponError("code: 1 to 100 letters, digits, - or _, starting with a letter or digit")
-    taken = db.session.scalar(select(CouponCode.id).where(CouponCode.offer_id == offer.id,
-                                                          CouponCode.code == code))
-    if taken is not None and (coupon is None or taken != coupon.id):
-        raise CouponError(f"code: {code} is already a coupon code of this offer")
+    # Ignoring case, as the intake compares codes: SAVE10 and save10 must not credit two partners.
+    taken = db.session.scalars(select(CouponCode.id).where(CouponCode.offer_id == offer.id,
+                                                           func.lower(CouponCode.code) == func.lower(code)))
+    if any(coupon is None or found != coupon.id for found in taken):
+        raise _taken(code)
     partner = db.session.get(Partner, values.get("partner_id") or 0)
     if partner is None:
         raise CouponError("partner_id: no such partner")
@@ -38,9 +40,25 @@ def _checked(offer: Offer, coupon: CouponCode | None, values: dict) -> dict:
             "status": values["status"], "description": (values.get("description") or "").strip()}
 
 
+def _taken(code: str) -> CouponError:
+    return CouponError(f"code: {code} is already a coupon code of this offer")
+
+
 def save_coupon(offer: Offer, coupon: CouponCode | None, values: dict, actor, *, ip: str | None = None) -> CouponCode:
     """Add (coupon None) or edit one coupon code of the offer."""
     columns = _checked(offer, coupon, values)
+    try:
+        coupon = _write(offer, coupon, columns, actor, ip)
+        db.session.commit()
+    except IntegrityError:
+        # Another request saved the same code between the check and this write (the offer/code unique
+        # constraint): the same answer as the check's, not a 500.
+        db.session.rollback()
+        raise _taken(columns["code"]) from None
+    return coupon
+
+
+def _write(offer: Offer, coupon: CouponCode | None, columns: dict, actor, ip: str | None) -> CouponCode:
     if coupon is None:
         coupon = CouponCode(offer_id=offer.id, **columns)
         db.session.add(coupon)
@@ -55,5 +73,4 @@ def save_coupon(offer: Offer, coupon: CouponCode | None, values: dict, actor, *,
         if changed:
             audit.record("coupon_code.updated", actor=actor, target=coupon, ip=ip,
                          detail={"offer_id": offer.id, **changed})
-    db.session.commit()
     return coupon

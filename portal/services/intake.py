@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,6 +26,7 @@ from portal.models import (CONVERSION_STATUSES, SETTINGS_ROW_ID, Click, Conversi
                            OfferAccess, Partner)
 from portal.models.base import utcnow
 from portal.models.offers import partner_payout, payout_for
+from portal.queries.offer_access import is_runnable
 from portal.services import audit, rollups
 
 TOKEN_BYTES = 32  # a generated token: 256 random bits, url-safe
@@ -167,8 +168,10 @@ def _resolve(request: IntakeRequest, scope: TokenScope) -> tuple[Click | None, i
         if request.affiliate_id is not None and request.affiliate_id != click.partner_id:
             raise IntakeError(f"affiliate_id: the click {request.transaction_id!r} belongs to affiliate "
                               f"{click.partner_id}, not affiliate {request.affiliate_id}", 422)
-        offer = db.session.get(Offer, click.offer_id)
-        return click, click.partner_id, _usable(offer, click.offer_id)
+        offer = _usable(db.session.get(Offer, click.offer_id), click.offer_id)
+        if request.coupon_code:
+            _check_click_coupon(request, click, offer)
+        return click, click.partner_id, offer
 
     if request.offer_id is None or (request.affiliate_id is None and not request.coupon_code):
         raise IntakeError("transaction_id: required (or offer_id with affiliate_id or one of the offer's coupon "
@@ -184,25 +187,59 @@ def _resolve(request: IntakeRequest, scope: TokenScope) -> tuple[Click | None, i
     return None, partner_id, offer
 
 
+def _offer_codes(offer: Offer, code: str) -> list[CouponCode]:
+    """The offer's codes equal to `code` ignoring case: a shopper types SAVE10 or save10 alike. Staff cannot
+    save two such codes (services.coupons), but rows from before that rule may differ only in case."""
+    return list(db.session.scalars(select(CouponCode).where(CouponCode.offer_id == offer.id,
+                                                            func.lower(CouponCode.code) == func.lower(code))
+                                   .order_by(CouponCode.id)))
+
+
+def _active(coupon: CouponCode) -> bool:
+    today = utcnow().date()
+    return (coupon.status == "active" and (coupon.start_date is None or coupon.start_date <= today)
+            and (coupon.end_date is None or today <= coupon.end_date))
+
+
+def _check_click_coupon(request: IntakeRequest, click: Click, offer: Offer) -> None:
+    """A click and an active code of the offer that credit two different affiliates: which one earns is the
+    advertiser's call, not ours, so nothing is recorded until the postback says."""
+    owners = {coupon.partner_id for coupon in _offer_codes(offer, request.coupon_code) if _active(coupon)}
+    if owners and click.partner_id not in owners:
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to another affiliate than the click "
+                          f"{request.transaction_id!r} (affiliate {click.partner_id}); send it without "
+                          "transaction_id to credit the code's affiliate, or without coupon_code to credit "
+                          "the click's", 422)
+
+
 def _coupon_partner(request: IntakeRequest, offer: Offer) -> int:
     """The affiliate a click-less conversion is credited to when it carries a coupon code of the offer: the
-    code's own, while the code is active and within its dates; a code of another affiliate is refused."""
-    coupon = db.session.scalar(select(CouponCode).where(CouponCode.offer_id == offer.id,
-                                                        CouponCode.code == request.coupon_code))
-    if coupon is not None and request.affiliate_id is not None and coupon.partner_id != request.affiliate_id:
-        # Whatever its status: the code was handed to one affiliate, and a sale with it is not another's.
-        raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to another affiliate than affiliate "
-                          f"{request.affiliate_id}", 422)
-    today = utcnow().date()
-    usable = (coupon is not None and coupon.status == "active"
-              and (coupon.start_date is None or coupon.start_date <= today)
-              and (coupon.end_date is None or today <= coupon.end_date))
+    code's own, while the code is active and within its dates and its affiliate is active and may run the
+    offer now; a code of another affiliate than the one named is refused."""
+    codes = _offer_codes(offer, request.coupon_code)
     if request.affiliate_id is not None:
+        if codes and all(coupon.partner_id != request.affiliate_id for coupon in codes):
+            # Whatever its status: the code was handed to one affiliate, and a sale with it is not another's.
+            raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to another affiliate than affiliate "
+                              f"{request.affiliate_id}", 422)
         return request.affiliate_id  # the affiliate's own code (or an unknown one): the affiliate named
-    if not usable:
+    owners = {coupon.partner_id for coupon in codes if _active(coupon)}
+    if not owners:
         raise IntakeError(f"coupon_code: {request.coupon_code!r} is not an active coupon code of offer {offer.id} "
                           "today (or send affiliate_id)", 422)
-    return coupon.partner_id
+    if len(owners) > 1:
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} matches codes of several affiliates on offer "
+                          f"{offer.id} (they differ only in case); send affiliate_id", 422)
+    partner_id = owners.pop()
+    partner = db.session.get(Partner, partner_id)
+    if partner.status != "active":
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to affiliate {partner_id}, whose account "
+                          f"is {partner.status}, not active", 422)
+    if not is_runnable(partner_id, offer.id, utcnow()):
+        raise IntakeError(f"coupon_code: {request.coupon_code!r} belongs to affiliate {partner_id}, who cannot run "
+                          f"offer {offer.id} now (it is not active, or not approved for or blocked to that "
+                          "affiliate)", 422)
+    return partner_id
 
 
 def _check_scope(scope: TokenScope, offer_id: int, what: str) -> None:

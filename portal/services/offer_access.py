@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.models import Offer, OfferAccess, Partner, PartnerNotice
 from portal.models.base import utcnow
 from portal.models.offers import PAYOUT_TYPES
+from portal.queries.offer_access import is_visible
 from portal.services import audit
 from portal.services.offers import OfferError, payout_amount
 
@@ -25,7 +26,9 @@ def _access(partner: Partner, offer: Offer) -> OfferAccess:
     found = db.session.scalar(select(OfferAccess).where(OfferAccess.partner_id == partner.id,
                                                         OfferAccess.offer_id == offer.id))
     if found is None:
-        found = OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved")
+        # Neutral until a decision sets it: a row made to hold a payout override grants nothing, so the
+        # offer's visibility alone decides (an offer made private later stays hidden from this partner).
+        found = OfferAccess(partner_id=partner.id, offer_id=offer.id, status="default")
         db.session.add(found)
     return found
 
@@ -65,13 +68,15 @@ def set_access(partner: Partner, offer: Offer, status: str, reason: str | None, 
     if status not in ("approved", "blocked"):
         raise AccessError("status: approved or blocked")
     reason = _reason(reason)
+    # Read before the change: a partner that never could see the offer is not told it lost it.
+    could_see = is_visible(partner.id, offer.id, utcnow())
     access = _access(partner, offer)
     before = access.status if access.id is not None else None
     access.status, access.decision_reason = status, reason
     access.decided_at, access.decided_by_id = utcnow(), actor.id
     if status == "approved":
         _notice(access, offer, "offer_granted", f"You can now run {offer.name}", reason)
-    else:
+    elif could_see:
         _notice(access, offer, "offer_blocked", f"You can no longer run {offer.name}", reason)
     audit.record("offer_access.granted" if status == "approved" else "offer_access.blocked", actor=actor,
                  target=offer, ip=ip, detail={"partner_id": partner.id, "from": before, "reason": reason})

@@ -29,7 +29,8 @@ def apply(partner_id: int, offer_id: int, note: str, actor: Actor | None = None)
                                                          OfferAccess.offer_id == offer_id))
     if access is not None and access.status in REFUSALS:
         raise ApplicationRefused(REFUSALS[access.status])
-    resubmitted = access is not None
+    # A "default" row (only a payout override) applies like no row: it is a first application.
+    resubmitted = access is not None and access.status == "rejected"
     if access is None:
         access = OfferAccess(partner_id=partner_id, offer_id=offer_id)
         db.session.add(access)

@@ -30,8 +30,9 @@ class ContentError(ValueError):
     """Content that cannot be saved; the message names the field and the rule it breaks."""
 
 
-def _clean(html: str, field: str, tags: set[str], attributes: dict) -> str:
-    if len(html) > MAX_HTML_LENGTH:
+def _clean(html: str, field: str, tags: set[str], attributes: dict,
+           max_length: int | None = MAX_HTML_LENGTH) -> str:
+    if max_length is not None and len(html) > max_length:
         raise ContentError(f"{field}: at most {MAX_HTML_LENGTH:,} characters")
     return nh3.clean(html.replace("\x00", ""), tags=tags, attributes=attributes, url_schemes=_URL_SCHEMES,
                      link_rel="noopener nofollow", clean_content_tags=_DROP_WITH_CONTENT, strip_comments=True)
@@ -40,6 +41,12 @@ def _clean(html: str, field: str, tags: set[str], attributes: dict) -> str:
 def clean_description(html: str, field: str = "description") -> str:
     """An offer's description: formatting tags and http(s)/mailto links only."""
     return _clean(html or "", field, _TEXT_TAGS, _TEXT_ATTRIBUTES)
+
+
+def sanitised_description(html: str) -> str:
+    """An offer description saved before descriptions were cleaned (migration 0010), through the same
+    allow-list, whatever its length: it is already stored, so it is made safe rather than refused."""
+    return _clean(html or "", "description", _TEXT_TAGS, _TEXT_ATTRIBUTES, max_length=None)
 
 
 def clean_creative_html(html: str, field: str = "html_code") -> str:

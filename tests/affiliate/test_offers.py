@@ -259,3 +259,24 @@ def test_another_partners_codes_feeds_creatives_and_application_are_invisible(db
     access(db, partner, waiting, "approved")
     assert scope.creative_file(waiting.id, creative.id).content_type == "image/png"
     assert AffiliateScope(other).creative_file(waiting.id, creative.id) is None  # theirs is still pending
+
+
+@pytest.mark.parametrize(("valid_from", "valid_to", "served"), [
+    (None, None, True),
+    (-timedelta(days=1), timedelta(days=1), True),
+    (timedelta(days=1), None, False),  # not yet valid
+    (None, -timedelta(days=1), False),  # no longer valid
+    (-timedelta(days=3), -timedelta(days=1), False),
+])
+def test_a_product_feed_is_listed_and_served_only_within_its_validity(db, make, partner, valid_from, valid_to,
+                                                                     served):
+    now = datetime.now(UTC)
+    offer = make.offer()
+    feed = add(db, ProductFeed(offer_id=offer.id, name="Feed", file_key="ab/" + "3" * 32 + ".csv",
+                               filename="feed.csv", content_type="text/csv", file_size=10,
+                               valid_from=now + valid_from if valid_from is not None else None,
+                               valid_to=now + valid_to if valid_to is not None else None))
+    scope = AffiliateScope(partner)
+    assert [f.feed_id for f in scope.product_feeds(None, Page()).items] == ([feed.id] if served else [])
+    assert [f.feed_id for f in scope.product_feeds(offer.id, Page()).items] == ([feed.id] if served else [])
+    assert (scope.product_feed_file(feed.id) is not None) is served

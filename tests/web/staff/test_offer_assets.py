@@ -3,17 +3,24 @@ they claim and within the limit, HTML is sanitised, codes are unique per offer, 
 
 from __future__ import annotations
 
+import ast
 import gzip
+import inspect
 import io
 import re
+import warnings
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from PIL import Image
+from sqlalchemy import event, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.extensions import db as _db
 from portal.models import CouponCode, Creative, OfferUrl, ProductFeed
+from portal.services import uploads
+from portal.services.uploads import UploadError
 from portal.storage import StoredFileMissing, store_for
 from portal.web.staff.uploads import FORM_ALLOWANCE
 from tests.web.staff.offer_helpers import audits, count, png
@@ -118,6 +125,38 @@ def test_a_file_that_is_not_a_whole_image_is_refused(app, client, db, admin, off
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and ("not a PNG, JPEG, GIF or WebP image" in page or "empty" in page)
     assert count(db, Creative) == 0 and not list((store_for(app).root).rglob("*.*"))
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A real PNG with many pixels and few bytes (one bit per pixel, all alike: it compresses to almost nothing)."""
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("width", "height"), [
+    (8000, 6000),  # over our limit, under Pillow's: our own check
+    (10000, 10000),  # over Pillow's limit: Pillow warns
+    (15000, 15000),  # over twice Pillow's limit: Pillow refuses to open it
+])
+def test_an_image_with_too_many_pixels_is_refused_as_too_large(width, height):
+    content = huge_png(width, height)
+    with pytest.raises(UploadError, match="file: the image is too large"):
+        uploads.image(io.BytesIO(content), "bomb.png", len(content))
+
+
+def test_checking_an_image_changes_no_process_wide_warning_filters():
+    """Warning filters are one list for the whole process: a request thread that sets them (even inside
+    catch_warnings, which swaps the global list) changes them under every other thread."""
+    tree = ast.parse(inspect.getsource(uploads))
+    calls = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+             and node.func.value.id == "warnings"}
+    assert not calls & {"simplefilter", "filterwarnings", "catch_warnings", "resetwarnings"}
+    before = list(warnings.filters)
+    content = png(40, 30)
+    assert uploads.image(io.BytesIO(content), "ok.png", len(content)).width == 40
+    assert warnings.filters == before
 
 
 def test_an_image_over_the_upload_limit_is_refused_with_the_reason(app, client, db, admin, offer):
@@ -250,6 +289,50 @@ def test_a_coupon_code_is_assigned_to_one_partner_and_unique_per_offer(client, d
     assert len(audits(db, "coupon_code.created")) == 2 and len(audits(db, "coupon_code.updated")) == 1
     assert client.get(f"/staff/offers/{other_offer.id}/coupons/{coupon.id}").status_code == 404
     assert "SAVE10" in client.get(f"/staff/offers/{offer.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("variant", ["save10", "Save10"])
+def test_a_coupon_code_is_unique_per_offer_ignoring_case(client, db, make, admin, offer, variant):
+    partner, other_partner = make.partner(), make.partner()
+    base = f"/staff/offers/{offer.id}/coupons"
+    form = {"code": "SAVE10", "partner_id": str(partner.id), "status": "active"}
+    assert client.post(f"{base}/new", data=form).status_code == 302
+    again = client.post(f"{base}/new", data={**form, "code": variant, "partner_id": str(other_partner.id)})
+    assert again.status_code == 400 and f"{variant} is already a coupon code" in again.get_data(as_text=True)
+    saved = db.session.scalars(select(CouponCode).where(CouponCode.offer_id == offer.id)).one()
+    # Editing a code into its own other case is no clash with itself.
+    assert client.post(f"{base}/{saved.id}", data={**form, "code": variant}).status_code == 302
+    db.session.expire_all()
+    assert saved.code == variant and count(db, CouponCode) == 1
+
+
+def test_a_concurrent_duplicate_coupon_code_is_a_400_on_the_code_field(client, db, make, admin, offer):
+    """Another request saves the same code after this one checked and before it writes: the unique constraint
+    refuses the write, and the answer is the check's 400, not a 500."""
+    owner, partner = make.partner(), make.partner()
+    offer_id, raced = offer.id, []
+
+    def competitor_saves_first(session, flush_context, instances):
+        if raced or not any(isinstance(row, CouponCode) for row in session.new):
+            return
+        raced.append(True)
+        with db.engine.begin() as conn:
+            conn.execute(CouponCode.__table__.insert().values(
+                offer_id=offer_id, partner_id=owner.id, code="RACE", status="active", description="",
+                created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+
+    event.listen(db.session(), "before_flush", competitor_saves_first)
+    try:
+        response = client.post(f"/staff/offers/{offer_id}/coupons/new",
+                               data={"code": "RACE", "partner_id": str(partner.id), "status": "active"})
+    finally:
+        event.remove(db.session(), "before_flush", competitor_saves_first)
+    assert raced and response.status_code == 400, response.status_code
+    assert "code: RACE is already a coupon code of this offer" in response.get_data(as_text=True)
+    db.session.expire_all()
+    rows = db.session.scalars(select(CouponCode).where(CouponCode.offer_id == offer_id)).all()
+    assert [(row.code, row.partner_id) for row in rows] == [("RACE", owner.id)]
+    assert audits(db, "coupon_code.created") == []  # the refused write left no audit behind
 
 
 @pytest.mark.parametrize(("change", "message"), [

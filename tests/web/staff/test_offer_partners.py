@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.affiliate import AffiliateScope
 from portal.models import OfferAccess, PartnerNotice
-from portal.queries.offer_access import is_runnable
-from tests.web.staff.offer_helpers import audits, count
+from portal.queries.offer_access import is_runnable, is_visible
+from tests.web.staff.offer_helpers import audits, count, offer_form
 
 NOW = datetime.now(UTC)
 
@@ -110,6 +111,18 @@ def test_blocking_a_partner_from_a_public_offer_from_the_partners_page(client, d
     assert is_runnable(partner.id, offer.id, NOW) and count(db, OfferAccess) == 1
 
 
+def test_blocking_a_partner_on_a_private_offer_it_never_had_sends_no_notice(client, db, make, admin):
+    partner, offer = make.partner(), make.offer(name="Hidden Deal", visibility="private")
+    response = client.post(f"/staff/offers/{offer.id}/access",
+                           data={"partner_id": str(partner.id), "status": "blocked", "reason": "Pre-emptive"})
+    assert response.status_code == 302 and not notices(db, partner.id)
+    assert len(audits(db, "offer_access.blocked")) == 1  # still audited
+    # A partner that could see it (granted) is told when it loses it.
+    client.post(f"/staff/offers/{offer.id}/access", data={"partner_id": str(partner.id), "status": "approved"})
+    client.post(f"/staff/offers/{offer.id}/access", data={"partner_id": str(partner.id), "status": "blocked"})
+    assert [n.kind for n in notices(db, partner.id)] == ["offer_granted", "offer_blocked"]
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"partner_id": "999999", "status": "approved"}, "partner_id: no such partner"),
     ({"partner_id": str(2**63), "status": "approved"}, "partner_id: Number must be between"),
@@ -139,7 +152,8 @@ def test_a_payout_override_is_set_and_cleared(client, db, make, admin):
                            data={"partner_id": str(partner.id), "payout_type": "flat", "payout": "7.50"})
     assert response.status_code == 302
     access = db.session.scalars(select(OfferAccess)).one()
-    assert (access.payout_type, access.payout_amount, access.status) == ("flat", 750, "approved")
+    # Neutral: the row holds the override and grants nothing (the offer is public, so runnable anyway).
+    assert (access.payout_type, access.payout_amount, access.status) == ("flat", 750, "default")
     assert is_runnable(partner.id, offer.id, NOW)
     assert "7.50 USD" in client.get(f"/staff/partners/{partner.id}/offers").get_data(as_text=True)
     response = client.post(f"/staff/partners/{partner.id}/offers/payout-override",
@@ -150,6 +164,39 @@ def test_a_payout_override_is_set_and_cleared(client, db, make, admin):
     [made] = audits(db, "offer_payout_override.set")
     assert made.detail["to"] == {"type": "flat", "amount": 750}
     assert len(audits(db, "offer_payout_override.cleared")) == 1
+
+
+def test_an_override_on_a_public_offer_grants_nothing_once_staff_make_it_private(client, db, make, admin):
+    partner, offer = make.partner(), make.offer(name="Orbit VPN")
+    client.post(f"/staff/offers/{offer.id}/payout-override",
+                data={"partner_id": str(partner.id), "payout_type": "flat", "payout": "9"})
+    assert "none (payout override only)" in client.get(f"/staff/offers/{offer.id}").get_data(as_text=True)
+    assert "none (payout override only)" in client.get(f"/staff/partners/{partner.id}/offers").get_data(as_text=True)
+    response = client.post(f"/staff/offers/{offer.id}/edit", data=offer_form(name="Orbit VPN", visibility="private"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not is_visible(partner.id, offer.id, NOW) and not is_runnable(partner.id, offer.id, NOW)
+    assert AffiliateScope(partner).offer(offer.id) is None  # a 404 to the partner, like an unknown offer
+    # Granting on purpose still works, and keeps the override.
+    client.post(f"/staff/offers/{offer.id}/access", data={"partner_id": str(partner.id), "status": "approved"})
+    db.session.expire_all()
+    access = db.session.scalars(select(OfferAccess)).one()
+    assert (access.status, access.payout_amount) == ("approved", 900) and is_runnable(partner.id, offer.id, NOW)
+
+
+def test_an_override_row_on_an_offer_later_needing_approval_applies_like_no_row(client, db, make, admin):
+    partner, offer = make.partner(), make.offer(name="Lumen Card")
+    client.post(f"/staff/offers/{offer.id}/payout-override",
+                data={"partner_id": str(partner.id), "payout_type": "flat", "payout": "9"})
+    client.post(f"/staff/offers/{offer.id}/edit", data=offer_form(name="Lumen Card", visibility="require_approval"))
+    db.session.expire_all()
+    assert is_visible(partner.id, offer.id, NOW) and not is_runnable(partner.id, offer.id, NOW)
+    scope = AffiliateScope(partner)
+    detail = scope.offer(offer.id)
+    assert detail.relationship == "require_approval" and detail.can_apply and detail.payout_amount == 900
+    assert scope.apply(offer.id, "Please").status == "pending"
+    [event] = audits(db, "offer.applied")
+    assert event.detail["resubmitted"] is False
 
 
 def test_a_percent_override_is_kept_in_basis_points(client, db, make, admin):
