@@ -189,7 +189,11 @@ def _hand_over(writer: TrafficWriter, kind: str, values: dict) -> None:
 def _partner(cache: TargetCache, partner: int | str) -> PartnerTarget | None:
     """The link's partner: by affiliate id, or by any partner_key it ever had."""
     if isinstance(partner, str):
-        return cache.partner_by_key(partner) if len(partner) <= MAX_PARTNER_KEY else None
+        # A key no one can have (too long, or with a NUL, control character or lone surrogate, which the
+        # database would refuse to compare) is unknown without asking the database.
+        if len(partner) > MAX_PARTNER_KEY or _UNSTORABLE.search(partner):
+            return None
+        return cache.partner_by_key(partner)
     return cache.partner(partner)
 
 

@@ -272,7 +272,8 @@ def test_a_paused_landing_page_is_an_invalid_click(client, db, partner, offer):
 
 
 @pytest.mark.parametrize("path", ["/c/{partner}/999999", "/c/999999/{offer}", "/r/nobody-at-all/{offer}",
-                                  "/c/99999999999999999999/{offer}", "/r/{long_key}/{offer}"])
+                                  "/c/99999999999999999999/{offer}", "/r/{long_key}/{offer}", "/r/a%00b/{offer}",
+                                  "/r/%ED%A0%80/{offer}", "/r/tab%09key/{offer}"])
 def test_unknown_links_record_nothing_and_answer_404(client, db, partner, offer, network_fallback, path):
     path = path.format(partner=partner.id, offer=offer.id, long_key="k" * 500)
     response = client.get(path)
