@@ -89,8 +89,8 @@ class AffiliateBackend(Protocol):
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         """Record the application (audited); ApplicationRefused when the offer takes none from the partner."""
 
-    def coupon_codes(self, partner_id: int, page: Page, now: datetime) -> Paged:
-        """A page of CouponView: the partner's active codes on offers it can run."""
+    def coupon_codes(self, partner_id: int, page: Page, now: datetime, offer_id: int | None = None) -> Paged:
+        """A page of CouponView: the partner's active codes on offers it can run (one offer's when given)."""
 
     def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:
         """A page of ProductFeedView of the offers the partner can run (of `offer_ids` when given)."""

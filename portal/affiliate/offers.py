@@ -71,9 +71,12 @@ class OffersMixin:
                                      "note")
         return self._backend.apply_to_offer(self.partner_id, offer_id, note.strip(), self._actor)
 
-    def coupon_codes(self, page: Page) -> Paged:
-        """A page of CouponView: the partner's own active codes on offers it can run."""
-        return self._backend.coupon_codes(self.partner_id, page, utcnow())
+    def coupon_codes(self, page: Page, offer_id: int | None = None) -> Paged:
+        """A page of CouponView: the partner's own active codes on offers it can run (one offer's when
+        `offer_id` is given)."""
+        if offer_id is not None and not _plausible_id(offer_id):
+            return Paged(items=[], page=page, total_count=0)
+        return self._backend.coupon_codes(self.partner_id, page, utcnow(), offer_id)
 
     def product_feeds(self, offer_id: int | None, page: Page, *, offer_ids: tuple[int, ...] | None = None) -> Paged:
         """A page of ProductFeedView of the offers the partner can run: one offer's when `offer_id` is given,
@@ -101,11 +104,15 @@ class OffersMixin:
         return self._backend.product_feed_file(self.partner_id, feed_id, utcnow())
 
     def _runnable(self, offer_id: int) -> OfferDetail:
-        offer = self.offer(offer_id)
+        # A scope lives for one request, whose page may build a dozen links (the builder, the pixel, one
+        # per creative) for the same offer: it is read once.
+        known = self.__dict__.setdefault("_runnable_offers", {})
+        offer = known.get(offer_id) or self.offer(offer_id)
         if offer is None:
             raise OfferUnavailable(offer_id)
         if not offer.runnable:
             raise LinkRefused("offer_id", NOT_RUNNABLE)
+        known[offer_id] = offer
         return offer
 
 

@@ -51,8 +51,8 @@ class SqlOffersMixin:
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         return offer_applications.apply(partner_id, offer_id, note, actor)
 
-    def coupon_codes(self, partner_id: int, page: Page, now: datetime) -> Paged:
-        total, rows = offer_queries.coupon_page(partner_id, now, page.offset, page.page_size)
+    def coupon_codes(self, partner_id: int, page: Page, now: datetime, offer_id: int | None = None) -> Paged:
+        total, rows = offer_queries.coupon_page(partner_id, now, page.offset, page.page_size, offer_id)
         return Paged(items=[_coupon(code, name) for code, name in rows], page=page, total_count=total)
 
     def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:

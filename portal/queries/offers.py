@@ -96,16 +96,19 @@ def runnable_creative(partner_id: int, offer_id: int, creative_id: int, now: dat
     return db.session.scalar(stmt)
 
 
-def _coupons(partner_id: int, now: datetime):
-    return (select(CouponCode, Offer.name).join(Offer, Offer.id == CouponCode.offer_id)
+def _coupons(partner_id: int, now: datetime, offer_id: int | None):
+    stmt = (select(CouponCode, Offer.name).join(Offer, Offer.id == CouponCode.offer_id)
             .outerjoin(OfferAccess, _access(partner_id))
             .where(CouponCode.partner_id == partner_id, CouponCode.status == "active",
                    offer_access.runnable(partner_id, now)))
+    return stmt if offer_id is None else stmt.where(CouponCode.offer_id == offer_id)
 
 
-def coupon_page(partner_id: int, now: datetime, offset: int, limit: int) -> tuple[int, list[tuple[CouponCode, str]]]:
-    """(total, page of (code, offer name)): the partner's own active codes on offers it can run."""
-    stmt = _coupons(partner_id, now)
+def coupon_page(partner_id: int, now: datetime, offset: int, limit: int,
+                offer_id: int | None = None) -> tuple[int, list[tuple[CouponCode, str]]]:
+    """(total, page of (code, offer name)): the partner's own active codes on offers it can run (one
+    offer's when `offer_id` is given)."""
+    stmt = _coupons(partner_id, now, offer_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.execute(stmt.order_by(CouponCode.id).offset(offset).limit(limit)).all()
     return total or 0, [(code, name) for code, name in rows]

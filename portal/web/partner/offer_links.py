@@ -150,7 +150,7 @@ def coupons_of(offer: OfferDetail) -> list:
     """The partner's coupon codes for this offer (the façade lists only runnable offers' codes)."""
     if not offer.runnable:
         return []
-    return [c for c in g.scope.coupon_codes(Page(1, MAX_PAGE_SIZE)).items if c.offer_id == offer.offer_id]
+    return g.scope.coupon_codes(Page(1, MAX_PAGE_SIZE), offer_id=offer.offer_id).items
 
 
 def _creative_code(offer_id: int, creative: CreativeView, asked: LinkRequest) -> CreativeCode:
