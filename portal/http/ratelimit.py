@@ -34,6 +34,7 @@ import math
 import time
 import weakref
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, Response
 from limits import RateLimitItem
@@ -99,8 +100,19 @@ _SCRIPTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # RedisStorag
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Limiter: its store and its moving-window strategy, from the RATELIMIT_* settings."""
+    """Bind Flask-Limiter: its store and its moving-window strategy, from the RATELIMIT_* settings.
+
+    Flask-Limiter also hooks every request to look for default or decorated limits. The portal has none
+    (every budget is spent explicitly, below), and that look cost about a quarter of Flask's own time per
+    request (on the tracker's clicks too), so its request hooks are taken out again."""
     limiter.init_app(app)
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        hooks[None] = [hook for hook in hooks.get(None, []) if not _limiters(hook)]
+
+
+def _limiters(hook) -> bool:
+    """A request hook Flask-Limiter registered: a method of the limiter, or a partial bound to it."""
+    return getattr(hook, "__self__", None) is limiter or (isinstance(hook, partial) and hook.args[:1] == (limiter,))
 
 
 @dataclass(frozen=True, slots=True)

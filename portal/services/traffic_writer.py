@@ -4,7 +4,9 @@ hand it in one transaction, and wakes each request once the transaction holding 
 Why: on the click path the database round trips and the commit cost more than everything else together;
 batching turns N commits (and N statement executions) into one while each request still answers only
 after its row is durable, so a redirected click is never lost with the process. Batches form by
-themselves: while one commit is in flight the next requests queue up; nothing waits on a timer.
+themselves: while one commit is in flight the next requests queue up; nothing waits on a timer. The
+writer keeps one connection (Core, no ORM session) while traffic flows and gives it back after IDLE_SECONDS
+without a row; a batch that fails on the connection gives it back at once, so the next takes a fresh one.
 A batch that fails on a row's own data (IntegrityError, DataError) is retried row by row, so one bad row
 fails only its own request; any other failure (the connection, the pool) fails the whole batch at once,
 since retrying each row against a database that is down only makes every request wait longer.
@@ -24,17 +26,18 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from types import SimpleNamespace  # the rollups read a row's attributes; no ORM object is loaded
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session
 
 from portal.models import Click, Impression
 from portal.services.rollups import RollupDelta, apply
 
+IDLE_SECONDS = 1.0  # with no row for this long, the writer gives its connection back
 MAX_BATCH = 500  # rows per transaction at most
 WAIT_SECONDS = 30  # a request gives up on its row after this long (the database is stuck: a 503)
 MAX_QUEUED = 10_000  # rows waiting at most; past this a click is refused at once (a 503)
 ROW_ERRORS = (IntegrityError, DataError)  # what one row's own values cause: worth retrying the others alone
+_INSERTS = {"click": insert(Click.__table__), "impression": insert(Impression.__table__)}  # built once
 
 
 class TrafficBacklog(Exception):
@@ -89,7 +92,12 @@ class TrafficWriter:
 
     def _run(self) -> None:
         while True:
-            batch, row = [], self._queue.get()
+            try:
+                row = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                release_connection()  # no traffic: give the connection back to the pool until there is
+                row = self._queue.get()
+            batch = []
             while True:
                 if row.done.set_running_or_notify_cancel():  # False: its request gave up already; skip it
                     batch.append(row)
@@ -120,17 +128,51 @@ class TrafficWriter:
             row.done.set_result(None)
 
 
+_held = threading.local()  # the writer thread's connection while traffic flows: (engine, its pool, Connection)
+
+
+def _connection(engine: Engine) -> Connection:
+    """The writer thread's connection to `engine`, kept between batches: checking one out of the pool for
+    every batch (and pinging it) cost more than the batch's own statements."""
+    held = getattr(_held, "current", None)
+    if held is not None and held[0] is engine and held[1] is engine.pool and not held[2].closed \
+            and not held[2].invalidated:
+        return held[2]
+    release_connection()
+    pool, connection = engine.pool, engine.connect()
+    _held.current = (engine, pool, connection)
+    return connection
+
+
+def release_connection() -> None:
+    """Give the writer thread's connection back (idle, or after an error: the next batch takes a fresh one,
+    pinged on checkout). If its engine was disposed meanwhile, its pool is gone: close it outright."""
+    held = getattr(_held, "current", None)
+    _held.current = None
+    if held is not None:
+        engine, pool, connection = held
+        if engine.pool is not pool and not connection.invalidated:
+            connection.invalidate()  # closes the driver's connection, which the old pool would leave open
+        connection.close()
+
+
 def _write(batch: list[_Row]) -> None:
     delta = RollupDelta()
-    with Session(batch[0].engine) as session:
-        for kind, table in (("click", Click.__table__), ("impression", Impression.__table__)):
-            rows = [row for row in batch if row.kind == kind]
-            if rows:
-                session.execute(insert(table), [row.values for row in rows])
-        for row in batch:
-            if row.kind == "click":
-                delta.click(SimpleNamespace(**row.values))
-            else:
-                delta.impression(SimpleNamespace(**row.values))
-        apply(session, delta)
-        session.commit()
+    for row in batch:
+        if row.kind == "click":
+            delta.click(SimpleNamespace(**row.values))
+        else:
+            delta.impression(SimpleNamespace(**row.values))
+    connection = _connection(batch[0].engine)
+    try:
+        with connection.begin():
+            for kind, statement in _INSERTS.items():
+                rows = [row.values for row in batch if row.kind == kind]
+                if rows:
+                    connection.execute(statement, rows)
+            apply(connection, delta)
+    except ROW_ERRORS:
+        raise  # rolled back; the connection is fine
+    except Exception:
+        release_connection()  # it may be broken (the server restarted, the network dropped)
+        raise

@@ -206,3 +206,14 @@ def test_huge_or_negative_budget_settings_stop_start_up_with_their_name(huge):
         config = {**DEFAULTS, **base_config(), **from_environment({f"PORTAL_{name}": str(huge)})}
         with pytest.raises(ConfigError, match=f"PORTAL_{name}"):
             finalise(config, "/tmp")
+
+
+def test_flask_limiter_adds_no_work_to_requests_the_budgets_still_bind(app, api, make, issue):
+    """Every budget is spent explicitly; Flask-Limiter's own per-request hooks (looking for limits the portal
+    never declares) are taken out, on every page, API call and click."""
+    hooks = [*app.before_request_funcs.get(None, []), *app.after_request_funcs.get(None, []),
+             *app.teardown_request_funcs.get(None, [])]
+    assert hooks and not any(ratelimit._limiters(hook) for hook in hooks)
+    assert ratelimit._limiters(limiter._check_request_limit)  # what it would have registered is recognised
+    key = issue(make.partner())
+    assert [api.get(ACCOUNT, key=key).status_code for _ in range(11)] == [200] * 10 + [429]
