@@ -40,8 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from portal.api import affiliate as affiliate_api
     from portal.api import network as network_api
     from portal.api import redaction
+    from portal.tracking import links as tracker
     from portal.tracking.intake import bp as intake_bp
-    from portal.tracking.links import bp as tracker_bp
     from portal.web.auth import bp as auth_bp
     from portal.web.auth import sso
     from portal.web.docs import bp as docs_bp
@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(docs_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(intake_bp)  # /postback: token-authenticated, CSRF-exempt
-    app.register_blueprint(tracker_bp)  # /c, /r, /i: public tracking links, no session, CSRF-exempt
+    tracker.init_app(app)  # /c, /r, /i: public tracking links, answered in front of Flask (no session, no CSRF)
     sso.init_app(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its budgets and usage tracking
     network_api.init_app(app)  # the /api/v2 blueprint (the network's back end) and its budget

@@ -1,78 +1,124 @@
 """The public tracking door: `/c/{affiliate_id}/{offer_id}` and `/r/{partner_key}/{offer_id}` (clicks, a 302
 to the landing page) and `/i/{affiliate_id}/{offer_id}` (impressions, a 1×1 GIF). Formats:
 portal.domain.tracking_links. No session, no CSRF, no cookie: shoppers' browsers call these.
+
+A click is the hottest request the portal serves, and Flask's per-request machinery (request context,
+session, hooks, the error handlers' lookups) cost about as much as everything a click does. So the door is a
+WSGI layer in front of Flask (`TrackerDoor`, installed by `init_app`): a GET or HEAD on one of RULES is
+answered here, in an application context only (the database session and the config); anything else, a
+link that does not match included, goes on to Flask, which answers it as any other URL (404, 405, 308).
+The rules are also in the app's URL map, so Flask knows them (methods, listings); Flask dispatches them only
+when the app is served without its door, to the same `answer`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
 
-from portal.extensions import csrf, db
+from portal.extensions import db
 from portal.http.errors import DATABASE_RETRY_AFTER
+from portal.http.security_headers import security_headers
 from portal.services.click_targets import TargetCache
 from portal.services.clicks import Outcome, Tracker, take_click, take_impression
 from portal.services.traffic_writer import TrafficBacklog
 from portal.tracking.visitor import visit_of
 
-bp = Blueprint("tracker", __name__)
-csrf.exempt(bp)
+RULES = (("/c/<int:affiliate_id>/<int:offer_id>", "click"),
+         ("/r/<partner_key>/<int:offer_id>", "partner_key_click"),
+         ("/i/<int:affiliate_id>/<int:offer_id>", "impression"))
+PREFIXES = ("/c/", "/r/", "/i/")
 NO_STORE = {"Cache-Control": "no-store"}
 # The smallest transparent GIF: 1×1, one colour, that colour transparent.
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
          b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+# Nothing was promised when these happen (a row the stuck writer commits later is one click too many, never
+# one lost): a 503, and the visitor may click again in a moment. IntegrityError and DataError: the row itself
+# was refused (say its offer was deleted within the cache's few seconds); TimeoutError: the writer did not
+# commit the row in time; TrafficBacklog: the writer has too many rows waiting already.
+DATABASE_TROUBLE = (OperationalError, InterfaceError, PoolTimeoutError, TimeoutError, TrafficBacklog,
+                    IntegrityError, DataError)
 _STATE = "portal.tracker"
 
+bp = Blueprint("tracker", __name__)
 
-@bp.record_once
-def _start(state) -> None:
-    state.app.extensions[_STATE] = Tracker(TargetCache(state.app.config["TRACKING_CACHE_SECONDS"]))
+
+def _through_flask(**values) -> Response:
+    """The same answer when Flask itself dispatches a tracking link: only where the app is served without its
+    door (its own `wsgi_app` mounted elsewhere, say); the door answers these first otherwise."""
+    return answer(current_app, request.endpoint.rpartition(".")[2], values, request)
+
+
+for _rule, _endpoint in RULES:
+    bp.add_url_rule(_rule, endpoint=_endpoint, view_func=_through_flask, methods=("GET",))
+
+
+def init_app(app: Flask) -> None:
+    """Register the rules, the process's tracker state, and the door in front of Flask."""
+    app.register_blueprint(bp)
+    app.extensions[_STATE] = Tracker(TargetCache(app.config["TRACKING_CACHE_SECONDS"]))
+    app.wsgi_app = TrackerDoor(app, app.wsgi_app)
+
+
+class TrackerDoor:
+    """WSGI: answers GET and HEAD on the tracking links; hands everything else to `next_app` (Flask)."""
+
+    def __init__(self, app: Flask, next_app: Callable) -> None:
+        self.app = app
+        self.next_app = next_app
+        self.urls = Map([Rule(rule, endpoint=endpoint, methods=("GET",)) for rule, endpoint in RULES],
+                        converters=app.url_map.converters)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if not environ.get("PATH_INFO", "").startswith(PREFIXES):
+            return self.next_app(environ, start_response)
+        try:
+            endpoint, values = self.urls.bind_to_environ(environ).match()
+        except HTTPException:
+            return self.next_app(environ, start_response)  # Flask answers it as any other URL
+        with self.app.app_context():
+            response = answer(self.app, endpoint, values, Request(environ))
+        for name, value in security_headers(self.app.config).items():  # Flask's after_request would add them
+            response.headers.setdefault(name, value)
+        return response(environ, start_response)
+
+
+def answer(app: Flask, endpoint: str, values: dict, request: Request) -> Response:
+    """Take the click or impression `endpoint` names (inside an application context) and answer it."""
+    tracker: Tracker = app.extensions[_STATE]
+    record = request.method != "HEAD"
+    try:
+        if endpoint == "impression":
+            if record:
+                take_impression(tracker, values["affiliate_id"], values["offer_id"], visit_of(request), _now())
+            response = Response(status=204) if request.args.get("pixel") == "0" \
+                else Response(PIXEL, mimetype="image/gif")
+        else:
+            partner = values["partner_key"] if endpoint == "partner_key_click" else values["affiliate_id"]
+            response = _click_answer(take_click(tracker, partner, values["offer_id"], visit_of(request), _now(),
+                                                record=record))
+    except DATABASE_TROUBLE:
+        db.session.rollback()
+        response = Response(render_template("tracking/unavailable.html", retry=True), status=503,
+                            mimetype="text/html", headers={"Retry-After": DATABASE_RETRY_AFTER})
+    response.headers.update(NO_STORE)
+    return response
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@bp.get("/c/<int:affiliate_id>/<int:offer_id>")
-def click(affiliate_id: int, offer_id: int):
-    return _answer(take_click(current_app.extensions[_STATE], affiliate_id, offer_id, visit_of(request), _now(),
-                              record=request.method != "HEAD"))
-
-
-@bp.get("/r/<partner_key>/<int:offer_id>")
-def partner_key_click(partner_key: str, offer_id: int):
-    return _answer(take_click(current_app.extensions[_STATE], partner_key, offer_id, visit_of(request), _now(),
-                              record=request.method != "HEAD"))
-
-
-@bp.get("/i/<int:affiliate_id>/<int:offer_id>")
-def impression(affiliate_id: int, offer_id: int):
-    if request.method != "HEAD":
-        take_impression(current_app.extensions[_STATE], affiliate_id, offer_id, visit_of(request), _now())
-    if request.args.get("pixel") == "0":
-        return Response(status=204, headers=NO_STORE)
-    return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
-
-
-def _answer(outcome: Outcome):
+def _click_answer(outcome: Outcome) -> Response:
     if outcome.location:
-        return redirect(outcome.location, 302), NO_STORE
-    return render_template("tracking/unavailable.html"), 200 if outcome.known else 404, NO_STORE
-
-
-@bp.errorhandler(OperationalError)
-@bp.errorhandler(InterfaceError)
-@bp.errorhandler(PoolTimeoutError)
-@bp.errorhandler(TimeoutError)  # the writer did not commit the row in time: the database is stuck
-@bp.errorhandler(TrafficBacklog)  # the writer has too many rows waiting already
-@bp.errorhandler(IntegrityError)  # the row itself was refused (say its offer was deleted within the cache TTL)
-@bp.errorhandler(DataError)
-def database_unavailable(err):
-    # Nothing was promised (a row the stuck writer commits later is one click too many, never one lost):
-    # the visitor may click again in a moment.
-    db.session.rollback()
-    return render_template("tracking/unavailable.html", retry=True), 503, \
-        {"Retry-After": DATABASE_RETRY_AFTER, **NO_STORE}
+        return redirect(outcome.location, 302)
+    return Response(render_template("tracking/unavailable.html"), status=200 if outcome.known else 404,
+                    mimetype="text/html")

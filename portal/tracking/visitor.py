@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from flask import Request, current_app
+from flask import current_app
+from werkzeug.wrappers import Request
 
 from portal.domain.tracking_links import LINK_PARAMETERS
 from portal.http.user_agents import classify

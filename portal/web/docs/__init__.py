@@ -21,9 +21,9 @@ from portal.domain import criteria, timezones
 from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH as OPENAPI_PATH
 from portal.http.contract import NETWORK_OPENAPI_PATH, public_base_url
+from portal.http.security_headers import CONTENT_SECURITY_POLICY
 from portal.queries.settings import network_settings
 from portal.web.docs import examples
-from portal.web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("docs", __name__)
 

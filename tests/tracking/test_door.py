@@ -1,0 +1,45 @@
+"""The tracker's door in front of Flask: it answers GET and HEAD on the tracking links itself, with the headers
+every page carries; anything else goes on to Flask, and Flask alone (no door) answers the links the same."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from werkzeug.test import Client
+
+from portal.models import Click
+from portal.tracking.links import TrackerDoor
+
+
+def test_the_door_answers_a_click_with_every_pages_headers_and_no_cookie(app, client, db, make):
+    partner, offer = make.partner(), make.offer(destination_url="https://advertiser.example/l?t={transaction_id}")
+    assert isinstance(app.wsgi_app, TrackerDoor)
+    response = client.get(f"/c/{partner.id}/{offer.id}")
+    assert response.status_code == 302 and response.headers["Location"].startswith("https://advertiser.example/l?t=")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin" and "Set-Cookie" not in response.headers
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 1
+
+
+def test_what_the_door_does_not_answer_flask_does(app, client, db, make):
+    partner, offer = make.partner(), make.offer()
+    assert client.post(f"/c/{partner.id}/{offer.id}").status_code == 405
+    assert client.get(f"/c/{partner.id}/x{offer.id}").status_code == 404
+    assert client.get(f"/c/{partner.id}/{2**31}").status_code == 404  # past the id columns, as everywhere
+    assert client.get(f"/i/{partner.id}").status_code == 404
+    head = client.head(f"/c/{partner.id}/{offer.id}")
+    assert head.status_code == 302 and head.data == b""
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 0  # HEAD records nothing
+
+
+def test_without_the_door_flask_answers_the_links_the_same(app, db, make):
+    partner, offer = make.partner(), make.offer(destination_url="https://advertiser.example/l?s={sub1}")
+    flask_alone = Client(app.wsgi_app.next_app)  # Flask's own WSGI callable, as if mounted without the door
+    response = flask_alone.get(f"/c/{partner.id}/{offer.id}?sub1=spring")
+    assert response.status_code == 302 and response.headers["Location"] == "https://advertiser.example/l?s=spring"
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Frame-Options"] == "DENY"
+    pixel = flask_alone.get(f"/i/{partner.id}/{offer.id}")
+    assert pixel.status_code == 200 and pixel.headers["Content-Type"] == "image/gif"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 1
