@@ -181,7 +181,7 @@ def _repeat(visitors: RecentVisitors, visit: Visit, partner: PartnerTarget, offe
 
 def _hand_over(writer: TrafficWriter, kind: str, values: dict) -> None:
     """Commit the row through the process's writer; returns once it is durable."""
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():  # (a click served from the cache has none)
         db.session.rollback()  # end this request's reads: hold no connection (nor SQLite lock) while waiting
     writer.write(db.engine, kind, values)
 

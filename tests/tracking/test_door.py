@@ -43,3 +43,22 @@ def test_without_the_door_flask_answers_the_links_the_same(app, db, make):
     assert pixel.status_code == 200 and pixel.headers["Content-Type"] == "image/gif"
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Click)) == 1
+
+
+def test_a_landing_page_with_non_ascii_characters_is_sent_as_a_uri(client, make):
+    partner = make.partner()
+    offer = make.offer(destination_url="https://shop.example/café/ünï?s={sub1}")
+    response = client.get(f"/c/{partner.id}/{offer.id}?sub1=été")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://shop.example/caf%C3%A9/%C3%BCn%C3%AF?s=%C3%A9t%C3%A9"
+
+
+def test_the_unavailable_page_and_the_pixel_have_their_types_and_lengths(client, make):
+    partner, offer = make.partner(), make.offer()
+    page = client.get(f"/c/{partner.id}/{offer.id + 1000}")
+    assert page.status_code == 404 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"This offer is not available" in page.data and page.headers["Content-Length"] == str(len(page.data))
+    pixel = client.get(f"/i/{partner.id}/{offer.id}")
+    assert pixel.status_code == 200 and pixel.headers["Content-Type"] == "image/gif"
+    assert pixel.data.startswith(b"GIF89a") and pixel.headers["Cache-Control"] == "no-store"
+    assert client.get(f"/i/{partner.id}/{offer.id}?pixel=0").status_code == 204
