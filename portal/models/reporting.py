@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -25,7 +25,8 @@ class ReportRollup(db.Model):
     """
 
     __tablename__ = "report_rollups"
-    __table_args__ = (UniqueConstraint("partner_id", "hour", "offer_id", "sub1", "is_test"),)
+    __table_args__ = (UniqueConstraint("partner_id", "hour", "offer_id", "sub1", "is_test"),
+                      Index("ix_report_rollups_offer_hour", "offer_id", "hour"))  # offer caps (queries.offer_caps)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))

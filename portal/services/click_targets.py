@@ -13,12 +13,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
 from portal.domain.destinations import offer_sites
 from portal.extensions import db
 from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation
+from portal.models.offers import CAP_KINDS, CAP_PERIODS
+from portal.queries import offer_caps
 from portal.queries.offer_access import is_runnable
 
 MAX_ENTRIES = 100_000  # past this, a cache starts over (hostile ids must not grow memory without bound)
@@ -45,6 +48,7 @@ class OfferTarget:
     payout_amount: int
     visibility: str = "public"
     sites: frozenset[str] = frozenset()  # domain.destinations.site_of of the destination and active pages
+    caps: tuple[tuple[str, str, int], ...] = ()  # (period, "click" or "conversion", limit) of each cap set
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,24 @@ class TargetCache:
         """portal.queries.offer_access's rule and the partner's payout override, remembered for the TTL."""
         return self._cached(("standing", partner_id, offer_id), lambda: _load_standing(partner_id, offer_id, now))
 
+    def capped(self, offer: OfferTarget, now: datetime) -> bool:
+        """Has the offer reached one of its caps (as counted at most the TTL ago)? No query without caps."""
+        if not offer.caps:
+            return False
+        return self._cached(("capped", offer.id), lambda: any(
+            count >= limit for count, (_, _, limit) in zip(offer_caps.used(offer.id, offer.caps, now,
+                                                                             self.network_timezone()), offer.caps)))
+
+    def network_timezone(self) -> ZoneInfo:
+        """The network's timezone (caps' days, weeks and months start in it); UTC if it names none we know."""
+        def load() -> ZoneInfo:
+            name = db.session.scalar(select(NetworkSettings.timezone).where(NetworkSettings.id == SETTINGS_ROW_ID))
+            try:
+                return ZoneInfo(name or "UTC")
+            except (ValueError, ZoneInfoNotFoundError):
+                return ZoneInfo("UTC")
+        return self._cached(("timezone",), load)
+
     def network_fallback_url(self) -> str:
         return self._cached(("fallback",), lambda: db.session.scalar(
             select(NetworkSettings.tracking_fallback_url).where(NetworkSettings.id == SETTINGS_ROW_ID)) or "")
@@ -130,17 +152,23 @@ def _load_standing(partner_id: int, offer_id: int, now: datetime) -> Standing:
 
 
 def _load_offer(offer_id: int) -> OfferTarget | None:
+    caps = [getattr(Offer, f"{period}_{kind}_cap") for period in CAP_PERIODS for kind in CAP_KINDS]
     columns = (Offer.id, Offer.status, Offer.live_until, Offer.destination_url, Offer.allowed_countries,
-               Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount, Offer.visibility)
+               Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount, Offer.visibility,
+               *caps)
     row = db.session.execute(select(*columns).where(Offer.id == offer_id)).first()
     if row is None:
         return None
     pages = db.session.execute(select(OfferUrl.id, OfferUrl.destination_url, OfferUrl.status)
                                .where(OfferUrl.offer_id == offer_id)).all()
+    limits = row[len(columns) - len(caps):]
+    periods_and_kinds = [(period, kind) for period in CAP_PERIODS for kind in CAP_KINDS]
     return OfferTarget(row.id, row.status, row.live_until, row.destination_url or "",
                        {page.id: (page.destination_url, page.status) for page in pages},
                        frozenset(code.upper() for code in (row.allowed_countries or []) if isinstance(code, str)),
                        bool(row.deep_links_allowed), row.fallback_url or "", row.payout_type,
                        int(row.payout_amount or 0), row.visibility,
                        offer_sites(row.destination_url or "",
-                                   [page.destination_url for page in pages if page.status == "active"]))
+                                   [page.destination_url for page in pages if page.status == "active"]),
+                       tuple((period, kind, int(limit)) for (period, kind), limit in zip(periods_and_kinds, limits)
+                             if limit and limit > 0))

@@ -42,8 +42,8 @@ MAX_ID_DIGITS = 9  # uid and creative_id: ids of 32-bit columns
 MAX_PARTNER_KEY = 80  # the reservations table's key column: a longer key is no one's
 
 # error_code → error_message, recorded on the click (Everflow shows both in the raw click report).
-PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY = \
-    range(1, 8)
+PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY, CAPPED = \
+    range(1, 9)
 CLICK_ERRORS = {
     PARTNER_INACTIVE: "Affiliate is not active",
     OFFER_PAUSED: "Offer is paused",
@@ -52,6 +52,7 @@ CLICK_ERRORS = {
     NOT_RUNNABLE: "Affiliate is not approved to run this offer",
     BAD_LANDING_PAGE: "Unknown or paused offer URL (uid)",
     COUNTRY: "Country is not allowed on this offer",
+    CAPPED: "Offer cap reached",
 }
 
 
@@ -142,6 +143,8 @@ def _problem(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, url
         return BAD_LANDING_PAGE
     if offer.allowed_countries and country not in offer.allowed_countries:
         return COUNTRY
+    if cache.capped(offer, now):
+        return CAPPED
     return None
 
 
