@@ -47,6 +47,8 @@ def site_of(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host, port, scheme = parts.hostname, parts.port, parts.scheme.lower()
+        if host and ":" not in host:
+            host.encode("idna")  # as given: "shop.example.." has an empty label no browser or URI can carry
         host = host.rstrip(".").encode("idna").decode("ascii").lower() if host else None
     except (ValueError, UnicodeError):  # a malformed port or IPv6 host, or a label IDNA cannot encode
         return None

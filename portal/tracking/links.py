@@ -39,7 +39,7 @@ RULES = (("/c/<int:affiliate_id>/<int:offer_id>", "click"),
          ("/i/<int:affiliate_id>/<int:offer_id>", "impression"))
 PREFIXES = ("/c/", "/r/", "/i/")
 NO_STORE = ("Cache-Control", "no-store")
-STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code]}" for code in (200, 204, 302, 404, 503)}
+STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code]}" for code in (200, 204, 302, 404, 500, 503)}
 # The smallest transparent GIF: 1×1, one colour, that colour transparent.
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
          b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
@@ -89,11 +89,17 @@ class TrackerDoor:
         except HTTPException:
             return self.next_app(environ, start_response)  # Flask answers it as any other URL
         with self.app.app_context():
-            found = answer(self.app, endpoint, values, Request(environ))
+            try:
+                found = answer(self.app, endpoint, values, Request(environ))
+            except Exception:  # a defect: logged as Flask would, answered with the page and every header
+                self.app.logger.exception("Exception on %s [%s]", environ.get("PATH_INFO"),
+                                          environ.get("REQUEST_METHOD"))
+                found = _page(500, retry=True)
         # What Flask's after_request would add, and the body unless HEAD: a plain WSGI answer costs a click
         # less than a Response object's.
-        headers = [*found.headers, *security_headers(self.app.config).items(),
-                   ("Content-Length", str(len(found.body)))]
+        headers = [*found.headers, *security_headers(self.app.config).items()]
+        if found.status != 204:  # (a 204 carries no Content-Length, RFC 9110)
+            headers.append(("Content-Length", str(len(found.body))))
         start_response(STATUS_LINES[found.status], headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [found.body]
 
@@ -122,8 +128,12 @@ def answer(app: Flask, endpoint: str, values: dict, request: Request) -> Answer:
         db.session.rollback()
         return _page(503, retry=True)
     if outcome.location:
-        location = outcome.location if outcome.location.isascii() else iri_to_uri(outcome.location)
-        return Answer(302, [NO_STORE, ("Location", location)])
+        try:
+            location = iri_to_uri(outcome.location)  # non-ASCII and characters a header must not carry, encoded
+        except (UnicodeError, ValueError):  # a destination whose host no URI can carry: the page below
+            location = None
+        if location is not None:
+            return Answer(302, [NO_STORE, ("Location", location)])
     return _page(200 if outcome.known else 404)
 
 

@@ -62,3 +62,30 @@ def test_the_unavailable_page_and_the_pixel_have_their_types_and_lengths(client,
     assert pixel.status_code == 200 and pixel.headers["Content-Type"] == "image/gif"
     assert pixel.data.startswith(b"GIF89a") and pixel.headers["Cache-Control"] == "no-store"
     assert client.get(f"/i/{partner.id}/{offer.id}?pixel=0").status_code == 204
+
+
+def test_a_deep_link_to_a_host_with_an_empty_label_lands_on_the_landing_page(client, make):
+    partner = make.partner()
+    offer = make.offer(destination_url="https://shop.example/in", deep_links_allowed=True)
+    response = client.get(f"/c/{partner.id}/{offer.id}?url=https://shop.example../%C3%BC")
+    assert response.status_code == 302 and response.headers["Location"] == "https://shop.example/in"
+
+
+def test_the_empty_pixel_carries_no_content_length(client, make):
+    partner, offer = make.partner(), make.offer()
+    response = client.get(f"/i/{partner.id}/{offer.id}?pixel=0")
+    assert response.status_code == 204 and "Content-Length" not in response.headers
+
+
+def test_a_defect_behind_the_door_is_logged_and_answered_with_the_page_and_every_header(app, client, make,
+                                                                                      monkeypatch, caplog):
+    partner, offer = make.partner(), make.offer()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("portal.tracking.links.take_click", broken)
+    response = client.get(f"/c/{partner.id}/{offer.id}")
+    assert response.status_code == 500 and b"This offer is not available" in response.data
+    assert response.headers["X-Frame-Options"] == "DENY" and response.headers["Cache-Control"] == "no-store"
+    assert any("RuntimeError: a defect" in (record.exc_text or "") or record.exc_info for record in caplog.records)
