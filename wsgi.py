@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
 
-from portal import create_app
+from portal import create_app, ready_to_serve
 
-app = create_app()
+app = ready_to_serve(create_app())

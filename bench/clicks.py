@@ -54,7 +54,7 @@ def bench_app():
     """The real app plus one bench-only route: a redirect that touches nothing (gunicorn's app factory)."""
     from flask import redirect
 
-    from portal import create_app
+    from portal import create_app, ready_to_serve
 
     app = create_app()
 
@@ -62,7 +62,7 @@ def bench_app():
     def bench_bare(affiliate_id: int, offer_id: int):
         return redirect("https://advertiser.example/landing?tid=bare", 302), {"Cache-Control": "no-store"}
 
-    return app
+    return ready_to_serve(app)  # as wsgi.py serves it
 
 
 def environment(tmp: Path, database_url: str) -> dict[str, str]:

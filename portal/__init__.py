@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_HOPS"]:
         # Trust X-Forwarded-For for exactly this many proxies, so request.remote_addr is the caller.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
+    return app
+
+
+def ready_to_serve(app: Flask) -> Flask:
+    """For a long-running process (wsgi.py): load what the first click would otherwise load (the GeoIP
+    database, the user-agent parser's patterns), then take every object made so far out of the garbage
+    collector's sight (gc.freeze). A full collection walks the app's ~200,000 objects in about 90 ms on a
+    small machine: at 1000 clicks/s that was a stall every few seconds for every request in flight."""
+    from portal.http.user_agents import classify
+    from portal.tracking.geoip import locate
+    locate("192.0.2.1", app.config.get("GEOIP_DATABASE"))
+    classify("Mozilla/5.0 (X11; Linux x86_64)")
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -2,8 +2,10 @@
 
 The click path reads these on every request, so each lookup is one small query per TTL window
 (TRACKING_CACHE_SECONDS, default 5) instead of one per click. Safe to cache because everything here is
-re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks within that many seconds,
-in every process. A partner_key → partner mapping never changes (keys are never reused), so a found one
+re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks within that many seconds
+(and the one query that reloads it), in every process. When an entry expires, the first request to need
+it reloads it while concurrent ones answer with the expired value: otherwise every thread of a busy
+process misses at the same moment and queues for the pool, a stall that showed as seconds-long p99s. A partner_key → partner mapping never changes (keys are never reused), so a found one
 keeps; a key not found is only remembered for the TTL, since it may be taken at any moment.
 """
 
@@ -69,6 +71,7 @@ class TargetCache:
         self.clock = time.monotonic  # replaceable, so that tests can move time on
         self._entries: dict[tuple, tuple[float, object]] = {}
         self._keys: dict[str, int] = {}  # partner_key → partner id, kept: a key once taken is never reused
+        self._reloading: set[tuple] = set()  # expired entries one request is reloading now
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -79,14 +82,24 @@ class TargetCache:
     def _cached(self, key: tuple, load):
         now = self.clock()
         found = self._entries.get(key)
-        if found is not None and found[0] > now:
-            return found[1]
-        value = load()
+        if found is not None:
+            if found[0] > now:
+                return found[1]
+            with self._lock:  # expired: one request reloads it, the others meanwhile answer with what was known
+                if key in self._reloading:
+                    return found[1]
+                self._reloading.add(key)
+        try:
+            value = load()
+        finally:
+            if found is not None:
+                with self._lock:
+                    self._reloading.discard(key)
         if self.ttl > 0:
             with self._lock:
                 if len(self._entries) >= MAX_ENTRIES:
                     self._entries.clear()
-                self._entries[key] = (now + self.ttl, value)
+                self._entries[key] = (self.clock() + self.ttl, value)
         return value
 
     def partner(self, partner_id: int) -> PartnerTarget | None:

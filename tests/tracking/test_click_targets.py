@@ -1,0 +1,81 @@
+"""The tracker's per-process cache: entries live for the TTL; an expired one is reloaded by one request
+while concurrent ones answer with what was known (no stampede on the pool); a failed reload leaves the next
+request to try again. And the serving process is made ready: what the first click loads is loaded, and the
+objects made so far are out of the garbage collector's sight."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from portal import ready_to_serve
+from portal.services.click_targets import TargetCache
+from portal.tracking import geoip
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cache_with_clock(ttl: float = 5) -> tuple[TargetCache, Clock]:
+    cache, clock = TargetCache(ttl), Clock()
+    cache.clock = clock
+    return cache, clock
+
+
+def test_an_entry_is_loaded_once_per_ttl():
+    cache, clock = cache_with_clock()
+    loads = []
+    load = lambda: loads.append(1) or len(loads)  # noqa: E731
+    assert [cache._cached(("k",), load) for _ in range(3)] == [1, 1, 1]
+    clock.now += 5.1
+    assert cache._cached(("k",), load) == 2
+
+
+def test_while_one_request_reloads_an_expired_entry_the_others_answer_with_the_old_value():
+    cache, clock = cache_with_clock()
+    cache._cached(("k",), lambda: "old")
+    clock.now += 6
+    reloading, release, answers = threading.Event(), threading.Event(), []
+
+    def slow_load():
+        reloading.set()
+        release.wait(10)
+        return "new"
+
+    reloader = threading.Thread(target=lambda: answers.append(cache._cached(("k",), slow_load)))
+    reloader.start()
+    assert reloading.wait(10)
+    others = [cache._cached(("k",), lambda: pytest.fail("a second reload")) for _ in range(5)]
+    release.set()
+    reloader.join()
+    assert others == ["old"] * 5 and answers == ["new"]
+    assert cache._cached(("k",), lambda: pytest.fail("reloaded again")) == "new"
+
+
+def test_a_failed_reload_lets_the_next_request_try_again():
+    cache, clock = cache_with_clock()
+    cache._cached(("k",), lambda: "old")
+    clock.now += 6
+
+    def failing():
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        cache._cached(("k",), failing)
+    assert cache._cached(("k",), lambda: "new") == "new"
+
+
+def test_ready_to_serve_loads_the_geoip_reader_and_freezes_the_heap(app):
+    try:
+        assert ready_to_serve(app) is app
+        assert "" in geoip._readers  # the bundled database, opened before the first click needs it
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
