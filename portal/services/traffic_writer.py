@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace  # the rollups read a row's attributes; no ORM object is loaded
 
 from sqlalchemy import Connection, Engine, insert
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from portal.models import Click, Impression
 from portal.services.rollups import RollupDelta, apply
@@ -128,32 +128,41 @@ class TrafficWriter:
             row.done.set_result(None)
 
 
-_held = threading.local()  # the writer thread's connection while traffic flows: (engine, its pool, Connection)
+@dataclass
+class _Held:
+    engine: Engine
+    pool: object  # the engine's pool when the connection was taken (dispose() replaces it)
+    connection: Connection
+
+
+_held: dict[int, _Held] = {}  # writer thread id → the connection it keeps while traffic flows
 
 
 def _connection(engine: Engine) -> Connection:
     """The writer thread's connection to `engine`, kept between batches: checking one out of the pool for
     every batch (and pinging it) cost more than the batch's own statements."""
-    held = getattr(_held, "current", None)
-    if held is not None and held[0] is engine and held[1] is engine.pool and not held[2].closed \
-            and not held[2].invalidated:
-        return held[2]
+    held = _held.get(threading.get_ident())
+    if held is not None and held.engine is engine and held.pool is engine.pool and not held.connection.closed \
+            and not held.connection.invalidated:
+        return held.connection
     release_connection()
     pool, connection = engine.pool, engine.connect()
-    _held.current = (engine, pool, connection)
+    _held[threading.get_ident()] = _Held(engine, pool, connection)
     return connection
 
 
 def release_connection() -> None:
     """Give the writer thread's connection back (idle, or after an error: the next batch takes a fresh one,
     pinged on checkout). If its engine was disposed meanwhile, its pool is gone: close it outright."""
-    held = getattr(_held, "current", None)
-    _held.current = None
+    held = _held.pop(threading.get_ident(), None)
     if held is not None:
-        engine, pool, connection = held
-        if engine.pool is not pool and not connection.invalidated:
-            connection.invalidate()  # closes the driver's connection, which the old pool would leave open
-        connection.close()
+        if held.engine.pool is not held.pool and not held.connection.invalidated:
+            held.connection.invalidate()  # closes the driver's connection, which the old pool would leave open
+        held.connection.close()
+
+
+class _StaleConnection(Exception):
+    """The held connection turned out dead before anything was sent to commit (the server restarted)."""
 
 
 def _write(batch: list[_Row]) -> None:
@@ -163,16 +172,27 @@ def _write(batch: list[_Row]) -> None:
             delta.click(SimpleNamespace(**row.values))
         else:
             delta.impression(SimpleNamespace(**row.values))
-    connection = _connection(batch[0].engine)
-    try:
-        with connection.begin():
-            for kind, statement in _INSERTS.items():
-                rows = [row.values for row in batch if row.kind == kind]
-                if rows:
-                    connection.execute(statement, rows)
-            apply(connection, delta)
-    except ROW_ERRORS:
-        raise  # rolled back; the connection is fine
-    except Exception:
-        release_connection()  # it may be broken (the server restarted, the network dropped)
-        raise
+    for attempt in (1, 2):
+        connection = _connection(batch[0].engine)
+        try:
+            with connection.begin():
+                try:
+                    for kind, statement in _INSERTS.items():
+                        rows = [row.values for row in batch if row.kind == kind]
+                        if rows:
+                            connection.execute(statement, rows)
+                    apply(connection, delta)
+                except DBAPIError as error:
+                    # A held connection is not pinged (the pool pings on checkout): found dead before the
+                    # commit, nothing of this batch is in the database, so a fresh one may take it, once.
+                    if attempt == 1 and error.connection_invalidated:
+                        raise _StaleConnection from error
+                    raise
+            return
+        except _StaleConnection:
+            release_connection()
+        except ROW_ERRORS:
+            raise  # rolled back; the connection is fine
+        except Exception:
+            release_connection()  # it may be broken (the server restarted, the network dropped)
+            raise

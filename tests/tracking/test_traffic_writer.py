@@ -212,3 +212,16 @@ def test_a_row_the_database_refuses_is_a_503_not_a_server_error(app, client, db,
     again = client.get(f"/c/{partner.id}/{offer.id}")  # the same transaction id: an IntegrityError
     assert again.status_code == 503 and "Location" not in again.headers
     assert db.session.scalar(select(func.count()).select_from(Click)) == 1
+
+
+def test_a_held_connection_found_dead_is_replaced_and_the_batch_still_commits(app, db, make):
+    """The writer keeps its connection between batches without the pool's ping; when the server dropped it
+    meanwhile (restart, failover), the batch goes through a fresh one instead of failing every click."""
+    partner, offer = make.partner(), make.offer()
+    writer = TrafficWriter()
+    writer.write(_db.engine, "click", click_values(partner.id, offer.id))
+    held = traffic_writer._held[writer._thread.ident]
+    held.connection.connection.driver_connection.close()  # as a server restart leaves it
+    writer.write(_db.engine, "click", click_values(partner.id, offer.id))
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Click)) == 2
