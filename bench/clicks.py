@@ -8,7 +8,9 @@ Both routes are served by the same app in the same gunicorn, one after the other
   writes nothing, registered only by this script's app factory (`bench_app`), never in production routes.
 
 An asyncio client on keep-alive connections offers requests on a fixed schedule (--rate per second for
---seconds); each latency is measured from the request's *scheduled* time, so a server that falls behind
+--seconds, after --warmup seconds of the same load that are not counted, and with every connection open
+before the clock starts: the steady state, not the first second of a cold process); each latency is
+measured from the request's *scheduled* time, so a server that falls behind
 shows it in p99 instead of silently slowing the client (no coordinated omission). Printed per route:
 achieved requests/s, p50 and p99 latency, the gunicorn workers' CPU time per request (Linux; the figure
 that least depends on what else the machine runs), status counts; for the tracker also rows in `clicks`
@@ -18,7 +20,7 @@ The database must be one of its own (its schema is dropped and migrated afresh; 
 
     createdb -h 127.0.0.1 -U postgres bench_clicks
     .venv/bin/python bench/clicks.py postgresql+psycopg://postgres@127.0.0.1:5432/bench_clicks \\
-        [--rate 1000] [--seconds 20] [--workers 2] [--threads 32] [--connections 128]
+        [--rate 1000] [--seconds 20] [--warmup 3] [--workers 2] [--threads 32] [--connections 128]
     dropdb -h 127.0.0.1 -U postgres bench_clicks
 """
 
@@ -148,8 +150,15 @@ async def offer_load(port: int, paths: list[str], rate: float, seconds: float, c
     statuses: Counter = Counter()
     loop = asyncio.get_running_loop()
 
+    opened = 0
+    all_open = asyncio.Event()
+
     async def connection() -> None:
+        nonlocal opened
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        opened += 1
+        if opened == connections:
+            all_open.set()
         while True:
             item = await queue.get()
             if item is None:
@@ -166,6 +175,7 @@ async def offer_load(port: int, paths: list[str], rate: float, seconds: float, c
             latencies.append(loop.time() - scheduled)
 
     tasks = [asyncio.create_task(connection()) for _ in range(connections)]
+    await all_open.wait()  # the clock starts with every keep-alive connection open, as in steady state
     start = loop.time()
     for i in range(total):
         scheduled = start + i / rate
@@ -204,8 +214,14 @@ def click_rows(database_url: str) -> int:
     return count
 
 
-def measure(name: str, server: subprocess.Popen, port: int, paths: list[str], args) -> tuple[float, float, Counter]:
-    """Offer the load, print achieved rate, latencies, statuses and the server's CPU per request."""
+def measure(name: str, server: subprocess.Popen, port: int, paths: list[str], args,
+            rows=None) -> tuple[float, float, Counter, int | None]:
+    """Offer the load (after --warmup seconds of it, not counted), print achieved rate, latencies, statuses
+    and the server's CPU per request; with `rows` (a count of recorded rows), also how many the counted
+    run recorded."""
+    if args.warmup > 0:
+        asyncio.run(offer_load(port, paths, args.rate, args.warmup, args.connections))
+    before = rows() if rows else None
     cpu = server_cpu_seconds(server)
     latencies, statuses, elapsed = asyncio.run(offer_load(port, paths, args.rate, args.seconds, args.connections))
     cpu = server_cpu_seconds(server) - cpu
@@ -215,7 +231,7 @@ def measure(name: str, server: subprocess.Popen, port: int, paths: list[str], ar
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     print(f"{name:8} {done / elapsed:6.0f} req/s  p50 {p50:7.1f} ms  p99 {p99:8.1f} ms  "
           f"server CPU {cpu / max(done, 1) * 1e6:5.0f} µs/request  statuses {dict(statuses)}")
-    return done / elapsed, p99, statuses
+    return done / elapsed, p99, statuses, (rows() - before if rows else None)
 
 
 def main() -> None:
@@ -223,6 +239,7 @@ def main() -> None:
     parser.add_argument("database_url", help="a PostgreSQL database of the benchmark's own (emptied)")
     parser.add_argument("--rate", type=float, default=1000.0, help="offered requests per second")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of the same load before each count")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--connections", type=int, default=128, help="client keep-alive connections")
@@ -235,17 +252,15 @@ def main() -> None:
         try:
             warm = [f"/c/{partner_id}/{offer_id}?sub1=warm", f"/bench/bare/{partner_id}/{offer_id}"]
             asyncio.run(offer_load(port, warm, 200, 2, 16))  # imports, GeoIP database, caches, connections
-            baseline_rows = click_rows(args.database_url)
             print(f"{args.rate:.0f} requests/s offered for {args.seconds:.0f} s; gunicorn {args.workers} workers × "
                   f"{args.threads} threads on {os.cpu_count()} CPUs, client on the same machine")
             bare = measure("bare", server, port, [f"/bench/bare/{partner_id}/{offer_id}"], args)
             clicks = [f"/c/{partner_id}/{offer_id}?sub1=s{i}&sub2=campaign" for i in range(50)]
-            tracker = measure("tracker", server, port, clicks, args)
-            statuses = tracker[2]
+            tracker = measure("tracker", server, port, clicks, args, rows=lambda: click_rows(args.database_url))
+            statuses, recorded = tracker[2], tracker[3]
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
-        recorded = click_rows(args.database_url) - baseline_rows
         print(f"clicks recorded {recorded} == 302s answered {statuses[302]}: {recorded == statuses[302]}")
         print(f"tracker / bare: throughput {tracker[0] / bare[0]:.2f}, p99 {tracker[1] / bare[1]:.1f}×; "
               f"targets ≥ {RATE_TARGET:.0f}/s and p99 ≤ {P99_TARGET_MS:.0f} ms: "

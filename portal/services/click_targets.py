@@ -5,18 +5,23 @@ The click path reads these on every request, so each lookup is one small query p
 re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks within that many seconds
 (and the one query that reloads it), in every process. When an entry expires, the first request to need
 it reloads it while concurrent ones answer with the expired value: otherwise every thread of a busy
-process misses at the same moment and queues for the pool, a stall that showed as seconds-long p99s. A partner_key → partner mapping never changes (keys are never reused), so a found one
+process misses at the same moment and queues for the pool, a stall that showed as seconds-long p99s. And
+an entry used in the last fifth of its TTL is reloaded ahead, on the cache's own thread, so that under
+steady traffic entries never expire and no click waits for a reload. A partner_key → partner mapping never changes (keys are never reused), so a found one
 keeps; a key not found is only remembered for the TTL, since it may be taken at any moment.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.domain.destinations import offer_sites
@@ -27,6 +32,7 @@ from portal.queries import offer_caps
 from portal.queries.offer_access import is_runnable
 
 MAX_ENTRIES = 100_000  # past this, a cache starts over (hostile ids must not grow memory without bound)
+REFRESH_AHEAD = 0.2  # an entry used in the last fifth of its TTL is reloaded in the background
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,9 @@ class TargetCache:
         self.clock = time.monotonic  # replaceable, so that tests can move time on
         self._entries: dict[tuple, tuple[float, object]] = {}
         self._keys: dict[str, int] = {}  # partner_key → partner id, kept: a key once taken is never reused
-        self._reloading: set[tuple] = set()  # expired entries one request is reloading now
+        self._reloading: set[tuple] = set()  # entries being reloaded now (by a request or in the background)
+        self._refresher: ThreadPoolExecutor | None = None
+        self._refresher_pid: int | None = None
         self._lock = threading.Lock()
 
     def clear(self) -> None:
@@ -84,6 +92,8 @@ class TargetCache:
         found = self._entries.get(key)
         if found is not None:
             if found[0] > now:
+                if found[0] - now < self.ttl * REFRESH_AHEAD and key not in self._reloading:
+                    self._refresh_in_background(key, load)
                 return found[1]
             with self._lock:  # expired: one request reloads it, the others meanwhile answer with what was known
                 if key in self._reloading:
@@ -95,12 +105,39 @@ class TargetCache:
             if found is not None:
                 with self._lock:
                     self._reloading.discard(key)
+        self._store(key, value)
+        return value
+
+    def _store(self, key: tuple, value) -> None:
         if self.ttl > 0:
             with self._lock:
                 if len(self._entries) >= MAX_ENTRIES:
                     self._entries.clear()
                 self._entries[key] = (self.clock() + self.ttl, value)
-        return value
+
+    def _refresh_in_background(self, key: tuple, load) -> None:
+        """Reload an entry about to expire on the cache's own thread, so that under steady traffic no click
+        waits for a reload (in a busy process a one-row query took a request 50 ms of waiting for the GIL)."""
+        with self._lock:
+            if key in self._reloading:
+                return
+            self._reloading.add(key)
+            if self._refresher is None or self._refresher_pid != os.getpid():  # (no thread survives a fork)
+                self._refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-cache")
+                self._refresher_pid = os.getpid()
+        app = current_app._get_current_object()
+
+        def refresh() -> None:
+            try:
+                with app.app_context():
+                    self._store(key, load())
+            except Exception:  # noqa: BLE001  (the entry stays; the next request past its expiry reloads it)
+                app.logger.warning("The tracker could not refresh %s", key[0], exc_info=True)
+            finally:
+                with self._lock:
+                    self._reloading.discard(key)
+
+        self._refresher.submit(refresh)
 
     def partner(self, partner_id: int) -> PartnerTarget | None:
         return self._cached(("partner", partner_id), lambda: _load_partner(partner_id))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, TextClause, case, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import Connection, case, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from portal.models import ROLLUP_METRICS, Click, Conversion, Impression, Offer, OfferAccess, ReportRollup
@@ -92,21 +92,23 @@ def apply(session: Session | Connection, delta: RollupDelta) -> None:
     """Add the increments inside the caller's transaction (the caller commits)."""
     if not delta.rows:
         return
-    session.execute(_UPSERT, [dict(zip(_KEY_COLUMNS, key), **dict(zip(ROLLUP_METRICS, amounts)))
-                              for key, amounts in sorted(delta.rows.items())])  # sorted: same lock order everywhere
+    session.execute(_UPSERT, [dict(zip(UPSERT_COLUMNS, row)) for row in upsert_rows(delta)])
 
 
-def _upsert_text() -> TextClause:
-    """INSERT … ON CONFLICT (the rollup key) DO UPDATE SET each metric = metric + the new row's, in the syntax
-    PostgreSQL and SQLite share. Written once as text: SQLAlchemy cannot cache an ON CONFLICT construct, and
-    building and compiling one for every group commit cost the click path more than running it."""
-    table, columns = ReportRollup.__tablename__, (*_KEY_COLUMNS, *ROLLUP_METRICS)
-    return text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
-                f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET "
-                + ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in ROLLUP_METRICS))
+def upsert_rows(delta: RollupDelta) -> list[tuple]:
+    """The delta's rows as values for UPSERT_COLUMNS, sorted by key: every writer locks rows in one order."""
+    return [(*key, *amounts) for key, amounts in sorted(delta.rows.items())]
 
 
-_UPSERT = _upsert_text()
+UPSERT_COLUMNS = (*_KEY_COLUMNS, *ROLLUP_METRICS)
+# What follows INSERT INTO report_rollups (UPSERT_COLUMNS) VALUES …: each metric adds the new row's, in the
+# syntax PostgreSQL and SQLite share.
+ON_CONFLICT_ADD = (f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET "
+                   + ", ".join(f"{m} = {ReportRollup.__tablename__}.{m} + excluded.{m}" for m in ROLLUP_METRICS))
+# Written once as text: SQLAlchemy cannot cache an ON CONFLICT construct, and building and compiling one for
+# every group commit cost the click path more than running it.
+_UPSERT = text(f"INSERT INTO {ReportRollup.__tablename__} ({', '.join(UPSERT_COLUMNS)}) "
+               f"VALUES ({', '.join(':' + c for c in UPSERT_COLUMNS)}) {ON_CONFLICT_ADD}")
 
 
 def rebuild(session: Session, partner_ids: Iterable[int]) -> None:

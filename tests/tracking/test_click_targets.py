@@ -79,3 +79,52 @@ def test_ready_to_serve_loads_the_geoip_reader_and_freezes_the_heap(app):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_an_entry_used_near_its_expiry_is_reloaded_in_the_background(app):
+    cache, clock = cache_with_clock()
+    cache._cached(("k",), lambda: "old")
+    clock.now += 4.5  # the last fifth of its five seconds
+    reloaded = threading.Event()
+
+    def load():
+        reloaded.set()
+        return "new"
+
+    assert cache._cached(("k",), load) == "old"  # this request does not wait for the reload
+    assert reloaded.wait(10)
+    for _ in range(1000):
+        if cache._cached(("k",), lambda: pytest.fail("reloaded by a request")) == "new":
+            break
+        threading.Event().wait(0.01)
+    assert cache._cached(("k",), lambda: pytest.fail("reloaded by a request")) == "new"
+    clock.now += 4.9  # the background reload counted its five seconds from when it finished
+    assert cache._cached(("k",), lambda: "newer") == "new"
+
+
+def test_a_failed_background_reload_leaves_the_entry_and_is_logged(app, caplog):
+    cache, clock = cache_with_clock()
+    cache._cached(("offer", 1), lambda: "old")
+    clock.now += 4.5
+    failed = threading.Event()
+
+    def failing():
+        failed.set()
+        raise RuntimeError("database down")
+
+    assert cache._cached(("offer", 1), failing) == "old"
+    assert failed.wait(10)
+    for _ in range(1000):
+        if ("offer", 1) not in cache._reloading:
+            break
+        threading.Event().wait(0.01)
+    assert "could not refresh offer" in caplog.text
+    retried = threading.Event()
+    assert cache._cached(("offer", 1), lambda: retried.set() or "new") == "old"  # tried again, in the background
+    assert retried.wait(10)
+    for _ in range(1000):
+        if ("offer", 1) not in cache._reloading:
+            break
+        threading.Event().wait(0.01)
+    clock.now += 1  # past the first expiry, within the retried entry's
+    assert cache._cached(("offer", 1), lambda: pytest.fail("reloaded by a request")) == "new"

@@ -225,3 +225,34 @@ def test_a_held_connection_found_dead_is_replaced_and_the_batch_still_commits(ap
     writer.write(_db.engine, "click", click_values(partner.id, offer.id))
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Click)) == 2
+
+
+@pytest.mark.parametrize("clicks_in_batch", [1, 3, traffic_writer.ONE_STATEMENT_ROWS, 9])
+def test_a_batch_of_clicks_and_an_impression_commits_rows_and_rollups_whatever_its_size(app, db, make,
+                                                                                      clicks_in_batch):
+    """On PostgreSQL a small batch is one statement (CTEs and the upsert) in autocommit, a bigger one a
+    transaction; on SQLite always a transaction. The same rows and counts either way."""
+    partner, offer = make.partner(), make.offer()
+    impression = {k: v for k, v in click_values(partner.id, offer.id, sub1="a").items()
+                  if k in ("partner_id", "offer_id", "sub1", "sub2", "sub3", "sub4", "sub5", "source_id",
+                           "offer_url_id", "creative_id", "ip", "user_agent", "referer", "country", "is_test",
+                           "created_at")}
+    rows = [traffic_writer._Row(_db.engine, "click", click_values(partner.id, offer.id, sub1=f"s{n % 2}",
+                                                                  is_unique=n == 0))
+            for n in range(clicks_in_batch - 1)]
+    rows += [traffic_writer._Row(_db.engine, "impression", impression),
+             traffic_writer._Row(_db.engine, "click", click_values(partner.id, offer.id, sub1="a", payout_cents=25))]
+    traffic_writer._write(rows)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Click)) == clicks_in_batch
+    by_sub1 = {r.sub1: (r.clicks, r.unique_clicks, r.impressions, r.earnings_cents)
+               for r in db.session.scalars(select(ReportRollup).where(ReportRollup.offer_id == offer.id))}
+    expected = {"a": (1, 1, 1, 25)}
+    for n in range(clicks_in_batch - 1):
+        clicks, unique, impressions, cents = expected.get(f"s{n % 2}", (0, 0, 0, 0))
+        expected[f"s{n % 2}"] = (clicks + 1, unique + (n == 0), impressions, cents)
+    assert by_sub1 == expected
+    traffic_writer._write([traffic_writer._Row(_db.engine, "click", click_values(partner.id, offer.id, sub1="a"))])
+    db.session.expire_all()
+    assert db.session.scalar(select(ReportRollup.clicks).where(ReportRollup.offer_id == offer.id,
+                                                               ReportRollup.sub1 == "a")) == 2  # added, not replaced
