@@ -200,8 +200,10 @@ def _in_transaction(connection: Connection, batch: list[_Row], delta: RollupDelt
 
 def _on_held_connection(engine: Engine, work, autocommit: bool = False) -> None:
     """Run `work` on the writer thread's held connection. Found dead (a held connection is not pinged; the
-    pool pings on checkout), it is replaced and `work` runs once more: a batch that did commit before the
-    connection broke is refused the second time by its transaction ids' uniqueness, never recorded twice."""
+    pool pings on checkout), it is replaced and `work` runs once more. Should the first try have committed
+    just before the connection broke (its answer lost), the clicks are refused the second time by their
+    transaction ids' uniqueness (a 503 for clicks that were recorded: one too many, never one lost); an
+    impression, which has no such id, would count twice in that rare case."""
     for attempt in (1, 2):
         connection = _connection(engine, autocommit)
         try:
