@@ -20,7 +20,7 @@ The database must be one of its own (its schema is dropped and migrated afresh; 
 
     createdb -h 127.0.0.1 -U postgres bench_clicks
     .venv/bin/python bench/clicks.py postgresql+psycopg://postgres@127.0.0.1:5432/bench_clicks \\
-        [--rate 1000] [--seconds 20] [--warmup 3] [--workers 2] [--threads 32] [--connections 128]
+        [--rate 1000] [--seconds 20] [--warmup 3] [--workers 4] [--threads 16] [--connections 128]
     dropdb -h 127.0.0.1 -U postgres bench_clicks
 """
 
@@ -240,8 +240,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="offered requests per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of the same load before each count")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (the Procfile's)")
+    parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--connections", type=int, default=128, help="client keep-alive connections")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-clicks-") as tmp:
