@@ -7,8 +7,10 @@ re-read after the TTL: a paused, expired or withdrawn offer stops taking clicks 
 it reloads it while concurrent ones answer with the expired value: otherwise every thread of a busy
 process misses at the same moment and queues for the pool, a stall that showed as seconds-long p99s. And
 an entry used in the last fifth of its TTL is reloaded ahead, on the cache's own thread, so that under
-steady traffic entries never expire and no click waits for a reload. A partner_key → partner mapping never changes (keys are never reused), so a found one
-keeps; a key not found is only remembered for the TTL, since it may be taken at any moment.
+steady traffic entries never expire and no click waits for a reload.
+
+A partner_key → partner mapping never changes (keys are never reused), so a found one keeps; a key not
+found is only remembered for the TTL, since it may be taken at any moment.
 """
 
 from __future__ import annotations
