@@ -47,9 +47,8 @@ def site_of(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host, port, scheme = parts.hostname, parts.port, parts.scheme.lower()
-        if host and ":" not in host:
-            host.encode("idna")  # as given: "shop.example.." has an empty label no browser or URI can carry
-        host = host.rstrip(".").encode("idna").decode("ascii").lower() if host else None
+        # Encoded as given, then the trailing dot dropped: "shop.example.." has an empty label no URI can carry.
+        host = host.encode("idna").decode("ascii").rstrip(".").lower() if host else None
     except (ValueError, UnicodeError):  # a malformed port or IPv6 host, or a label IDNA cannot encode
         return None
     if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:

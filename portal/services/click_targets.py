@@ -203,18 +203,20 @@ def _load_standing(partner_id: int, offer_id: int, now: datetime) -> Standing:
     return Standing(True, *(row[1:] if row is not None else (None, None)), access=access)
 
 
+# (period, kind) → the Offer column holding that cap, for every cap Everflow has.
+_CAP_COLUMNS = {(period, kind): getattr(Offer, f"{period}_{kind}_cap") for period in CAP_PERIODS for kind in CAP_KINDS}
+
+
 def _load_offer(offer_id: int) -> OfferTarget | None:
-    caps = [getattr(Offer, f"{period}_{kind}_cap") for period in CAP_PERIODS for kind in CAP_KINDS]
     columns = (Offer.id, Offer.status, Offer.live_until, Offer.destination_url, Offer.allowed_countries,
                Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount, Offer.visibility,
-               *caps)
+               *_CAP_COLUMNS.values())
     row = db.session.execute(select(*columns).where(Offer.id == offer_id)).first()
     if row is None:
         return None
     pages = db.session.execute(select(OfferUrl.id, OfferUrl.destination_url, OfferUrl.status)
                                .where(OfferUrl.offer_id == offer_id)).all()
-    limits = row[len(columns) - len(caps):]
-    periods_and_kinds = [(period, kind) for period in CAP_PERIODS for kind in CAP_KINDS]
+    limits = row[len(columns) - len(_CAP_COLUMNS):]
     return OfferTarget(row.id, row.status, row.live_until, row.destination_url or "",
                        {page.id: (page.destination_url, page.status) for page in pages},
                        frozenset(code.upper() for code in (row.allowed_countries or []) if isinstance(code, str)),
@@ -222,5 +224,5 @@ def _load_offer(offer_id: int) -> OfferTarget | None:
                        int(row.payout_amount or 0), row.visibility,
                        offer_sites(row.destination_url or "",
                                    [page.destination_url for page in pages if page.status == "active"]),
-                       tuple((period, kind, int(limit)) for (period, kind), limit in zip(periods_and_kinds, limits)
+                       tuple((period, kind, int(limit)) for (period, kind), limit in zip(_CAP_COLUMNS, limits)
                              if limit and limit > 0))

@@ -13,6 +13,7 @@ import pytest
 from portal import ready_to_serve
 from portal.services.click_targets import TargetCache
 from portal.tracking import geoip
+from tests.tracking.test_traffic_writer import until
 
 
 class Clock:
@@ -93,10 +94,7 @@ def test_an_entry_used_near_its_expiry_is_reloaded_in_the_background(app):
 
     assert cache._cached(("k",), load) == "old"  # this request does not wait for the reload
     assert reloaded.wait(10)
-    for _ in range(1000):
-        if cache._cached(("k",), lambda: pytest.fail("reloaded by a request")) == "new":
-            break
-        threading.Event().wait(0.01)
+    until(lambda: cache._cached(("k",), lambda: pytest.fail("reloaded by a request")) == "new")
     assert cache._cached(("k",), lambda: pytest.fail("reloaded by a request")) == "new"
     clock.now += 4.9  # the background reload counted its five seconds from when it finished
     assert cache._cached(("k",), lambda: "newer") == "new"
@@ -114,17 +112,11 @@ def test_a_failed_background_reload_leaves_the_entry_and_is_logged(app, caplog):
 
     assert cache._cached(("offer", 1), failing) == "old"
     assert failed.wait(10)
-    for _ in range(1000):
-        if ("offer", 1) not in cache._reloading:
-            break
-        threading.Event().wait(0.01)
+    until(lambda: ("offer", 1) not in cache._reloading)
     assert "could not refresh offer" in caplog.text
     retried = threading.Event()
     assert cache._cached(("offer", 1), lambda: retried.set() or "new") == "old"  # tried again, in the background
     assert retried.wait(10)
-    for _ in range(1000):
-        if ("offer", 1) not in cache._reloading:
-            break
-        threading.Event().wait(0.01)
+    until(lambda: ("offer", 1) not in cache._reloading)
     clock.now += 1  # past the first expiry, within the retried entry's
     assert cache._cached(("offer", 1), lambda: pytest.fail("reloaded by a request")) == "new"
