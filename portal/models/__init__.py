@@ -3,9 +3,9 @@
 from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, SignInSession, StaffUser
 from portal.models.audit import AuditEvent
 from portal.models.customers import Customer, Transaction
-from portal.models.keys import NETWORK_KEY_MODES, ApiKey, NetworkApiKey
-from portal.models.offers import (ACCESS_STATUSES, OFFER_STATUSES, OFFER_VISIBILITY, PAYOUT_TYPES, CouponCode, Creative,
-                                  Offer, OfferAccess, OfferUrl, PartnerNotice, ProductFeed)
+from portal.models.keys import NETWORK_KEY_MODES, ApiKey, EverflowNetworkKey, NetworkApiKey
+from portal.models.offers import (ACCESS_STATUSES, OFFER_STATUSES, OFFER_VISIBILITY, PAYOUT_TYPES, Advertiser,
+                                  CouponCode, Creative, Offer, OfferAccess, OfferUrl, PartnerNotice, ProductFeed)
 from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
@@ -23,5 +23,5 @@ __all__ = [
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
     "Invitation", "PasswordReset", "ACCESS_STATUSES", "OFFER_STATUSES", "OFFER_VISIBILITY", "PAYOUT_TYPES",
-    "CouponCode", "Creative", "OfferAccess", "OfferUrl", "PartnerNotice", "ProductFeed", "Impression",
+    "Advertiser", "CouponCode", "Creative", "EverflowNetworkKey", "OfferAccess", "OfferUrl", "PartnerNotice", "ProductFeed", "Impression",
 ]

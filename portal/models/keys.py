@@ -1,5 +1,5 @@
-"""API keys: partners' keys (a keyed lookup hash plus an encrypted copy, never in plain text) and the
-Network API's key pairs (public key and a secret hash)."""
+"""API keys: partners' keys (a keyed lookup hash plus an encrypted copy, never in plain text), the
+Network API's key pairs (public key and a secret hash) and the Everflow-style network keys (a hash only)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,29 @@ class NetworkApiKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    revoked_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[revoked_by_id])  # noqa: F821
+
+
+class EverflowNetworkKey(db.Model):
+    """A key of the Everflow-style Network API (`/v1/networks`, sent in `X-Eflow-API-Key`).
+
+    Shown once when issued and kept only as a keyed lookup hash; the prefix is its visible start, for
+    telling keys apart in the console. Revocation is final."""
+
+    __tablename__ = "everflow_network_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(24))
+    lookup_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
 
     created_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
     revoked_by: Mapped["StaffUser | None"] = relationship(foreign_keys=[revoked_by_id])  # noqa: F821

@@ -29,6 +29,17 @@ COUPON_STATUSES = ("active", "paused")
 FEED_STATUSES = ("active", "paused")
 
 
+class Advertiser(db.Model):
+    """A brand whose offers the network runs (Everflow's network_advertiser_id); never shown to partners."""
+
+    __tablename__ = "advertisers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # network_advertiser_id
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Offer(db.Model):
     __tablename__ = "offers"
 
@@ -42,6 +53,7 @@ class Offer(db.Model):
     payout_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     # The network's own revenue per conversion (same units as payout_amount); never shown to partners.
     network_revenue_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    advertiser_id: Mapped[int | None] = mapped_column(ForeignKey("advertisers.id"), index=True)
     destination_url: Mapped[str] = mapped_column(Text)  # url_id 0: the default landing page, with macros
     # Sanitised HTML (portal.services.offer_content): stored clean, rendered as is.
     description: Mapped[str] = mapped_column(Text, default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -39,6 +39,8 @@ class Partner(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Upstream mode (PORTAL_UPSTREAM_URL): the affiliate id this partner has on the upstream network.
+    upstream_affiliate_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
     users: Mapped[list["PartnerUser"]] = relationship(back_populates="partner")  # noqa: F821
     account_manager: Mapped["StaffUser | None"] = relationship()  # noqa: F821

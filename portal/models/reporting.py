@@ -12,7 +12,8 @@ from portal.models.base import BigId
 # clicks and unique_clicks are valid clicks only (Everflow's total_click and unique_click); clicks the
 # tracker did not send on (error_code set) are invalid_clicks. earnings_cents includes CPC click earnings.
 ROLLUP_METRICS = ("clicks", "unique_clicks", "conversions", "events", "earnings_cents",
-                  "on_hold_conversions", "on_hold_earnings_cents", "impressions", "invalid_clicks")
+                  "on_hold_conversions", "on_hold_earnings_cents", "impressions", "invalid_clicks",
+                  "network_revenue_cents")
 
 
 class ReportRollup(db.Model):
@@ -43,3 +44,6 @@ class ReportRollup(db.Model):
     on_hold_earnings_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     impressions: Mapped[int] = mapped_column(BigInteger, default=0)
     invalid_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the network billed for the counted conversions and events (Conversion.network_revenue_cents);
+    # the Network API's revenue, never shown to partners.
+    network_revenue_cents: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -32,20 +32,23 @@ RollupKey = tuple[int, int, int, str, bool]  # partner id, hour number, offer id
 _KEY_COLUMNS = ("partner_id", "hour", "offer_id", "sub1", "is_test")
 
 
-def conversion_totals(status: str, event_name: str | None, payout_cents: int) -> tuple[int, ...]:
-    """What one conversion or event adds to its rollup row, in ROLLUP_METRICS order."""
+def conversion_totals(status: str, event_name: str | None, payout_cents: int,
+                      network_revenue_cents: int = 0) -> tuple[int, ...]:
+    """What one conversion or event adds to its rollup row, in ROLLUP_METRICS order (the network's revenue
+    counts while the conversion does)."""
     counted = status in COUNTED_STATUSES
     on_hold = status == "on_hold"
     return (0, 0, int(counted and event_name is None), int(counted and event_name is not None),
-            payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0, 0, 0)
+            payout_cents if counted else 0, int(on_hold), payout_cents if on_hold else 0, 0, 0,
+            network_revenue_cents if counted else 0)
 
 
 def click_totals(is_unique: bool, error_code: int | None, payout_cents: int) -> tuple[int, ...]:
     """What one click adds to its rollup row, in ROLLUP_METRICS order: an invalid click counts only as
     invalid; every click adds what it earned (`Click.payout_cents`, 0 unless unique, valid and CPC)."""
     if error_code is not None:
-        return (0, 0, 0, 0, payout_cents, 0, 0, 0, 1)
-    return (1, int(is_unique), 0, 0, payout_cents, 0, 0, 0, 0)
+        return (0, 0, 0, 0, payout_cents, 0, 0, 0, 1, 0)
+    return (1, int(is_unique), 0, 0, payout_cents, 0, 0, 0, 0, 0)
 
 
 def click_payout_cents(offer: Offer, access: OfferAccess | None) -> int:
@@ -74,14 +77,14 @@ class RollupDelta:
     def impression(self, impression: Impression) -> None:
         key = (impression.partner_id, hour_number(impression.created_at), impression.offer_id,
                impression.sub1 or "", bool(impression.is_test))
-        self._add(key, (0, 0, 0, 0, 0, 0, 0, 1, 0))
+        self._add(key, (0, 0, 0, 0, 0, 0, 0, 1, 0, 0))
 
     def conversion(self, conversion: Conversion, status: str | None = None, sign: int = 1) -> None:
         """Count a conversion (sign -1 uncounts it; `status` overrides its current one, for status changes)."""
         key = (conversion.partner_id, hour_number(conversion.created_at), conversion.offer_id,
                conversion.sub1 or "", bool(conversion.is_test))
         self._add(key, conversion_totals(status or conversion.status, conversion.event_name,
-                                         conversion.payout_cents or 0), sign)
+                                         conversion.payout_cents or 0, conversion.network_revenue_cents or 0), sign)
 
     def status_change(self, conversion: Conversion, old_status: str) -> None:
         self.conversion(conversion, status=old_status, sign=-1)
@@ -135,13 +138,14 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
                      zero.label("conversions"), zero.label("events"),
                      func.sum(c.payout_cents).label("earnings_cents"),
                      zero.label("on_hold_conversions"), zero.label("on_hold_earnings_cents"),
-                     zero.label("impressions"), one_if(~valid).label("invalid_clicks"))
+                     zero.label("impressions"), one_if(~valid).label("invalid_clicks"),
+                     zero.label("network_revenue_cents"))
               .where(c.partner_id.in_(ids))
               .group_by(c.partner_id, click_hour, c.offer_id, click_sub1, c.is_test))
     i = Impression.__table__.c
     impression_hour, impression_sub1 = hour_number_sql(i.created_at, dialect), func.coalesce(i.sub1, "")
     impressions = (select(i.partner_id, impression_hour.label("hour"), i.offer_id, impression_sub1.label("sub1"),
-                          i.is_test, zero, zero, zero, zero, zero, zero, zero, func.count(), zero)
+                          i.is_test, zero, zero, zero, zero, zero, zero, zero, func.count(), zero, zero)
                    .where(i.partner_id.in_(ids))
                    .group_by(i.partner_id, impression_hour, i.offer_id, impression_sub1, i.is_test))
     v = Conversion.__table__.c
@@ -151,7 +155,7 @@ def rebuild(session: Session, partner_ids: Iterable[int]) -> None:
                           conversion_sub1.label("sub1"), v.is_test, zero, zero,
                           one_if(counted & v.event_name.is_(None)), one_if(counted & v.event_name.is_not(None)),
                           cents_if(counted, v.payout_cents), one_if(on_hold), cents_if(on_hold, v.payout_cents),
-                          zero, zero)
+                          zero, zero, cents_if(counted, v.network_revenue_cents))
                    .where(v.partner_id.in_(ids))
                    .group_by(v.partner_id, conversion_hour, v.offer_id, conversion_sub1, v.is_test))
     both = union_all(clicks, impressions, conversions).subquery()

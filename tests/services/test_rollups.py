@@ -101,10 +101,10 @@ def test_the_rebuild_command_repairs_rollups(app, make, db):
 
 
 def test_counted_statuses_are_the_ones_reports_count():
-    assert rollups.conversion_totals("approved", None, 500) == (0, 0, 1, 0, 500, 0, 0, 0, 0)
-    assert rollups.conversion_totals("pending", "upsell", 200) == (0, 0, 0, 1, 200, 0, 0, 0, 0)
-    assert rollups.conversion_totals("on_hold", None, 300) == (0, 0, 0, 0, 0, 1, 300, 0, 0)
-    assert rollups.conversion_totals("rejected", None, 300) == (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    assert rollups.conversion_totals("approved", None, 500, 700) == (0, 0, 1, 0, 500, 0, 0, 0, 0, 700)
+    assert rollups.conversion_totals("pending", "upsell", 200, 250) == (0, 0, 0, 1, 200, 0, 0, 0, 0, 250)
+    assert rollups.conversion_totals("on_hold", None, 300, 400) == (0, 0, 0, 0, 0, 1, 300, 0, 0, 0)
+    assert rollups.conversion_totals("rejected", None, 300, 400) == (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def totals(db, partner):
