@@ -98,6 +98,13 @@ DEFAULTS: dict[str, Any] = {
     # Seconds the tracker keeps an offer's and a partner's state in each process: a paused offer stops
     # taking clicks at most this long after staff pause it (0: read the database on every click).
     "TRACKING_CACHE_SECONDS": 5.0,
+    # Upstream mode: partners' data comes from an Everflow-compatible network API (another portal's
+    # /v1/networks, or Everflow itself) called with a network key; unset, this app's own tables answer.
+    "UPSTREAM_URL": None,  # such as https://api.eflow.team (the /v1/networks/... paths are added)
+    "UPSTREAM_API_KEY": None,  # a network key, sent in X-Eflow-API-Key; required with UPSTREAM_URL
+    "UPSTREAM_TIMEOUT": 10.0,  # seconds for one answer, retries included (connect and read of each call)
+    "UPSTREAM_RETRIES": 2,  # further tries after a 429, 502, 503, 504 or a connection error
+    "UPSTREAM_REQUESTS_PER_SECOND": 5,  # the upstream's budget, shared by every process (Redis when set)
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).
@@ -167,6 +174,11 @@ ENV_TYPES: dict[str, str] = {
     "GEOIP_DATABASE": _STR,
     "GEOIP_COUNTRY_HEADER": _STR,
     "TRACKING_CACHE_SECONDS": _FLOAT,
+    "UPSTREAM_URL": _STR,
+    "UPSTREAM_API_KEY": _STR,
+    "UPSTREAM_TIMEOUT": _FLOAT,
+    "UPSTREAM_RETRIES": _INT,
+    "UPSTREAM_REQUESTS_PER_SECOND": _INT,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
@@ -275,6 +287,32 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     _finalise_mail(config)
     _finalise_sign_in(config)
     _finalise_offers(config, instance_path)
+    _finalise_upstream(config)
+
+
+def _finalise_upstream(config: dict[str, Any]) -> None:
+    """The upstream network API: a URL and its key together, sane timeout, retries and budget. The key is
+    a secret: no message here (or anywhere) repeats it."""
+    url, key = config.get("UPSTREAM_URL"), config.get("UPSTREAM_API_KEY")
+    if url is not None:
+        if (not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000
+                or any(c in url for c in "?#{} \t\n\r") or not url.split("://", 1)[1].strip("/")):
+            raise ConfigError("PORTAL_UPSTREAM_URL must be an http:// or https:// URL without a query, such as "
+                              f"https://api.eflow.team; got {url!r}")
+        config["UPSTREAM_URL"] = url.rstrip("/")
+        if not key or not isinstance(key, str) or not key.strip() or not key.isprintable():
+            raise ConfigError("PORTAL_UPSTREAM_API_KEY is required with PORTAL_UPSTREAM_URL: a network API key "
+                              "of the upstream, sent in X-Eflow-API-Key")
+    elif key:
+        raise ConfigError("PORTAL_UPSTREAM_API_KEY is set without PORTAL_UPSTREAM_URL: set both, or neither")
+    timeout = config["UPSTREAM_TIMEOUT"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
+        raise ConfigError(f"PORTAL_UPSTREAM_TIMEOUT must be a number of seconds above 0 and at most 120; "
+                          f"got {timeout!r}")
+    for name, low, high in (("UPSTREAM_RETRIES", 0, 10), ("UPSTREAM_REQUESTS_PER_SECOND", 1, 10_000)):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"PORTAL_{name} must be a whole number from {low} to {high}; got {value!r}")
 
 
 def _finalise_offers(config: dict[str, Any], instance_path: str) -> None:
