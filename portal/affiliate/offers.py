@@ -13,6 +13,7 @@ from portal.affiliate.backend import AffiliateBackend
 from portal.domain.actors import Actor
 from portal.domain.criteria import MAX_ID, Page, Paged
 from portal.domain.destinations import deep_link_problem
+from portal.domain.errors import NotServedUpstream
 from portal.domain.offers import (MAX_NOTE, MAX_SEARCH, OFFER_LIST_STATUSES, ApplicationRefused, ApplicationView,
                                   LinkRefused, LinkRequest, OfferDetail, OfferFilters, OfferUnavailable, StoredFile)
 from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS, click_url, impression_url
@@ -52,11 +53,17 @@ class OffersMixin:
         values["creative_id"] = _creative_id(offer, request.creative_id)
         if request.deep_link not in (None, ""):
             values["url"] = _deep_link(offer, request.deep_link)
+        # Upstream mode: the tracking platform makes the link (its domain, its click ids).
+        upstream_link = getattr(self._backend, "tracking_link", None)
+        if upstream_link is not None:
+            return upstream_link(self.partner_id, offer.offer_id, _url_id(offer, request.url_id), values)
         return click_url(base_url, self.partner_id, offer.offer_id, _url_id(offer, request.url_id), values)
 
     def impression_link(self, offer_id: int, url_id: int, base_url: str, creative_id: int | None = None) -> str:
         """The impression pixel's URL for a runnable offer (domain.tracking_links.impression_url)."""
         offer = self._runnable(offer_id)
+        if getattr(self._backend, "tracking_link", None) is not None:
+            raise NotServedUpstream("Impression pixels")
         values = {"creative_id": _creative_id(offer, creative_id)}
         return impression_url(base_url, self.partner_id, offer.offer_id, _url_id(offer, url_id), values)
 

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend
+from portal.affiliate.backends import data_backend
 from portal.affiliate.dashboard import DashboardMixin
 from portal.affiliate.offers import OffersMixin
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
-from portal.affiliate.sql_backend import SqlBackend
 from portal.domain.accounts import (AccountView, DashboardSummary, KeyCard, NetworkView, PartnerRecord, PeriodFigures,
                                     UserView)
 from portal.domain.actors import Actor
@@ -26,7 +26,7 @@ class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin
     def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None, *,
                  actor: Actor | None = None) -> None:
         self._partner = partner
-        self._backend = backend or SqlBackend()
+        self._backend = backend or data_backend(partner)
         self._actor = actor  # who is acting, for the audit log of changes (None: the network itself)
         self._has_active_key: bool | None = None
 

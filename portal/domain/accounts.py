@@ -89,3 +89,4 @@ class PartnerRecord:
     currency: str
     account_manager: ManagerRecord | None
     onboarding: str = "complete"
+    upstream_affiliate_id: int | None = None  # upstream mode: the partner's affiliate id on the upstream

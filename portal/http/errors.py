@@ -10,6 +10,7 @@ from limits.errors import StorageError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal.domain.errors import NotServedUpstream, UpstreamUnavailable
 from portal.extensions import db
 
 MESSAGES = {
@@ -85,6 +86,27 @@ def init_app(app: Flask) -> None:
         body = render_template("error.html", code=400, title="Bad request",
                                message="A value you sent is out of range or contains a character that is not allowed.")
         return body, 400
+
+    @app.errorhandler(UpstreamUnavailable)
+    def upstream_unavailable(err: UpstreamUnavailable):
+        # Upstream mode: no answer from the tracking platform is a 503 (502 when it answered unusably),
+        # never a 500 and never stale figures shown as fresh.
+        headers = {"Retry-After": str(err.retry_after)}
+        if wants_json():
+            body, status = json_error(err.message, err.status)
+            return body, status, headers
+        title = "Service unavailable" if err.status == 503 else "Bad gateway"
+        return render_template("error.html", code=err.status, title=title, message=err.message), err.status, headers
+
+    @app.errorhandler(NotServedUpstream)
+    def not_served_upstream(err: NotServedUpstream):
+        # The API: 501 Not Implemented with {"error"}; a page says so in the partner's layout instead of
+        # showing an empty table.
+        if wants_json():
+            return json_error(err.message, 501)
+        if request.blueprint == "partner":
+            return render_template("partner/not_served.html", title=err.feature, message=err.message), 200
+        return render_template("error.html", code=501, title="Not available", message=err.message), 501
 
     @app.errorhandler(StorageError)
     def rate_limit_storage_unavailable(err):

@@ -15,7 +15,8 @@ CREDENTIAL = (
     select(_keys.c.id, _keys.c.lookup_hash, _keys.c.revoked_at, _keys.c.ip_allowlist,
            _partners.c.id.label("partner_id"), _partners.c.name, _partners.c.partner_key, _partners.c.status,
            _partners.c.timezone, _partners.c.currency,
-           _staff.c.name.label("manager_name"), _staff.c.email.label("manager_email"))
+           _staff.c.name.label("manager_name"), _staff.c.email.label("manager_email"),
+           _partners.c.upstream_affiliate_id)
     .select_from(_keys.join(_partners, _partners.c.id == _keys.c.partner_id)
                  .outerjoin(_staff, _staff.c.id == _partners.c.account_manager_id))
     .where(_keys.c.lookup_hash == bindparam("digest"))

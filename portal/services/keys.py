@@ -143,11 +143,12 @@ def find_credential(secret: str) -> Credential | None:
     if row is None:
         return None
     (key_id, lookup_hash, revoked_at, allowlist, partner_id, name, partner_key, status, timezone, currency,
-     manager_name, manager_email) = row  # unpacked by position: cheaper than a Row's attribute lookups
+     manager_name, manager_email, upstream_affiliate_id) = row  # unpacked by position: cheaper than a Row's attribute lookups
     if not hmac.compare_digest(lookup_hash, digest):
         return None
     manager = ManagerRecord(manager_name or "", manager_email) if manager_email else None
-    partner = PartnerRecord(partner_id, name, partner_key, status, timezone, currency, manager)
+    partner = PartnerRecord(partner_id, name, partner_key, status, timezone, currency, manager,
+                            upstream_affiliate_id=upstream_affiliate_id)
     return Credential(key_id, revoked_at is not None, list(allowlist or ()), partner)
 
 

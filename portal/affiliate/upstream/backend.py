@@ -1,0 +1,165 @@
+"""UpstreamBackend: the affiliate façade's data from an Everflow-compatible network API, for one partner.
+
+Built per scope for one partner's upstream affiliate id (Partner.upstream_affiliate_id); the partner id
+the façade passes to each method is the local one and names nothing upstream. Every request carries the
+affiliate filter (bodies.filters); every object that comes back is checked (mapping.belongs): a foreign
+one asked for by id is "not found", exactly as in local mode, and a list holding one means the upstream
+ignored the filter, which fails the whole answer (UpstreamRefused) rather than show a partial page.
+
+Shapes relied on (Everflow's network API): POST reporting/entity/table → {table: [{columns, reporting}],
+summary?, incomplete_results}; POST reporting/conversions?page&page_size → {conversions, paging:
+{total_count}}; GET reporting/conversions/{id}; POST reporting/clicks/stream → {clicks}; GET
+reporting/clicks/{transaction_id}. Pixels and offers are in the mixins beside this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from portal.affiliate.upstream import bodies, mapping
+from portal.affiliate.upstream.client import UpstreamClient
+from portal.affiliate.upstream.offers import UpstreamOffersMixin
+from portal.affiliate.upstream.pixels import UpstreamPixelsMixin
+from portal.domain.accounts import PeriodFigures
+from portal.domain.criteria import MAX_REPORT_ROWS, TIME_COLUMNS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery
+from portal.domain.errors import NotServedUpstream, UpstreamNotLinked, UpstreamRefused
+from portal.domain.records import (CONVERSION_FIELDS, ClickRecord, ClickResult, ConversionRecord, ExportRows, Metrics,
+                                   ReportResult, ReportRow)
+
+log = logging.getLogger(__name__)
+
+NETWORKS = "/v1/networks"
+EXPORT_PAGE_ROWS = 2_000  # Everflow's largest conversions page
+FOREIGN = "The network's tracking platform answered with another affiliate's data; nothing is shown"
+
+
+class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
+    def __init__(self, client: UpstreamClient, affiliate_id: int | None, *, timezone: str = "UTC",
+                 currency: str = "USD") -> None:
+        self.client = client
+        self._affiliate_id = affiliate_id
+        self.timezone = timezone
+        self.currency = currency
+
+    @property
+    def affiliate_id(self) -> int:
+        """The partner's upstream id; a partner staff have not linked yet has no data to show."""
+        if self._affiliate_id is None:
+            raise UpstreamNotLinked()
+        return self._affiliate_id
+
+    def _own(self, objects: object, key: str) -> list[dict]:
+        """The list under `key`, every object checked to be this affiliate's (else the answer fails)."""
+        found = objects.get(key) if isinstance(objects, dict) else None
+        if found is None:
+            return []
+        if not isinstance(found, list) or not all(mapping.belongs(o, self.affiliate_id) for o in found):
+            log.error("upstream: a %s list held objects of another affiliate (or unreadable ones)", key)
+            raise UpstreamRefused(FOREIGN)
+        return found
+
+    # --- reports ------------------------------------------------------------------------------------
+
+    def report(self, partner_id: int, query: ReportQuery, currency: str) -> ReportResult:
+        body = bodies.report(self.affiliate_id, query.window, query.columns, query.filters, currency)
+        answer = self.client.post(f"{NETWORKS}/reporting/entity/table", body) or {}
+        table = answer.get("table") or []
+        if not isinstance(table, list):
+            raise UpstreamRefused("The network's tracking platform sent a report this portal cannot read")
+        rows = []
+        for entry in table:
+            if not isinstance(entry, dict):
+                continue
+            cells = [mapping.cell(c, query.window.timezone) for c in entry.get("columns") or []]
+            cells = [c for c in cells if c.column_type in query.columns]  # network-only columns never pass
+            cells.sort(key=lambda c: query.columns.index(c.column_type))
+            rows.append(ReportRow(tuple(cells), mapping.metrics(entry.get("reporting"))))
+        summary = sum((row.metrics for row in rows), Metrics())
+        if query.time_column in TIME_COLUMNS:
+            rows.sort(key=lambda row: tuple(str(c.sort_key) for c in row.cells))
+        else:
+            rows.sort(key=lambda row: (-row.metrics.total_click, -row.metrics.revenue_cents,
+                                       tuple(str(c.sort_key) for c in row.cells)))
+        incomplete = bool(answer.get("incomplete_results")) or len(rows) > MAX_REPORT_ROWS
+        return ReportResult(columns=query.columns, rows=rows[:MAX_REPORT_ROWS], summary=summary,
+                            incomplete_results=incomplete, currency=currency)
+
+    def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures:
+        tz = ZoneInfo(self.timezone)
+        first = start.astimezone(tz).date()
+        last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+        body = {**bodies.days(first, last, self.timezone), "currency_id": self.currency,
+                "columns": [{"column": "year"}], "query": {"filters": bodies.filters(self.affiliate_id)}}
+        answer = self.client.post(f"{NETWORKS}/reporting/entity/table", body) or {}
+        total = sum((mapping.metrics(e.get("reporting")) for e in answer.get("table") or [] if isinstance(e, dict)),
+                    Metrics())
+        return PeriodFigures(clicks=total.total_click, conversions=total.cv, earnings_cents=total.revenue_cents,
+                             events=total.event, impressions=total.imp)
+
+    # --- conversions ----------------------------------------------------------------------------------
+
+    def _conversion_page(self, query: ConversionQuery, page: int, page_size: int) -> tuple[list[ConversionRecord], int]:
+        if query.on_hold_status is not None:
+            raise NotServedUpstream("The on-hold conversions list")
+        answer = self.client.post(f"{NETWORKS}/reporting/conversions", bodies.conversions(self.affiliate_id, query),
+                                  params={"page": page, "page_size": page_size}) or {}
+        rows = [mapping.conversion(o, self.currency) for o in self._own(answer, "conversions")]
+        paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
+        total = paging.get("total_count")
+        return rows, total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else len(rows)
+
+    def conversions(self, partner_id: int, query: ConversionQuery, page: Page) -> Paged:
+        rows, total = self._conversion_page(query, page.page, page.page_size)
+        return Paged(items=rows, page=page, total_count=total)
+
+    def conversion_count(self, partner_id: int, query: ConversionQuery) -> int:
+        return self._conversion_page(query, 1, 1)[1]
+
+    def conversion_export(self, partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
+        """The first page now (for the count), the rest as the file is written: one upstream page per batch."""
+        size = max(1, min(batch_size, EXPORT_PAGE_ROWS))
+        first, total = self._conversion_page(query, 1, size)
+
+        def batches() -> Iterator[list[tuple]]:
+            rows, page = first, 1
+            while rows:
+                yield [tuple(getattr(r, name) for name in CONVERSION_FIELDS) for r in rows]
+                if len(rows) < size or page * size >= total:
+                    return
+                page += 1
+                rows = self._conversion_page(query, page, size)[0]
+
+        return ExportRows(total, batches())
+
+    def conversion(self, partner_id: int, conversion_id: str) -> ConversionRecord | None:
+        found = self.client.get(f"{NETWORKS}/reporting/conversions/{quote(conversion_id, safe='')}")
+        if not mapping.belongs(found, self.affiliate_id):
+            return None  # missing and another affiliate's look the same
+        return mapping.conversion(found, self.currency)
+
+    # --- clicks ----------------------------------------------------------------------------------------
+
+    def clicks(self, partner_id: int, query: ClickQuery, limit: int) -> ClickResult:
+        body = {**bodies.instants(query.window.start, query.window.end),
+                "query": {"filters": bodies.filters(self.affiliate_id, query.filters)}}
+        answer = self.client.post(f"{NETWORKS}/reporting/clicks/stream", body) or {}
+        clicks = [mapping.click(o) for o in self._own(answer, "clicks")]
+        if not query.include_test:
+            clicks = [c for c in clicks if not c.is_test]
+        clicks.sort(key=lambda c: c.created_at, reverse=True)
+        return ClickResult(clicks=clicks[:limit], incomplete_results=len(clicks) > limit)
+
+    def click(self, partner_id: int, transaction_id: str) -> ClickRecord | None:
+        found = self.client.get(f"{NETWORKS}/reporting/clicks/{quote(transaction_id, safe='')}")
+        if not mapping.belongs(found, self.affiliate_id):
+            return None
+        return mapping.click(found)
+
+    def has_clicks(self, partner_id: int) -> bool:
+        today = datetime.now(UTC).date()
+        return self.period_figures(partner_id, datetime.combine(today - timedelta(days=364), datetime.min.time(), UTC),
+                                   datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)).clicks > 0

@@ -1,0 +1,143 @@
+"""Upstream mode's offers: the network's offer list as one partner may see it, and its tracking links.
+
+Everflow's network API does not say, in its offers table, which private or require-approval offer an
+affiliate was approved for; the pragmatic rule here: an affiliate sees the network's public and
+require-approval offers (never private ones), and may run the active public ones. Applications, coupon
+codes, product feeds, creatives' files and thumbnails are not served over this API: NotServedUpstream
+(or "no file"). The offer list is reference data: kept a few seconds (client cache), never figures.
+
+The partner's payout on an offer is the default payout entry's payout (never its revenue).
+
+Shapes relied on: POST /v1/networks/offers/table?page&page_size {filters, paging} → {offers, paging};
+GET /v1/networks/offers/{offerId}; POST /v1/networks/tracking/offers/clicks {network_offer_id,
+network_affiliate_id, network_offer_url_id, creative_id, sub1..sub5, source_id} → {url}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.affiliate.upstream import mapping
+from portal.domain.actors import Actor
+from portal.domain.criteria import Page, Paged
+from portal.domain.errors import NotServedUpstream, UpstreamRefused
+from portal.domain.offers import ApplicationView, LandingPage, OfferDetail, OfferFilters, OfferSummary, StoredFile
+
+OFFERS = "/v1/networks/offers"
+TABLE_PAGE = 500
+MAX_TABLE_PAGES = 20  # 10,000 offers: more than any network runs
+VISIBLE = ("public", "require_approval")
+
+
+class UpstreamOffersMixin:
+    """Mixed into UpstreamBackend (its client, affiliate_id and currency)."""
+
+    def _all_offers(self) -> list[dict]:
+        offers: list[dict] = []
+        for page in range(1, MAX_TABLE_PAGES + 1):
+            answer = self.client.post(f"{OFFERS}/table", {"filters": {}, "paging": {"page": page,
+                                                                                   "page_size": TABLE_PAGE}},
+                                      params={"page": page, "page_size": TABLE_PAGE}, cache=True) or {}
+            found = [o for o in answer.get("offers") or [] if isinstance(o, dict)]
+            offers.extend(found)
+            total = (answer.get("paging") or {}).get("total_count") if isinstance(answer.get("paging"), dict) else None
+            if len(found) < TABLE_PAGE or (isinstance(total, int) and len(offers) >= total):
+                break
+        return [o for o in offers if str(o.get("visibility") or "public") in VISIBLE]
+
+    def _summary(self, o: dict) -> OfferSummary:
+        status = str(o.get("offer_status") or "active")
+        visibility = str(o.get("visibility") or "public")
+        runnable = status == "active" and visibility == "public"
+        payout_type, payout_amount = _payout(o)
+        created = mapping.instant(o.get("time_created")) or mapping.EPOCH
+        return OfferSummary(
+            offer_id=int(o.get("network_offer_id") or 0), name=str(o.get("name") or ""),
+            category=str(o.get("category") or ((o.get("relationship") or {}).get("category") or {}).get("name")
+                         or ""),
+            status=status, visibility=visibility, relationship="public" if visibility == "public" else "default",
+            runnable=runnable, currency=str(o.get("currency_id") or self.currency), payout_type=payout_type,
+            payout_amount=payout_amount, preview_url=str(o.get("preview_url") or ""), has_thumbnail=False,
+            time_created=created, time_saved=mapping.instant(o.get("time_saved")) or created, caps={},
+            description_html="",
+        )
+
+    def _detail(self, o: dict) -> OfferDetail:
+        summary = self._summary(o)
+        return OfferDetail(**vars(summary), restrictions="",
+                           landing_pages=(LandingPage(0, "Default", summary.preview_url),),
+                           deep_links_allowed=False, allowed_countries=(), creatives=(), application=None,
+                           can_apply=False)
+
+    def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime, details: bool = False) -> Paged:
+        shaped = [self._summary(o) for o in self._all_offers()]
+        text = (filters.search or "").lower()
+        shaped = [s for s in shaped if (not text or text in s.name.lower() or text == str(s.offer_id))
+                  and (not filters.category or s.category == filters.category)
+                  and (not filters.status or s.status == filters.status) and (not filters.mine or s.runnable)]
+        shaped.sort(key=lambda s: s.offer_id)
+        chosen = shaped[page.offset:page.offset + page.page_size]
+        if details:
+            by_id = {int(o.get("network_offer_id") or 0): o for o in self._all_offers()}
+            chosen = [self._detail(by_id[s.offer_id]) for s in chosen]
+        return Paged(items=chosen, page=page, total_count=len(shaped))
+
+    def offer_categories(self, partner_id: int, now: datetime) -> list[str]:
+        return sorted({s.category for s in map(self._summary, self._all_offers()) if s.category})
+
+    def offer(self, partner_id: int, offer_id: int, now: datetime) -> OfferDetail | None:
+        found = next((o for o in self._all_offers() if o.get("network_offer_id") == offer_id), None)
+        return self._detail(found) if found is not None else None
+
+    def runnable_offers(self, partner_id: int) -> list[tuple[int, str]]:
+        return sorted(((s.offer_id, s.name) for s in map(self._summary, self._all_offers()) if s.runnable),
+                      key=lambda pair: pair[1])
+
+    def offer_runnable(self, partner_id: int, offer_id: int) -> bool:
+        found = self.offer(partner_id, offer_id, datetime.now())
+        return found is not None and found.runnable
+
+    def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict) -> str:
+        """The tracking platform's own link for the partner (its tracking domain, its click ids)."""
+        body = {"network_offer_id": offer_id, "network_affiliate_id": self.affiliate_id,
+                "network_offer_url_id": url_id, "creative_id": values.get("creative_id") or 0,
+                "is_encrypt_parameters": False,
+                **{name: values[name] for name in ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id")
+                   if values.get(name)}}
+        answer = self.client.post("/v1/networks/tracking/offers/clicks", body) or {}
+        url = answer.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise UpstreamRefused("The network's tracking platform did not make a tracking link")
+        return url
+
+    def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
+        raise NotServedUpstream("Applying to an offer")
+
+    def coupon_codes(self, partner_id: int, page: Page, now: datetime, offer_id: int | None = None) -> Paged:
+        raise NotServedUpstream("Coupon codes")
+
+    def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:
+        raise NotServedUpstream("Product feeds")
+
+    def creative_file(self, partner_id: int, offer_id: int, creative_id: int, now: datetime) -> StoredFile | None:
+        return None
+
+    def offer_thumbnail(self, partner_id: int, offer_id: int, now: datetime) -> StoredFile | None:
+        return None
+
+    def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None:
+        return None
+
+
+def _payout(o: dict) -> tuple[str, int]:
+    """The default payout entry's rule and amount (flat in minor units, percent in basis points)."""
+    relationship = o.get("relationship") if isinstance(o.get("relationship"), dict) else {}
+    entries = relationship.get("payout_revenue") or []
+    if isinstance(entries, dict):
+        entries = entries.get("entries") or []
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("is_default")),
+                 next((e for e in entries if isinstance(e, dict)), {}))
+    rule = mapping.payout_rule(entry.get("payout_type"))
+    if rule == "percent":
+        return rule, mapping.cents(entry.get("payout_percentage"))
+    return rule, mapping.cents(entry.get("payout_amount"))

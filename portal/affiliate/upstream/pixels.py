@@ -1,0 +1,108 @@
+"""Upstream mode's postbacks: the network pixel endpoints, with the partner's affiliate id injected.
+
+The partner never names an affiliate: every body is built by mapping.pixel_body with the linked id, and
+a pixel is read, changed or deleted only after the upstream showed it is this affiliate's (another
+affiliate's pixel id is "not found"). The delivery log, test sends and manual retries live in the
+tracking platform, which does not serve them over this API: NotServedUpstream.
+
+Shapes relied on: GET /v1/networks/affiliates/{affiliateId}/pixels → {pixels: [...]}; GET, PUT and DELETE
+/v1/networks/pixels/{pixelId}; POST /v1/networks/pixels → the pixel with its network_pixel_id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from portal.affiliate.upstream import mapping
+from portal.domain.actors import Actor
+from portal.domain.criteria import Page, Paged
+from portal.domain.errors import NotServedUpstream, UpstreamRefused
+from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
+
+log = logging.getLogger(__name__)
+
+PIXELS = "/v1/networks/pixels"
+DELIVERY_LOG = "The postback delivery log"
+
+
+class UpstreamPixelsMixin:
+    """Mixed into UpstreamBackend (its client, affiliate_id and _own)."""
+
+    def _pixels(self) -> list[dict]:
+        answer = self.client.get(f"/v1/networks/affiliates/{self.affiliate_id}/pixels") or {}
+        return self._own(answer, "pixels")
+
+    def _pixel(self, postback_id: int) -> dict | None:
+        found = self.client.get(f"{PIXELS}/{int(postback_id)}")
+        return found if mapping.belongs(found, self.affiliate_id) else None
+
+    def _views(self, pixels: list[dict]) -> list[PostbackView]:
+        names = dict(self.runnable_offers(0)) if any(p.get("network_offer_id") for p in pixels) else {}
+        return [mapping.pixel(p, names) for p in pixels]
+
+    def postback_count(self, partner_id: int) -> int:
+        return len(self._pixels())
+
+    def postbacks(self, partner_id: int, filters: PostbackFilters, page: Page) -> Paged:
+        views = [v for v in self._views(self._pixels()) if _matches(v, filters)]
+        views.sort(key=lambda v: v.id)
+        return Paged(items=views[page.offset:page.offset + page.page_size], page=page, total_count=len(views))
+
+    def postback(self, partner_id: int, postback_id: int) -> PostbackView | None:
+        found = self._pixel(postback_id)
+        return self._views([found])[0] if found is not None else None
+
+    def latest_conversion_values(self, partner_id: int, offer_id: int | None) -> tuple[str, dict[str, str]] | None:
+        return None  # previews use the sample values: the upstream's macros are its own
+
+    def create_postback(self, partner_id: int, values: dict, limit: int, actor: Actor | None) -> int | None:
+        if len(self._pixels()) >= limit:
+            return None
+        created = self.client.post(PIXELS, mapping.pixel_body(values, self.affiliate_id)) or {}
+        if not mapping.belongs(created, self.affiliate_id) or not created.get("network_pixel_id"):
+            raise UpstreamRefused("The network's tracking platform did not confirm the new postback")
+        log.info("upstream pixel %s created for affiliate %s by %s", created["network_pixel_id"],
+                 self.affiliate_id, actor.session_kind if actor else "network")
+        return int(created["network_pixel_id"])
+
+    def update_postback(self, partner_id: int, postback_id: int, values: dict, actor: Actor | None) -> bool:
+        if self._pixel(postback_id) is None:
+            return False
+        updated = self.client.put(f"{PIXELS}/{int(postback_id)}", mapping.pixel_body(values, self.affiliate_id))
+        return updated is not None
+
+    def delete_postback(self, partner_id: int, postback_id: int, actor: Actor | None) -> bool:
+        if self._pixel(postback_id) is None:
+            return False
+        return self.client.delete(f"{PIXELS}/{int(postback_id)}") is not None
+
+    # --- what the tracking platform keeps to itself -------------------------------------------------
+
+    def deliveries(self, partner_id: int, postback_id: int, page: Page, failed_only: bool) -> Paged:
+        raise NotServedUpstream(DELIVERY_LOG)
+
+    def delivery(self, partner_id: int, postback_id: int, delivery_id: int) -> DeliveryView | None:
+        raise NotServedUpstream(DELIVERY_LOG)
+
+    def postback_attempt(self, partner_id: int, postback_id: int, attempt_id: int) -> AttemptView | None:
+        raise NotServedUpstream(DELIVERY_LOG)
+
+    def enqueue_test(self, partner_id: int, postback_id: int) -> int | None:
+        raise NotServedUpstream("Sending a test postback")
+
+    def send_delivery(self, partner_id: int, delivery_id: int) -> AttemptView | None:
+        raise NotServedUpstream("Retrying a postback delivery")
+
+
+def _matches(view: PostbackView, filters: PostbackFilters) -> bool:
+    if filters.offer_id is not None and (view.offer_id or 0) != filters.offer_id:
+        return False
+    if filters.status and view.status != filters.status:
+        return False
+    if filters.postback_type and view.postback_type != filters.postback_type:
+        return False
+    if filters.delivery_method and view.delivery_method != filters.delivery_method:
+        return False
+    text = (filters.search or "").lower()
+    return not text or any(text in (s or "").lower() for s in (view.url, view.html_code, view.description,
+                                                                 view.offer_name, view.event_name))
