@@ -1,0 +1,178 @@
+"""The proxy is the scope: every upstream call carries the partner's affiliate, every object is checked.
+
+The upstream here is a real HTTP listener playing scripted answers (tests/affiliate/upstream/scripted.py);
+the portal side is the real app, database, API key and pages.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from tests.affiliate.upstream.scripted import Answer, Scripted, serve
+
+AFFILIATE = 7
+OTHER = 8
+BODY = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": 67}
+
+
+@pytest.fixture
+def upstream():
+    scripted = Scripted()
+    with serve(scripted) as server:
+        scripted.url = server.url
+        yield scripted
+
+
+@pytest.fixture
+def app(make_app, upstream):
+    from portal.extensions import db
+
+    app = make_app(UPSTREAM_URL=upstream.url, UPSTREAM_API_KEY="network-key", UPSTREAM_TIMEOUT=1.5,
+                   UPSTREAM_RETRIES=1, API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000, API_PARTNER_SHARE=1)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def linked(make, db, issue):
+    partner = make.partner()
+    partner.upstream_affiliate_id = AFFILIATE
+    db.session.commit()
+    return partner, issue(partner)
+
+
+def conversion(affiliate: int, conversion_id: str = "c1", payout: float = 12.5) -> dict:
+    return {"conversion_id": conversion_id, "network_affiliate_id": affiliate, "network_offer_id": 3,
+            "conversion_unix_timestamp": 1794182400, "status": "approved", "payout": payout, "revenue": 99.0,
+            "profit": 86.5, "payout_type": "cpa", "sub1": "=cmd|' /C calc'!A0",
+            "relationship": {"offer": {"network_offer_id": 3, "name": "Shoes"},
+                             "advertiser": {"name": "Acme Advertiser"}}}
+
+
+def call(client, method, path, key, body=None):
+    return client.open(path, method=method, json=body, headers={"X-Eflow-API-Key": key})
+
+
+def affiliate_filters(seen) -> list:
+    return [f for f in (seen.body or {}).get("query", {}).get("filters", []) if f["resource_type"] == "affiliate"]
+
+
+def test_another_affiliates_conversion_is_a_404_and_the_partners_own_is_shown_without_network_fields(
+        client, upstream, linked):
+    _, key = linked
+    upstream.script(Answer(200, conversion(OTHER)))
+    assert call(client, "GET", "/v1/affiliates/reporting/conversions/c1", key).status_code == 404
+    upstream.script(Answer(200, conversion(AFFILIATE)))
+    own = call(client, "GET", "/v1/affiliates/reporting/conversions/c1", key)
+    assert own.status_code == 200, own.json
+    assert own.json["revenue"] == 12.5  # the upstream's payout is the partner's revenue
+    text = own.get_data(as_text=True)
+    assert "99" not in text and "86.5" not in text and "Acme Advertiser" not in text and "profit" not in text
+    assert upstream.seen[-1].path == "/v1/networks/reporting/conversions/c1"
+
+
+def test_a_search_carries_the_partners_affiliate_and_a_foreign_row_fails_the_answer(client, upstream, linked):
+    _, key = linked
+    upstream.script(Answer(200, {"conversions": [conversion(AFFILIATE)], "paging": {"total_count": 1}}))
+    ok = call(client, "POST", "/v1/affiliates/reporting/conversions", key, BODY)
+    assert ok.status_code == 200 and ok.json["paging"]["total_count"] == 1
+    assert affiliate_filters(upstream.seen[-1]) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
+    body = dict(BODY, query={"filters": [{"resource_type": "affiliate", "filter_id_value": "8"}]})
+    forced = call(client, "POST", "/v1/affiliates/reporting/conversions", key, body)
+    assert forced.status_code == 400  # the partner never chooses an affiliate
+    upstream.script(Answer(200, {"conversions": [conversion(AFFILIATE), conversion(OTHER, "c2")],
+                                 "paging": {"total_count": 2}}))
+    leaked = call(client, "POST", "/v1/affiliates/reporting/conversions", key, BODY)
+    assert leaked.status_code == 502 and "another affiliate" in leaked.json["error"]
+    assert "c2" not in leaked.get_data(as_text=True)
+
+
+def test_the_report_maps_payout_to_revenue_and_drops_network_metrics(client, upstream, linked):
+    _, key = linked
+    upstream.script(Answer(200, {"table": [{"columns": [{"column_type": "offer", "id": "3", "label": "Shoes"}],
+                                            "reporting": {"total_click": 10, "cv": 2, "payout": 25.0,
+                                                          "revenue": 80.0, "profit": 55.0, "margin": 68.75}}],
+                                 "incomplete_results": False}))
+    body = dict(BODY, currency_id="USD", columns=[{"column": "offer"}], query={"filters": []})
+    report = call(client, "POST", "/v1/affiliates/reporting/entity/table", key, body)
+    assert report.status_code == 200, report.json
+    row = report.json["table"][0]
+    assert row["reporting"]["revenue"] == 25.0 and row["reporting"]["total_click"] == 10
+    assert "profit" not in report.get_data(as_text=True) and "80" not in report.get_data(as_text=True)
+    assert affiliate_filters(upstream.seen[-1]) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
+
+
+def test_the_export_streams_upstream_pages_formula_safe_with_the_row_count(client, upstream, linked):
+    _, key = linked
+    upstream.script(Answer(200, {"conversions": [conversion(AFFILIATE, f"c{n}") for n in range(3)],
+                                 "paging": {"total_count": 3}}))
+    csv = call(client, "POST", "/v1/affiliates/reporting/conversions/export", key, dict(BODY, format="csv"))
+    assert csv.status_code == 200, csv.data[:300]
+    frame = pd.read_csv(io.BytesIO(csv.data), keep_default_na=False)
+    assert len(frame) == 3 and set(frame["sub1"]) == {"'=cmd|' /C calc'!A0"}
+    assert "99" not in csv.get_data(as_text=True)
+
+
+def test_another_affiliates_pixel_is_a_404_and_is_never_changed(client, upstream, linked):
+    _, key = linked
+    pixel = {"network_pixel_id": 5, "network_affiliate_id": OTHER, "network_offer_id": 0, "pixel_level": "global",
+             "delivery_method": "postback", "pixel_type": "conversion", "pixel_status": "active",
+             "postback_url": "https://other.example/?t={transaction_id}"}
+    upstream.script(Answer(200, pixel))
+    assert call(client, "GET", "/v1/affiliates/pixels/5", key).status_code == 404
+    assert call(client, "DELETE", "/v1/affiliates/pixels/5", key).status_code == 404
+    assert [s.method for s in upstream.seen] == ["GET", "GET"]  # no DELETE ever reached the upstream
+
+
+def test_a_new_pixel_is_made_for_the_partners_affiliate(client, upstream, linked):
+    _, key = linked
+    created = {"network_pixel_id": 11, "network_affiliate_id": AFFILIATE, "network_offer_id": 0,
+               "pixel_level": "global", "delivery_method": "postback", "pixel_type": "conversion",
+               "pixel_status": "active", "postback_url": "https://me.example/?t={transaction_id}"}
+    upstream.route("GET", f"/v1/networks/affiliates/{AFFILIATE}/pixels", Answer(200, {"pixels": []}))
+    upstream.route("GET", "/v1/networks/pixels/11", Answer(200, created))
+    upstream.script(Answer(200, created))
+    answer = call(client, "POST", "/v1/affiliates/pixels", key,
+                  {"delivery_method": "postback", "pixel_level": "global", "pixel_status": "active",
+                   "pixel_type": "conversion", "postback_url": "https://me.example/?t={transaction_id}"})
+    assert answer.status_code == 201, answer.json
+    posted = [s for s in upstream.seen if s.method == "POST"]
+    assert len(posted) == 1 and posted[0].body["network_affiliate_id"] == AFFILIATE
+
+
+def test_the_upstream_down_is_a_503_with_retry_after_on_the_api_and_the_pages(client, upstream, linked, make,
+                                                                               login_as):
+    partner, key = linked
+    upstream.script(Answer(503, {"error": "down"}, headers={"Retry-After": "20"}))
+    api = call(client, "POST", "/v1/affiliates/reporting/conversions", key, BODY)
+    assert api.status_code == 503 and api.headers["Retry-After"] == "20" and "error" in api.json
+    login_as.partner(make.partner_user(partner))
+    page = client.get("/conversions")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "20"
+    assert "not answering" in page.get_data(as_text=True)
+
+
+def test_what_the_platform_does_not_serve_is_said_not_shown_empty(client, upstream, linked, make, login_as):
+    partner, key = linked
+    coupons = call(client, "GET", "/v1/affiliates/couponcodes", key)
+    assert coupons.status_code == 501
+    assert coupons.json == {"error": "Coupon codes is not available from the network's tracking platform"}
+    login_as.partner(make.partner_user(partner))
+    page = client.get("/offers/coupon-codes")
+    assert page.status_code == 200 and "not available from the network&#39;s tracking platform" in page.get_data(
+        as_text=True)
+
+
+def test_a_partner_not_linked_yet_sees_a_message_not_data(client, upstream, make, issue, login_as):
+    partner = make.partner()
+    key = issue(partner)
+    answer = call(client, "POST", "/v1/affiliates/reporting/conversions", key, BODY)
+    assert answer.status_code == 501 and "not linked" in answer.json["error"]
+    assert upstream.seen == []  # nothing was asked without an affiliate to ask for
+    login_as.partner(make.partner_user(partner))
+    page = client.get("/conversions")
+    assert "not linked to the network" in page.get_data(as_text=True)
