@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from portal.cli.intake import intake
     from portal.cli.keys import keys
     from portal.cli.network_keys import network_keys
+    from portal.cli.partners import partners
     from portal.cli.postbacks import postbacks
     from portal.cli.reports import reports
     from portal.cli.scheduler import scheduler, scheduler_old_name
@@ -18,5 +19,5 @@ def init_app(app: Flask) -> None:
     from portal.cli.two_factor import two_factor_group
 
     for command in (create_staff_user_command, demo_data, scheduler, scheduler_old_name, keys, network_keys,
-                    reports, postbacks, intake, two_factor_group):
+                    reports, postbacks, intake, two_factor_group, partners):
         app.cli.add_command(command)

@@ -2,9 +2,10 @@
 
 from zoneinfo import available_timezones
 
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional
+from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from portal.services.upstream_links import MAX_UPSTREAM_ID
 from portal.web.forms import PageForm
 
 
@@ -24,3 +25,10 @@ class NetworkSettingsForm(PageForm):
                                        choices=[SelectChoice(0, "None")],
                                        description="Transactions that name no offer (product_key) are recorded on "
                                                    "this offer; its payout rule makes the partner's reward.")
+
+
+class UpstreamLinkForm(PageForm):
+    upstream_affiliate_id = IntegerField("Upstream affiliate id",
+                                         validators=[Optional(), NumberRange(min=1, max=MAX_UPSTREAM_ID)],
+                                         description="The partner's affiliate id on the network's tracking "
+                                                     "platform; leave empty to unlink.")

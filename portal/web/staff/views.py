@@ -18,7 +18,7 @@ from portal.web.auth.link_forms import ButtonForm, InviteForm
 from portal.web.auth.password import password_change_page
 from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
-from portal.web.staff.forms import NetworkSettingsForm
+from portal.web.staff.forms import NetworkSettingsForm, UpstreamLinkForm
 
 PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks", "offers")
 OWN_VIEW_TABS = ("api", "conversions", "offers")  # tabs with views of their own (keys.py, conversions.py, …)
@@ -52,6 +52,8 @@ def partner(partner_id: int, tab: str):
                        invite_form=InviteForm(), button=ButtonForm(), roles=ROLE_LABELS, now=utcnow())
     elif tab == "postbacks":
         context["postbacks"] = partner_queries.partner_postbacks(partner_id)
+    else:
+        context["upstream_form"] = UpstreamLinkForm(upstream_affiliate_id=found.upstream_affiliate_id)
     return render_template(f"staff/partner_{tab}.html", **context)
 
 
