@@ -27,8 +27,8 @@ from portal.affiliate.upstream.pixels import UpstreamPixelsMixin
 from portal.domain.accounts import PeriodFigures
 from portal.domain.criteria import MAX_REPORT_ROWS, TIME_COLUMNS, ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.errors import NotServedUpstream, UpstreamNotLinked, UpstreamRefused
-from portal.domain.records import (CONVERSION_FIELDS, ClickRecord, ClickResult, ConversionRecord, ExportRows, Metrics,
-                                   ReportResult, ReportRow)
+from portal.domain.records import (CONVERSION_FIELDS, Cell, ClickRecord, ClickResult, ConversionRecord, ExportRows,
+                                   Metrics, ReportResult, ReportRow)
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,11 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         for entry in table:
             if not isinstance(entry, dict):
                 continue
-            cells = [mapping.cell(c, query.window.timezone) for c in entry.get("columns") or []]
-            cells = [c for c in cells if c.column_type in query.columns]  # network-only columns never pass
-            cells.sort(key=lambda c: query.columns.index(c.column_type))
-            rows.append(ReportRow(tuple(cells), mapping.metrics(entry.get("reporting"))))
+            columns = entry.get("columns") if isinstance(entry.get("columns"), list) else []
+            found = {c.column_type: c for c in (mapping.cell(c, query.window.timezone) for c in columns)}
+            # Exactly the requested columns, in order: a network-only column never passes, a missing one is empty.
+            cells = tuple(found.get(name) or Cell(name, "", "", sort_key="") for name in query.columns)
+            rows.append(ReportRow(cells, mapping.metrics(entry.get("reporting"))))
         summary = sum((row.metrics for row in rows), Metrics())
         if query.time_column in TIME_COLUMNS:
             rows.sort(key=lambda row: tuple(str(c.sort_key) for c in row.cells))

@@ -176,3 +176,24 @@ def test_a_partner_not_linked_yet_sees_a_message_not_data(client, upstream, make
     login_as.partner(make.partner_user(partner))
     page = client.get("/conversions")
     assert "not linked to the network" in page.get_data(as_text=True)
+
+
+PAGES = ("/", "/reports", "/conversions", "/conversions/on-hold", "/clicks/lookup?transaction_id=abc", "/offers",
+         "/offers/coupon-codes", "/offers/3", "/postbacks", "/postbacks/new", "/postbacks/5", "/postbacks/5/log",
+         "/account", "/account/api", "/account/users", "/billing", "/reports/export.csv", "/conversions/export.csv")
+
+
+@pytest.mark.parametrize("answer", [Answer(200, {}), Answer(503, {"error": "down"}),
+                                    Answer(200, {"table": [{"columns": [], "reporting": {}}],
+                                                 "conversions": [conversion(OTHER)], "pixels": "x",
+                                                 "offers": [{"network_offer_id": 3, "visibility": "private"}]})])
+def test_every_partner_page_answers_without_a_server_error(client, upstream, linked, make, login_as, answer):
+    partner, _ = linked
+    upstream.script(answer)
+    login_as.partner(make.partner_user(partner))
+    for path in PAGES:
+        response = client.get(path)
+        response.get_data()  # streamed downloads run to their end
+        response.close()
+        assert response.status_code < 500 or (response.status_code in (502, 503) and response.headers.get(
+            "Retry-After")), (path, response.status_code)
