@@ -65,7 +65,8 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
     # --- reports ------------------------------------------------------------------------------------
 
     def report(self, partner_id: int, query: ReportQuery, currency: str) -> ReportResult:
-        body = bodies.report(self.affiliate_id, query.window, query.columns, query.filters, currency)
+        body = bodies.report(self.affiliate_id, query.window, query.columns, query.filters, currency,
+                             query.include_test)
         answer = self.client.post(f"{NETWORKS}/reporting/entity/table", body) or {}
         table = answer.get("table") or []
         if not isinstance(table, list):
@@ -107,7 +108,7 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         if query.on_hold_status is not None:
             raise NotServedUpstream("The on-hold conversions list")
         answer = self.client.post(f"{NETWORKS}/reporting/conversions", bodies.conversions(self.affiliate_id, query),
-                                  params={"page": page, "page_size": page_size}) or {}
+                                  params={"page": page, "page_size": page_size, **bodies.order(query)}) or {}
         rows = [mapping.conversion(o, self.currency) for o in self._own(answer, "conversions")]
         paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
         total = paging.get("total_count")
@@ -145,7 +146,7 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
     # --- clicks ----------------------------------------------------------------------------------------
 
     def clicks(self, partner_id: int, query: ClickQuery, limit: int) -> ClickResult:
-        body = {**bodies.instants(query.window.start, query.window.end),
+        body = {**bodies.instants(query.window.start, query.window.end), "include_test_data": query.include_test,
                 "query": {"filters": bodies.filters(self.affiliate_id, query.filters)}}
         answer = self.client.post(f"{NETWORKS}/reporting/clicks/stream", body) or {}
         clicks = [mapping.click(o) for o in self._own(answer, "clicks")]

@@ -43,9 +43,15 @@ def instants(start: datetime, end: datetime) -> dict:
 
 
 def report(affiliate_id: int, window: Window, columns: tuple[str, ...], partner_filters: Filters,
-           currency: str) -> dict:
+           currency: str, include_test: bool = False) -> dict:
     return {**days(window.first_day, window.last_day, window.timezone), "currency_id": currency,
+            "include_test_data": include_test,
             "columns": [{"column": c} for c in columns], "query": {"filters": filters(affiliate_id, partner_filters)}}
+
+
+def order(query: ConversionQuery) -> dict:
+    """Everflow's sort arguments (query string): the portal's order fields are Everflow's names."""
+    return {"order_field": query.order_field, "order_direction": "desc" if query.descending else "asc"}
 
 
 def conversions(affiliate_id: int, query: ConversionQuery) -> dict:
@@ -53,5 +59,5 @@ def conversions(affiliate_id: int, query: ConversionQuery) -> dict:
     if query.transaction_prefix:
         terms.append({"search_type": "transaction_id", "value": query.transaction_prefix})
     return {**instants(query.window.start, query.window.end), "show_conversions": query.show_conversions,
-            "show_events": query.show_events,
+            "show_events": query.show_events, "include_test_data": query.include_test,
             "query": {"filters": filters(affiliate_id, query.filters), "search_terms": terms}}

@@ -121,29 +121,41 @@ def conversion(obj: dict, currency: str) -> ConversionRecord:
         browser=_text(obj, "browser"), platform=_text(obj, "platform"),
         ip=_text(obj, "conversion_user_ip") or _text(obj, "session_user_ip"),
         offer_id=offer_id, offer_name=offer_name, offer_payout_type=payout_rule(obj.get("payout_type")),
-        is_test=bool(obj.get("is_test")), hold_until=instant(obj.get("hold_until_unix_timestamp")),
+        is_test=bool(obj.get("is_test")),
+        hold_until=instant(obj.get("holding_period_end") or obj.get("hold_until_unix_timestamp")),
     )
 
 
+def _nested(obj: dict, *path: str) -> dict:
+    for name in path:
+        obj = obj.get(name) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
 def click(obj: dict) -> ClickRecord:
-    """A network click (reporting/clicks/stream, reporting/clicks/{id}) as its partner sees it."""
+    """A network click (reporting/clicks/stream, reporting/clicks/{id}) as its partner sees it; place and
+    device come flat or under relationship.geolocation / relationship.device_information."""
     offer_id, offer_name = _offer(obj)
+    geo, device = _nested(obj, "relationship", "geolocation"), _nested(obj, "relationship", "device_information")
     error_code = obj.get("error_code")
     return ClickRecord(
         transaction_id=str(obj.get("transaction_id") or ""),
         created_at=instant(obj.get("unix_timestamp")) or EPOCH, is_unique=bool(obj.get("is_unique")),
-        is_test=bool(obj.get("is_test")), offer_id=offer_id, offer_name=offer_name,
+        is_test=bool(obj.get("is_test_mode") or obj.get("is_test")), offer_id=offer_id, offer_name=offer_name,
         sub1=_text(obj, "sub1"), sub2=_text(obj, "sub2"), sub3=_text(obj, "sub3"), sub4=_text(obj, "sub4"),
         sub5=_text(obj, "sub5"), source_id=_text(obj, "source_id"), ip=_text(obj, "user_ip"),
         user_agent=_text(obj, "http_user_agent") or _text(obj, "user_agent"), referer=_text(obj, "referer"),
-        country=_text(obj, "country"), device=_text(obj, "device_type"), browser=_text(obj, "browser"),
-        platform=_text(obj, "platform"), region=_text(obj, "region"), city=_text(obj, "city"),
+        country=_text(obj, "country") or _text(geo, "country_code"),
+        device=_text(obj, "device_type") or _text(device, "device_type"),
+        browser=_text(obj, "browser") or _text(device, "browser_name"),
+        platform=_text(obj, "platform") or _text(device, "platform_name"),
+        region=_text(obj, "region") or _text(geo, "region_name"), city=_text(obj, "city") or _text(geo, "city_name"),
         offer_url_id=_int(obj.get("network_offer_url_id")),
-        creative_id=_int(obj.get("network_offer_creative_id")) or None,
+        creative_id=_int(obj.get("creative_id", obj.get("network_offer_creative_id"))) or None,
         error_code=_int(error_code) if error_code not in (None, "", 0) else None,
         error_message=_text(obj, "error_message"), payout_type=payout_rule(obj.get("payout_type")),
         payout_cents=cents(obj.get("payout")),
-        converted=bool(obj.get("conversion_id") or obj.get("is_converted") or obj.get("converted")),
+        converted=bool(obj.get("has_conversion") or obj.get("conversion_id") or obj.get("is_converted")),
     )
 
 
@@ -217,7 +229,7 @@ def pixel_body(values: dict, affiliate_id: int) -> dict:
         "network_offer_id": offer_id or 0,
         "pixel_level": "specific" if offer_id else "global",
         "delivery_method": values.get("delivery_method") or "postback",
-        "pixel_type": "post_conversion" if values.get("postback_type") == "event" else "conversion",
+        "pixel_type": "event" if values.get("postback_type") == "event" else "conversion",
         "pixel_status": values.get("status") or "active",
         "postback_url": values.get("url") or "",
         "html_code": values.get("html_code") or "",

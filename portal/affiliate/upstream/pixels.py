@@ -5,7 +5,8 @@ a pixel is read, changed or deleted only after the upstream showed it is this af
 affiliate's pixel id is "not found"). The delivery log, test sends and manual retries live in the
 tracking platform, which does not serve them over this API: NotServedUpstream.
 
-Shapes relied on: GET /v1/networks/affiliates/{affiliateId}/pixels → {pixels: [...]}; GET, PUT and DELETE
+Shapes relied on: POST /v1/networks/pixelstable?page&page_size {filters: {network_affiliate_id}} → {pixels,
+paging}; GET, PUT and DELETE
 /v1/networks/pixels/{pixelId}; POST /v1/networks/pixels → the pixel with its network_pixel_id.
 """
 
@@ -22,6 +23,8 @@ from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, 
 log = logging.getLogger(__name__)
 
 PIXELS = "/v1/networks/pixels"
+PAGE_SIZE = 100
+MAX_PAGES = 10
 DELIVERY_LOG = "The postback delivery log"
 
 
@@ -29,8 +32,16 @@ class UpstreamPixelsMixin:
     """Mixed into UpstreamBackend (its client, affiliate_id and _own)."""
 
     def _pixels(self) -> list[dict]:
-        answer = self.client.get(f"/v1/networks/affiliates/{self.affiliate_id}/pixels") or {}
-        return self._own(answer, "pixels")
+        """Every pixel of the affiliate (a partner has at most MAX_POSTBACKS: one or two pages)."""
+        found: list[dict] = []
+        for page in range(1, MAX_PAGES + 1):
+            answer = self.client.post(f"{PIXELS}table", {"filters": {"network_affiliate_id": self.affiliate_id}},
+                                      params={"page": page, "page_size": PAGE_SIZE}) or {}
+            rows = self._own(answer, "pixels")
+            found.extend(rows)
+            if len(rows) < PAGE_SIZE:
+                break
+        return found
 
     def _pixel(self, postback_id: int) -> dict | None:
         found = self.client.get(f"{PIXELS}/{int(postback_id)}")

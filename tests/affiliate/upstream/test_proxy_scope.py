@@ -133,14 +133,14 @@ def test_a_new_pixel_is_made_for_the_partners_affiliate(client, upstream, linked
     created = {"network_pixel_id": 11, "network_affiliate_id": AFFILIATE, "network_offer_id": 0,
                "pixel_level": "global", "delivery_method": "postback", "pixel_type": "conversion",
                "pixel_status": "active", "postback_url": "https://me.example/?t={transaction_id}"}
-    upstream.route("GET", f"/v1/networks/affiliates/{AFFILIATE}/pixels", Answer(200, {"pixels": []}))
+    upstream.route("POST", "/v1/networks/pixelstable", Answer(200, {"pixels": []}))
     upstream.route("GET", "/v1/networks/pixels/11", Answer(200, created))
     upstream.script(Answer(200, created))
     answer = call(client, "POST", "/v1/affiliates/pixels", key,
                   {"delivery_method": "postback", "pixel_level": "global", "pixel_status": "active",
                    "pixel_type": "conversion", "postback_url": "https://me.example/?t={transaction_id}"})
     assert answer.status_code == 201, answer.json
-    posted = [s for s in upstream.seen if s.method == "POST"]
+    posted = [s for s in upstream.seen if s.method == "POST" and s.path == "/v1/networks/pixels"]
     assert len(posted) == 1 and posted[0].body["network_affiliate_id"] == AFFILIATE
 
 
