@@ -197,3 +197,50 @@ def test_every_partner_page_answers_without_a_server_error(client, upstream, lin
         response.close()
         assert response.status_code < 500 or (response.status_code in (502, 503) and response.headers.get(
             "Retry-After")), (path, response.status_code)
+
+
+def test_a_slow_upstream_is_cut_off_at_the_timeout_with_a_503(client, upstream, linked):
+    import time
+
+    _, key = linked
+    upstream.script(Answer(200, {"conversions": [], "paging": {"total_count": 0}}, delay=4))
+    started = time.monotonic()
+    answer = call(client, "POST", "/v1/affiliates/reporting/conversions", key, BODY)
+    assert time.monotonic() - started < 2.5  # UPSTREAM_TIMEOUT is 1.5 seconds, retries included
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) >= 1
+
+
+API_CALLS = [("GET", "/v1/affiliates/affiliate", None), ("GET", "/v1/affiliates/network", None),
+             ("POST", "/v1/affiliates/reporting/entity/table", dict(BODY, columns=[{"column": "date"}])),
+             ("POST", "/v1/affiliates/reporting/entity/table/export", dict(BODY, columns=[{"column": "offer"}])),
+             ("POST", "/v1/affiliates/reporting/conversions", BODY),
+             ("POST", "/v1/affiliates/reporting/conversions/export", BODY),
+             ("GET", "/v1/affiliates/reporting/conversions/c1", None), ("POST", "/v1/affiliates/reporting/onhold", BODY),
+             ("POST", "/v1/affiliates/reporting/clicks/stream", dict(BODY, to="2026-11-10")),
+             ("GET", "/v1/affiliates/reporting/clicks/t1", None), ("POST", "/v1/affiliates/dashboard/summary", {}),
+             ("GET", "/v1/affiliates/pixels", None), ("GET", "/v1/affiliates/pixels/5", None),
+             ("GET", "/v1/affiliates/pixels/5/deliveries", None), ("POST", "/v1/affiliates/pixels/5/test", {}),
+             ("GET", "/v1/affiliates/alloffers", None), ("GET", "/v1/affiliates/offersrunnable", None),
+             ("GET", "/v1/affiliates/offers/3", None), ("GET", "/v1/affiliates/offers/3/url/0", None),
+             ("GET", "/v1/affiliates/offers/3/impressionurl/0", None),
+             ("POST", "/v1/affiliates/offers/3/trackingurl", {"sub1": "x"}),
+             ("POST", "/v1/affiliates/offers/3/application", {"note": "hi"}), ("GET", "/v1/affiliates/couponcodes", None),
+             ("GET", "/v1/affiliates/productfeeds", None), ("GET", "/v1/affiliates/offers/3/thumbnail", None)]
+
+
+@pytest.mark.parametrize("answer", [Answer(200, {}), Answer(429, {"error": "slow down"}, {"Retry-After": "7"}),
+                                    Answer(200, {"offers": [{"network_offer_id": 3, "name": "Shoes",
+                                                             "offer_status": "active", "visibility": "public"}],
+                                                 "url": "javascript:alert(1)", "pixels": [{"network_affiliate_id": 8}],
+                                                 "network_affiliate_id": OTHER, "table": "x"})])
+def test_every_api_call_answers_in_json_without_a_server_error(client, upstream, linked, answer):
+    _, key = linked
+    upstream.script(answer)
+    for method, path, body in API_CALLS:
+        response = call(client, method, path, key, body)
+        response.get_data()
+        assert response.status_code < 500 or response.status_code in (501, 502, 503), (path, response.status_code)
+        if response.status_code >= 400:
+            assert set(response.json) == {"error"}, (path, response.json)
+        if response.status_code in (502, 503):
+            assert int(response.headers["Retry-After"]) >= 1
