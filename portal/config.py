@@ -104,7 +104,7 @@ DEFAULTS: dict[str, Any] = {
     "UPSTREAM_API_KEY": None,  # a network key, sent in X-Eflow-API-Key; required with UPSTREAM_URL
     "UPSTREAM_TIMEOUT": 10.0,  # seconds for one answer, retries included (connect and read of each call)
     "UPSTREAM_RETRIES": 2,  # further tries after a 429, 502, 503, 504 or a connection error
-    "UPSTREAM_REQUESTS_PER_SECOND": 5,  # the upstream's budget, shared by every process (Redis when set)
+    "UPSTREAM_REQUESTS_PER_SECOND": 20,  # the upstream's budget, shared by every process (Redis when set)
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).

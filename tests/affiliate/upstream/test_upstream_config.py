@@ -28,7 +28,7 @@ def test_upstream_mode_is_off_by_default(env):
     config = create_app().config
     assert config["UPSTREAM_URL"] is None and config["UPSTREAM_API_KEY"] is None
     assert (config["UPSTREAM_TIMEOUT"], config["UPSTREAM_RETRIES"], config["UPSTREAM_REQUESTS_PER_SECOND"]) == (
-        10.0, 2, 5)
+        10.0, 2, 20)
 
 
 def test_upstream_settings_come_from_the_environment(env):
