@@ -15,7 +15,9 @@ reporting/clicks/{transaction_id}. Pixels and offers are in the mixins beside th
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 NETWORKS = "/v1/networks"
 EXPORT_PAGE_ROWS = 2_000  # Everflow's largest conversions page
+EXPORT_PAGES_IN_FLIGHT = 4  # pages of an export asked for at once (each spends the upstream budget)
 FOREIGN = "The network's tracking platform answered with another affiliate's data; nothing is shown"
 
 
@@ -122,18 +125,35 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         return self._conversion_page(query, 1, 1)[1]
 
     def conversion_export(self, partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
-        """The first page now (for the count), the rest as the file is written: one upstream page per batch."""
+        """The first page now (for the count), the rest as the file is written: one upstream page per batch,
+        EXPORT_PAGES_IN_FLIGHT of them fetched ahead while earlier ones are written (memory stays at those
+        few pages; the pages come back in order)."""
         size = max(1, min(batch_size, EXPORT_PAGE_ROWS))
         first, total = self._conversion_page(query, 1, size)
+        pages = -(-total // size)
+
+        def shaped(rows: list[ConversionRecord]) -> list[tuple]:
+            return [tuple(getattr(r, name) for name in CONVERSION_FIELDS) for r in rows]
 
         def batches() -> Iterator[list[tuple]]:
-            rows, page = first, 1
-            while rows:
-                yield [tuple(getattr(r, name) for name in CONVERSION_FIELDS) for r in rows]
-                if len(rows) < size or page * size >= total:
-                    return
-                page += 1
-                rows = self._conversion_page(query, page, size)[0]
+            yield shaped(first)
+            if len(first) < size or pages <= 1:
+                return
+            with ThreadPoolExecutor(EXPORT_PAGES_IN_FLIGHT, thread_name_prefix="upstream-export") as pool:
+                pending: deque[Future] = deque()
+                following = 2
+                try:
+                    while following <= pages or pending:
+                        while following <= pages and len(pending) < EXPORT_PAGES_IN_FLIGHT:
+                            pending.append(pool.submit(self._conversion_page, query, following, size))
+                            following += 1
+                        rows = pending.popleft().result()[0]
+                        yield shaped(rows)
+                        if len(rows) < size:
+                            return  # fewer rows than counted: the export's row-count check reports it
+                finally:
+                    for future in pending:
+                        future.cancel()
 
         return ExportRows(total, batches())
 

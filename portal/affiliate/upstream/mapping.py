@@ -50,6 +50,14 @@ def cents(value: object) -> int:
     """Major units (a JSON number or numeric string) → minor units, half up; anything else is 0."""
     if isinstance(value, bool) or value is None:
         return 0
+    if isinstance(value, int):
+        return value * 100
+    if isinstance(value, float) and abs(value) < 1e12:
+        # The usual case, an amount with at most two decimals: exact in minor units without Decimal.
+        scaled = value * 100
+        nearest = round(scaled)
+        if abs(scaled - nearest) < 1e-6:
+            return int(nearest)
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -61,7 +69,7 @@ def cents(value: object) -> int:
 
 def instant(value: object) -> datetime | None:
     """A Unix timestamp (seconds) → an aware UTC datetime; 0, absent or unreadable → None."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or not value:
         return None
     try:
         seconds = float(value)
