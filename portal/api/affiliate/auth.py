@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from portal.affiliate import AffiliateScope
+from portal.affiliate import AffiliateScope, scope_for
 from portal.api.affiliate.errors import ApiError
-from portal.domain.accounts import PartnerRecord
+from portal.domain.accounts import PARTNER_STATUSES_WITHOUT_ACCESS, PartnerRecord
 from portal.domain.actors import Actor
 from portal.http import auth_throttle
 from portal.http.auth_throttle import client_ip
 from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS,
                                   KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
-from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
 from portal.services.keys import find_credential
 
@@ -39,7 +38,7 @@ class ApiPrincipal:
 
     @property
     def scope(self) -> AffiliateScope:
-        return AffiliateScope(self.partner, actor=Actor("api", self.key_id, "", self.ip))
+        return scope_for(self.partner, Actor("api", self.key_id, "", self.ip))
 
 
 @dataclass(frozen=True, slots=True)
