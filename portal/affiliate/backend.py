@@ -50,6 +50,9 @@ class LocalAccounts(Protocol):
     def postbacks_self_service(self) -> bool:
         """Whether the network lets partners manage their own postbacks."""
 
+    def upstream_affiliate_id(self, partner_id: int) -> int | None:
+        """The affiliate id the partner is linked to on the upstream network (None: not linked)."""
+
     def users(self, partner_id: int) -> list[UserView]: ...
 
     def has_active_key(self, partner_id: int) -> bool: ...

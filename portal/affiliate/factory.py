@@ -21,11 +21,12 @@ from portal.domain.policy import MANUAL_SENDS_PER_MINUTE, PostbackPolicy
 from portal.http import manual_sends
 
 
-def backend_for(config: Mapping[str, Any]) -> AffiliateBackend:
+def backend_for(config: Mapping[str, Any], accounts: LocalAccounts) -> AffiliateBackend:
     """The DATA backend this deployment's scopes use: today always this app's own tables.
 
     The seam for upstream mode: with PORTAL_UPSTREAM_URL set, the upstream backend (portal.affiliate.upstream)
-    is returned here instead; nothing else in either door changes.
+    is returned here instead, given `accounts` to map partners to their upstream affiliate ids
+    (LocalAccounts.upstream_affiliate_id); nothing else in either door changes.
     """
     return SqlBackend()
 
@@ -49,7 +50,7 @@ def scope_for(partner: PartnerRecord, actor: Actor | None) -> AffiliateScope:
     """A scope for one partner (a PartnerRecord, or the Partner row) and whoever acts for it."""
     config = current_app.config
     accounts = accounts_for(config)
-    return AffiliateScope(partner, backend_for(config), accounts=accounts, actor=actor,
+    return AffiliateScope(partner, backend_for(config, accounts), accounts=accounts, actor=actor,
                           policy=partial(postback_policy, config, accounts))
 
 

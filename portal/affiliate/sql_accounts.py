@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, UserView
 from portal.domain.actors import Actor
-from portal.models import Invitation, PartnerNotice, PartnerUser
+from portal.extensions import db
+from portal.models import Invitation, Partner, PartnerNotice, PartnerUser
 from portal.queries import accounts
 from portal.queries import invitations as invitation_queries
 from portal.queries import notices as notice_queries
@@ -32,6 +33,10 @@ class SqlAccounts:
 
     def postbacks_self_service(self) -> bool:
         return bool(network_settings().partner_postbacks_enabled)
+
+    def upstream_affiliate_id(self, partner_id: int) -> int | None:
+        partner = db.session.get(Partner, partner_id)  # the scope's own partner: already in the session
+        return partner.upstream_affiliate_id if partner is not None else None
 
     def users(self, partner_id: int) -> list[UserView]:
         return [UserView(u.email, u.name, u.role, u.active) for u in accounts.partner_users(partner_id)]
