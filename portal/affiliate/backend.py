@@ -14,11 +14,12 @@ A scope (portal.affiliate.scope.AffiliateScope) is built from three parts, by on
   Everflow-compatible network API. Every method takes the partner id first and returns only its rows.
 * `PostbackPolicy` (portal.domain.policy), a value: may partners edit their postbacks, may URLs use any
   port, the manual-send budget and how to spend it. The factory builds it from the app's config and
-  `LocalAccounts.postbacks_self_service()`, so nothing under portal/affiliate reads `current_app`.
+  `LocalAccounts.postbacks_self_service()`, and the scope asks for it only when a postback needs it.
 
-Only the modules named `sql_*.py` (and the factory, for the app's config) touch the database, the app or
-its extensions; tests/test_architecture.py holds every other module of the façade and of the two
-partner-facing doors (portal.web.partner, portal.api.affiliate) to that.
+Only the modules named `sql_*.py` import the database (queries, models, db) or the app's extensions, and
+only the factory reads the app's config (`current_app`): whatever else a backend needs (settings, a shared
+rate-limit store) the factory hands it. tests/test_architecture.py checks both rules for the façade, and
+the database rule for the two partner-facing doors (portal.web.partner, portal.api.affiliate).
 """
 
 from __future__ import annotations
