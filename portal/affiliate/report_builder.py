@@ -56,7 +56,8 @@ def build_report(partner_id: int, query: ReportQuery, currency: str) -> ReportRe
 
 
 def _metrics(numbers: list[int]) -> Metrics:
-    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings, impressions, invalid = numbers
+    # The network's revenue (the last total) is never a partner's figure: it is dropped here.
+    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings, impressions, invalid, _ = numbers
     return Metrics(total_click=clicks, unique_click=unique, cv=conversions, event=events, revenue_cents=earnings,
                    on_hold_conversion_count=on_hold, on_hold_potential_revenue_cents=on_hold_earnings,
                    imp=impressions, invalid_click=invalid)
