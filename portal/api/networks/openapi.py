@@ -106,6 +106,7 @@ _ERRORS = {
     401: f"`{NO_KEY}`, or `{INVALID_KEY}` (unknown, malformed or revoked key)",
     403: f"`{OUT_OF_REALM}`: a partner's Affiliate API key (or another API's credentials) was sent",
     404: "No such object",
+    405: "Method not allowed (also a path id past the database's range, which names no route)",
     415: "The body is not JSON",
     429: f"`{RATE_LIMITED}` (the network's shared budget is spent), or `{AUTH_THROTTLED}`: wait `Retry-After`",
 }
@@ -121,7 +122,7 @@ def _response(description: str, schema) -> dict:
 def _operation(op) -> dict[str, Any]:
     ok = _ref(op.ok) if isinstance(op.ok, str) else op.ok
     responses = {str(op.status): _response("OK", ok)}
-    for status in (*op.extra, 401, 403, 429):
+    for status in (*op.extra, 401, 403, 405, 429):
         responses[str(status)] = _response(_ERRORS.get(status, ""), _ref("Error"))
     body: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "operationId": f"{op.method.lower()}_{op.path}",
                             "responses": responses}
