@@ -33,10 +33,10 @@ def issue_eflow_key():
     return render_template("staff/eflow_key_new.html", form=form), status
 
 
-@bp.route("/settings/integrations/eflow-keys/<int:key_id>/revoke", methods=["GET", "POST"])
+@bp.route("/settings/integrations/eflow-keys/<int:eflow_key_id>/revoke", methods=["GET", "POST"])
 @requires(PERMISSION)
-def revoke_eflow_key(key_id: int):
-    key = key_by_id(key_id)
+def revoke_eflow_key(eflow_key_id: int):
+    key = key_by_id(eflow_key_id)
     if key is None:
         abort(404)
     form = ConfirmForm()
