@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
 from portal.models import Advertiser, Offer, Partner, Postback
@@ -53,25 +53,33 @@ def offer(offer_id: int) -> tuple[Offer, Advertiser | None] | None:
     return (row[0], row[1]) if row else None
 
 
-def _pixels(affiliate_id: int | None, offer_id: int | None, status: str | None, pixel_type: str | None,
-            delivery_method: str | None) -> Select:
+def _pixels(affiliate_ids: tuple[int, ...], offer_ids: tuple[int, ...], status: str | None, pixel_type: str | None,
+            delivery_method: str | None, search: tuple[tuple[str, str], ...]) -> Select:
     stmt = select(Postback.id, Postback.partner_id).where(Postback.status != POSTBACK_DELETED)
-    if affiliate_id is not None:
-        stmt = stmt.where(Postback.partner_id == affiliate_id)
-    if offer_id is not None:
-        stmt = stmt.where(Postback.offer_id.is_(None) if offer_id == 0 else Postback.offer_id == offer_id)
+    if affiliate_ids:
+        stmt = stmt.where(Postback.partner_id.in_(affiliate_ids))
+    if offer_ids:  # as Everflow's: postbacks for every offer match an offer filter too
+        stmt = stmt.where(or_(Postback.offer_id.is_(None), Postback.offer_id.in_(offer_ids)))
     for column, value in ((Postback.status, status), (Postback.postback_type, pixel_type),
                           (Postback.delivery_method, delivery_method)):
         if value:
             stmt = stmt.where(column == value)
+    for kind, text in search:
+        if kind == "pixel_id":
+            stmt = stmt.where(Postback.id == (int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0))
+        elif kind == "description":
+            stmt = stmt.where(func.lower(Postback.description).contains(text.lower(), autoescape=True))
+        else:  # payload: the URL or the HTML code
+            stmt = stmt.where(or_(func.lower(Postback.url).contains(text.lower(), autoescape=True),
+                                  func.lower(Postback.html_code).contains(text.lower(), autoescape=True)))
     return stmt
 
 
-def pixel_page(offset: int, limit: int, *, affiliate_id: int | None = None, offer_id: int | None = None,
-               status: str | None = None, pixel_type: str | None = None,
-               delivery_method: str | None = None) -> tuple[list[tuple[int, int]], int]:
+def pixel_page(offset: int, limit: int, *, affiliate_ids: tuple[int, ...] = (), offer_ids: tuple[int, ...] = (),
+               status: str | None = None, pixel_type: str | None = None, delivery_method: str | None = None,
+               search: tuple[tuple[str, str], ...] = ()) -> tuple[list[tuple[int, int]], int]:
     """(postback id, partner id) of every partner's live postbacks, oldest first, and how many matched."""
-    stmt = _pixels(affiliate_id, offer_id, status, pixel_type, delivery_method)
+    stmt = _pixels(affiliate_ids, offer_ids, status, pixel_type, delivery_method, search)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.execute(stmt.order_by(Postback.id).offset(offset).limit(limit)).all()
     return [(row[0], row[1]) for row in rows], int(total)

@@ -17,6 +17,7 @@ from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KE
                                   KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
 from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
+from portal.services.everflow_keys import KEY_PREFIX as NETWORK_KEY_PREFIX
 from portal.services.keys import find_credential
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,8 @@ def _authenticate() -> AuthResult:
         if network_credential_presented():
             return AuthResult(error=ApiError(403, OUT_OF_REALM))
         return AuthResult(error=ApiError(401, NO_KEY))
+    if secret.startswith(NETWORK_KEY_PREFIX):
+        return AuthResult(error=ApiError(403, OUT_OF_REALM))  # the network's key: /v1/networks is its realm
     ip = client_ip()
     wait = auth_throttle.blocked(ip)  # an address with too many failures: refused before any lookup
     if wait is not None:

@@ -41,6 +41,14 @@ _METRICS = _obj(("payout", "revenue", "profit", "margin", "total_click", "cv"), 
                             "on_hold_conversion_count")}, **{
     name: _NUM for name in ("ctr", "cvr", "evr", "cpc", "cpm", "cpa", "rpc", "rpm", "rpa", "payout", "revenue",
                             "profit", "margin", "on_hold_potential_payout")})
+_IDS = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+_PIXEL_FILTERS = _obj(network_affiliate_ids=_IDS, network_offer_ids=_IDS, network_affiliate_id=_INT,
+                      network_offer_id=_INT, offer_status={"enum": ["active", "inactive"]},
+                      pixel_status={"enum": ["active", "inactive"]},
+                      pixel_type={"enum": ["conversion", "event", "post_conversion", "cpc"]},
+                      delivery_method={"enum": ["postback", "html"]})
+_PIXEL_SEARCH = {"type": "array", "items": _obj(("search_type", "value"), search_type={
+    "enum": ["pixel_id", "description", "payload"]}, value=_STR)}
 _PAGING = _obj(("page", "page_size", "total_count"), page=_INT, page_size=_INT, total_count=_INT)
 _NULLABLE_OBJ = {"type": ["object", "null"]}
 
@@ -93,8 +101,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                          delivery_method={"enum": ["postback", "html"]}, pixel_level={"enum": ["global", "specific"]},
                          pixel_status={"enum": ["active", "inactive"]}, pixel_type={"enum": ["conversion", "event"]},
                          postback_url=_STR, html_code=_STR, delay_ms=_INT, description=_STR, event_name=_STR),
-    "PixelSearchRequest": _obj(filters=_obj(network_affiliate_id=_INT, network_offer_id=_INT, pixel_status=_STR,
-                                            pixel_type=_STR, delivery_method=_STR)),
+    "PixelSearchRequest": _obj(filters=_PIXEL_FILTERS, search_terms=_PIXEL_SEARCH,
+                               query=_obj(filters=_PIXEL_FILTERS, search_terms=_PIXEL_SEARCH)),
     "Pixel": _obj(("network_pixel_id", "network_affiliate_id", "pixel_level"), network_pixel_id=_INT,
                   network_id=_INT, network_affiliate_id=_INT, network_offer_id=_INT, delivery_method=_STR,
                   pixel_level=_STR, pixel_status=_STR, pixel_type=_STR, postback_url=_STR,

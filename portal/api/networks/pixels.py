@@ -20,8 +20,10 @@ from portal.api.networks.blueprint import route
 from portal.api.networks.envelope import json_body, network, page, paging
 from portal.api.networks.requests import positive_id
 from portal.delivery import destinations
+from portal.domain.criteria import MAX_FILTER_VALUES
 from portal.domain.errors import BadRequest, NotFound
 from portal.domain.postbacks import PostbackDraft
+from portal.domain.text import text_fault
 from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 from portal.queries import network_directory as directory
 from portal.queries import postbacks as postback_queries
@@ -96,29 +98,64 @@ def pixel_create():
     return jsonify(shapes.pixel(_scope(affiliate_id).postback(created), affiliate_id, network().id))
 
 
-@route("POST", "/pixelstable", "Postbacks of every affiliate (or one), filtered and paged", "Pixels",
+@route("POST", "/pixelstable", "Postbacks of every affiliate (or some), filtered, searched and paged", "Pixels",
        body="PixelSearchRequest", ok="PixelPage", query=("page", "page_size"), extra=(400,))
 def pixels_table():
+    """Everflow's body: `filters` (network_affiliate_ids, network_offer_ids, offer_status (sic: the postback's
+    status), pixel_type, delivery_method) and `search_terms` [{search_type: pixel_id|description|payload,
+    value}], at the top level or under `query`; singular network_affiliate_id / network_offer_id and
+    pixel_status are taken too."""
     body, wanted = json_body(optional=True), page()
-    filters = body.get("filters") or {}
+    query = body.get("query") if isinstance(body.get("query"), dict) else body
+    filters = query.get("filters") or {}
     if not isinstance(filters, dict):
         raise BadRequest("filters", "must be an object of field: value")
-    ids = {name: positive_id(filters[name], name) for name in ("network_affiliate_id", "network_offer_id")
-           if filters.get(name) not in (None, "", 0)}
+    ids = {name: _ids(filters, name) for name in ("network_affiliate_id", "network_offer_id")}
     texts = {}
-    for name, allowed in (("pixel_status", POSTBACK_STATUSES), ("pixel_type", POSTBACK_TYPES),
-                          ("delivery_method", DELIVERY_METHODS)):
-        value = filters.get(name)
-        if value not in (None, "") and value not in allowed:
+    for name, names, allowed in (("pixel_status", ("pixel_status", "offer_status"), POSTBACK_STATUSES),
+                                 ("pixel_type", ("pixel_type",), (*POSTBACK_TYPES, "post_conversion", "cpc")),
+                                 ("delivery_method", ("delivery_method",), DELIVERY_METHODS)):
+        value = next((filters[n] for n in names if filters.get(n) not in (None, "")), None)
+        if value is not None and value not in allowed:
             raise BadRequest(name, f"must be one of {', '.join(allowed)}")
-        texts[name] = value or None
-    rows, total = directory.pixel_page(wanted.offset, wanted.page_size,
-                                       affiliate_id=ids.get("network_affiliate_id"),
-                                       offer_id=ids.get("network_offer_id"), status=texts["pixel_status"],
-                                       pixel_type=texts["pixel_type"], delivery_method=texts["delivery_method"])
+        texts[name] = {"post_conversion": "event"}.get(value, value)
+    if texts["pixel_type"] == "cpc":
+        return jsonify(pixels=[], paging=paging(wanted, 0))  # no postback here fires on clicks
+    rows, total = directory.pixel_page(wanted.offset, wanted.page_size, affiliate_ids=ids["network_affiliate_id"],
+                                       offer_ids=ids["network_offer_id"], status=texts["pixel_status"],
+                                       pixel_type=texts["pixel_type"], delivery_method=texts["delivery_method"],
+                                       search=_search_terms(query.get("search_terms")))
     network_id = network().id
     return jsonify(pixels=[shapes.pixel(_scope(owner).postback(pid), owner, network_id) for pid, owner in rows],
                    paging=paging(wanted, total))
+
+
+def _ids(filters: dict, name: str) -> tuple[int, ...]:
+    """`<name>s` (a list of ids) and `<name>` (one id) of a filter object, as ids."""
+    many = filters.get(name + "s")
+    if many not in (None, "") and not isinstance(many, list):
+        raise BadRequest(name + "s", "must be a list of ids")
+    values = [*(many or []), *([filters[name]] if filters.get(name) not in (None, "", 0) else [])]
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadRequest(name + "s", f"at most {MAX_FILTER_VALUES} ids")
+    return tuple(dict.fromkeys(positive_id(v, name) for v in values))
+
+
+def _search_terms(raw) -> tuple[tuple[str, str], ...]:
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_FILTER_VALUES:
+        raise BadRequest("search_terms", "must be a list of {search_type, value} objects")
+    terms = []
+    for item in raw:
+        kind = item.get("search_type") if isinstance(item, dict) else None
+        value = item.get("value") if isinstance(item, dict) else None
+        if kind not in ("pixel_id", "description", "payload"):
+            raise BadRequest("search_terms", "search_type must be pixel_id, description or payload")
+        if not isinstance(value, str | int) or isinstance(value, bool) or len(str(value)) > 200 or text_fault(str(value)):
+            raise BadRequest("search_terms", "value must be text of at most 200 characters")
+        terms.append((kind, str(value).strip()))
+    return tuple(terms)
 
 
 @route("GET", "/pixels/<int:pixel_id>", "One postback", "Pixels", ok="Pixel", extra=(404,))

@@ -57,6 +57,8 @@ def click(row: tuple, converted: bool, network_id: int) -> dict[str, Any]:
         "source_id": k.source_id or "", "sub1": k.sub1 or "", "sub2": k.sub2 or "", "sub3": k.sub3 or "",
         "sub4": k.sub4 or "", "sub5": k.sub5 or "",
         "payout_type": PAYOUT_TYPES.get(k.payout_type, "cpa"), "payout": money(k.payout_cents),
+        # The network bills per conversion here: a click carries no revenue of the network's own.
+        "revenue_type": REVENUE_TYPES.get(k.payout_type, "rpa"), "revenue": 0.0,
         "referer": k.referer or "", "user_ip": k.ip or "", "error_code": k.error_code or 0,
         "error_message": k.error_message or "", "creative_id": k.creative_id or 0,
         "network_offer_url_id": k.offer_url_id or 0, "is_test_mode": k.is_test, "has_conversion": k.converted,

@@ -55,8 +55,9 @@ def test_a_partners_affiliate_api_key_is_out_of_realm(client, make, issue):
     assert client.get("/v1/affiliates/affiliate", headers={"X-Eflow-API-Key": key}).status_code == 200
 
 
-def test_a_network_key_is_refused_by_the_affiliate_api(network):
-    assert network("GET", "/v1/affiliates/affiliate").status_code == 401
+def test_a_network_key_is_out_of_realm_on_the_affiliate_api(network):
+    response = network("GET", "/v1/affiliates/affiliate")
+    assert response.status_code == 403 and response.json == {"error": "Out of realm"}
 
 
 def test_last_used_is_stamped(network, db):
@@ -235,6 +236,11 @@ def test_a_pixel_created_for_an_affiliate_is_that_partners_only(network, seeded,
     assert [p["network_pixel_id"] for p in listed["pixels"]] == [pixel_id]
     assert network("POST", "/v1/networks/pixelstable", {"filters": {"network_affiliate_id": bob.id}}).json[
         "pixels"] == []
+    everflows = network("POST", "/v1/networks/pixelstable?page=1&page_size=10", {"query": {
+        "filters": {"network_affiliate_ids": [ann.id, bob.id], "offer_status": "active"},
+        "search_terms": [{"search_type": "payload", "value": "ANN.example"}]}}).json
+    assert [p["network_pixel_id"] for p in everflows["pixels"]] == [pixel_id]
+    assert everflows["paging"] == {"page": 1, "page_size": 10, "total_count": 1}
     updated = network("PUT", f"/v1/networks/pixels/{pixel_id}", {
         "network_affiliate_id": ann.id, "pixel_level": "global", "pixel_status": "inactive",
         "postback_url": "https://ann.example/v2?tid={transaction_id}"})
