@@ -9,17 +9,20 @@ from portal.models import Advertiser, Offer, Partner, Postback
 from portal.models.postbacks import POSTBACK_DELETED
 
 
-def _affiliates(status: str | None, search: str) -> Select:
+def _affiliates(status: str | None, manager_ids: tuple[int, ...], search: str) -> Select:
     stmt = select(Partner)
     if status:
         stmt = stmt.where(Partner.status == status)
+    if manager_ids:
+        stmt = stmt.where(Partner.account_manager_id.in_(manager_ids))
     if search:
         stmt = stmt.where(func.lower(Partner.name).contains(search.lower(), autoescape=True))
     return stmt
 
 
-def affiliate_page(offset: int, limit: int, *, status: str | None = None, search: str = "") -> tuple[list[Partner], int]:
-    stmt = _affiliates(status, search)
+def affiliate_page(offset: int, limit: int, *, status: str | None = None, manager_ids: tuple[int, ...] = (),
+                   search: str = "") -> tuple[list[Partner], int]:
+    stmt = _affiliates(status, manager_ids, search)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(db.session.scalars(stmt.order_by(Partner.id).offset(offset).limit(limit))), int(total)
 
@@ -28,20 +31,20 @@ def affiliate(affiliate_id: int) -> Partner | None:
     return db.session.get(Partner, affiliate_id)
 
 
-def _offers(status: str | None, advertiser_id: int | None, search: str) -> Select:
+def _offers(status: str | None, advertiser_ids: tuple[int, ...], search: str) -> Select:
     stmt = select(Offer, Advertiser).outerjoin(Advertiser, Advertiser.id == Offer.advertiser_id)
     if status:
         stmt = stmt.where(Offer.status == status)
-    if advertiser_id is not None:
-        stmt = stmt.where(Offer.advertiser_id == advertiser_id)
+    if advertiser_ids:
+        stmt = stmt.where(Offer.advertiser_id.in_(advertiser_ids))
     if search:
         stmt = stmt.where(func.lower(Offer.name).contains(search.lower(), autoescape=True))
     return stmt
 
 
-def offer_page(offset: int, limit: int, *, status: str | None = None, advertiser_id: int | None = None,
+def offer_page(offset: int, limit: int, *, status: str | None = None, advertiser_ids: tuple[int, ...] = (),
                search: str = "") -> tuple[list[tuple[Offer, Advertiser | None]], int]:
-    stmt = _offers(status, advertiser_id, search)
+    stmt = _offers(status, advertiser_ids, search)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.execute(stmt.order_by(Offer.id).offset(offset).limit(limit)).all()
     return [(offer, advertiser) for offer, advertiser in rows], int(total)

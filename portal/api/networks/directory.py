@@ -9,6 +9,7 @@ from portal.api.networks.blueprint import route
 from portal.api.networks.envelope import json_body, network, page, paging
 from portal.api.networks.requests import positive_id
 from portal.domain import timezones, tracking_links
+from portal.domain.criteria import MAX_FILTER_VALUES
 from portal.domain.errors import BadRequest, NotFound
 from portal.domain.text import text_fault
 from portal.http.contract import public_base_url
@@ -45,11 +46,35 @@ def _text(filters: dict, name: str) -> str:
     return value.strip()
 
 
+def _name_search(body: dict, filters: dict) -> str:
+    """Everflow's `search_terms` [{"search_type": "name", "value"}] (or a `name` filter): a name substring."""
+    terms = body.get("search_terms")
+    if terms in (None, ""):
+        return _text(filters, "name")
+    if not isinstance(terms, list) or len(terms) > 1:
+        raise BadRequest("search_terms", "must be a list of one {\"search_type\": \"name\", \"value\"} object")
+    term = terms[0] if terms else {}
+    if not isinstance(term, dict) or term.get("search_type", "name") != "name":
+        raise BadRequest("search_terms", "search_type must be name")
+    return _text(term, "value")
+
+
+def _id_list(filters: dict, name: str) -> tuple[int, ...]:
+    values = filters.get(name)
+    if values in (None, ""):
+        return ()
+    if not isinstance(values, list) or len(values) > MAX_FILTER_VALUES:
+        raise BadRequest(name, f"must be a list of at most {MAX_FILTER_VALUES} ids")
+    return tuple(positive_id(v, name) for v in values)
+
+
 def _affiliates():
-    filters, wanted = _filters(json_body(optional=True)), page()
+    body = json_body(optional=True)
+    filters, wanted = _filters(body), page(body)
     rows, total = directory.affiliate_page(wanted.offset, wanted.page_size,
                                            status=_text(filters, "account_status") or None,
-                                           search=_text(filters, "name") or _text(filters, "search_terms"))
+                                           manager_ids=_id_list(filters, "account_manager_ids"),
+                                           search=_name_search(body, filters))
     network_id = network().id
     return jsonify(affiliates=[shapes.affiliate(p, network_id) for p in rows], paging=paging(wanted, total))
 
@@ -73,12 +98,13 @@ def affiliate(affiliate_id: int):
 
 
 def _offers():
-    filters, wanted = _filters(json_body(optional=True)), page()
-    advertiser = filters.get("network_advertiser_id")
+    body = json_body(optional=True)
+    filters, wanted = _filters(body), page(body)
+    advertisers = _id_list(filters, "network_advertiser_ids")
+    if filters.get("network_advertiser_id") not in (None, "", 0):
+        advertisers += (positive_id(filters["network_advertiser_id"], "network_advertiser_id"),)
     rows, total = directory.offer_page(wanted.offset, wanted.page_size, status=_text(filters, "offer_status") or None,
-                                       advertiser_id=positive_id(advertiser, "network_advertiser_id")
-                                       if advertiser not in (None, "", 0) else None,
-                                       search=_text(filters, "name") or _text(filters, "search_terms"))
+                                       advertiser_ids=advertisers, search=_name_search(body, filters))
     network_id = network().id
     return jsonify(offers=[shapes.offer(o, a, network_id) for o, a in rows], paging=paging(wanted, total))
 

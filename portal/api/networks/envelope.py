@@ -25,8 +25,13 @@ def json_body(optional: bool = False) -> dict:
     return body
 
 
-def page() -> Page:
-    """?page=&page_size= from the query string (on POST endpoints too, as Everflow does)."""
+def page(body: dict | None = None) -> Page:
+    """?page=&page_size= from the query string (on POST endpoints too, as Everflow does); a table body's
+    `paging` object ({"page", "page_size"}, as Everflow's newer table endpoints take it) when the query
+    string has neither."""
+    paging_body = (body or {}).get("paging")
+    if isinstance(paging_body, dict) and not ({"page", "page_size"} & set(request.args)):
+        return parsing.page_of({k: v for k, v in paging_body.items() if k in ("page", "page_size")})
     return parsing.page_of(request.args)
 
 

@@ -83,7 +83,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                   is_unique=_INT, payout=_NUM, has_conversion=_BOOL, relationship={"type": "object"}),
     "ClickStream": _obj(("clicks", "incomplete_results"), clicks={"type": "array", "items": _ref("Click")},
                         incomplete_results=_BOOL),
-    "TableRequest": _obj(filters={"type": ["object", "null"]}),
+    "TableRequest": _obj(filters={"type": ["object", "null"]}, search_terms={"type": "array", "maxItems": 1, "items": _obj(
+        ("value",), search_type={"enum": ["name"]}, value=_STR)}, paging=_obj(
+        page={"type": "integer", "minimum": 1}, page_size={"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})),
     "Affiliate": _obj(("network_affiliate_id", "name", "account_status"), network_affiliate_id=_INT, network_id=_INT,
                       name=_STR, account_status=_STR, network_employee_id=_INT, default_currency_id=_STR,
                       time_created=_INT, time_saved=_INT, relationship={"type": "object"}),

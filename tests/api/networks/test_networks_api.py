@@ -3,6 +3,8 @@ clicks, affiliates, offers, pixels and tracking links, with 404s and 400s as JSO
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -60,11 +62,22 @@ def test_a_network_key_is_out_of_realm_on_the_affiliate_api(network):
     assert response.status_code == 403 and response.json == {"error": "Out of realm"}
 
 
-def test_last_used_is_stamped(network, db):
+def test_last_used_is_stamped_at_most_once_a_minute(network, db):
     network("GET", "/v1/networks")
     db.session.expire_all()
     key = db.session.get(EverflowNetworkKey, network.key.id)
     assert key.last_used_at is not None and key.last_used_ip == "127.0.0.1"
+    first = key.last_used_at
+    network("GET", "/v1/networks", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    db.session.expire_all()
+    assert db.session.get(EverflowNetworkKey, network.key.id).last_used_at == first  # within the minute
+    key = db.session.get(EverflowNetworkKey, network.key.id)
+    key.last_used_at = first - timedelta(minutes=2)
+    db.session.commit()
+    network("GET", "/v1/networks", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    db.session.expire_all()
+    key = db.session.get(EverflowNetworkKey, network.key.id)
+    assert key.last_used_at > first and key.last_used_ip == "198.51.100.7"
 
 
 def test_unknown_paths_and_methods_answer_json(network):
@@ -187,6 +200,10 @@ def test_affiliates_table_and_one_affiliate(network, seeded):
     for path in ("/v1/networks/affiliatestable?page=1&page_size=1", "/v1/networks/affiliates/table?page=1&page_size=1"):
         body = network("POST", path, {"filters": {"account_status": "active"}}).json
         assert body["paging"]["total_count"] >= 2 and len(body["affiliates"]) == 1
+    found = network("POST", "/v1/networks/affiliatestable", {
+        "search_terms": [{"search_type": "name", "value": "ann med"}], "paging": {"page": 1, "page_size": 5}}).json
+    assert [a["network_affiliate_id"] for a in found["affiliates"]] == [seeded["ann"].id]
+    assert found["paging"] == {"page": 1, "page_size": 5, "total_count": 1}
     got = network("GET", f"/v1/networks/affiliates/{seeded['ann'].id}").json
     assert got["network_affiliate_id"] == seeded["ann"].id and got["name"] == "Ann Media"
     assert network("GET", "/v1/networks/affiliates/999999").status_code == 404
@@ -196,6 +213,9 @@ def test_affiliates_table_and_one_affiliate(network, seeded):
 def test_offers_table_and_one_offer_with_its_advertiser(network, seeded):
     body = network("POST", "/v1/networks/offerstable", {"filters": {"network_advertiser_id": seeded["zen"].id}}).json
     assert [o["network_offer_id"] for o in body["offers"]] == [seeded["tea"].id]
+    both = network("POST", "/v1/networks/offers/table", {"filters": {"network_advertiser_ids": [
+        seeded["zen"].id, seeded["acme"].id], "offer_status": "active"}, "paging": {"page": 1, "page_size": 10}}).json
+    assert {o["network_offer_id"] for o in both["offers"]} == {seeded["tea"].id, seeded["shoes"].id}
     got = network("GET", f"/v1/networks/offers/{seeded['shoes'].id}").json
     assert got["network_advertiser_id"] == seeded["acme"].id
     assert got["relationship"]["advertiser"]["name"] == "Acme Corp"
