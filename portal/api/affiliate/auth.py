@@ -16,6 +16,7 @@ from portal.http.auth_throttle import client_ip
 from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS,
                                   KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
 from portal.services.allowlists import allows
+from portal.services.everflow_keys import KEY_PREFIX as NETWORK_KEY_PREFIX
 from portal.services.keys import find_credential
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ def _authenticate() -> AuthResult:
         if network_credential_presented():
             return AuthResult(error=ApiError(403, OUT_OF_REALM))
         return AuthResult(error=ApiError(401, NO_KEY))
+    if secret.startswith(NETWORK_KEY_PREFIX):
+        return AuthResult(error=ApiError(403, OUT_OF_REALM))  # the network's key: /v1/networks is its realm
     ip = client_ip()
     wait = auth_throttle.blocked(ip)  # an address with too many failures: refused before any lookup
     if wait is not None:
