@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.api import affiliate as affiliate_api
     from portal.api import network as network_api
+    from portal.api import networks as networks_api
     from portal.api import redaction
     from portal.tracking import links as tracker
     from portal.tracking.intake import bp as intake_bp
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sso.init_app(app)
     affiliate_api.init_app(app)  # the /v1 blueprint, its budgets and usage tracking
     network_api.init_app(app)  # the /api/v2 blueprint (the network's back end) and its budget
+    networks_api.init_app(app)  # /v1/networks: the Everflow-style Network API and the network's budget
     redaction.install(app)  # no API key in any log line
 
     from portal.http import errors

@@ -61,6 +61,10 @@ DEFAULTS: dict[str, Any] = {
     # The Network API: each key pair's own budget, RATE requests/s sustained, bursts up to BURST.
     "NETWORK_API_RATE_PER_SECOND": 30,
     "NETWORK_API_RATE_BURST": 60,
+    # The Everflow-style Network API (/v1/networks): one budget for the whole network, every key sharing it
+    # (Everflow's network figure: 30 requests/s sustained, short bursts).
+    "EFLOW_NETWORK_API_RATE_PER_SECOND": 30,
+    "EFLOW_NETWORK_API_RATE_BURST": 60,
     # Both APIs: an address whose credentials failed this many times within the window (seconds) gets 429.
     "API_AUTH_FAILURES": 10,
     "API_AUTH_FAILURE_WINDOW": 60,
@@ -153,6 +157,8 @@ ENV_TYPES: dict[str, str] = {
     "API_PARTNER_SHARE": _FRACTION,
     "NETWORK_API_RATE_PER_SECOND": _INT,
     "NETWORK_API_RATE_BURST": _INT,
+    "EFLOW_NETWORK_API_RATE_PER_SECOND": _INT,
+    "EFLOW_NETWORK_API_RATE_BURST": _INT,
     "API_AUTH_FAILURES": _INT,
     "API_AUTH_FAILURE_WINDOW": _INT,
     "REDIS_URL": _STR,
@@ -394,6 +400,8 @@ def _finalise_api(config: dict[str, Any]) -> None:
     config["API_PARTNER_RATE_LIMIT"] = f"{max(1, math.floor(burst * share + 1e-9))} per {seconds} second"
     burst, seconds = _moving_window(config, "NETWORK_API_RATE")
     config["NETWORK_API_RATE_LIMIT"] = f"{burst} per {seconds} second"
+    burst, seconds = _moving_window(config, "EFLOW_NETWORK_API_RATE")
+    config["EFLOW_NETWORK_API_RATE_LIMIT"] = f"{burst} per {seconds} second"
     for name, most in (("API_AUTH_FAILURES", MAX_REQUESTS), ("API_AUTH_FAILURE_WINDOW", 86_400)):
         if isinstance(config[name], bool) or not isinstance(config[name], int) or not 1 <= config[name] <= most:
             raise ConfigError(f"PORTAL_{name} must be a whole number from 1 to {most:,}; got {config[name]!r}")

@@ -136,7 +136,8 @@ def unbudgeted_app(make_app):
     """An app whose API budgets and failed-authentication limit no test reaches, for tests that make many
     API calls (those limits are tested on their own); a module uses it by defining `app` to return it."""
     app = make_app(API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000, API_PARTNER_SHARE=1,
-                   NETWORK_API_RATE_PER_SECOND=100_000, NETWORK_API_RATE_BURST=100_000, API_AUTH_FAILURES=100_000)
+                   NETWORK_API_RATE_PER_SECOND=100_000, NETWORK_API_RATE_BURST=100_000, API_AUTH_FAILURES=100_000,
+                   EFLOW_NETWORK_API_RATE_PER_SECOND=100_000, EFLOW_NETWORK_API_RATE_BURST=100_000)
     with app.app_context():
         yield app
         _db.session.remove()

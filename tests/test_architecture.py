@@ -82,3 +82,88 @@ def test_the_private_name_check_can_fail():
     relative = ast.parse("from ..reporting import _paging\n")
     assert _private_imports("portal.api.affiliate.sub.pixels", relative, False) == [
         "portal.api.affiliate.sub.pixels imports _paging from portal.api.affiliate.reporting"]
+
+
+# --- the partner-facing modules touch data only through the façade's interfaces (portal.affiliate.backend) --
+
+PARTNER_FACING = ("portal.web.partner", "portal.api.affiliate", "portal.affiliate")
+# The built-in SQL implementations of backend.LocalAccounts and backend.AffiliateBackend: the only modules of
+# the façade that may read the database.
+SQL_BACKEND = frozenset({"portal.affiliate.sql_accounts", "portal.affiliate.sql_backend",
+                         "portal.affiliate.sql_offers", "portal.affiliate.sql_reports"})
+DATA_MODULES = ("portal.queries", "portal.models", "portal.extensions.db")
+# The façade's one reader of the app (its config) is the factory that builds scopes for both doors.
+APP_READERS = frozenset({"portal.affiliate.factory"})
+APP_MODULES = ("flask.current_app", "portal.extensions")
+
+
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _imported_names(tree: ast.Module, module: str, is_package: bool, forbidden: tuple[str, ...]):
+    """The forbidden modules or names a module imports, dotted in full (`from portal import models` is
+    portal.models; `from portal.queries import accounts` is portal.queries)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names if _within(alias.name, forbidden))
+    for base, names in _imports(tree, module, is_package):
+        if _within(base, forbidden):
+            yield base
+        else:
+            yield from (f"{base}.{name}" for name in names if _within(f"{base}.{name}", forbidden))
+
+
+def _data_access(module: str, tree: ast.Module, is_package: bool) -> list[str]:
+    """What a partner-facing module imports that is the database's or the app's, not the façade's."""
+    if not _within(module, PARTNER_FACING) or module in SQL_BACKEND:
+        return []
+    forbidden = DATA_MODULES
+    if _within(module, ("portal.affiliate",)) and module not in APP_READERS:
+        forbidden = DATA_MODULES + APP_MODULES
+    return [f"{module} imports {name}" for name in sorted(set(_imported_names(tree, module, is_package, forbidden)))]
+
+
+def test_partner_facing_modules_reach_data_only_through_the_facade():
+    """The two partner doors and the façade import no queries, models or db (and the façade, but for its
+    factory, not the app or its extensions): an upstream backend can then replace the SQL one."""
+    offences = [offence for module, path, tree in _modules()
+                for offence in _data_access(module, tree, path.name == "__init__.py")]
+    assert offences == []
+    facade = {name for name, _, _ in _modules() if _within(name, ("portal.affiliate",))}
+    assert SQL_BACKEND | APP_READERS <= facade  # the exceptions name modules that exist
+
+
+def test_the_sql_backend_is_exactly_the_sql_modules():
+    """A new module of the SQL backend is named sql_*.py and listed; nothing else is excused."""
+    named = {name for name, path, _ in _modules() if _within(name, ("portal.affiliate",))
+             and path.name.startswith("sql_")}
+    assert named == SQL_BACKEND
+
+
+def test_the_data_access_check_can_fail():
+    """Not vacuous: each way of spelling a forbidden import is caught, and only the named modules are excused."""
+    def caught(module: str, source: str, is_package: bool = False) -> list[str]:
+        return _data_access(module, ast.parse(source), is_package)
+
+    assert caught("portal.web.partner.team", "from portal.queries import accounts\n") == [
+        "portal.web.partner.team imports portal.queries"]
+    assert caught("portal.api.affiliate.blueprint", "from portal.extensions import csrf, db\n") == [
+        "portal.api.affiliate.blueprint imports portal.extensions.db"]
+    assert caught("portal.api.affiliate.auth", "import portal.models.accounts\n") == [
+        "portal.api.affiliate.auth imports portal.models.accounts"]
+    assert caught("portal.web.partner.notices", "def f():\n    from portal import models\n") == [
+        "portal.web.partner.notices imports portal.models"]
+    assert caught("portal.affiliate.upstream.client", "from ...queries.settings import network_settings\n") == [
+        "portal.affiliate.upstream.client imports portal.queries.settings"]
+    assert caught("portal.affiliate.postbacks", "from flask import current_app\n") == [
+        "portal.affiliate.postbacks imports flask.current_app"]
+    assert caught("portal.affiliate.postbacks", "from portal.extensions import limiter\n") == [
+        "portal.affiliate.postbacks imports portal.extensions"]
+    # Excused: the SQL backend by name, the factory for the app only, the doors for the app's services.
+    assert caught("portal.affiliate.sql_backend", "from portal.queries import clicks\n") == []
+    assert caught("portal.affiliate.factory", "from flask import current_app\n") == []
+    assert caught("portal.affiliate.factory", "from portal.models import Partner\n") == [
+        "portal.affiliate.factory imports portal.models"]
+    assert caught("portal.api.affiliate.budget", "from portal.extensions import limiter\n") == []
+    assert caught("portal.web.staff.partners", "from portal.queries import accounts\n") == []

@@ -45,6 +45,7 @@ from portal.extensions import db
 from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSettings, OfferAccess, OfferUrl,
                            PartnerNotice, PasswordReset, ProductFeed, SignInSession)
 from portal.services import customers, transactions
+from portal.services.everflow_keys import issue_key as issue_eflow_key
 from portal.services.intake import set_intake_token
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
@@ -59,7 +60,8 @@ DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 MAX_EXAMPLES = DEEP or 12  # per route and method, after the fixed sweep (SWEEP over every known name)
 BASE_URL = "http://localhost"
 INTAKE_TOKEN = "fuzz-intake-token-0123456789"
-UNBUDGETED = {"API_RATE_PER_SECOND": 100_000, "API_RATE_BURST": 100_000}
+UNBUDGETED = {"API_RATE_PER_SECOND": 100_000, "API_RATE_BURST": 100_000,
+              "EFLOW_NETWORK_API_RATE_PER_SECOND": 100_000, "EFLOW_NETWORK_API_RATE_BURST": 100_000}
 FILES_DIR = tempfile.mkdtemp(prefix="fuzz-files-")  # the offers' banners and feeds
 
 # How each door is opened: the blueprint of a rule's endpoint → the caller the fuzzer sends.
@@ -74,6 +76,7 @@ DOORS = {
     "tracker": "anonymous",  # tracking links and the impression pixel: public, like a shopper's browser
     "affiliate_api": "affiliate_key",
     "network_api": "network_pair",
+    "networks_api": "eflow_network_key",
 }
 
 # Rules that cannot be fuzzed from a signed-in caller, each with why; each still gets one hostile probe.
@@ -209,6 +212,7 @@ def build_world(app) -> World:
             world.path_values.setdefault(name, set()).add(str(value))
         user = make.partner_user(own["partner"])
         staff = make.staff(email="fuzz-admin@network.test")
+        eflow_secret = issue_eflow_key("Fuzz BI").secret
         pair = issue_pair("production", "Fuzzing")
         db.session.get(NetworkSettings, 1).network_api_offer_id = own["offer"].id
         db.session.commit()
@@ -268,6 +272,7 @@ def build_world(app) -> World:
         "staff_session": (staff_client, {}),
         "affiliate_key": (anonymous, {"X-Eflow-API-Key": secret}),
         "network_pair": (anonymous, {"Authorization": f"Basic {basic}"}),
+        "eflow_network_key": (anonymous, {"X-Eflow-API-Key": eflow_secret}),
         "intake_token": (anonymous, {}),
     }
     return world

@@ -98,3 +98,44 @@ def test_0010_sanitises_the_offer_descriptions_saved_before_it(tmp_path):
         db.engine.dispose()
     assert stored[1] == "<p>Great <b>offer</b></p>" + "x" * 150_000  # even longer than staff may save now
     assert stored[2] == "<p>Fine</p>"
+
+
+def test_0013_backfills_the_networks_revenue_into_the_rollups_as_a_rebuild_would(tmp_path):
+    """Rollups written before 0013 had no network revenue: the upgrade sums the counted conversions' revenue
+    into each row, so the rollups equal what a rebuild from the raw rows gives."""
+    from datetime import UTC, datetime, timedelta
+
+    from portal.models import ReportRollup
+    from portal.services import rollups
+    from tests.factories import Factories
+
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rollups.sqlite'}"))
+    day = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    with app.app_context():
+        upgrade()
+        make = Factories(db)
+        partners, offer = [make.partner(), make.partner()], make.offer(network_revenue_amount=900)
+        for n, partner in enumerate(partners):
+            make.click(partner, offer, at=day, sub1="a")
+            make.conversion(partner, offer, at=day, payout_cents=500 + n, network_revenue_cents=900 + n, sub1="a")
+            make.conversion(partner, offer, at=day + timedelta(hours=3), payout_cents=100, network_revenue_cents=333)
+            make.conversion(partner, offer, at=day, payout_cents=100, network_revenue_cents=7777, status="rejected")
+            make.conversion(partner, offer, at=day, payout_cents=100, network_revenue_cents=55, event_name="upsell",
+                            sub1="a")
+        ids = [p.id for p in partners]
+        db.session.remove()
+        downgrade(revision="0012")  # as before 0013: the rollups carry no network revenue
+        upgrade()
+
+        def table():
+            db.session.expire_all()
+            rows = db.session.scalars(sa.select(ReportRollup)).all()
+            return {(r.partner_id, r.hour, r.offer_id, r.sub1, r.is_test): r.network_revenue_cents for r in rows}
+
+        backfilled = table()
+        rollups.rebuild(db.session, ids)
+        db.session.commit()
+        rebuilt = table()
+        db.session.remove()
+        db.engine.dispose()
+    assert backfilled == rebuilt and sum(backfilled.values()) == 900 + 901 + 2 * 333 + 2 * 55

@@ -1,11 +1,33 @@
-"""The backend interface the affiliate façade delegates to, so another tracking platform can plug in."""
+"""The two interfaces the affiliate façade delegates to, so another tracking platform can serve the data.
+
+A scope (portal.affiliate.scope.AffiliateScope) is built from three parts, by one factory for both doors
+(portal.affiliate.factory.scope_for):
+
+* `LocalAccounts`, the LOCAL part: what always stays in this portal's own database, whichever platform
+  holds the traffic: the partner's account as this portal knows it, its portal users and team invitations,
+  its keys to this portal, its notices, and the network's public face and self-service switch. Sign-in,
+  users, keys, audit and alerts are this portal's, so an upstream deployment reuses the SQL implementation
+  (portal.affiliate.sql_accounts.SqlAccounts) as it is.
+* `AffiliateBackend`, the DATA part: reports, conversions, clicks, postbacks and their log, offers, coupon
+  codes, feeds and files. The built-in SqlBackend (sql_backend.py, sql_offers.py, sql_reports.py) reads this
+  app's tables; an upstream backend (portal.affiliate.upstream) serves the same calls from an
+  Everflow-compatible network API. Every method takes the partner id first and returns only its rows.
+* `PostbackPolicy` (portal.domain.policy), a value: may partners edit their postbacks, may URLs use any
+  port, the manual-send budget and how to spend it. The factory builds it from the app's config and
+  `LocalAccounts.postbacks_self_service()`, and the scope asks for it only when a postback needs it.
+
+Only the modules named `sql_*.py` import the database (queries, models, db) or the app's extensions, and
+only the factory reads the app's config (`current_app`): whatever else a backend needs (settings, a shared
+rate-limit store) the factory hands it. tests/test_architecture.py checks both rules for the façade, and
+the database rule for the two partner-facing doors (portal.web.partner, portal.api.affiliate).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from portal.domain.accounts import PeriodFigures
+from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, PeriodFigures, UserView
 from portal.domain.actors import Actor
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
@@ -13,8 +35,57 @@ from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, 
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 
 
+class LocalAccounts(Protocol):
+    """This portal's own records of a partner and of the network (see the module docstring).
+
+    Team and notice rows are the local store's own objects: the doors show them and hand them back to the
+    services that change them (portal.services.team, invitations), which take those same rows.
+    """
+
+    def account(self, partner: PartnerRecord) -> AccountView:
+        """The partner's account without network-only fields; `partner` is the scope's (a PartnerRecord or
+        the Partner row, which has the same attribute names)."""
+
+    def network(self) -> NetworkView: ...
+
+    def postbacks_self_service(self) -> bool:
+        """Whether the network lets partners manage their own postbacks."""
+
+    def upstream_affiliate_id(self, partner_id: int) -> int | None:
+        """The affiliate id the partner is linked to on the upstream network (None: not linked)."""
+
+    def users(self, partner_id: int) -> list[UserView]: ...
+
+    def has_active_key(self, partner_id: int) -> bool: ...
+
+    def key_cards(self, partner_id: int) -> list[KeyCard]:
+        """The partner's own active keys to this portal, in full (theirs to copy)."""
+
+    def team(self, partner_id: int) -> list[Any]:
+        """The partner's users as rows (id, email, name, role, active, …), by email."""
+
+    def team_member(self, partner_id: int, user_id: int) -> Any | None: ...
+
+    def pending_invitations(self, partner_id: int) -> list[Any]: ...
+
+    def invitation(self, partner_id: int, invitation_id: int) -> Any | None:
+        """One of the partner's pending invitations; None for anyone else's."""
+
+    def unread_notices(self, partner_id: int, limit: int) -> list[Any]:
+        """The newest unread notices of the partner, at most `limit`."""
+
+    def unread_notice_count(self, partner_id: int) -> int: ...
+
+    def mark_notice_read(self, partner_id: int, notice_id: int, actor: Actor | None) -> bool:
+        """False when there is no such notice of the partner."""
+
+    def mark_notices_read(self, partner_id: int, actor: Actor | None) -> int:
+        """How many were unread."""
+
+
 class AffiliateBackend(Protocol):
-    """Data access for one network. Every method takes the partner id first and returns only its rows."""
+    """The DATA part: one network's traffic and objects. Every method takes the partner id first and returns
+    only that partner's rows."""
 
     def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures: ...
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from portal.affiliate.backend import AffiliateBackend
 from portal.domain.actors import Actor
+from portal.domain.clock import utcnow
 from portal.domain.criteria import MAX_ID, Page, Paged
 from portal.domain.destinations import deep_link_problem
 from portal.domain.errors import NotServedUpstream
 from portal.domain.offers import (MAX_NOTE, MAX_SEARCH, OFFER_LIST_STATUSES, ApplicationRefused, ApplicationView,
                                   LinkRefused, LinkRequest, OfferDetail, OfferFilters, OfferUnavailable, StoredFile)
 from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS, click_url, impression_url
-from portal.models.base import utcnow
 
 NOT_RUNNABLE = "you cannot run this offer now (it is paused, or it needs an approved application)"
 

@@ -13,9 +13,8 @@ from portal.affiliate.parsing import whole_number
 from portal.delivery.macros import TemplateError, render, validate_template
 from portal.domain.criteria import MAX_ID
 from portal.domain.errors import BadRequest
-from portal.domain.postbacks import PostbackDraft, PostbackFilters
+from portal.domain.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES, PostbackDraft, PostbackFilters
 from portal.domain.text import text_fault
-from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 
 MAX_HTML_BYTES = 10 * 1024
 MAX_DELAY_MS = 3_600_000

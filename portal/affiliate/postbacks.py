@@ -4,8 +4,9 @@ Policy lives here so that the portal pages and the Affiliate API (`pixels`) cann
 is the backend's (portal.affiliate.backend), what a postback may be is postback_rules':
 
 * the partner id comes from the scope, never from the caller's input;
-* the network may turn partner self-service off (`partner_postbacks_enabled`): reads still work, every
-  write (create, update, delete, send test, retry now) raises `SelfServiceOff`;
+* the network may turn partner self-service off (the scope's PostbackPolicy, `partners_may_edit`, from
+  `partner_postbacks_enabled`): reads still work, every write (create, update, delete, send test, retry
+  now) raises `SelfServiceOff`;
 * a postback for one offer needs a *runnable* offer: `status == "active"` and either `visibility ==
   "public"`, or (private / require_approval) the partner already has traffic on it — rows in its report
   rollups, which every click and conversion writes. The offer-approval table (OfferAccess) replaces the
@@ -17,7 +18,8 @@ is the backend's (portal.affiliate.backend), what a postback may be is postback_
   sender's own address policy (portal.delivery.destinations); HTML code is stored and shown escaped, never
   fired by the server;
 * at most MAX_POSTBACKS per partner, and manual sends (Send test, Retry now) are capped per partner
-  (MANUAL_SENDS_PER_MINUTE) because each one makes this server call a URL of the partner's choosing;
+  (the policy's `manual_sends_per_minute`, spent through its `spend_manual_send`) because each one makes
+  this server call a URL of the partner's choosing;
 * deleting a postback keeps it and its log (status "deleted", invisible to the partner) and turns its
   pending deliveries dead with a reason; turning one off does the same to its pending deliveries;
   turning one back on clears the failure streak and the reason it was turned off (portal.services.postbacks);
@@ -30,8 +32,7 @@ door maps them to its own vocabulary (form fields, or the API's pixel names).
 
 from __future__ import annotations
 
-from flask import current_app
-from limits import parse
+from collections.abc import Callable
 
 from portal.affiliate import postback_rules as rules
 from portal.affiliate.backend import AffiliateBackend
@@ -41,16 +42,13 @@ from portal.delivery import destinations
 from portal.delivery.outbox import SAMPLE_VALUES
 # Re-exported: the doors and the API reference import the records and the field limits from here too.
 from portal.domain.actors import Actor
+from portal.domain.clock import utcnow
 from portal.domain.criteria import Page, Paged
 from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
-from portal.domain.postbacks import AttemptView, DeliveryView, PostbackDraft, PostbackView, Preview
-from portal.extensions import limiter
-from portal.models.base import utcnow
-from portal.models.postbacks import POSTBACK_DELETED
-from portal.queries.settings import network_settings
+from portal.domain.policy import MANUAL_SENDS_PER_MINUTE, PostbackPolicy
+from portal.domain.postbacks import POSTBACK_DELETED, AttemptView, DeliveryView, PostbackDraft, PostbackView, Preview
 
 MAX_POSTBACKS = 100
-MANUAL_SENDS_PER_MINUTE = 10
 # Kept for the log and staff, invisible to the partner: the delivery rows point at the postback.
 DELETED = POSTBACK_DELETED
 
@@ -61,11 +59,12 @@ class PostbacksMixin:
     partner_id: int
     _backend: AffiliateBackend
     _actor: Actor | None
+    postback_policy: Callable[[], PostbackPolicy]
 
     # --- reads ------------------------------------------------------------------------------------
 
     def postbacks_editable(self) -> bool:
-        return bool(network_settings().partner_postbacks_enabled)
+        return self.postback_policy().partners_may_edit
 
     def require_postbacks_editable(self) -> None:
         """SelfServiceOff unless the network lets partners change their own postbacks."""
@@ -116,13 +115,13 @@ class PostbacksMixin:
             values = dict(SAMPLE_VALUES, affiliate_id=str(self.partner_id), offer_id=str(offer_id or 0),
                           conversion_unix_timestamp=str(int(utcnow().timestamp())), event_id="sample-event-id")
             source, conversion_id = "sample", None
-        url, error = rules.preview_url(template, values, allow_any_port=_any_port())
+        url, error = rules.preview_url(template, values, allow_any_port=self._any_port())
         return Preview(url=url, error=error, source=source, conversion_id=conversion_id)
 
     def postback_warning(self, url: str | None) -> str | None:
         """What a name lookup of a saved URL's host says today (it does not resolve, or resolves to an
         address the sender refuses), for the page that saved it; None when all is well or there is no URL."""
-        return destinations.warning(url, allow_private=_any_port()) if url else None
+        return destinations.warning(url, allow_private=self._any_port()) if url else None
 
     # --- writes -----------------------------------------------------------------------------------
 
@@ -180,24 +179,25 @@ class PostbacksMixin:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _clean(self, draft: PostbackDraft, current_offer_id: int | None) -> dict:
-        clean = rules.clean_draft(draft, current_offer_id=current_offer_id, allow_any_port=_any_port(),
+        clean = rules.clean_draft(draft, current_offer_id=current_offer_id, allow_any_port=self._any_port(),
                                   offer_runnable=lambda offer_id: self._backend.offer_runnable(self.partner_id,
                                                                                                offer_id))
         # A host every send would refuse (a private address, localhost…) is refused now, by the sender's
         # own policy; a name whose lookup looks wrong today is saved with a warning (postback_warning).
-        refused = destinations.refusal(clean["url"], allow_private=_any_port()) if clean["url"] else None
+        refused = destinations.refusal(clean["url"], allow_private=self._any_port()) if clean["url"] else None
         if refused:
             raise BadRequest("url", refused)
         return clean
 
     def _spend_manual_send(self) -> None:
-        item = parse(f"{MANUAL_SENDS_PER_MINUTE} per minute")
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-        keys = tuple(k for k in (prefix, "postback-manual-send", str(self.partner_id)) if k)
-        if not limiter.limiter.hit(item, *keys):
-            reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
-            raise TooManySends(max(1, int(reset_at - utcnow().timestamp() + 0.999)),
-                               per_minute=MANUAL_SENDS_PER_MINUTE)
+        policy = self.postback_policy()
+        wait = policy.spend_manual_send(self.partner_id)
+        if wait is not None:
+            raise TooManySends(wait, per_minute=policy.manual_sends_per_minute)
+
+    def _any_port(self) -> bool:
+        # Tests (and a lab install) deliver to a listener on 127.0.0.1 at a random port.
+        return self.postback_policy().any_port
 
     def _send(self, delivery_id: int) -> AttemptView:
         """One manual attempt, after the commit that queued or checked it (NotSent when it is not made)."""
@@ -210,11 +210,6 @@ class PostbacksMixin:
 def _plausible_id(value: object, largest: int = MAX_ID) -> bool:
     """An id the database could hold (postback ids are 32-bit, attempt and delivery ids 64-bit)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= largest
-
-
-def _any_port() -> bool:
-    # Tests (and a lab install) deliver to a listener on 127.0.0.1 at a random port.
-    return bool(current_app.config.get("POSTBACK_ALLOW_PRIVATE_DESTINATIONS"))
 
 
 __all__ = ["PostbacksMixin", "PostbackDraft", "PostbackView", "DeliveryView", "AttemptView", "Preview",

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from portal.affiliate.backend import AffiliateBackend
-from portal.affiliate.backends import data_backend
+from portal.affiliate.backend import AffiliateBackend, LocalAccounts
 from portal.affiliate.dashboard import DashboardMixin
 from portal.affiliate.offers import OffersMixin
 from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
+from portal.affiliate.sql_accounts import SqlAccounts
+from portal.affiliate.sql_backend import SqlBackend
 from portal.domain.accounts import (AccountView, DashboardSummary, KeyCard, NetworkView, PartnerRecord, PeriodFigures,
                                     UserView)
 from portal.domain.actors import Actor
-from portal.models import Partner
-from portal.queries import accounts
-from portal.queries.settings import network_settings
-from portal.services.keys import plaintext
+from portal.domain.policy import PostbackPolicy
+
+SHOWN_UNREAD_NOTICES = 5  # the newest unread notices shown at the top of a page; the rest are counted
 
 
 class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin):
-    """Built for one partner; callers never pass a partner id of their own."""
+    """Built for one partner; callers never pass a partner id of their own.
 
-    def __init__(self, partner: Partner | PartnerRecord, backend: AffiliateBackend | None = None, *,
+    The doors get theirs from portal.affiliate.factory.scope_for. Built directly (tests, benchmarks), the
+    parts default to the SQL ones and to a policy of the network's self-service switch with default limits
+    and unmetered manual sends.
+    """
+
+    def __init__(self, partner: PartnerRecord, backend: AffiliateBackend | None = None, *,
+                 accounts: LocalAccounts | None = None,
+                 policy: PostbackPolicy | Callable[[], PostbackPolicy] | None = None,
                  actor: Actor | None = None) -> None:
-        self._partner = partner
-        self._backend = backend or data_backend(partner)
+        self._partner = partner  # a PartnerRecord, or the Partner row (same attribute names)
+        self._backend = backend or SqlBackend()
+        self._accounts = accounts or SqlAccounts()
+        # A value, or how to build it when first asked: most requests never touch a postback.
+        self._policy = policy
         self._actor = actor  # who is acting, for the audit log of changes (None: the network itself)
         self._has_active_key: bool | None = None
 
@@ -34,35 +46,61 @@ class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin
     def partner_id(self) -> int:
         return self._partner.id
 
+    def postback_policy(self) -> PostbackPolicy:
+        if not isinstance(self._policy, PostbackPolicy):
+            self._policy = (self._policy() if self._policy is not None
+                            else PostbackPolicy(partners_may_edit=self._accounts.postbacks_self_service()))
+        return self._policy
+
     def account(self) -> AccountView:
-        p = self._partner
-        am = p.account_manager
-        return AccountView(
-            affiliate_id=p.id, name=p.name, partner_key=p.partner_key, status=p.status,
-            timezone=p.timezone, currency=p.currency,
-            account_manager_name=am.name if am else None, account_manager_email=am.email if am else None,
-            onboarding=p.onboarding,
-        )
+        return self._accounts.account(self._partner)
 
     def network(self) -> NetworkView:
-        s = network_settings()
-        return NetworkView(network_id=s.id, name=s.network_name, logo_url=s.logo_url, timezone=s.timezone,
-                           currency=s.currency)
+        return self._accounts.network()
 
     def users(self) -> list[UserView]:
         """The partner company's own logins (no password material)."""
-        return [UserView(u.email, u.name, u.role, u.active) for u in accounts.partner_users(self.partner_id)]
+        return self._accounts.users(self.partner_id)
 
     def has_active_key(self) -> bool:
         # Asked by the navigation and by the API page in the same request: one query per scope.
         if self._has_active_key is None:
-            self._has_active_key = accounts.has_active_key(self.partner_id)
+            self._has_active_key = self._accounts.has_active_key(self.partner_id)
         return self._has_active_key
 
     def key_cards(self) -> list[KeyCard]:
         """The partner's own active keys in full (they are theirs to copy; staff reveals are audited)."""
-        return [KeyCard(k.label, plaintext(k), k.created_at, k.last_used_at)
-                for k in accounts.active_keys(self.partner_id)]
+        return self._accounts.key_cards(self.partner_id)
+
+    # --- the team and notices: rows of this portal's own store (backend.LocalAccounts) -------------------
+
+    def team(self) -> list[Any]:
+        return self._accounts.team(self.partner_id)
+
+    def team_member(self, user_id: int) -> Any | None:
+        """One of the partner's own users; None for another partner's."""
+        return self._accounts.team_member(self.partner_id, user_id)
+
+    def pending_invitations(self) -> list[Any]:
+        return self._accounts.pending_invitations(self.partner_id)
+
+    def invitation(self, invitation_id: int) -> Any | None:
+        """One of the partner's own pending invitations; None for anyone else's."""
+        return self._accounts.invitation(self.partner_id, invitation_id)
+
+    def unread_notices(self) -> tuple[list[Any], int]:
+        """The newest unread notices (at most SHOWN_UNREAD_NOTICES) and how many are unread in all."""
+        shown = self._accounts.unread_notices(self.partner_id, SHOWN_UNREAD_NOTICES)
+        if len(shown) < SHOWN_UNREAD_NOTICES:
+            return shown, len(shown)
+        return shown, self._accounts.unread_notice_count(self.partner_id)
+
+    def mark_notice_read(self, notice_id: int) -> bool:
+        """For the whole company; False when there is no such notice of the partner."""
+        return self._accounts.mark_notice_read(self.partner_id, notice_id, self._actor)
+
+    def mark_notices_read(self) -> int:
+        return self._accounts.mark_notices_read(self.partner_id, self._actor)
 
     def dashboard(self, now: datetime | None = None, timezone: str | None = None) -> DashboardSummary:
         """Today, yesterday and this month, as days in the partner's (or the given) timezone."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.affiliate.report_builder import build_report
 from portal.affiliate.sql_offers import SqlOffersMixin
+from portal.affiliate.sql_reports import build_report
 from portal.delivery.outbox import conversion_values
 from portal.domain.accounts import PeriodFigures
 from portal.domain.actors import Actor

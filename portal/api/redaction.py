@@ -13,6 +13,8 @@ _PATTERNS = (
     (re.compile(r"afk_(?:live|test)_[0-9A-Za-z]*"), "afk_" + REDACTED),
     # A Network API secret key likewise (its public key is not a secret).
     (re.compile(r"nsk_(?:live|test)_[0-9A-Za-z]*"), "nsk_" + REDACTED),
+    # …and a key of the Everflow-style Network API (/v1/networks), which reads every partner's data.
+    (re.compile(r"efn_live_[0-9A-Za-z]*"), "efn_" + REDACTED),
     # Values of the key headers when something logs headers as text.
     (re.compile(r"(?i)((?:x-eflow-api-key|x-api-key|authorization)[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?"
                 r"[^\s\"',}]+"),

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.affiliate.backends import upstream_client
+from portal.affiliate.factory import upstream_client
 from portal.domain.errors import UpstreamUnavailable
 from portal.services.upstream_links import import_affiliates
 
@@ -26,7 +26,7 @@ def import_upstream() -> None:
     again: an affiliate already linked is left as it is). Reads POST /v1/networks/affiliates/table."""
     if not current_app.config.get("UPSTREAM_URL"):
         raise click.ClickException("Upstream mode is off: set PORTAL_UPSTREAM_URL and PORTAL_UPSTREAM_API_KEY")
-    client = upstream_client()
+    client = upstream_client(current_app.config)
     affiliates: list[dict] = []
     try:
         for page in range(1, MAX_PAGES + 1):

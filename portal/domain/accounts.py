@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+PARTNER_STATUSES_WITHOUT_ACCESS = ("inactive", "suspended")  # no sign-in, no API key: the account is out
+
 
 @dataclass(frozen=True, slots=True)
 class PeriodFigures:

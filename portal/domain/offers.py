@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+OFFER_VISIBILITY = ("public", "require_approval", "private")  # Everflow's visibility values
 OFFER_LIST_STATUSES = ("active", "paused")  # what a partner may filter offers by
 MAX_SEARCH = 200
 MAX_NOTE = 2000  # an application's note

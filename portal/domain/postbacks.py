@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+POSTBACK_TYPES = ("conversion", "event")
+DELIVERY_METHODS = ("postback", "html")
+POSTBACK_STATUSES = ("active", "inactive")  # what a partner sets
+# A deleted postback keeps its row, because its deliveries and attempts point at it: partners no longer
+# see it (404), nothing is sent for it, and staff still find its log.
+POSTBACK_DELETED = "deleted"
+
 
 @dataclass(frozen=True)
 class PostbackDraft:

@@ -9,6 +9,7 @@ from flask import current_app, request
 
 AFFILIATE_OPENAPI_PATH = "/v1/affiliates/openapi.json"
 NETWORK_OPENAPI_PATH = "/api/v2/openapi.json"
+NETWORKS_OPENAPI_PATH = "/v1/networks/openapi.json"  # the Everflow-style Network API
 
 # Headers a partner key may arrive in (Everflow's first); a bearer token is accepted too.
 KEY_HEADERS = ("X-Eflow-API-Key", "X-Api-Key")

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.extensions import db
 from portal.models.base import BigId, UTCDateTime, utcnow
 
@@ -21,7 +22,6 @@ PERMISSIONS = (
     "offers:manage",  # offers, creatives, coupon codes, product feeds, applications and per-partner access
 )
 KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
-PARTNER_STATUSES_WITHOUT_ACCESS = ("inactive", "suspended")
 
 
 class Credentials:

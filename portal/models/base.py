@@ -1,13 +1,13 @@
 """Shared column helpers for the models."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import BigInteger, Integer
-from sqlalchemy.types import TypeDecorator, DateTime
+from sqlalchemy.types import DateTime, TypeDecorator
 
+from portal.domain.clock import utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["utcnow", "UTCDateTime", "BigId"]
 
 
 class UTCDateTime(TypeDecorator):

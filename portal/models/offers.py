@@ -8,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain.offers import OFFER_VISIBILITY  # noqa: F401  (the domain's vocabulary, re-exported)
 from portal.extensions import db
 from portal.models.base import BigId, UTCDateTime, utcnow
 
 # Everflow's offer_status values, plus `expired` (past live_until, or set by staff).
 OFFER_STATUSES = ("active", "paused", "expired", "pending", "deleted")
-OFFER_VISIBILITY = ("public", "require_approval", "private")  # Everflow's visibility values
 # flat: cents per conversion; percent: basis points of the sale; cpc: cents per unique click
 PAYOUT_TYPES = ("flat", "percent", "cpc")
 # Everflow's caps, by period and what they count; 0 means no cap.

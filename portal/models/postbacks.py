@@ -7,15 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The vocabulary is the domain's (the partner-facing doors use it without the models); re-exported here.
+from portal.domain.postbacks import DELIVERY_METHODS, POSTBACK_DELETED, POSTBACK_STATUSES, POSTBACK_TYPES  # noqa: F401
 from portal.extensions import db
 from portal.models.base import BigId, UTCDateTime, utcnow
 
-POSTBACK_TYPES = ("conversion", "event")
-DELIVERY_METHODS = ("postback", "html")
-POSTBACK_STATUSES = ("active", "inactive")  # what a partner sets
-# A deleted postback keeps its row, because its deliveries and attempts point at it: partners no longer
-# see it (404), nothing is sent for it, and staff still find its log.
-POSTBACK_DELETED = "deleted"
 # pending: due at next_attempt_at (a failed attempt that will be retried stays pending);
 # delivered: a 2xx came back; dead: retries exhausted, or the postback was turned off or deleted.
 DELIVERY_STATUSES = ("pending", "delivered", "dead")

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from portal.extensions import db
 from portal.models import ApiKey, ApiUsage
 from portal.services.key_alerts import AlertRules
 
@@ -103,6 +104,10 @@ class UsageRecorder:
                 self._arm_timer()
         if due:
             self.flush()
+
+    def record_here(self, **request) -> None:
+        """`record` on the app's own database, for a door that keeps no engine of its own."""
+        self.record(db.engine, **request)
 
     def _arm_timer(self) -> None:
         """Make sure a quiet process still writes what it holds (servers only; call with the lock held)."""

@@ -24,6 +24,13 @@ def test_keys_are_redacted_wherever_they_appear(line, kept):
     assert kept in cleaned and "[redacted]" in cleaned
 
 
+@pytest.mark.parametrize("line", ["failed for {key} at 12:00", "KeyError: '{key}'"])
+def test_network_keys_are_redacted_too(line):
+    key = generate_key("efn_live_")
+    cleaned = redact(line.format(key=key))
+    assert key not in cleaned and key[9:] not in cleaned and "efn_[redacted]" in cleaned
+
+
 @pytest.mark.parametrize("line", [
     "GET /v1/affiliates/affiliate?token=abc123 HTTP/1.1",
     "GET /v1/affiliates/affiliate?KEY=abc123&page=2 HTTP/1.1",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.models import PERMISSIONS, Invitation, KeyAlert
 from portal.models.base import utcnow
+from portal.services.everflow_keys import issue_key as issue_eflow_key
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.storage import store_for
@@ -47,7 +48,7 @@ def _url(rule: str, world: dict) -> str:
               "<tab>": SAMPLE_VALUES["tab"], "<any(csv, json):fmt>": "csv",
               "<conversion_id>": "0" * 32,
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
-              "<int:pair_id>": world["pair"].id, "<int:session_id>": 1,
+              "<int:pair_id>": world["pair"].id, "<int:eflow_key_id>": world["eflow_key"].id, "<int:session_id>": 1,
               "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
               # The guard answers before any lookup; the offers console's ids are real ones.
               "<int:notice_id>": 1,
@@ -84,6 +85,7 @@ def world(app, make, db, tmp_path):
         "delivery": make.delivery(postback, status="dead", attempts=1),
         "alert": alert,
         "pair": issue_pair("production", "Guard test").key,  # an active Network API key pair
+        "eflow_key": issue_eflow_key("Guard test").key,  # an active Everflow-style network key
         "partner": partner,
         "key": issued.key,
         "secret": issued.secret,  # a real, active key of this partner

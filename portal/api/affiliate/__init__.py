@@ -15,6 +15,9 @@ __all__ = ["bp", "init_app"]
 
 
 def is_api_path(path: str) -> bool:
+    """The Affiliate API's paths: /v1 but not /v1/networks (the Everflow-style Network API, its own budget)."""
+    if path == "/v1/networks" or path.startswith("/v1/networks/"):
+        return False
     return path == "/v1" or path.startswith("/v1/")
 
 

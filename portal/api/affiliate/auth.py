@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from portal.affiliate import AffiliateScope
+from portal.affiliate import AffiliateScope, scope_for
 from portal.api.affiliate.errors import ApiError
-from portal.domain.accounts import PartnerRecord
+from portal.domain.accounts import PARTNER_STATUSES_WITHOUT_ACCESS, PartnerRecord
 from portal.domain.actors import Actor
 from portal.http import auth_throttle
 from portal.http.auth_throttle import client_ip
 from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS,
                                   KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
-from portal.models.accounts import PARTNER_STATUSES_WITHOUT_ACCESS
 from portal.services.allowlists import allows
+from portal.services.everflow_keys import KEY_PREFIX as NETWORK_KEY_PREFIX
 from portal.services.keys import find_credential
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class ApiPrincipal:
 
     @property
     def scope(self) -> AffiliateScope:
-        return AffiliateScope(self.partner, actor=Actor("api", self.key_id, "", self.ip))
+        return scope_for(self.partner, Actor("api", self.key_id, "", self.ip))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +105,8 @@ def _authenticate() -> AuthResult:
         if network_credential_presented():
             return AuthResult(error=ApiError(403, OUT_OF_REALM))
         return AuthResult(error=ApiError(401, NO_KEY))
+    if secret.startswith(NETWORK_KEY_PREFIX):
+        return AuthResult(error=ApiError(403, OUT_OF_REALM))  # the network's key: /v1/networks is its realm
     ip = client_ip()
     wait = auth_throttle.blocked(ip)  # an address with too many failures: refused before any lookup
     if wait is not None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from portal.api.affiliate import auth
-from portal.api.affiliate import budget
+from portal.api.affiliate import auth, budget
 from portal.api.affiliate.errors import ApiError, api_error_response
-from portal.extensions import db
 
 bp = Blueprint("affiliate_api", __name__, url_prefix="/v1")
 bp.register_error_handler(ApiError, api_error_response)
@@ -40,8 +38,8 @@ def track_usage(response):
     """Count the request against the key it presented (buffered; see portal.services.usage)."""
     result = auth.current()
     if result is not None and result.key_id is not None and request.url_rule is not None:
-        current_app.extensions["portal.api_usage"].record(
-            db.engine, key_id=result.key_id, partner_id=result.partner_id,
+        current_app.extensions["portal.api_usage"].record_here(
+            key_id=result.key_id, partner_id=result.partner_id,
             endpoint=f"{request.method} {request.url_rule.rule}", status=response.status_code,
             ip=result.ip, admitted=result.admitted,
         )

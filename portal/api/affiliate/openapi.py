@@ -19,17 +19,16 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from portal.affiliate import parsing
+from portal.affiliate import network_view, parsing
 from portal.affiliate.postbacks import MAX_SEARCH
 from portal.api.affiliate import openapi_offers, pixels
 from portal.api.affiliate.openapi_schemas import dashboard_schema, request_examples, request_schemas, response_schemas
 from portal.api.affiliate.operations import JSON, OPERATIONS, RATE_HEADERS, SECURITY, Routes, ref
 from portal.delivery.macros import macro_table
 from portal.domain import criteria
+from portal.domain.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH, KEY_HEADERS, public_base_url
-from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
-from portal.queries.settings import network_settings
 
 OPENAPI_PATH = AFFILIATE_OPENAPI_PATH
 OFFERS_TAG = ("Offers, your tracking links, coupon codes and product feeds. Names are Everflow's; extensions: "
@@ -193,7 +192,7 @@ def cached(base_url: str, network_name: str, today: date) -> dict[str, Any]:
             description="Public: no key needed and no request budget spent (it holds no partner data).")
 def openapi_document():
     """(ext) This description: public (it holds no partner data) and free of the request budget."""
-    response = jsonify(cached(public_base_url(), network_settings().network_name, datetime.now(UTC).date()))
+    response = jsonify(cached(public_base_url(), network_view().name, datetime.now(UTC).date()))
     # Shared caches may keep it only when its server URL is the configured one, not the request's Host
     # header (which a client chooses: a cached copy must never send other partners' keys elsewhere).
     configured = bool(current_app.config.get("PUBLIC_BASE_URL"))

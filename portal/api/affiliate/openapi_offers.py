@@ -10,10 +10,9 @@ from typing import Any
 from portal.api.affiliate import offer_shapes as shapes
 from portal.api.affiliate.openapi_schemas import infer, merge
 from portal.domain.criteria import MAX_FILTER_VALUES, MAX_ID
-from portal.domain.offers import (MAX_NOTE, ApplicationView, CouponView, CreativeView, LandingPage, OfferDetail,
-                                  ProductFeedView)
+from portal.domain.offers import (MAX_NOTE, OFFER_VISIBILITY, ApplicationView, CouponView, CreativeView, LandingPage,
+                                  OfferDetail, ProductFeedView)
 from portal.domain.tracking_links import MAX_DEEP_LINK_LENGTH, MAX_SUB_LENGTH, SUB_PARAMETERS
-from portal.models.offers import OFFER_VISIBILITY
 
 _AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 _CAPS = {f"{period}_{kind}_cap": 0 for kind in ("conversion", "click")

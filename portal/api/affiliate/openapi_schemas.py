@@ -23,8 +23,8 @@ from portal.api.affiliate import serialise
 from portal.delivery.macros import MACROS, MAX_URL_LENGTH
 from portal.domain import criteria, timezones
 from portal.domain.accounts import AccountView, NetworkView
+from portal.domain.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 from portal.domain.records import Cell, ClickRecord, ConversionRecord, Metrics, ReportResult, ReportRow
-from portal.models.postbacks import DELIVERY_METHODS, POSTBACK_STATUSES, POSTBACK_TYPES
 
 _SAMPLE_TIME = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 

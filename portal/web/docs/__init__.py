@@ -20,7 +20,7 @@ from portal.delivery.macros import macro_table
 from portal.domain import criteria, timezones
 from portal.http import contract
 from portal.http.contract import AFFILIATE_OPENAPI_PATH as OPENAPI_PATH
-from portal.http.contract import NETWORK_OPENAPI_PATH, public_base_url
+from portal.http.contract import NETWORK_OPENAPI_PATH, NETWORKS_OPENAPI_PATH, public_base_url
 from portal.http.security_headers import CONTENT_SECURITY_POLICY
 from portal.queries.settings import network_settings
 from portal.web.docs import examples
@@ -103,6 +103,12 @@ def api_reference():
 def network_api_reference():
     """The Network API's reference, for the network's own engineers (public, like its description)."""
     return _reference("Network API", NETWORK_OPENAPI_PATH)
+
+
+@bp.route("/docs/networks-api")
+def networks_api_reference():
+    """The Everflow-style Network API's reference (/v1/networks, the network's key in X-Eflow-API-Key)."""
+    return _reference("Everflow-style Network API", NETWORKS_OPENAPI_PATH)
 
 
 def _reference(api_name: str, openapi_path: str):

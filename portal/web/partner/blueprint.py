@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from flask_login import current_user
 
-from portal.affiliate import AffiliateScope
+from portal.affiliate import scope_for
 from portal.domain.actors import Actor
 from portal.web.guards import guard_partner
 from portal.web.partner.access import enforce_roles
@@ -18,7 +18,7 @@ enforce_roles(bp)  # after the sign-in guard: each endpoint needs its role's cap
 @bp.before_request
 def bind_scope():
     actor = Actor("partner", current_user.id, current_user.email, request.remote_addr)
-    g.scope = AffiliateScope(current_user.partner, actor=actor)
+    g.scope = scope_for(current_user.partner, actor)
 
 
 @bp.context_processor

@@ -5,11 +5,7 @@ reads it for everyone."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_login import current_user
 
-from portal.domain.actors import Actor
-from portal.queries import notices as notice_reads
-from portal.services import notices
 from portal.web.auth.link_forms import ButtonForm
 from portal.web.auth.redirects import safe_next
 from portal.web.partner.access import allowed
@@ -22,9 +18,7 @@ def unread_notices():
         return {}
     # The form only carries the CSRF token: it must not read this request's body (which may be the JSON an
     # error page is answering).
-    partner_id = g.scope.partner_id
-    shown = notice_reads.unread(partner_id)
-    count = len(shown) if len(shown) < notice_reads.SHOWN_UNREAD else notice_reads.unread_count(partner_id)
+    shown, count = g.scope.unread_notices()
     # Back to this page after Mark read; a page answering a form post has no address to return to.
     here = (request.full_path if request.query_string else request.path) if request.method == "GET" else ""
     return {"unread_notices": shown, "unread_notice_count": count, "notice_form": ButtonForm(formdata=None),
@@ -35,7 +29,7 @@ def unread_notices():
 def notice_read(notice_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if not notices.mark_read(current_user.partner_id, notice_id, _actor()):
+    if not g.scope.mark_notice_read(notice_id):
         abort(404)  # missing and another partner's look the same
     return redirect(_back())
 
@@ -44,13 +38,9 @@ def notice_read(notice_id: int):
 def notices_read():
     if not ButtonForm().validate_on_submit():
         abort(400)
-    count = notices.mark_all_read(current_user.partner_id, _actor())
+    count = g.scope.mark_notices_read()
     flash(f"{count} notice{'' if count == 1 else 's'} marked read.")
     return redirect(_back())
-
-
-def _actor() -> Actor:
-    return Actor("partner", current_user.id, current_user.email, request.remote_addr)
 
 
 def _back() -> str:

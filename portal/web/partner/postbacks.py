@@ -14,8 +14,7 @@ from portal.affiliate.parsing import page_of
 from portal.affiliate.postback_rules import MAX_DELAY_MS
 from portal.delivery.macros import MACRO_HELP, MAX_URL_LENGTH
 from portal.domain.errors import BadRequest, NotFound, NotSent, SelfServiceOff, TooManySends
-from portal.domain.postbacks import PostbackDraft, PostbackView
-from portal.models.postbacks import POSTBACK_STATUSES
+from portal.domain.postbacks import POSTBACK_STATUSES, PostbackDraft, PostbackView
 from portal.web.forms import PageForm
 from portal.web.partner.blueprint import bp
 

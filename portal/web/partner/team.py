@@ -4,22 +4,19 @@ within the signed-in user's own partner, so another partner's user or invitation
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.domain.clock import utcnow
 from portal.domain.roles import ROLE_LABELS
-from portal.models.base import utcnow
-from portal.queries import accounts
-from portal.queries.invitations import partner_invitation, pending_partner_invitations
 from portal.services import invitations, team
 from portal.web.auth.link_forms import ButtonForm, InviteForm, RoleForm
 from portal.web.partner.blueprint import bp
 
 
 def _page(form: InviteForm | None = None, status: int = 200):
-    partner_id = current_user.partner_id
-    return render_template("partner/account_users.html", users=accounts.partner_users(partner_id),
-                           invitations=pending_partner_invitations(partner_id), form=form or InviteForm(),
+    return render_template("partner/account_users.html", users=g.scope.team(),
+                           invitations=g.scope.pending_invitations(), form=form or InviteForm(),
                            role_form=RoleForm(), button=ButtonForm(), roles=ROLE_LABELS, now=utcnow()), status
 
 
@@ -28,14 +25,14 @@ def _inviter() -> invitations.Inviter:
 
 
 def _own_user(user_id: int):
-    user = accounts.partner_user(current_user.partner_id, user_id)
+    user = g.scope.team_member(user_id)
     if user is None:
         abort(404)
     return user
 
 
 def _own_invitation(invitation_id: int):
-    invitation = partner_invitation(current_user.partner_id, invitation_id)
+    invitation = g.scope.invitation(invitation_id)
     if invitation is None:
         abort(404)
     return invitation

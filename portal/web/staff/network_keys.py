@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.queries import keys as key_queries
+from portal.services.everflow_keys import keys as eflow_keys
 from portal.services.keys import KeyActionError
 from portal.services.network_keys import issue_pair, pairs, revoke_pair
 from portal.web.guards import requires
@@ -28,7 +29,7 @@ def _pair_or_404(pair_id: int):
 @bp.route("/settings/integrations")
 @requires(PERMISSION)
 def integrations():
-    return render_template("staff/integrations.html", pairs=pairs())
+    return render_template("staff/integrations.html", pairs=pairs(), eflow_keys=eflow_keys())
 
 
 @bp.route("/settings/integrations/keys/new", methods=["GET", "POST"])

@@ -22,11 +22,18 @@ def app_with_probe_routes(make_app):
     return app
 
 
-@pytest.mark.parametrize("path", ["/v1", "/v1/", "/v1/affiliates", "/v1/affiliates/nope", "/v1/networks/offers"])
+@pytest.mark.parametrize("path", ["/v1", "/v1/", "/v1/affiliates", "/v1/affiliates/nope", "/v1/advertisers/offers"])
 def test_unknown_api_paths_are_json_404s(api, path):
     response = api.get(path)
     assert response.status_code == 404 and response.json == {"error": "Not found"}
     assert "X-RateLimit-Limit" in response.headers and "X-RateLimit-Remaining" in response.headers
+
+
+def test_unknown_network_api_paths_are_json_404s_without_the_affiliate_budget(api):
+    """/v1/networks is the Everflow-style Network API's, with its own budget: the partners' is not read there."""
+    response = api.get("/v1/networks/nope")
+    assert response.status_code == 404 and response.json == {"error": "Not found"}
+    assert "X-RateLimit-Limit" not in response.headers
 
 
 def test_pages_outside_the_api_keep_their_html_errors(client):

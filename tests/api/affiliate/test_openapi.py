@@ -16,10 +16,11 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
 def _api_routes(app) -> set[tuple[str, str]]:
-    """(METHOD, /path/{var}) of every rule under /v1, in OpenAPI's path-template form."""
+    """(METHOD, /path/{var}) of every rule under /v1 but /v1/networks (the Everflow-style Network API, which
+    has its own document), in OpenAPI's path-template form."""
     found = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/v1/"):
+        if rule.rule.startswith("/v1/") and not rule.rule.startswith("/v1/networks"):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
             found |= {(method, path) for method in rule.methods & METHODS}
     return found

@@ -1,4 +1,4 @@
-"""Turning grouped totals into report rows: local periods for time columns, labels, order, the row cap."""
+"""The SQL backend's reports: grouped totals (portal.queries.reports) as rows: local periods, labels, order, cap."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def build_report(partner_id: int, query: ReportQuery, currency: str) -> ReportRe
 
 
 def _metrics(numbers: list[int]) -> Metrics:
-    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings, impressions, invalid = numbers
+    # ROLLUP_METRICS order; the network's revenue (last) is never a partner's figure.
+    clicks, unique, conversions, events, earnings, on_hold, on_hold_earnings, impressions, invalid, _network = numbers
     return Metrics(total_click=clicks, unique_click=unique, cv=conversions, event=events, revenue_cents=earnings,
                    on_hold_conversion_count=on_hold, on_hold_potential_revenue_cents=on_hold_earnings,
                    imp=impressions, invalid_click=invalid)

@@ -1,0 +1,132 @@
+"""The network's entity report: grouped totals of every partner → Everflow's `table` and `summary`.
+
+`payout` is what the partners earned (the partner report's revenue), `revenue` what the network billed
+(the conversions' network revenue), `profit` their difference and `margin` profit as a percentage of
+revenue; sums are taken in cents and turned into currency units once, so figures add up to the cent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from portal.api.networks.requests import NetworkReportQuery
+from portal.domain.criteria import MAX_REPORT_ROWS, TIME_COLUMNS
+from portal.models import Advertiser, Offer, Partner
+from portal.queries import network_reports as q
+from portal.queries import reports as partner_reports
+
+_METRICS = ("clicks", "unique_clicks", "conversions", "events", "earnings_cents", "on_hold_conversions",
+            "on_hold_earnings_cents", "impressions", "invalid_clicks", "network_revenue_cents")
+
+
+def _money(cents: int | float) -> float:
+    return round(cents / 100, 2)
+
+
+def _rate(numerator: float, denominator: float, scale: float = 1, digits: int = 4) -> float:
+    return round(scale * numerator / denominator, digits) if denominator else 0.0
+
+
+def metrics(n: dict[str, int]) -> dict[str, Any]:
+    clicks, cv, payout, revenue = n["clicks"], n["conversions"], n["earnings_cents"], n["network_revenue_cents"]
+    profit = revenue - payout
+    return {
+        "imp": n["impressions"], "total_click": clicks, "unique_click": n["unique_clicks"],
+        "invalid_click": n["invalid_clicks"], "duplicate_click": clicks - n["unique_clicks"],
+        "gross_click": clicks + n["invalid_clicks"], "ctr": _rate(clicks, n["impressions"], 100),
+        "cv": cv, "invalid_cv_scrub": 0, "view_through_cv": 0, "total_cv": cv, "event": n["events"],
+        "cvr": _rate(cv, clicks, 100), "evr": _rate(n["events"], clicks, 100),
+        "cpc": _rate(payout, clicks * 100), "cpm": _rate(payout * 10, n["impressions"]),
+        "cpa": _rate(payout, cv * 100), "rpc": _rate(revenue, clicks * 100), "rpm": _rate(revenue * 10, n["impressions"]),
+        "rpa": _rate(revenue, cv * 100), "payout": _money(payout), "revenue": _money(revenue),
+        "profit": _money(profit), "margin": _rate(profit, revenue, 100, 2),
+        "on_hold_conversion_count": n["on_hold_conversions"],
+        "on_hold_potential_payout": _money(n["on_hold_earnings_cents"]),
+    }
+
+
+def _period(column: str, local: datetime) -> tuple[str, tuple]:
+    iso = local.date().isocalendar()
+    return {
+        "hour": (f"{local:%Y-%m-%d %H}:00", (local.year, local.month, local.day, local.hour)),
+        "date": (f"{local:%Y-%m-%d}", (local.year, local.month, local.day)),
+        "week": (f"{iso.year:04d}-W{iso.week:02d}", (iso.year, iso.week)),
+        "month": (f"{local:%Y-%m}", (local.year, local.month)),
+        "year": (f"{local:%Y}", (local.year,)),
+    }[column]
+
+
+def build(request: NetworkReportQuery) -> dict[str, Any]:
+    query, window = request.query, request.query.window
+    tz, columns = window.tz, request.columns
+    time_column = next((c for c in columns if c in TIME_COLUMNS), None)
+    wanted = [c for c in columns if c not in TIME_COLUMNS]
+    # An advertiser is its offers': group (and filter) by offer, then map offers to advertisers.
+    dims = [c for c in wanted if c != "advertiser"]
+    if "advertiser" in wanted and "offer" not in dims:
+        dims.append("offer")
+    filters = dict(query.filters.by_type)
+    network = dict(request.network_filters)
+    if "affiliate" in network:
+        filters["affiliate"] = tuple(str(i) for i in network["affiliate"])
+    if "advertiser" in network:
+        offer_ids = [str(i) for i in q.offers_of_advertisers(network["advertiser"])]
+        if not offer_ids:
+            return {"table": [], "summary": metrics(dict.fromkeys(_METRICS, 0)), "incomplete_results": False}
+        kept = set(filters.get("offer", offer_ids))
+        filters["offer"] = tuple(i for i in offer_ids if i in kept) or ("0",)
+    bucket = partner_reports.bucket_seconds(tz, window.start, window.end)
+    if q.rollups_can_answer(dims, set(filters), window.start, window.end, bucket):
+        totals = q.from_rollups(dims, filters, window.start, window.end, query.include_test, time_column is not None)
+    else:
+        totals = q.from_raw(dims, filters, window.start, window.end, query.include_test,
+                            bucket if time_column else None)
+
+    offer_at = dims.index("offer") if "offer" in dims else None
+    advertisers = q.advertiser_of_offers(k[offer_at] for k in totals) if "advertiser" in wanted else {}
+    merged: dict[tuple, list[int]] = {}
+    for key, numbers in totals.items():
+        values = dict(zip(dims, key))
+        if "advertiser" in wanted:
+            values["advertiser"] = advertisers.get(values["offer"]) if values.get("offer") is not None else None
+        if time_column:
+            values[time_column] = _period(time_column, datetime.fromtimestamp(key[-1] * bucket, UTC).astimezone(tz))
+        slot = merged.setdefault(tuple(values[c] for c in columns), [0] * len(numbers))
+        for i, n in enumerate(numbers):
+            slot[i] += n
+
+    labels = _labels(columns, merged)
+    rows, summary = [], [0] * len(_METRICS)
+    for key, numbers in merged.items():
+        cells = [_cell(c, v, labels) for c, v in zip(columns, key)]
+        rows.append((cells, numbers))
+        summary = [a + b for a, b in zip(summary, numbers)]
+    rows.sort(key=lambda row: (-row[1][0], -row[1][4], [_sort(cell) for cell in row[0]]) if not time_column
+              else [_sort(cell) for cell in row[0]])
+    return {
+        "table": [{"columns": [{k: cell[k] for k in ("column_type", "id", "label")} for cell in cells],
+                   "reporting": metrics(dict(zip(_METRICS, numbers)))} for cells, numbers in rows[:MAX_REPORT_ROWS]],
+        "summary": metrics(dict(zip(_METRICS, summary))),
+        "incomplete_results": len(rows) > MAX_REPORT_ROWS,
+    }
+
+
+def _labels(columns, merged) -> dict[str, dict[int, str]]:
+    models = {"affiliate": Partner, "offer": Offer, "advertiser": Advertiser}
+    return {c: q.names(models[c], (key[i] for key in merged)) for i, c in enumerate(columns) if c in models}
+
+
+def _cell(column: str, value, labels) -> dict[str, Any]:
+    if isinstance(value, tuple):  # a time period: (text, sort key)
+        return {"column_type": column, "id": value[0], "label": value[0], "sort": (0, value[1])}
+    if value is None or value == "":
+        return {"column_type": column, "id": "", "label": "", "sort": (1, "")}
+    if column in labels:
+        return {"column_type": column, "id": str(value), "label": labels[column].get(int(value), ""),
+                "sort": (0, int(value))}
+    return {"column_type": column, "id": str(value), "label": str(value), "sort": (1, str(value))}
+
+
+def _sort(cell) -> tuple:
+    return cell["sort"]

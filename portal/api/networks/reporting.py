@@ -1,0 +1,68 @@
+"""Reporting: the entity report of the whole network, conversion search and lookup, the click stream."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from portal.api.networks import report, requests, shapes
+from portal.api.networks.blueprint import route
+from portal.api.networks.envelope import json_body, network, page, paging
+from portal.domain.criteria import MAX_CLICK_ROWS, MAX_TRANSACTION_ID
+from portal.domain.errors import NotFound
+from portal.domain.text import text_fault
+from portal.queries import network_activity as activity
+
+MAX_CONVERSION_ID = 64
+
+
+@route("POST", "/reporting/entity/table", "Aggregated report of every affiliate (payout, revenue, profit, margin)",
+       "Reporting", body="EntityReportRequest", ok="EntityReport", extra=(400,))
+def entity_table():
+    return jsonify(report.build(requests.report_query(json_body(), network().timezone)))
+
+
+@route("POST", "/reporting/conversions", "Search conversions of every affiliate, paged", "Reporting",
+       body="ConversionSearchRequest", ok="ConversionPage", query=("page", "page_size", "order_field",
+                                                                   "order_direction"), extra=(400,))
+def conversions():
+    settings = network()
+    query = requests.conversion_query(json_body(), settings.timezone, request.args)
+    wanted = page()
+    rows = activity.conversion_page(query, wanted.offset, wanted.page_size)
+    return jsonify(conversions=[shapes.conversion(row, settings.id) for row in rows],
+                   paging=paging(wanted, activity.conversion_count(query)))
+
+
+@route("GET", "/reporting/conversions/<conversion_id>", "One conversion by its id", "Reporting",
+       ok="Conversion", extra=(404,))
+def conversion(conversion_id: str):
+    row = activity.conversion_by_id(conversion_id) if _searchable(conversion_id, MAX_CONVERSION_ID) else None
+    if row is None:
+        raise NotFound("conversion")
+    return jsonify(shapes.conversion(row, network().id))
+
+
+@route("POST", "/reporting/clicks/stream", "Raw clicks of every affiliate, newest first (at most 10,000)",
+       "Reporting", body="ClickStreamRequest", ok="ClickStream", extra=(400,))
+def clicks_stream():
+    settings = network()
+    query = requests.click_query(json_body(), settings.timezone)
+    limit = 2 * MAX_CLICK_ROWS  # Everflow's network stream returns up to 10,000 clicks
+    rows = activity.newest_clicks(query.window.start, query.window.end, query.filters, query.include_test, limit + 1)
+    converted = activity.converted([row[0] for row in rows[:limit]])
+    return jsonify(clicks=[shapes.click(row, row[0] in converted, settings.id) for row in rows[:limit]],
+                   incomplete_results=len(rows) > limit)
+
+
+@route("GET", "/reporting/clicks/<transaction_id>", "One click by its transaction id", "Reporting",
+       ok="Click", extra=(404,))
+def click(transaction_id: str):
+    row = activity.click_by_transaction_id(transaction_id) if _searchable(transaction_id, MAX_TRANSACTION_ID) else None
+    if row is None:
+        raise NotFound("click")
+    return jsonify(shapes.click(row, bool(activity.converted([transaction_id])), network().id))
+
+
+def _searchable(text: str, longest: int) -> bool:
+    """An id that could be stored: not too long, no NUL, no lone surrogate (anything else names nothing)."""
+    return len(text) <= longest and text_fault(text) is None
