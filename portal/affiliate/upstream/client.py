@@ -132,7 +132,8 @@ class UpstreamClient:
     def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
              cache: bool = False) -> dict | None:
         """The JSON object the upstream answered, None for a 404; UpstreamUnavailable or UpstreamRefused."""
-        cache_key = json.dumps([method, path, params, body], sort_keys=True, default=str) if cache else ""
+        cache_key = (json.dumps([self.settings.base_url, method, path, params, body], sort_keys=True, default=str)
+                     if cache else "")
         if cache:
             hit, value = self._cache.get(cache_key)
             if hit:

@@ -148,3 +148,14 @@ def test_the_network_key_is_never_logged(upstream, caplog):
         client.get("/v1/networks/offers/1")
     assert caplog.records and KEY not in caplog.text
     assert KEY not in repr(client.settings)
+
+
+def test_two_upstreams_never_share_cached_reference_data(upstream):
+    other = Scripted()
+    cache = ReferenceCache()
+    upstream.script(Answer(200, {"offers": ["first"]}))
+    other.script(Answer(200, {"offers": ["second"]}))
+    with serve(other) as server:
+        first = make_client(upstream.url, cache=cache).post("/v1/networks/offers/table", {}, cache=True)
+        second = make_client(server.url, cache=cache).post("/v1/networks/offers/table", {}, cache=True)
+    assert (first, second) == ({"offers": ["first"]}, {"offers": ["second"]})
