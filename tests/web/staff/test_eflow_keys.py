@@ -91,3 +91,11 @@ def test_the_cli_issues_and_revokes_by_prefix(app, db):
     assert verify_key(secret).revoked and _audits(db, "eflow_network_key.revoked") == 1
     again = runner.invoke(args=["eflow-keys", "revoke", key.prefix])
     assert again.exit_code == 0 and "already revoked" in again.output
+
+
+def test_the_integrations_page_lists_the_keys_once_in_its_body(client, db, admin):
+    issue_key("BI warehouse")
+    page = client.get(BASE).get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "<table" not in title and len(title) < 100
+    assert page.count('id="eflow-keys"') == 1 and page.count("BI warehouse") == 1
