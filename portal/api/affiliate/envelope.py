@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from portal.api.affiliate.errors import ApiError
 from portal.domain.criteria import Paged
+from portal.http.json_body import json_object
 
 
 def json_body() -> dict:
-    """The JSON object body; 415 for another media type, 400 for malformed JSON or a non-object."""
-    if not request.is_json:
-        raise ApiError(415, "Unsupported media type: send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "body: malformed JSON")
-    if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object")
-    return body
+    return json_object(ApiError)
 
 
 def paging(found: Paged) -> dict:

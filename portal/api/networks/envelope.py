@@ -7,22 +7,13 @@ from flask import request
 from portal.affiliate import parsing
 from portal.api.networks.errors import NetworksApiError
 from portal.domain.criteria import Page
+from portal.http.json_body import json_object
 from portal.queries.settings import network_settings
 
 
 def json_body(optional: bool = False) -> dict:
-    """The JSON object body; 415 for another media type, 400 for malformed JSON or a non-object. An
-    `optional` body may be absent (Everflow's table endpoints take an empty one)."""
-    if optional and not request.get_data(cache=True):
-        return {}
-    if not request.is_json:
-        raise NetworksApiError(415, "Unsupported media type: send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise NetworksApiError(400, "body: malformed JSON")
-    if not isinstance(body, dict):
-        raise NetworksApiError(400, "body: must be a JSON object")
-    return body
+    """The JSON object body (an `optional` one may be absent: Everflow's table endpoints take an empty one)."""
+    return json_object(NetworksApiError, optional)
 
 
 def page(body: dict | None = None) -> Page:
