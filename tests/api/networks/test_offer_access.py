@@ -98,7 +98,8 @@ def test_custom_payouts_are_the_partners_overrides_without_network_revenue(netwo
 
 def test_custom_payouts_filter_by_offer_and_time(network, standings, db):
     s = standings
-    by_offer = network("GET", "/v1/networks/custom/payoutrevenue?filter=" + quote(f"network_offer_id={s['private'].id}"))
+    path = "/v1/networks/custom/payoutrevenue?filter="
+    by_offer = network("GET", path + quote(f"network_offer_id={s['private'].id}"))
     assert by_offer.status_code == 200
     assert {c["network_offer_id"] for c in by_offer.json["custom_payout_revenue_settings"]} == {s["private"].id}
     assert len(by_offer.json["custom_payout_revenue_settings"]) == 2
@@ -140,7 +141,8 @@ def test_a_bad_filter_is_a_400_naming_it(network, standings, expression):
 
 
 def test_a_field_filtered_twice_or_too_many_filters_is_a_400(network, standings):
-    twice = network("GET", "/v1/networks/custom/payoutrevenue?filter=network_offer_id%3D1&filter=network_offer_id%3D2")
+    twice = network("GET", "/v1/networks/custom/payoutrevenue"
+                            "?filter=network_offer_id%3D1&filter=network_offer_id%3D2")
     many = network("GET", "/v1/networks/custom/payoutrevenue?" + "&".join(["filter=time_saved%3E1"] * 6))
     assert twice.status_code == many.status_code == 400
 
