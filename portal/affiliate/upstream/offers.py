@@ -1,32 +1,38 @@
 """Upstream mode's offers: the network's offer list as one partner may see it, and its tracking links.
 
-Everflow's network API does not say, in its offers table, which private or require-approval offer an
-affiliate was approved for; the pragmatic rule here: an affiliate sees the network's public and
-require-approval offers (never private ones), and may run the active public ones. Applications, coupon
-codes, product feeds, creatives' files and thumbnails are not served over this API: NotServedUpstream
-(or "no file"). The offer list is reference data: kept a few seconds (client cache), never figures.
-
-The partner's payout on an offer is the default payout entry's payout (never its revenue).
+Who sees and runs what, and at which payout, is portal.affiliate.upstream.access's rule over Everflow's
+offer visibility and custom payouts for the partner's upstream affiliate id. Lists read three answers,
+each reference data kept a few seconds (client cache, shared by the partners of this process): the
+offers table, GET offervisibility and GET custom/payoutrevenue. One offer (its page, and every link or
+postback made for it) asks GET offers/{id}/visibility afresh, so a grant or a block counts at once where
+it matters. An endpoint that answers 404 (an upstream without it) is "no standings" or "no custom
+payouts": the partner sees public and require-approval offers, runs the active public ones, at the
+default payout. Applications, coupon codes, product feeds, creatives' files and thumbnails are not served
+over this API: NotServedUpstream (or "no file").
 
 Shapes relied on: POST /v1/networks/offers/table?page&page_size {filters, paging} → {offers, paging};
-GET /v1/networks/offers/{offerId}; POST /v1/networks/tracking/offers/clicks {network_offer_id,
-network_affiliate_id, network_offer_url_id, creative_id, sub1..sub5, source_id} → {url}.
+GET /v1/networks/offers/{offerId}/visibility → {network_offer_id, network_affiliate_visible_ids,
+network_affiliate_rejected_ids, network_affiliate_hidden_ids}; GET /v1/networks/offervisibility →
+{visibility: [those]}; GET /v1/networks/custom/payoutrevenue → {custom_payout_revenue_settings};
+POST /v1/networks/tracking/offers/clicks {network_offer_id, network_affiliate_id, network_offer_url_id,
+creative_id, sub1..sub5, source_id} → {url}.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from portal.affiliate.upstream import mapping
+from portal.affiliate.upstream import access, mapping
+from portal.affiliate.upstream.access import Access
 from portal.domain.actors import Actor
 from portal.domain.criteria import Page, Paged
 from portal.domain.errors import NotServedUpstream, UpstreamRefused
 from portal.domain.offers import ApplicationView, LandingPage, OfferDetail, OfferFilters, OfferSummary, StoredFile
 
-OFFERS = "/v1/networks/offers"
+NETWORKS = "/v1/networks"
+OFFERS = f"{NETWORKS}/offers"
 TABLE_PAGE = 500
 MAX_TABLE_PAGES = 20  # 10,000 offers: more than any network runs
-VISIBLE = ("public", "require_approval")
 
 
 class UpstreamOffersMixin:
@@ -43,34 +49,49 @@ class UpstreamOffersMixin:
             total = (answer.get("paging") or {}).get("total_count") if isinstance(answer.get("paging"), dict) else None
             if len(found) < TABLE_PAGE or (isinstance(total, int) and len(offers) >= total):
                 break
-        return [o for o in offers if str(o.get("visibility") or "public") in VISIBLE]
+        return offers
 
-    def _summary(self, o: dict) -> OfferSummary:
-        status = str(o.get("offer_status") or "active")
-        visibility = str(o.get("visibility") or "public")
-        runnable = status == "active" and visibility == "public"
-        payout_type, payout_amount = _payout(o)
+    def _payouts(self) -> dict[int, tuple[str, int]]:
+        answer = self.client.get(f"{NETWORKS}/custom/payoutrevenue", cache=True)
+        return access.custom_payouts(answer, self.affiliate_id, datetime.now(UTC).date())
+
+    def _visible_offers(self) -> list[OfferSummary]:
+        """Every offer the partner may see, as it sees it (three cached answers)."""
+        standings = access.standings(self.client.get(f"{NETWORKS}/offervisibility", cache=True),
+                                     self.affiliate_id) or {}
+        payouts = self._payouts()
+        shaped = []
+        for o in self._all_offers():
+            offer_id = _offer_id(o)
+            if not offer_id:
+                continue
+            seen = access.access(_visibility(o), _status(o), standings.get(offer_id))
+            if seen.visible:
+                shaped.append(self._summary(o, seen, payouts.get(offer_id)))
+        return shaped
+
+    def _summary(self, o: dict, seen: Access, custom: tuple[str, int] | None) -> OfferSummary:
+        payout_type, payout_amount = custom or _payout(o)
         created = mapping.instant(o.get("time_created")) or mapping.EPOCH
         return OfferSummary(
-            offer_id=int(o.get("network_offer_id") or 0), name=str(o.get("name") or ""),
+            offer_id=_offer_id(o), name=str(o.get("name") or ""),
             category=str(o.get("category") or ((o.get("relationship") or {}).get("category") or {}).get("name")
                          or ""),
-            status=status, visibility=visibility, relationship="public" if visibility == "public" else "default",
-            runnable=runnable, currency=str(o.get("currency_id") or self.currency), payout_type=payout_type,
+            status=_status(o), visibility=_visibility(o), relationship=seen.relationship, runnable=seen.runnable,
+            currency=str(o.get("currency_id") or self.currency), payout_type=payout_type,
             payout_amount=payout_amount, preview_url=str(o.get("preview_url") or ""), has_thumbnail=False,
             time_created=created, time_saved=mapping.instant(o.get("time_saved")) or created, caps={},
             description_html="",
         )
 
-    def _detail(self, o: dict) -> OfferDetail:
-        summary = self._summary(o)
+    def _detail(self, o: dict, summary: OfferSummary) -> OfferDetail:
         return OfferDetail(**vars(summary), restrictions="",
                            landing_pages=(LandingPage(0, "Default", summary.preview_url),),
                            deep_links_allowed=False, allowed_countries=(), creatives=(), application=None,
                            can_apply=False)
 
     def offers(self, partner_id: int, filters: OfferFilters, page: Page, now: datetime, details: bool = False) -> Paged:
-        shaped = [self._summary(o) for o in self._all_offers()]
+        shaped = self._visible_offers()
         text = (filters.search or "").lower()
         shaped = [s for s in shaped if (not text or text in s.name.lower() or text == str(s.offer_id))
                   and (not filters.category or s.category == filters.category)
@@ -78,23 +99,33 @@ class UpstreamOffersMixin:
         shaped.sort(key=lambda s: s.offer_id)
         chosen = shaped[page.offset:page.offset + page.page_size]
         if details:
-            by_id = {int(o.get("network_offer_id") or 0): o for o in self._all_offers()}
-            chosen = [self._detail(by_id[s.offer_id]) for s in chosen]
+            by_id = {_offer_id(o): o for o in self._all_offers()}
+            chosen = [self._detail(by_id[s.offer_id], s) for s in chosen]
         return Paged(items=chosen, page=page, total_count=len(shaped))
 
     def offer_categories(self, partner_id: int, now: datetime) -> list[str]:
-        return sorted({s.category for s in map(self._summary, self._all_offers()) if s.category})
+        return sorted({s.category for s in self._visible_offers() if s.category})
 
     def offer(self, partner_id: int, offer_id: int, now: datetime) -> OfferDetail | None:
-        found = next((o for o in self._all_offers() if o.get("network_offer_id") == offer_id), None)
-        return self._detail(found) if found is not None else None
+        found = next((o for o in self._all_offers() if _offer_id(o) == offer_id), None)
+        if found is None:
+            return None
+        record = self.client.get(f"{OFFERS}/{offer_id}/visibility")  # never cached: links follow a block at once
+        if record is not None and _offer_id(record) == offer_id:
+            mine = access.standing(record, self.affiliate_id)
+        else:  # not served here: the list's answer (cached), or none
+            mine = (access.standings(self.client.get(f"{NETWORKS}/offervisibility", cache=True),
+                                     self.affiliate_id) or {}).get(offer_id)
+        seen = access.access(_visibility(found), _status(found), mine)
+        if not seen.visible:
+            return None
+        return self._detail(found, self._summary(found, seen, self._payouts().get(offer_id)))
 
     def runnable_offers(self, partner_id: int) -> list[tuple[int, str]]:
-        return sorted(((s.offer_id, s.name) for s in map(self._summary, self._all_offers()) if s.runnable),
-                      key=lambda pair: pair[1])
+        return sorted(((s.offer_id, s.name) for s in self._visible_offers() if s.runnable), key=lambda pair: pair[1])
 
     def offer_runnable(self, partner_id: int, offer_id: int) -> bool:
-        found = self.offer(partner_id, offer_id, datetime.now())
+        found = self.offer(partner_id, offer_id, datetime.now(UTC))
         return found is not None and found.runnable
 
     def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict) -> str:
@@ -127,6 +158,18 @@ class UpstreamOffersMixin:
 
     def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None:
         return None
+
+
+def _offer_id(o: dict) -> int:
+    return access.whole_id(o.get("network_offer_id")) or 0
+
+
+def _status(o: dict) -> str:
+    return str(o.get("offer_status") or "active")
+
+
+def _visibility(o: dict) -> str:
+    return str(o.get("visibility") or "public")
 
 
 def _payout(o: dict) -> tuple[str, int]:

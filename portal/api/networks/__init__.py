@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api.networks import (budget, directory, openapi,  # noqa: F401  (registers the views on the blueprint)
-                                 pixels, reporting)
+from portal.api.networks import (budget, directory, offer_access, openapi, pixels,  # noqa: F401  (registers the views)
+                                 reporting)
 from portal.api.networks.blueprint import bp
 from portal.extensions import csrf
 

@@ -122,7 +122,8 @@ _ERRORS = {
 }
 _QUERY = {"page": {"type": "integer", "minimum": 1}, "page_size": {"type": "integer", "minimum": 1,
                                                                     "maximum": MAX_PAGE_SIZE},
-          "order_field": _STR, "order_direction": {"enum": ["asc", "desc"]}}
+          "order_field": _STR, "order_direction": {"enum": ["asc", "desc"]},
+          "filter": {**_STR, "description": "Everflow's basic filter: <field>=<value> (> or < for times)"}}
 
 
 def _response(description: str, schema) -> dict:
@@ -139,7 +140,7 @@ def _operation(op) -> dict[str, Any]:
     params = [{"name": name, "in": "query", "required": False, "schema": _QUERY[name]} for name in op.query]
     params += [{"name": part[1:-1], "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if part.endswith("_id}")
-                and part[1:-1] in ("affiliate_id", "offer_id", "pixel_id") else _STR}
+                and part[1:-1] in ("affiliate_id", "offer_id", "pixel_id", "setting_id") else _STR}
                for part in op.path.split("/") if part.startswith("{")]
     if params:
         body["parameters"] = params

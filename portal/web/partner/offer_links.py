@@ -11,7 +11,7 @@ from html import escape
 from flask import abort, current_app, g, jsonify, request
 
 from portal.domain.criteria import MAX_PAGE_SIZE, Page
-from portal.domain.errors import BadRequest
+from portal.domain.errors import BadRequest, NotServedUpstream
 from portal.domain.offers import CreativeView, LinkRefused, LinkRequest, OfferDetail, OfferUnavailable, StoredFile
 from portal.domain.text import text_fault
 from portal.http.stored_files import serve_stored
@@ -51,12 +51,12 @@ def offer_link(offer_id: int):
     try:
         asked, _ = read_request(request.args)
         link = g.scope.tracking_link(offer_id, asked, _base())
-        impression = g.scope.impression_link(offer_id, asked.url_id, _base())
+        impression = _impression_code(offer_id, asked.url_id)
     except OfferUnavailable:
         abort(404)
     except (BadRequest, LinkRefused) as err:
         return jsonify(error=error_text(err), field=err.field), 400
-    return jsonify(url=link, impression_code=pixel_code(impression))
+    return jsonify(url=link, impression_code=impression)
 
 
 @bp.route("/offers/<int:offer_id>/creatives/<int:creative_id>/file")
@@ -116,10 +116,17 @@ def builder_for(offer: OfferDetail, args) -> Builder:
         link = None
     else:
         error = None
-    impression = g.scope.impression_link(offer.offer_id, asked.url_id, _base())
     codes = tuple(_creative_code(offer.offer_id, c, asked) for c in offer.creatives)
     return Builder(values=values or {name: args.get(name, "") for name in BUILDER_FIELDS}, link=link,
-                   impression_code=pixel_code(impression), error=error, creatives=codes)
+                   impression_code=_impression_code(offer.offer_id, asked.url_id), error=error, creatives=codes)
+
+
+def _impression_code(offer_id: int, url_id: int) -> str | None:
+    """The pixel's code; None where the network's tracking platform makes the links (upstream mode)."""
+    try:
+        return pixel_code(g.scope.impression_link(offer_id, url_id, _base()))
+    except NotServedUpstream:
+        return None
 
 
 def pixel_code(url: str) -> str:
@@ -150,7 +157,10 @@ def coupons_of(offer: OfferDetail) -> list:
     """The partner's coupon codes for this offer (the façade lists only runnable offers' codes)."""
     if not offer.runnable:
         return []
-    return g.scope.coupon_codes(Page(1, MAX_PAGE_SIZE), offer_id=offer.offer_id).items
+    try:
+        return g.scope.coupon_codes(Page(1, MAX_PAGE_SIZE), offer_id=offer.offer_id).items
+    except NotServedUpstream:
+        return []  # the page of an offer the partner runs upstream still shows its link
 
 
 def _creative_code(offer_id: int, creative: CreativeView, asked: LinkRequest) -> CreativeCode:
@@ -178,7 +188,10 @@ def feeds_of(offer: OfferDetail) -> list:
     """The product feeds of a runnable offer (their metadata; the files download through product_feed_file)."""
     if not offer.runnable:
         return []
-    return g.scope.product_feeds(offer.offer_id, Page(1, MAX_PAGE_SIZE)).items
+    try:
+        return g.scope.product_feeds(offer.offer_id, Page(1, MAX_PAGE_SIZE)).items
+    except NotServedUpstream:
+        return []
 
 
 def _base() -> str:

@@ -1,0 +1,107 @@
+"""A real upstream portal for two-portal tests: migrate and seed an SQLite file, serve it with gunicorn (two
+workers, its /v1/networks and /v1/affiliates), call it over HTTP, stop it.
+
+`seed(make, db)` runs in an app on that file and returns what the test needs to know (keys, ids)."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.extensions import db as _db
+from tests import conftest as suite
+from tests.factories import Factories
+
+ROOT = Path(__file__).resolve().parents[3]
+PUBLIC_BASE_URL = "https://track.upstream.example"
+
+
+@dataclass
+class LiveUpstream:
+    url: str
+    process: subprocess.Popen
+    seeded: dict
+
+    def call(self, method: str, path: str, key: str, body=None) -> tuple[int, dict | bytes, dict]:
+        host, port = self.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=20)
+        payload = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=payload, headers={"X-Eflow-API-Key": key, "Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        is_json = response.getheader("Content-Type", "").startswith("application/json")
+        return response.status, (json.loads(data) if is_json else data), dict(response.getheaders())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the upstream exited early: {process.stderr.read().decode(errors='replace')[-2000:]}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            answer = conn.getresponse()
+            answer.read()
+            if answer.status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    pytest.fail("the upstream did not become healthy")
+
+
+def _seed(url: str, seed: Callable[[Factories, object], dict]) -> dict:
+    from flask_migrate import upgrade
+
+    app = create_app(suite.base_config(SQLALCHEMY_DATABASE_URI=url))
+    with app.app_context():
+        upgrade()
+        seeded = seed(Factories(_db), _db)
+        _db.session.remove()
+        _db.engine.dispose()
+    return seeded
+
+
+@contextlib.contextmanager
+def running_upstream(tmp_path: Path, seed: Callable[[Factories, object], dict]) -> Iterator[LiveUpstream]:
+    url = f"sqlite:///{tmp_path / 'upstream.sqlite'}"
+    seeded = _seed(url, seed)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    env.update({"PORTAL_ENV": "test", "PORTAL_SECRET_KEY": "upstream-secret-key",
+                "PORTAL_KEY_ENCRYPTION_KEY": suite.base_config()["KEY_ENCRYPTION_KEY"], "DATABASE_URL": url,
+                "PORTAL_INSTANCE_PATH": str(tmp_path), "PORTAL_API_USAGE_FLUSH_SECONDS": "3600",
+                "PORTAL_API_RATE_PER_SECOND": "1000", "PORTAL_API_RATE_BURST": "1000",
+                "PORTAL_EFLOW_NETWORK_API_RATE_PER_SECOND": "1000", "PORTAL_EFLOW_NETWORK_API_RATE_BURST": "1000",
+                "PORTAL_PUBLIC_BASE_URL": PUBLIC_BASE_URL})
+    port = free_port()
+    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
+                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        wait_until_healthy(process, port)
+        yield LiveUpstream(url=f"http://127.0.0.1:{port}", process=process, seeded=seeded)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        process.stderr.close()
