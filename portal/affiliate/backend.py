@@ -157,6 +157,17 @@ class AffiliateBackend(Protocol):
 
     def offer(self, partner_id: int, offer_id: int, now: datetime) -> OfferDetail | None: ...
 
+    def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
+        """The partner's click link for a runnable offer with checked `values` (subs, creative_id, url);
+        this portal's tracker under `base_url`, or the tracking platform's own link."""
+
+    def impression_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
+        """The impression pixel's URL for a runnable offer; NotServedUpstream where the platform has none."""
+
+    def listed_links(self, partner_id: int, offer_id: int, base_url: str) -> tuple[str, str]:
+        """The plain click and impression links an offer list shows beside each offer; ("", "") where the
+        platform makes links one at a time (the list would cost a call per offer): ask tracking_link."""
+
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         """Record the application (audited); ApplicationRefused when the offer takes none from the partner."""
 

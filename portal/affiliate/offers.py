@@ -14,10 +14,9 @@ from portal.domain.actors import Actor
 from portal.domain.clock import utcnow
 from portal.domain.criteria import MAX_ID, Page, Paged
 from portal.domain.destinations import deep_link_problem
-from portal.domain.errors import NotServedUpstream
 from portal.domain.offers import (MAX_NOTE, MAX_SEARCH, OFFER_LIST_STATUSES, ApplicationRefused, ApplicationView,
                                   LinkRefused, LinkRequest, OfferDetail, OfferFilters, OfferUnavailable, StoredFile)
-from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS, click_url, impression_url
+from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS
 
 NOT_RUNNABLE = "you cannot run this offer now (it is paused, or it needs an approved application)"
 
@@ -53,19 +52,19 @@ class OffersMixin:
         values["creative_id"] = _creative_id(offer, request.creative_id)
         if request.deep_link not in (None, ""):
             values["url"] = _deep_link(offer, request.deep_link)
-        # Upstream mode: the tracking platform makes the link (its domain, its click ids).
-        upstream_link = getattr(self._backend, "tracking_link", None)
-        if upstream_link is not None:
-            return upstream_link(self.partner_id, offer.offer_id, _url_id(offer, request.url_id), values)
-        return click_url(base_url, self.partner_id, offer.offer_id, _url_id(offer, request.url_id), values)
+        return self._backend.tracking_link(self.partner_id, offer.offer_id, _url_id(offer, request.url_id), values,
+                                           base_url)
 
     def impression_link(self, offer_id: int, url_id: int, base_url: str, creative_id: int | None = None) -> str:
         """The impression pixel's URL for a runnable offer (domain.tracking_links.impression_url)."""
         offer = self._runnable(offer_id)
-        if getattr(self._backend, "tracking_link", None) is not None:
-            raise NotServedUpstream("Impression pixels")
         values = {"creative_id": _creative_id(offer, creative_id)}
-        return impression_url(base_url, self.partner_id, offer.offer_id, _url_id(offer, url_id), values)
+        return self._backend.impression_link(self.partner_id, offer.offer_id, _url_id(offer, url_id), values,
+                                             base_url)
+
+    def listed_links(self, offer_id: int, base_url: str) -> tuple[str, str]:
+        """The plain click and impression links an offer list shows for one of its offers (AffiliateBackend)."""
+        return self._backend.listed_links(self.partner_id, offer_id, base_url)
 
     def apply(self, offer_id: int, note: str) -> ApplicationView:
         """Apply to run a require_approval offer (again, after a rejection); audited."""

@@ -9,6 +9,7 @@ from portal.domain.criteria import Page, Paged
 from portal.domain.destinations import offer_sites
 from portal.domain.offers import (ApplicationView, CouponView, CreativeView, LandingPage, OfferDetail, OfferFilters,
                                   OfferSummary, ProductFeedView, StoredFile)
+from portal.domain.tracking_links import click_url, impression_url
 from portal.models import CouponCode, Creative, Offer, OfferAccess, OfferUrl, ProductFeed
 from portal.models.offers import CAP_KINDS, CAP_PERIODS
 from portal.queries import offers as offer_queries
@@ -47,6 +48,15 @@ class SqlOffersMixin:
         offer, access, runnable = found
         return _detail(offer, access, runnable, offer_queries.landing_pages(offer.id),
                        offer_queries.active_creatives(offer.id) if runnable else [])
+
+    def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
+        return click_url(base_url, partner_id, offer_id, url_id, values)
+
+    def impression_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
+        return impression_url(base_url, partner_id, offer_id, url_id, values)
+
+    def listed_links(self, partner_id: int, offer_id: int, base_url: str) -> tuple[str, str]:
+        return click_url(base_url, partner_id, offer_id), impression_url(base_url, partner_id, offer_id)
 
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         return offer_applications.apply(partner_id, offer_id, note, actor)

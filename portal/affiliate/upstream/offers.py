@@ -128,7 +128,7 @@ class UpstreamOffersMixin:
         found = self.offer(partner_id, offer_id, datetime.now(UTC))
         return found is not None and found.runnable
 
-    def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict) -> str:
+    def tracking_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
         """The tracking platform's own link for the partner (its tracking domain, its click ids)."""
         body = {"network_offer_id": offer_id, "network_affiliate_id": self.affiliate_id,
                 "network_offer_url_id": url_id, "creative_id": values.get("creative_id") or 0,
@@ -140,6 +140,14 @@ class UpstreamOffersMixin:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise UpstreamRefused("The network's tracking platform did not make a tracking link")
         return url
+
+    def impression_link(self, partner_id: int, offer_id: int, url_id: int, values: dict, base_url: str) -> str:
+        raise NotServedUpstream("Impression pixels")
+
+    def listed_links(self, partner_id: int, offer_id: int, base_url: str) -> tuple[str, str]:
+        # Each link is one call to the platform: a list of offers would cost one per offer. Lists leave them
+        # empty; the offer's own page and /v1/affiliates/offers/{id}/url make the link.
+        return "", ""
 
     def apply_to_offer(self, partner_id: int, offer_id: int, note: str, actor: Actor | None) -> ApplicationView:
         raise NotServedUpstream("Applying to an offer")

@@ -23,7 +23,7 @@ from portal.api.affiliate.views import principal
 from portal.domain.criteria import MAX_FILTER_VALUES
 from portal.domain.offers import (ApplicationRefused, LinkRefused, LinkRequest, OfferFilters, OfferUnavailable,
                                   StoredFile)
-from portal.domain.tracking_links import SUB_PARAMETERS, click_url, impression_url
+from portal.domain.tracking_links import SUB_PARAMETERS
 from portal.http.stored_files import serve_stored
 from portal.http.tracking_base import tracking_base_url
 from portal.storage import store_for
@@ -116,7 +116,7 @@ def coupon_codes():
     scope = principal().scope
     found = scope.coupon_codes(parsing.page_of(request.args))
     network_id, base = _network_id(scope), _base()
-    return jsonify(coupon_codes=[shapes.coupon(c, network_id, click_url(base, scope.partner_id, c.offer_id))
+    return jsonify(coupon_codes=[shapes.coupon(c, network_id, scope.listed_links(c.offer_id, base)[0])
                                  for c in found.items], paging=paging(found))
 
 
@@ -191,8 +191,8 @@ def _offer(scope, found, network_id: int, base: str) -> dict:
         return url_for(".creative_file", offer_id=found.offer_id, creative_id=creative.creative_id, _external=True)
 
     thumbnail = url_for(".offer_thumbnail", offer_id=found.offer_id, _external=True) if found.has_thumbnail else ""
-    return shapes.offer_detail(found, network_id, click_url(base, scope.partner_id, found.offer_id),
-                               impression_url(base, scope.partner_id, found.offer_id), file_url, thumbnail)
+    tracking_url, impression = scope.listed_links(found.offer_id, base)
+    return shapes.offer_detail(found, network_id, tracking_url, impression, file_url, thumbnail)
 
 
 def _filters(args: Mapping, mine: bool) -> OfferFilters:

@@ -90,6 +90,8 @@ def test_the_offers_through_the_proxy_are_the_upstreams_own(client, upstream, pa
         assert set(standing(through.json["offers"])) == {ids[name] for name in expected}, path
         assert standing(through.json["offers"]) == standing(direct["offers"]), path
         assert b"43.21" not in through.data and b"9.0," not in through.data  # never the network's revenue
+        # A list never shows this portal's own tracker links for the platform's offers: they would not track.
+        assert {(o["tracking_url"], o["impression_tracking_url"]) for o in through.json["offers"]} == {("", "")}
 
 
 def test_ann_sees_her_custom_payouts_and_bob_the_defaults(client, upstream, partners):
