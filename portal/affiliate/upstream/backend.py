@@ -74,16 +74,20 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         table = answer.get("table") or []
         if not isinstance(table, list):
             raise UpstreamRefused("The network's tracking platform sent a report this portal cannot read")
-        rows = []
+        rows, values = [], []
+        tz_name = query.window.timezone
         for entry in table:
             if not isinstance(entry, dict):
                 continue
             columns = entry.get("columns") if isinstance(entry.get("columns"), list) else []
-            found = {c.column_type: c for c in (mapping.cell(c, query.window.timezone) for c in columns)}
+            found = {c.column_type: c for c in (mapping.cell(c, tz_name) for c in columns)}
             # Exactly the requested columns, in order: a network-only column never passes, a missing one is empty.
             cells = tuple(found.get(name) or Cell(name, "", "", sort_key="") for name in query.columns)
-            rows.append(ReportRow(cells, mapping.metrics(entry.get("reporting"))))
-        summary = sum((row.metrics for row in rows), Metrics())
+            numbers = mapping.metric_values(entry.get("reporting"))
+            values.append(numbers)
+            rows.append(ReportRow(cells, Metrics(*numbers)))
+        # Our own sum of the rows (never the upstream's summary): the figures shown always add up.
+        summary = Metrics(*map(sum, zip(*values))) if values else Metrics()
         if query.time_column in TIME_COLUMNS:
             rows.sort(key=lambda row: tuple(str(c.sort_key) for c in row.cells))
         else:

@@ -205,7 +205,8 @@ def _answer(method: str, path: str, response: requests.Response) -> dict | None:
         if status == 204 or not response.content:
             return {}
         try:
-            value = response.json()
+            # The bytes as they came (JSON is UTF-8/16/32, told apart by json itself): no text decoding first.
+            value = json.loads(response.content)
         except ValueError:
             value = None
         if not isinstance(value, dict):

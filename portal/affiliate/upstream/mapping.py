@@ -167,14 +167,17 @@ def click(obj: dict) -> ClickRecord:
     )
 
 
-def metrics(reporting: object) -> Metrics:
-    """A report row's `reporting` object: the partner's figures only (payout → revenue)."""
+def metric_values(reporting: object) -> tuple[int, ...]:
+    """A report row's `reporting` object as Metrics' fields in order: the partner's figures only (payout →
+    revenue). Plain ints, so a report's summary is one column-wise sum rather than a Metrics per row."""
     r = reporting if isinstance(reporting, dict) else {}
-    return Metrics(total_click=_int(r.get("total_click")), unique_click=_int(r.get("unique_click")),
-                   cv=_int(r.get("cv")), event=_int(r.get("event")), revenue_cents=cents(r.get("payout")),
-                   on_hold_conversion_count=_int(r.get("on_hold_conversion_count")),
-                   on_hold_potential_revenue_cents=cents(r.get("on_hold_potential_payout")),
-                   imp=_int(r.get("imp")), invalid_click=_int(r.get("invalid_click")))
+    return (_int(r.get("total_click")), _int(r.get("unique_click")), _int(r.get("cv")), _int(r.get("event")),
+            cents(r.get("payout")), _int(r.get("on_hold_conversion_count")),
+            cents(r.get("on_hold_potential_payout")), _int(r.get("imp")), _int(r.get("invalid_click")))
+
+
+def metrics(reporting: object) -> Metrics:
+    return Metrics(*metric_values(reporting))
 
 
 def cell(obj: object, tz_name: str) -> Cell:

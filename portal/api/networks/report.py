@@ -7,7 +7,7 @@ revenue; sums are taken in cents and turned into currency units once, so figures
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from portal.api.networks.requests import NetworkReportQuery
@@ -46,15 +46,23 @@ def metrics(n: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _period(column: str, local: datetime) -> tuple[str, tuple]:
-    iso = local.date().isocalendar()
-    return {
-        "hour": (f"{local:%Y-%m-%d %H}:00", (local.year, local.month, local.day, local.hour)),
-        "date": (f"{local:%Y-%m-%d}", (local.year, local.month, local.day)),
-        "week": (f"{iso.year:04d}-W{iso.week:02d}", (iso.year, iso.week)),
-        "month": (f"{local:%Y-%m}", (local.year, local.month)),
-        "year": (f"{local:%Y}", (local.year,)),
-    }[column]
+def _period(column: str, local: datetime) -> tuple:
+    """The local period's sort key (cheap: one per UTC bucket); its text comes once per row (_period_text)."""
+    if column == "hour":
+        return (local.year, local.month, local.day, local.hour)
+    if column == "date":
+        return (local.year, local.month, local.day)
+    if column == "week":
+        iso = local.isocalendar()
+        return (iso[0], iso[1])
+    if column == "month":
+        return (local.year, local.month)
+    return (local.year,)
+
+
+def _period_text(column: str, period: tuple) -> str:
+    return {"hour": "{:04d}-{:02d}-{:02d} {:02d}:00", "date": "{:04d}-{:02d}-{:02d}", "week": "{:04d}-W{:02d}",
+            "month": "{:04d}-{:02d}", "year": "{:04d}"}[column].format(*period)
 
 
 def build(request: NetworkReportQuery) -> dict[str, Any]:
@@ -85,16 +93,34 @@ def build(request: NetworkReportQuery) -> dict[str, Any]:
 
     offer_at = dims.index("offer") if "offer" in dims else None
     advertisers = q.advertiser_of_offers(k[offer_at] for k in totals) if "advertiser" in wanted else {}
+    # Re-key by the requested columns (several UTC buckets fall into one local period) and add up; per row
+    # only attribute reads: a key's position map is fixed, the period's text is made once per merged row.
+    at = {c: i for i, c in enumerate(dims)}
+    plan = [(at[c] if c in at else c) for c in columns]
     merged: dict[tuple, list[int]] = {}
     for key, numbers in totals.items():
-        values = dict(zip(dims, key))
-        if "advertiser" in wanted:
-            values["advertiser"] = advertisers.get(values["offer"]) if values.get("offer") is not None else None
         if time_column:
-            values[time_column] = _period(time_column, datetime.fromtimestamp(key[-1] * bucket, UTC).astimezone(tz))
-        slot = merged.setdefault(tuple(values[c] for c in columns), [0] * len(numbers))
-        for i, n in enumerate(numbers):
-            slot[i] += n
+            period = _period(time_column, datetime.fromtimestamp(key[-1] * bucket, tz))
+        parts = []
+        for step in plan:
+            if step.__class__ is int:
+                parts.append(key[step])
+            elif step == time_column:
+                parts.append(period)
+            else:  # advertiser, from the row's offer
+                offer = key[offer_at]
+                parts.append(advertisers.get(offer) if offer is not None else None)
+        merged_key = tuple(parts)
+        slot = merged.get(merged_key)
+        if slot is None:
+            merged[merged_key] = list(numbers)
+        else:
+            for i, n in enumerate(numbers):
+                slot[i] += n
+    if time_column:
+        where = columns.index(time_column)
+        merged = {(*k[:where], (_period_text(time_column, k[where]), k[where]), *k[where + 1:]): v
+                  for k, v in merged.items()}
 
     labels = _labels(columns, merged)
     rows, summary = [], [0] * len(_METRICS)

@@ -146,6 +146,31 @@ def test_rollups_and_raw_rows_give_the_same_network_report(network, seeded, monk
     assert network("POST", TABLE, report_body(columns)).json == first and first["table"]
 
 
+@pytest.mark.parametrize("timezone_id", [UTC_ID, 80, 1063])  # UTC, New York (DST ends in the window), Kolkata
+@pytest.mark.parametrize("columns", [["date"], ["hour"], ["week"], ["offer", "month"], ["date", "sub1"]])
+def test_an_affiliates_network_report_by_period_is_its_own_report(network, seeded, client, issue, monkeypatch,
+                                                                   columns, timezone_id):
+    """What upstream mode asks: the affiliate filter and a time column. Rollups (whole-hour zones) and raw
+    rows (Kolkata, or forced) give the partner's own figures, period by period."""
+    from portal.queries import network_reports
+
+    ann = seeded["ann"]
+    mine = [{"resource_type": "affiliate", "filter_id_value": str(ann.id)}]
+    body = network("POST", TABLE, report_body(columns, filters=mine, timezone_id=timezone_id)).json
+    own = client.post("/v1/affiliates/reporting/entity/table", json=report_body(columns, timezone_id=timezone_id),
+                      headers={"X-Eflow-API-Key": issue(ann)}).json
+
+    def figures(table, money):
+        return sorted((tuple(c["id"] for c in row["columns"]),
+                       (row["reporting"][money], row["reporting"]["cv"], row["reporting"]["total_click"]))
+                      for row in table)
+
+    assert figures(body["table"], "payout") == figures(own["table"], "revenue") and body["table"]
+    assert body["summary"]["payout"] == own["summary"]["revenue"] == 32.83
+    monkeypatch.setattr(network_reports, "rollups_can_answer", lambda *args: False)
+    assert network("POST", TABLE, report_body(columns, filters=mine, timezone_id=timezone_id)).json == body
+
+
 @pytest.mark.parametrize("body,field", [
     ({"from": "2026-11-01", "to": "2026-11-30"}, "columns"),
     (report_body(["nope"]), "columns"),
