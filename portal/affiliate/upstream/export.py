@@ -14,13 +14,11 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from operator import attrgetter
 
 import requests
 
 from portal.affiliate.upstream import mapping
 from portal.domain.errors import UpstreamRefused, UpstreamUnavailable
-from portal.domain.records import CONVERSION_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +28,6 @@ MAX_OBJECT_CHARS = 4 * 1024 * 1024  # one conversion object never comes near thi
 UNREADABLE = "The network's tracking platform sent an export this portal cannot read"
 FOREIGN = "The network's tracking platform answered with another affiliate's data; nothing is shown"
 _SPACE = re.compile(r"[ \t\n\r]*")
-_record_tuple = attrgetter(*CONVERSION_FIELDS)
 
 
 def row_count(response: requests.Response) -> int | None:
@@ -98,7 +95,7 @@ def batches(response: requests.Response, affiliate_id: int, currency: str, batch
             if not mapping.belongs(found, affiliate_id):
                 log.error("upstream: a conversion export held rows of another affiliate (or unreadable ones)")
                 raise UpstreamRefused(FOREIGN)
-            batch.append(_record_tuple(mapping.conversion(found, currency)))
+            batch.append(mapping.conversion_row(found, currency))
             if len(batch) >= batch_size:
                 yield batch
                 batch = []
