@@ -11,7 +11,8 @@ key; the proxy, in upstream mode against it (PORTAL_UPSTREAM_URL), with Big Part
   upstream's `/v1/networks/reporting/entity/table` with the affiliate filter. Target ≤ 1.3×. The two
   answers must be equal (checked).
 * **Export** — `POST /v1/affiliates/reporting/conversions/export` (CSV) of every conversion of the year,
-  streamed to the end. The proxy pages through `/v1/networks/reporting/conversions` (2,000 rows a page).
+  streamed to the end. The proxy asks the upstream's `/v1/networks/reporting/conversions/export` once
+  (format json, streamed from one snapshot, its row count in X-Row-Count) and decodes it as it arrives.
   Target ≤ 1.5×, with the proxy worker's memory flat: its peak resident set grows by at most
   MEMORY_TARGET_MB over the run. Both files must hold the same number of rows (checked).
 

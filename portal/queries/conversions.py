@@ -106,20 +106,32 @@ def export(partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRo
     failure, which the export turns into a visibly broken download. The count runs now; the rows
     stream when the batches are iterated, and the connection closes with the iterator.
     """
+    connection = snapshot()
+    try:
+        total = int(connection.scalar(_count_statement(partner_id, query)) or 0)
+    except BaseException:
+        connection.close()
+        raise
+    return ExportRows(total, stream(connection, _ordered(_base(partner_id, query), query), batch_size))
+
+
+def snapshot() -> Connection:
+    """A connection of its own inside one read transaction: every statement on it sees the same database
+    (REPEATABLE READ on PostgreSQL; one read transaction on SQLite). The caller closes it."""
     connection = db.engine.connect()
     try:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
         elif connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN")  # the driver would not start a transaction for reads
-        total = int(connection.scalar(_count_statement(partner_id, query)) or 0)
     except BaseException:
         connection.close()
         raise
-    return ExportRows(total, _stream(connection, _ordered(_base(partner_id, query), query), batch_size))
+    return connection
 
 
-def _stream(connection: Connection, stmt: Select, batch_size: int) -> Iterator[list[tuple]]:
+def stream(connection: Connection, stmt: Select, batch_size: int) -> Iterator[list[tuple]]:
+    """The statement's rows a batch at a time; the connection closes with the iterator."""
     try:
         result = connection.execute(stmt.execution_options(yield_per=batch_size))
         for partition in result.partitions(batch_size):

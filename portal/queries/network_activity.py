@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 
 from portal.domain.criteria import ConversionQuery, Filters
+from portal.domain.records import ExportRows
 from portal.extensions import db
 from portal.models import Click, Conversion, Offer
 from portal.queries import click_payouts
@@ -72,14 +73,29 @@ def conversion_count(query: ConversionQuery) -> int:
     return int(db.session.scalar(stmt.where(and_(*_conversion_conditions(query)))) or 0)
 
 
-def conversion_page(query: ConversionQuery, offset: int, limit: int) -> list[tuple]:
+def _conversions(query: ConversionQuery):
     order = _ORDER[query.order_field]
-    stmt = (select(*CONVERSION_COLUMNS).join(Offer, Offer.id == _c.offer_id)
+    return (select(*CONVERSION_COLUMNS).join(Offer, Offer.id == _c.offer_id)
             .where(and_(*_conversion_conditions(query)))
             .order_by(order.desc() if query.descending else order.asc(),
-                      _c.id.desc() if query.descending else _c.id.asc())
-            .offset(offset).limit(limit))
-    return [tuple(row) for row in db.session.execute(stmt)]
+                      _c.id.desc() if query.descending else _c.id.asc()))
+
+
+def conversion_page(query: ConversionQuery, offset: int, limit: int) -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(_conversions(query).offset(offset).limit(limit))]
+
+
+def conversion_export(query: ConversionQuery, batch_size: int) -> ExportRows:
+    """Every matching conversion in the query's order and their count, from one snapshot of the database
+    (as the partner's export, portal.queries.conversions.export): the count now, the rows as iterated."""
+    connection = partner_conversions.snapshot()
+    try:
+        stmt = select(func.count()).select_from(_c).join(Offer, Offer.id == _c.offer_id)
+        total = int(connection.scalar(stmt.where(and_(*_conversion_conditions(query)))) or 0)
+    except BaseException:
+        connection.close()
+        raise
+    return ExportRows(total, partner_conversions.stream(connection, _conversions(query), batch_size))
 
 
 def conversion_by_id(conversion_id: str) -> tuple | None:

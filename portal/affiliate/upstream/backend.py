@@ -22,7 +22,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from portal.affiliate.upstream import bodies, mapping
+from portal.affiliate.upstream import bodies
+from portal.affiliate.upstream import export as upstream_export
+from portal.affiliate.upstream import mapping
 from portal.affiliate.upstream.client import UpstreamClient
 from portal.affiliate.upstream.offers import UpstreamOffersMixin
 from portal.affiliate.upstream.pixels import UpstreamPixelsMixin
@@ -129,6 +131,28 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         return self._conversion_page(query, 1, 1)[1]
 
     def conversion_export(self, partner_id: int, query: ConversionQuery, batch_size: int) -> ExportRows:
+        """One streamed request to the upstream's conversion export (the affiliate filter injected), read as
+        it arrives (portal.affiliate.upstream.export). The count is the export's own (X-Row-Count, counted
+        in the rows' snapshot) or, from an upstream that sends none (Everflow), the conversion search's
+        total. An upstream without the export (404, 405) is paged through instead."""
+        if query.on_hold_status is not None:
+            raise NotServedUpstream("The on-hold conversions list")
+        body = {**bodies.conversions(self.affiliate_id, query), "currency_id": self.currency, "format": "json"}
+        response = self.client.stream("POST", f"{NETWORKS}/reporting/conversions/export", body,
+                                      params=bodies.order(query))
+        if response is None:
+            return self._paged_export(query, batch_size)
+        try:
+            total = upstream_export.row_count(response)
+            if total is None:
+                total = self._conversion_page(query, 1, 1)[1]
+        except BaseException:
+            response.close()
+            raise
+        return ExportRows(total, upstream_export.batches(response, self.affiliate_id, self.currency,
+                                                         max(1, batch_size)))
+
+    def _paged_export(self, query: ConversionQuery, batch_size: int) -> ExportRows:
         """The first page now (for the count), the rest as the file is written: one upstream page per batch,
         EXPORT_PAGES_IN_FLIGHT of them fetched ahead while earlier ones are written (memory stays at those
         few pages; the pages come back in order)."""

@@ -144,6 +144,28 @@ class UpstreamClient:
         return value
 
     def _call(self, method: str, path: str, body: dict | None, params: dict | None) -> dict | None:
+        return _answer(method, path, self._send(method, path, body, params))
+
+    def stream(self, method: str, path: str, body: dict | None = None,
+               params: dict | None = None) -> requests.Response | None:
+        """A 2xx answer whose body is still to be read (iter_content), or None when the upstream has no such
+        endpoint (404 or 405); anything else fails as call() does. The headers arrive within the deadline;
+        then each read of the body waits at most what was left of it. The caller closes the response."""
+        response = self._send(method, path, body, params, stream=True)
+        if 200 <= response.status_code < 300:
+            return response
+        try:
+            if response.status_code in (404, 405):
+                log.info("upstream %s %s: %s (no such endpoint)", method, path, response.status_code)
+                return None
+            _answer(method, path, response)
+        finally:
+            response.close()
+        raise UpstreamRefused("The network's tracking platform sent an answer this portal cannot read")
+
+    def _send(self, method: str, path: str, body: dict | None, params: dict | None,
+              stream: bool = False) -> requests.Response:
+        """The first answer that is not worth trying again, within the deadline and the budget."""
         deadline = time.monotonic() + self.settings.timeout
         url = self.settings.base_url + path
         headers = {"X-Eflow-API-Key": self.settings.api_key}
@@ -161,7 +183,7 @@ class UpstreamClient:
             try:
                 response = session().request(method, url, json=body, params=params, headers=headers,
                                              timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
-                                             allow_redirects=False)
+                                             allow_redirects=False, stream=stream)
             except (requests.ConnectionError, requests.Timeout) as err:
                 log.warning("upstream %s %s: %s", method, path, type(err).__name__)
                 retry_after = None
@@ -169,8 +191,9 @@ class UpstreamClient:
             if response.status_code in RETRY_STATUSES:
                 retry_after = _retry_after(response)
                 log.warning("upstream %s %s: %s", method, path, response.status_code)
+                response.close()
                 continue
-            return _answer(method, path, response)
+            return response
         raise UpstreamUnavailable(retry_after or max(1, round(self.settings.timeout)))
 
     def _spend(self, deadline: float) -> None:

@@ -100,6 +100,9 @@ def _int(value: object, default: int = 0) -> int:
 
 
 def _offer(obj: dict) -> tuple[int, str]:
+    if "relationship" not in obj:  # an export's flat row
+        offer_id = _int(obj.get("network_offer_id"))
+        return offer_id, str(obj.get("offer_name") or f"Offer {offer_id}")
     relationship = obj.get("relationship") if isinstance(obj.get("relationship"), dict) else {}
     offer = relationship.get("offer") if isinstance(relationship.get("offer"), dict) else {}
     offer_id = _int(obj.get("network_offer_id", offer.get("network_offer_id")))
@@ -111,27 +114,43 @@ def payout_rule(value: object) -> str:
     return PAYOUT_TYPES.get(str(value or "").lower(), "flat")
 
 
+def _instant(value: object) -> datetime | None:
+    """instant(), with the usual case (whole seconds as a JSON integer) first."""
+    if type(value) is int and 0 < value < 32_503_680_000:
+        return datetime.fromtimestamp(value, UTC)
+    return instant(value)
+
+
+def _fast_text(obj: dict, name: str) -> str | None:
+    value = obj.get(name)
+    if type(value) is str:
+        return value or None
+    return None if value is None or value == "" else str(value)
+
+
+def conversion_row(obj: dict, currency: str) -> tuple:
+    """A network conversion as its partner sees it, as a tuple in ConversionRecord's field order (what an
+    export's batches hold: no record object per row)."""
+    offer_id, offer_name = _offer(obj)
+    event = obj.get("event")
+    t = _fast_text
+    return (
+        str(obj.get("conversion_id") or ""), t(obj, "transaction_id"),
+        _instant(obj.get("conversion_unix_timestamp")) or EPOCH, _instant(obj.get("click_unix_timestamp")),
+        str(obj.get("status") or "pending"), cents(obj.get("payout")), cents(obj.get("sale_amount")),
+        str(obj.get("currency_id") or currency).upper()[:3],
+        str(event) if obj.get("is_event") and event else None,
+        t(obj, "sub1"), t(obj, "sub2"), t(obj, "sub3"), t(obj, "sub4"), t(obj, "sub5"), t(obj, "source_id"),
+        t(obj, "order_id"), t(obj, "coupon_code"), t(obj, "country"), t(obj, "device_type"), t(obj, "browser"),
+        t(obj, "platform"), t(obj, "conversion_user_ip") or t(obj, "session_user_ip"),
+        offer_id, offer_name, payout_rule(obj.get("payout_type")), bool(obj.get("is_test")),
+        _instant(obj.get("holding_period_end") or obj.get("hold_until_unix_timestamp")),
+    )
+
+
 def conversion(obj: dict, currency: str) -> ConversionRecord:
     """A network conversion (reporting/conversions) as its partner sees it."""
-    offer_id, offer_name = _offer(obj)
-    is_event = bool(obj.get("is_event")) and bool(obj.get("event"))
-    created = instant(obj.get("conversion_unix_timestamp")) or EPOCH
-    return ConversionRecord(
-        conversion_id=str(obj.get("conversion_id") or ""), transaction_id=_text(obj, "transaction_id"),
-        created_at=created, click_created_at=instant(obj.get("click_unix_timestamp")),
-        status=str(obj.get("status") or "pending"), payout_cents=cents(obj.get("payout")),
-        sale_amount_cents=cents(obj.get("sale_amount")),
-        currency=str(obj.get("currency_id") or currency).upper()[:3],
-        event_name=str(obj["event"]) if is_event else None,
-        sub1=_text(obj, "sub1"), sub2=_text(obj, "sub2"), sub3=_text(obj, "sub3"), sub4=_text(obj, "sub4"),
-        sub5=_text(obj, "sub5"), source_id=_text(obj, "source_id"), order_id=_text(obj, "order_id"),
-        coupon_code=_text(obj, "coupon_code"), country=_text(obj, "country"), device=_text(obj, "device_type"),
-        browser=_text(obj, "browser"), platform=_text(obj, "platform"),
-        ip=_text(obj, "conversion_user_ip") or _text(obj, "session_user_ip"),
-        offer_id=offer_id, offer_name=offer_name, offer_payout_type=payout_rule(obj.get("payout_type")),
-        is_test=bool(obj.get("is_test")),
-        hold_until=instant(obj.get("holding_period_end") or obj.get("hold_until_unix_timestamp")),
-    )
+    return ConversionRecord(*conversion_row(obj, currency))
 
 
 def _nested(obj: dict, *path: str) -> dict:

@@ -33,13 +33,14 @@ class Operation:
     status: int = 200
     query: tuple[str, ...] = ()
     extra: tuple[int, ...] = ()
+    description: str = ""
 
 
 OPERATIONS: list[Operation] = []
 
 
 def route(method: str, rule: str, summary: str, tag: str, *, ok, body: str | None = None, status: int = 200,
-          query: tuple[str, ...] = (), extra: tuple[int, ...] = (), public: bool = False):
+          query: tuple[str, ...] = (), extra: tuple[int, ...] = (), public: bool = False, description: str = ""):
     """Register a view at /v1/networks + rule and describe it for the OpenAPI document."""
     path = "/v1/networks" + rule
     for converter in ("int:", "string:"):
@@ -50,7 +51,7 @@ def route(method: str, rule: str, summary: str, tag: str, *, ok, body: str | Non
         bp.add_url_rule(rule, view_func=view, methods=[method], strict_slashes=False)
         if public:
             PUBLIC_ENDPOINTS.add(f"{bp.name}.{view.__name__}")
-        OPERATIONS.append(Operation(method, path, summary, tag, body, ok, status, query, extra))
+        OPERATIONS.append(Operation(method, path, summary, tag, body, ok, status, query, extra, description))
         return view
     return register
 

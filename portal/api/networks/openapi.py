@@ -14,7 +14,9 @@ from flask import jsonify
 
 from portal.api.networks.blueprint import OPERATIONS, route
 from portal.domain.criteria import MAX_COLUMNS, MAX_PAGE_SIZE
+from portal.exports.network_conversions import ENTITY_COLUMNS, MAX_EXPORT_COLUMNS, NETWORK_CONVERSION_COLUMNS
 from portal.http.contract import AUTH_THROTTLED, INVALID_KEY, NO_KEY, OUT_OF_REALM, RATE_LIMITED
+from portal.http.downloads import CONTENT_TYPES
 
 REF = "#/components/schemas/"
 _INT = {"type": "integer"}
@@ -77,6 +79,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                        is_event=_BOOL, event=_STR, relationship={"type": "object"}),
     "ConversionPage": _obj(("conversions", "paging"), conversions={"type": "array", "items": _ref("Conversion")},
                            paging=_PAGING),
+    "ConversionExportRequest": _obj(("from", "to", "format"), **_WINDOW, show_conversions=_BOOL, show_events=_BOOL,
+                                    format={"enum": ["csv", "json", "ndjson", "jsonl"]}, columns={
+                                        "type": "array", "minItems": 1, "maxItems": MAX_EXPORT_COLUMNS,
+                                        "items": {"enum": [*NETWORK_CONVERSION_COLUMNS, *ENTITY_COLUMNS]}},
+                                    query=_obj(filters=_FILTERS, search_terms={"type": "array", "items": _obj(
+                                        search_type=_STR, value=_STR)})),
+    "ConversionExportRow": {"type": "object", "additionalProperties": False, "properties": {
+        name: {"type": {"string": "string", "int64": "integer", "float64": "number", "bool": "boolean",
+                        "Int64": ["integer", "null"]}[dtype]} for name, dtype in NETWORK_CONVERSION_COLUMNS.items()}},
     "ClickStreamRequest": _obj(("from", "to"), **_WINDOW, query=_obj(filters=_FILTERS)),
     "Click": _obj(("transaction_id", "network_affiliate_id", "network_offer_id"), transaction_id=_STR,
                   network_id=_INT, network_affiliate_id=_INT, network_offer_id=_INT, unix_timestamp=_INT,
@@ -130,13 +141,29 @@ def _response(description: str, schema) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _download() -> dict[str, Any]:
+    """A file download (no paging): CSV, a JSON array of rows, or NDJSON (this API's extension)."""
+    content: dict[str, Any] = {CONTENT_TYPES[fmt].split(";")[0]: {"schema": _STR} for fmt in ("csv", "ndjson")}
+    content["application/json"] = {"schema": {"type": "array", "items": _ref("ConversionExportRow")}}
+    return {"description": "A file download of every matching row, from one snapshot of the database; a "
+                           "download that breaks off before its end is incomplete", "content": content,
+            "headers": {"Content-Disposition": {"schema": _STR, "required": True,
+                                                "description": 'attachment; filename="conversions_<from>_<to>.<format>"'},
+                        "X-Row-Count": {"schema": _INT, "required": True,
+                                        "description": "The rows the file holds (this API's extension)"}}}
+
+
 def _operation(op) -> dict[str, Any]:
-    ok = _ref(op.ok) if isinstance(op.ok, str) else op.ok
-    responses = {str(op.status): _response("OK", ok)}
+    if op.ok == "download":
+        responses = {str(op.status): _download()}
+    else:
+        responses = {str(op.status): _response("OK", _ref(op.ok) if isinstance(op.ok, str) else op.ok)}
     for status in (*op.extra, 401, 403, 405, 429):
         responses[str(status)] = _response(_ERRORS.get(status, ""), _ref("Error"))
     body: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "operationId": f"{op.method.lower()}_{op.path}",
                             "responses": responses}
+    if op.description:
+        body["description"] = op.description
     params = [{"name": name, "in": "query", "required": False, "schema": _QUERY[name]} for name in op.query]
     params += [{"name": part[1:-1], "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} if part.endswith("_id}")

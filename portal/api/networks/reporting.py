@@ -8,11 +8,19 @@ from portal.api.networks import report, requests, shapes
 from portal.api.networks.blueprint import route
 from portal.api.networks.envelope import json_body, network, page, paging
 from portal.domain.criteria import MAX_CLICK_ROWS, MAX_TRANSACTION_ID
-from portal.domain.errors import NotFound
+from portal.domain.errors import BadRequest, NotFound
 from portal.domain.text import text_fault
+from portal.exports.names import export_filename
+from portal.exports.network_conversions import export_columns, network_conversion_frames
+from portal.exports.tabular import expect_rows, export_chunks
+from portal.http.downloads import stream_download
 from portal.queries import network_activity as activity
 
 MAX_CONVERSION_ID = 64
+EXPORT_BATCH_ROWS = 5_000
+# Everflow's formats (csv, json), and newline-delimited JSON as this API's extension (jsonl is its other name).
+EXPORT_FORMATS = {"csv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
+ROW_COUNT_HEADER = "X-Row-Count"  # this API's extension: the rows the file holds, counted in the same snapshot
 
 
 @route("POST", "/reporting/entity/table", "Aggregated report of every affiliate (payout, revenue, profit, margin)",
@@ -31,6 +39,30 @@ def conversions():
     rows = activity.conversion_page(query, wanted.offset, wanted.page_size)
     return jsonify(conversions=[shapes.conversion(row, settings.id) for row in rows],
                    paging=paging(wanted, activity.conversion_count(query)))
+
+
+@route("POST", "/reporting/conversions/export", "Every matching conversion of every affiliate, as a file",
+       "Reporting", body="ConversionExportRequest", ok="download", query=("order_field", "order_direction"),
+       extra=(400,), description=(
+           "The conversion search's body plus `format` (`csv` or `json`, as Everflow; `ndjson`, also called "
+           "`jsonl`, is this API's extension: one JSON object a line) and `columns` (column names, or `offer`, "
+           "`affiliate`, `advertiser` for their ids; absent: every column). Every matching row, no paging, "
+           "streamed from one snapshot of the database; `X-Row-Count` (this API's extension) is the number of "
+           "rows the file holds. A download that fails part-way breaks off instead of ending short. CSV cells "
+           "that a spreadsheet would run as a formula start with `'`."))
+def conversions_export():
+    body = json_body()
+    fmt = EXPORT_FORMATS.get(body.get("format")) if isinstance(body.get("format"), str) else None
+    if fmt is None:
+        raise BadRequest("format", "must be one of " + ", ".join(EXPORT_FORMATS))
+    columns = export_columns(body.get("columns"))
+    query = requests.conversion_query(body, network().timezone, request.args)
+    rows = activity.conversion_export(query, EXPORT_BATCH_ROWS)
+    frames = expect_rows(network_conversion_frames(rows.batches, columns), rows.count)
+    name = export_filename("conversions", query.window.first_day, query.window.last_day, fmt)
+    response = stream_download(export_chunks(frames, fmt), name, fmt)
+    response.headers[ROW_COUNT_HEADER] = str(rows.count)
+    return response
 
 
 @route("GET", "/reporting/conversions/<conversion_id>", "One conversion by its id", "Reporting",

@@ -7,10 +7,14 @@ the portal side is the real app, database, API key and pages.
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
 
+from portal.affiliate.reporting import EXPORT_BATCH_ROWS
+from portal.domain.errors import UpstreamRefused
+from portal.exports.tabular import RowCountMismatch
 from tests.affiliate.upstream.scripted import Answer, Scripted, serve
 
 AFFILIATE = 7
@@ -106,8 +110,79 @@ def test_the_report_maps_payout_to_revenue_and_drops_network_metrics(client, ups
     assert affiliate_filters(upstream.seen[-1]) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
 
 
-def test_the_export_streams_upstream_pages_formula_safe_with_the_row_count(client, upstream, linked):
+EXPORT = "/v1/networks/reporting/conversions/export"
+
+
+def export_body(rows: list[dict]) -> bytes:
+    return json.dumps(rows).encode()
+
+
+def test_the_export_is_one_streamed_request_with_the_affiliate_and_the_upstreams_count(client, upstream, linked):
     _, key = linked
+    rows = [conversion(AFFILIATE, f"c{n}") for n in range(5)]
+    upstream.route("POST", EXPORT, Answer(200, raw=export_body(rows), headers={"X-Row-Count": "5"}))
+    upstream.script(Answer(500))  # any other call would fail the export
+    csv = call(client, "POST", "/v1/affiliates/reporting/conversions/export", key, dict(BODY, format="csv"))
+    assert csv.status_code == 200, csv.data[:300]
+    frame = pd.read_csv(io.BytesIO(csv.data), keep_default_na=False)
+    assert list(frame["conversion_id"]) == [f"c{n}" for n in range(5)] and set(frame["payout"]) == {12.5}
+    assert set(frame["sub1"]) == {"'=cmd|' /C calc'!A0"}
+    text = csv.get_data(as_text=True)
+    assert "99" not in text and "86.5" not in text and "Acme Advertiser" not in text
+    [seen] = upstream.seen
+    assert (seen.method, seen.path, seen.body["format"]) == ("POST", EXPORT, "json")
+    assert affiliate_filters(seen) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
+
+
+def test_without_a_row_count_header_the_search_total_is_the_count(client, upstream, linked):
+    _, key = linked
+    rows = [conversion(AFFILIATE, f"c{n}") for n in range(3)]
+    upstream.route("POST", EXPORT, Answer(200, raw=export_body(rows)))
+    upstream.script(Answer(200, {"conversions": rows[:1], "paging": {"total_count": 3}}))
+    answer = call(client, "POST", "/v1/affiliates/reporting/conversions/export", key, dict(BODY, format="json"))
+    assert answer.status_code == 200 and len(answer.json) == 3
+    assert [s.path for s in upstream.seen] == [EXPORT, "/v1/networks/reporting/conversions"]
+    upstream.script(Answer(200, {"conversions": rows[:1], "paging": {"total_count": 4}}))  # one row goes missing
+    short = client.post("/v1/affiliates/reporting/conversions/export", json=dict(BODY, format="csv"),
+                        headers={"X-Eflow-API-Key": key}, buffered=False)
+    assert short.status_code == 200
+    with pytest.raises(RowCountMismatch):
+        b"".join(short.response)
+
+
+@pytest.mark.parametrize("where", [0, EXPORT_BATCH_ROWS + 1])
+def test_a_foreign_row_in_the_export_fails_it(client, upstream, linked, where):
+    _, key = linked
+    rows = [conversion(AFFILIATE, f"c{n}") for n in range(EXPORT_BATCH_ROWS + 2)]
+    rows[where] = conversion(OTHER, "theirs", payout=77.7)
+    upstream.route("POST", EXPORT, Answer(200, raw=export_body(rows), headers={"X-Row-Count": str(len(rows))}))
+    answer = client.post("/v1/affiliates/reporting/conversions/export", json=dict(BODY, format="csv"),
+                         headers={"X-Eflow-API-Key": key}, buffered=False)
+    if where == 0:  # before the first byte: a clear refusal
+        assert answer.status_code == 502 and "another affiliate" in answer.json["error"]
+        return
+    with pytest.raises(UpstreamRefused):  # after it: the download breaks off
+        b"".join(answer.response)
+
+
+@pytest.mark.parametrize("raw", [b'{"conversions": []}', b"[", b'[{"conversion_id": "c1"', b"[1, 2]", b"\xff\xfe",
+                                 b'[{"network_affiliate_id": 7}] [', b"<html>"])
+def test_an_unreadable_export_fails_it(client, upstream, linked, raw):
+    _, key = linked
+    upstream.route("POST", EXPORT, Answer(200, raw=raw, headers={"X-Row-Count": "1"}))
+    answer = client.post("/v1/affiliates/reporting/conversions/export", json=dict(BODY, format="csv"),
+                         headers={"X-Eflow-API-Key": key}, buffered=False)
+    if answer.status_code == 200:
+        with pytest.raises((UpstreamRefused, RowCountMismatch)):
+            b"".join(answer.response)
+    else:
+        assert answer.status_code == 502
+
+
+@pytest.mark.parametrize("missing", [404, 405])
+def test_an_upstream_without_the_export_is_paged_through(client, upstream, linked, missing):
+    _, key = linked
+    upstream.route("POST", EXPORT, Answer(missing, {"error": "Not found"}))
     upstream.script(Answer(200, {"conversions": [conversion(AFFILIATE, f"c{n}") for n in range(3)],
                                  "paging": {"total_count": 3}}))
     csv = call(client, "POST", "/v1/affiliates/reporting/conversions/export", key, dict(BODY, format="csv"))
@@ -115,6 +190,9 @@ def test_the_export_streams_upstream_pages_formula_safe_with_the_row_count(clien
     frame = pd.read_csv(io.BytesIO(csv.data), keep_default_na=False)
     assert len(frame) == 3 and set(frame["sub1"]) == {"'=cmd|' /C calc'!A0"}
     assert "99" not in csv.get_data(as_text=True)
+    assert [s.path for s in upstream.seen] == [EXPORT, "/v1/networks/reporting/conversions"]
+    assert all(affiliate_filters(s) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
+               for s in upstream.seen)
 
 
 def test_another_affiliates_pixel_is_a_404_and_is_never_changed(client, upstream, linked):

@@ -243,3 +243,30 @@ def test_the_upstream_stopped_is_a_503_with_retry_after(client, upstream, ann, m
     page = client.get("/reports")
     assert page.status_code == 503 and int(page.headers["Retry-After"]) >= 1
     assert "not answering" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize(("filters", "rows"), [([], 10), ([{"resource_type": "status", "filter_id_value": "approved"}], 8),
+                                              ([{"resource_type": "sub1", "filter_id_value": "push"}], 1)])
+def test_the_export_is_one_streamed_upstream_export_with_the_upstreams_own_file(client, upstream, ann, monkeypatch,
+                                                                                 fmt, filters, rows):
+    from portal.affiliate.upstream.backend import UpstreamBackend
+    from portal.affiliate.upstream.client import UpstreamClient
+
+    calls = []
+    real_stream, real_page = UpstreamClient.stream, UpstreamBackend._conversion_page
+    monkeypatch.setattr(UpstreamClient, "stream", lambda self, *a, **k: calls.append(a[1]) or real_stream(self, *a, **k))
+    monkeypatch.setattr(UpstreamBackend, "_conversion_page",
+                        lambda self, *a, **k: calls.append("page") or real_page(self, *a, **k))
+    _, key = ann
+    body = dict(BODY, format=fmt, query={"filters": filters})
+    through = proxy(client, "POST", "/v1/affiliates/reporting/conversions/export", key, body)
+    status, direct, _ = upstream.call("POST", "/v1/affiliates/reporting/conversions/export", upstream.ann_key, body)
+    assert through.status_code == status == 200, through.data[:300]
+    assert calls == ["/v1/networks/reporting/conversions/export"]  # one request; its count came with it
+    if fmt == "json":
+        mine, theirs = through.json, direct
+    else:
+        mine = pd.read_csv(io.BytesIO(through.data), keep_default_na=False).to_dict("records")
+        theirs = pd.read_csv(io.BytesIO(direct), keep_default_na=False).to_dict("records")
+    assert mine == theirs and len(mine) == rows

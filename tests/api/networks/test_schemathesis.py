@@ -21,6 +21,7 @@ from tests.hostile import SCHEMATHESIS_HOOKS, hostile_scalar, hostile_text
 
 BASE_URL = "http://localhost"
 DOC = "/v1/networks/openapi.json"
+EXPORT = "/v1/networks/reporting/conversions/export"
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 MAX_EXAMPLES = DEEP or 4
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -82,7 +83,8 @@ SURROGATES = st.sampled_from(["\ud800", "a\udc00b", "\x00"])
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(value=st.one_of(HUGE, SURROGATES, hostile_scalar, hostile_text),
        place=st.sampled_from(["affiliate_filter", "advertiser_filter", "timezone_id", "column", "pixel_affiliate",
-                              "pixel_offer", "link_affiliate", "link_sub1", "offers_advertiser", "path_id"]))
+                              "pixel_offer", "link_affiliate", "link_sub1", "offers_advertiser", "path_id",
+                              "export_affiliate", "export_column", "export_format", "export_search"]))
 def test_huge_integers_and_lone_surrogates_never_fail(network, value, place):
     report = {"from": DAY.strftime("%Y-%m-%d"), "to": DAY.strftime("%Y-%m-%d"), "columns": [{"column": "affiliate"}]}
     calls = {
@@ -100,6 +102,12 @@ def test_huge_integers_and_lone_surrogates_never_fail(network, value, place):
         "link_sub1": ("POST", "/v1/networks/tracking/offers/clicks", {"network_affiliate_id": 1, "network_offer_id": 1,
                                                                       "sub1": value}),
         "offers_advertiser": ("POST", "/v1/networks/offerstable", {"filters": {"network_advertiser_id": value}}),
+        "export_affiliate": ("POST", EXPORT, {**report, "format": "csv", "query": {"filters": [
+            {"resource_type": "affiliate", "filter_id_value": value}]}}),
+        "export_column": ("POST", EXPORT, {**report, "format": "json", "columns": [value]}),
+        "export_format": ("POST", EXPORT, {**report, "format": value}),
+        "export_search": ("POST", EXPORT, {**report, "format": "csv", "query": {"search_terms": [
+            {"search_type": "sub1", "value": value}]}}),
     }
     if place == "path_id":
         from urllib.parse import quote
@@ -110,6 +118,9 @@ def test_huge_integers_and_lone_surrogates_never_fail(network, value, place):
         method, path, body = calls[place]
         response = network(method, path, body)
     assert response.status_code < 500, (place, value, response.get_data(as_text=True)[:300])
+    if response.status_code == 200 and path == EXPORT:
+        assert "attachment" in response.headers["Content-Disposition"]
+        return
     assert response.is_json and ("error" in response.json or response.status_code == 200)
 
 
