@@ -227,11 +227,15 @@ def read_body(response: requests.Response, deadline: float, limit: int = MAX_BOD
 def iter_chunks(response: requests.Response, deadline: float) -> Iterator[bytes]:
     """A streamed response's body as it arrives (what one socket read gives, at most CHUNK_BYTES), failing
     with UpstreamUnavailable once the deadline has passed; the caller closes the response."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)  # urllib3 2's connection
     while True:
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             log.warning("upstream answer still arriving at the deadline")
             raise UpstreamUnavailable(1)
         try:
+            if sock is not None:
+                sock.settimeout(left)  # one stalled read ends at the deadline too (urllib3 resets it per request)
             chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
         except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as err:
             log.warning("upstream answer cut off: %s", type(err).__name__)

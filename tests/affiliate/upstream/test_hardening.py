@@ -262,6 +262,27 @@ def test_a_trickling_answer_is_cut_off_at_the_timeout():
     listener.close()
 
 
+def test_a_body_that_stalls_after_late_headers_ends_at_the_deadline():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def stall():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        time.sleep(0.8)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        time.sleep(3)
+        conn.close()
+
+    threading.Thread(target=stall, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(UpstreamUnavailable):
+        make_client(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=1.0, retries=0).get("/v1/networks/x")
+    assert time.monotonic() - started < 1.5
+    listener.close()
+
+
 def test_a_body_beyond_the_ceiling_is_refused(upstream):
     upstream.script(Answer(200, {"offers": ["x" * 100] * 10}))
     response = requests.get(upstream.url + "/v1/networks/offers/1", stream=True, timeout=3)
