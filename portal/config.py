@@ -305,7 +305,13 @@ def _finalise_upstream(config: dict[str, Any]) -> None:
                 or any(c in url for c in "?#{} \t\n\r") or not url.split("://", 1)[1].strip("/")):
             raise ConfigError("PORTAL_UPSTREAM_URL must be an http:// or https:// URL without a query, such as "
                               f"https://api.eflow.team; got {url!r}")
-        config["UPSTREAM_URL"] = url.rstrip("/")
+        url = url.rstrip("/")
+        if url.lower().endswith(("/v1", "/v1/networks")):
+            # The client adds /v1/networks/... itself: a URL ending in /v1 would ask for /v1/v1/networks/...,
+            # which answers 404 on every call. Refused rather than stripped, so the setting reads as it works.
+            raise ConfigError("PORTAL_UPSTREAM_URL is the API's base URL without /v1 (this portal adds "
+                              f"/v1/networks/...), such as https://api.eflow.team; got {url!r}")
+        config["UPSTREAM_URL"] = url
         if not key or not isinstance(key, str) or not key.strip() or not key.isprintable():
             raise ConfigError("PORTAL_UPSTREAM_API_KEY is required with PORTAL_UPSTREAM_URL: a network API key "
                               "of the upstream, sent in X-Eflow-API-Key")

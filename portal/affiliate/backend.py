@@ -82,6 +82,11 @@ class LocalAccounts(Protocol):
     def mark_notices_read(self, partner_id: int, actor: Actor | None) -> int:
         """How many were unread."""
 
+    def audit_upstream_change(self, partner_id: int, action: str, target_type: str, target_id: int,
+                              detail: dict[str, Any], actor: Actor | None) -> None:
+        """Record (and commit) an audit event for a change the upstream confirmed to one of the partner's
+        objects it holds (such as postback.created for a pixel), shaped as local mode records it."""
+
 
 class AffiliateBackend(Protocol):
     """The DATA part: one network's traffic and objects. Every method takes the partner id first and returns

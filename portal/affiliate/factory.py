@@ -38,7 +38,7 @@ def backend_for(config: Mapping[str, Any], accounts: LocalAccounts,
     if linked is None:
         linked = accounts.upstream_affiliate_id(partner.id)
     return UpstreamBackend(upstream_client(config), linked, timezone=partner.timezone or "UTC",
-                           currency=partner.currency or "USD")
+                           currency=partner.currency or "USD", accounts=accounts)
 
 
 def upstream_client(config: Mapping[str, Any]) -> UpstreamClient:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, UserView
 from portal.domain.actors import Actor
 from portal.extensions import db
@@ -10,7 +12,7 @@ from portal.queries import accounts
 from portal.queries import invitations as invitation_queries
 from portal.queries import notices as notice_queries
 from portal.queries.settings import network_settings
-from portal.services import notices
+from portal.services import audit, notices
 from portal.services.keys import plaintext
 
 
@@ -71,3 +73,12 @@ class SqlAccounts:
 
     def mark_notices_read(self, partner_id: int, actor: Actor | None) -> int:
         return notices.mark_all_read(partner_id, actor)
+
+    def audit_upstream_change(self, partner_id: int, action: str, target_type: str, target_id: int,
+                              detail: dict[str, Any], actor: Actor | None) -> None:
+        detail = {"partner_id": partner_id, **detail}  # as portal.services.postbacks records it
+        if actor is not None and actor.session_kind == "api":
+            detail["api_key_id"] = actor.id
+        event = audit.record(action, actor=actor, detail=detail, ip=actor.ip if actor else None)
+        event.target_type, event.target_id = target_type, str(target_id)
+        db.session.commit()

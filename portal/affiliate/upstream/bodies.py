@@ -3,25 +3,56 @@
 The partner's filters are Everflow's own resource types (portal.domain.criteria.FILTER_TYPES); an
 `affiliate` filter never comes from the partner (parsing does not accept one, and any found is dropped
 here): the only affiliate filter is the partner's upstream id, added last.
+
+Timezones: the upstream knows the ids of its own timezone table (portal.domain.timezones). A partner's
+zone outside it is sent as a zone of the table that keeps the same clock over the days asked for (the
+same UTC offset at every local midnight and noon of the window, so the days cut at the same instants);
+when none does, equivalent() answers None and the caller asks in UTC and regroups locally.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.domain.criteria import ConversionQuery, Filters, Window
-from portal.domain.errors import BadRequest
-from portal.domain.timezones import by_iana
+from portal.domain.timezones import TIMEZONES, by_iana
 
 NETWORK_ONLY_FILTERS = frozenset({"affiliate", "advertiser", "affiliate_manager", "account_manager"})
 
 
+UTC_ID = 67  # Everflow's UTC
+MAX_COMPARED_DAYS = 800  # a longer window is compared at its ends and every 7th day between
+
+
 def timezone_id(iana: str) -> int:
-    """The Everflow timezone id of an IANA zone (the portal's table uses Everflow's ids where known)."""
+    """The Everflow timezone id of a zone of the table (UTC for anything else: see equivalent())."""
     found = by_iana(iana)
-    if found is None:
-        raise BadRequest("timezone", f"{iana} is not a timezone the network's tracking platform knows")
-    return found.timezone_id
+    return found.timezone_id if found is not None else UTC_ID
+
+
+@lru_cache(maxsize=1024)
+def equivalent(iana: str, first: date, last: date) -> int | None:
+    """The Everflow id of a table zone with the same UTC offsets as `iana` over the local days first..last
+    (the zone's own id when it is in the table); None when no zone of the table keeps its clock."""
+    found = by_iana(iana)
+    if found is not None:
+        return found.timezone_id
+    try:
+        zone = ZoneInfo(iana)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    span = (last - first).days + 2
+    step = 1 if span <= MAX_COMPARED_DAYS else 7
+    days = [first + timedelta(days=n) for n in range(0, span, step)] + [last + timedelta(days=1)]
+    moments = [datetime.combine(d, t, zone) for d in days for t in (time(0), time(12))]
+    offsets = [m.utcoffset() for m in moments]
+    for candidate in TIMEZONES:
+        other = ZoneInfo(candidate.iana)
+        if all(m.astimezone(other).utcoffset() == o for m, o in zip(moments, offsets, strict=True)):
+            return candidate.timezone_id
+    return None
 
 
 def filters(affiliate_id: int, partner_filters: Filters = Filters()) -> list[dict]:
@@ -32,7 +63,13 @@ def filters(affiliate_id: int, partner_filters: Filters = Filters()) -> list[dic
 
 
 def days(first: date, last: date, tz_name: str) -> dict:
-    return {"from": first.isoformat(), "to": last.isoformat(), "timezone_id": timezone_id(tz_name)}
+    """Everflow's inclusive day range in the partner's zone; a zone no table zone matches (equivalent() is
+    None) is asked for in UTC from the day before to the day after, which the caller regroups locally."""
+    found = equivalent(tz_name, first, last)
+    if found is None:
+        return {"from": (first - timedelta(days=1)).isoformat(), "to": (last + timedelta(days=1)).isoformat(),
+                "timezone_id": UTC_ID}
+    return {"from": first.isoformat(), "to": last.isoformat(), "timezone_id": found}
 
 
 def instants(start: datetime, end: datetime) -> dict:

@@ -5,8 +5,14 @@ reading, waiting for the shared budget, backing off and retrying: a partner's pa
 than that for the tracking platform. A 429, 502, 503 or 504 and a connection error or timeout are tried
 again (at most PORTAL_UPSTREAM_RETRIES more times) after an exponential backoff, or after the answer's
 `Retry-After` when it gives one; when the next try would start past the deadline the call fails at once
-with UpstreamUnavailable, carrying the Retry-After the partner should honour. A 404 is "no such object"
-(None); any other 4xx, or an answer that is not JSON, is UpstreamRefused (a 502, with a clear message).
+with UpstreamUnavailable, carrying the Retry-After the partner should honour. A write that creates
+(`create`, a POST that is not idempotent) is tried again only when nothing reached the upstream (a
+connection that never opened) or on a 429 (refused, not processed): a 5xx or a read timeout may have
+created the object already, and a second try would create it twice. The answer's body is read in
+chunks (read_body) with the deadline checked between chunks, so an upstream trickling bytes is cut off
+too, and at most MAX_BODY_BYTES of it. A 404 is "no such object" (None) for a GET, PUT or DELETE by
+id; a 404 on a POST (a list, search or report) means the path is wrong, never "nothing found":
+UpstreamRefused, like any other 4xx or an answer that is not JSON (a 502, with a clear message).
 
 The budget (PORTAL_UPSTREAM_REQUESTS_PER_SECOND) is one moving window spent through
 portal.http.ratelimit, in Redis when PORTAL_REDIS_URL is set (shared by every process and host), else in
@@ -24,10 +30,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import requests
+import urllib3
 from limits import parse
 from limits.strategies import RateLimiter
 
@@ -43,6 +50,8 @@ CONNECT_TIMEOUT = 3.0  # at most this for the TCP and TLS handshake of one try (
 CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 256
 MAX_ERROR_TEXT = 200  # of an upstream's {"error"} repeated in a message
+MAX_BODY_BYTES = 64 * 1024 * 1024  # a 2,000-row conversions page is ~2 MB: far above any real answer
+CHUNK_BYTES = 64 * 1024
 
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
@@ -121,7 +130,12 @@ class UpstreamClient:
         return self.call("GET", path, params=params, cache=cache)
 
     def post(self, path: str, body: dict, params: dict | None = None, *, cache: bool = False) -> dict | None:
+        """A POST that reads (a list, search, report or link): safe to try again."""
         return self.call("POST", path, body=body, params=params, cache=cache)
+
+    def create(self, path: str, body: dict) -> dict | None:
+        """A POST that creates: tried again only when the upstream cannot have received it (see above)."""
+        return self.call("POST", path, body=body, idempotent=False)
 
     def put(self, path: str, body: dict) -> dict | None:
         return self.call("PUT", path, body=body)
@@ -130,7 +144,7 @@ class UpstreamClient:
         return self.call("DELETE", path)
 
     def call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-             cache: bool = False) -> dict | None:
+             cache: bool = False, idempotent: bool = True) -> dict | None:
         """The JSON object the upstream answered, None for a 404; UpstreamUnavailable or UpstreamRefused."""
         cache_key = (json.dumps([self.settings.base_url, method, path, params, body], sort_keys=True, default=str)
                      if cache else "")
@@ -138,35 +152,39 @@ class UpstreamClient:
             hit, value = self._cache.get(cache_key)
             if hit:
                 return value
-        value = self._call(method, path, body, params)
+        value = self._call(method, path, body, params, idempotent)
         if cache:
             self._cache.put(cache_key, value)
         return value
 
-    def _call(self, method: str, path: str, body: dict | None, params: dict | None) -> dict | None:
-        return _answer(method, path, self._send(method, path, body, params))
+    def _call(self, method: str, path: str, body: dict | None, params: dict | None,
+              idempotent: bool = True) -> dict | None:
+        deadline = time.monotonic() + self.settings.timeout
+        response = self._send(method, path, body, params, deadline, idempotent)
+        return _answer(method, path, response, read_body(response, deadline))
 
     def stream(self, method: str, path: str, body: dict | None = None,
                params: dict | None = None) -> requests.Response | None:
-        """A 2xx answer whose body is still to be read (iter_content), or None when the upstream has no such
-        endpoint (404 or 405); anything else fails as call() does. The headers arrive within the deadline;
-        then each read of the body waits at most what was left of it. The caller closes the response."""
-        response = self._send(method, path, body, params, stream=True)
+        """A 2xx answer whose body is still to be read, or None when the upstream has no such endpoint (404 or
+        405); anything else fails as call() does. The headers arrive within the deadline; then each read of
+        the body waits at most what was left of it (a big export outlasts one call's deadline). The caller
+        closes the response."""
+        deadline = time.monotonic() + self.settings.timeout
+        response = self._send(method, path, body, params, deadline)
         if 200 <= response.status_code < 300:
             return response
-        try:
-            if response.status_code in (404, 405):
-                log.info("upstream %s %s: %s (no such endpoint)", method, path, response.status_code)
-                return None
-            _answer(method, path, response)
-        finally:
+        if response.status_code in (404, 405):
             response.close()
+            log.info("upstream %s %s: %s (no such endpoint)", method, path, response.status_code)
+            return None
+        _answer(method, path, response, read_body(response, deadline))
         raise UpstreamRefused("The network's tracking platform sent an answer this portal cannot read")
 
-    def _send(self, method: str, path: str, body: dict | None, params: dict | None,
-              stream: bool = False) -> requests.Response:
-        """The first answer that is not worth trying again, within the deadline and the budget."""
-        deadline = time.monotonic() + self.settings.timeout
+    def _send(self, method: str, path: str, body: dict | None, params: dict | None, deadline: float,
+              idempotent: bool = True) -> requests.Response:
+        """The first answer not worth trying again (its body still to be read), within the deadline and the
+        budget. A write that is not idempotent is tried again only when it cannot have been processed: a
+        connection never opened, or a 429."""
         url = self.settings.base_url + path
         headers = {"X-Eflow-API-Key": self.settings.api_key}
         retry_after = None
@@ -183,15 +201,19 @@ class UpstreamClient:
             try:
                 response = session().request(method, url, json=body, params=params, headers=headers,
                                              timeout=(min(CONNECT_TIMEOUT, remaining), remaining),
-                                             allow_redirects=False, stream=stream)
+                                             allow_redirects=False, stream=True)
             except (requests.ConnectionError, requests.Timeout) as err:
                 log.warning("upstream %s %s: %s", method, path, type(err).__name__)
                 retry_after = None
+                if not idempotent and not _nothing_sent(err):
+                    break  # it may have been created: never send it twice
                 continue
             if response.status_code in RETRY_STATUSES:
                 retry_after = _retry_after(response)
                 log.warning("upstream %s %s: %s", method, path, response.status_code)
                 response.close()
+                if not idempotent and response.status_code != 429:
+                    break
                 continue
             return response
         raise UpstreamUnavailable(retry_after or max(1, round(self.settings.timeout)))
@@ -210,6 +232,58 @@ class UpstreamClient:
             self._sleep(wait)
 
 
+def read_body(response: requests.Response, deadline: float, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body of a response asked for with stream=True, read chunk by chunk (as it arrives, decoded) with
+    the deadline (time.monotonic()) checked between chunks: UpstreamUnavailable past it, UpstreamRefused
+    beyond `limit` bytes. Streamed readers of big answers (exports) read their own chunks the same way."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in iter_chunks(response, deadline):
+            size += len(chunk)
+            if size > limit:
+                raise UpstreamRefused("The network's tracking platform sent an answer too large to read")
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
+def iter_chunks(response: requests.Response, deadline: float) -> Iterator[bytes]:
+    """A streamed response's body as it arrives (what one socket read gives, at most CHUNK_BYTES), failing
+    with UpstreamUnavailable once the deadline has passed; the caller closes the response."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)  # urllib3 2's connection
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            log.warning("upstream answer still arriving at the deadline")
+            raise UpstreamUnavailable(1)
+        try:
+            if sock is not None:
+                sock.settimeout(left)  # one stalled read ends at the deadline too (urllib3 resets it per request)
+            chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)
+        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as err:
+            log.warning("upstream answer cut off: %s", type(err).__name__)
+            raise UpstreamUnavailable(1) from err
+        if not chunk:
+            return
+        yield chunk
+
+
+def _nothing_sent(err: Exception) -> bool:
+    """Whether a failed try never reached the upstream (the connection was never opened)."""
+    if isinstance(err, requests.ConnectTimeout):
+        return True
+    seen, cause = 0, err
+    while cause is not None and seen < 10:
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return True
+        cause = getattr(cause, "reason", None) or (cause.args[0] if cause.args and
+                                                   isinstance(cause.args[0], BaseException) else None)
+        seen += 1
+    return False
+
+
 def _retry_after(response: requests.Response) -> float | None:
     """Retry-After in seconds (HTTP dates are rare from APIs and read as absent)."""
     raw = response.headers.get("Retry-After", "").strip()
@@ -220,38 +294,40 @@ def _retry_after(response: requests.Response) -> float | None:
     return value if 0 <= value <= 86_400 else None
 
 
-def _answer(method: str, path: str, response: requests.Response) -> dict | None:
+def _answer(method: str, path: str, response: requests.Response, content: bytes) -> dict | None:
     status = response.status_code
-    if status == 404:
+    if status == 404 and method != "POST":
         return None
     if 200 <= status < 300:
-        if status == 204 or not response.content:
+        if status == 204 or not content:
             return {}
         try:
-            # The bytes as they came (JSON is UTF-8/16/32, told apart by json itself): no text decoding first.
-            value = json.loads(response.content)
-        except ValueError:
+            value = json.loads(content)
+        except (ValueError, RecursionError):
             value = None
         if not isinstance(value, dict):
             log.error("upstream %s %s: %s answer that is not a JSON object", method, path, status)
             raise UpstreamRefused("The network's tracking platform sent an answer this portal cannot read")
         return value
     log.error("upstream %s %s: %s", method, path, status)
+    if status == 404:
+        raise UpstreamRefused("The network's tracking platform does not serve this list (HTTP 404); "
+                              "ask the network to check PORTAL_UPSTREAM_URL")
     if status in (401, 403):
         raise UpstreamRefused("The network's tracking platform refused this portal's network key; "
                               "ask the network to check PORTAL_UPSTREAM_API_KEY")
     if 400 <= status < 500:
-        raise UpstreamRefused(f"The network's tracking platform refused the request: {_error_text(response)}")
+        raise UpstreamRefused(f"The network's tracking platform refused the request: {_error_text(content, status)}")
     raise UpstreamUnavailable(_retry_after(response) or 30)
 
 
-def _error_text(response: requests.Response) -> str:
+def _error_text(content: bytes, status: int) -> str:
     try:
-        found = response.json()
-    except ValueError:
+        found = json.loads(content)
+    except (ValueError, RecursionError):
         found = None
     text = found.get("error") if isinstance(found, dict) else None
     if not isinstance(text, str) or not text.strip():
-        return f"HTTP {response.status_code}"
+        return f"HTTP {status}"
     text = "".join(c for c in text if c.isprintable())
     return text[:MAX_ERROR_TEXT]

@@ -8,14 +8,22 @@ from a fixed list, so a field the upstream adds tomorrow cannot reach a partner 
 
 Ownership: every object must name the partner's upstream affiliate id (`network_affiliate_id`, or
 `relationship.affiliate.network_affiliate_id`); one that names another affiliate, or none, is foreign.
+
+Total: odd values (non-ASCII digits, numbers of thousands of digits, 1e999999999) never raise from the
+helpers here; what cannot be a figure raises ValueError, and `refused()` turns any failure of mapping an
+upstream answer into UpstreamRefused (a 502), never a 500.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from portal.domain.criteria import TIME_COLUMNS
+from portal.domain.errors import BadRequest, UpstreamRefused
 from portal.domain.postbacks import PostbackView
 from portal.domain.records import Cell, ClickRecord, ConversionRecord, Metrics
 
@@ -23,6 +31,29 @@ from portal.domain.records import Cell, ClickRecord, ConversionRecord, Metrics
 PAYOUT_TYPES = {"cpa": "flat", "cpa_cps": "flat", "cps": "percent", "cpc": "cpc", "cpm": "flat", "flat": "flat",
                 "percent": "percent", "prv": "percent"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ID_DIGITS = 18  # every id fits a signed 64-bit integer
+MAX_NUMBER_TEXT = 64  # characters of a numeric string read as money
+MAX_MAJOR_DIGITS = 15  # an amount of 10**15 major units or more is not money but a broken answer
+UNREADABLE = "The network's tracking platform sent an answer this portal cannot read"
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def refused() -> Iterator[None]:
+    """Mapping an upstream answer: anything it cannot read is the upstream's fault (UpstreamRefused)."""
+    try:
+        yield
+    except BadRequest:
+        raise  # the caller's own input, checked while mapping
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as err:
+        log.error("upstream answer unreadable: %s", type(err).__name__)
+        raise UpstreamRefused(UNREADABLE) from err
+
+
+def digits(value: str) -> bool:
+    """ASCII digits only, and few enough for an id ("²".isdigit() is true; int("²") fails)."""
+    return 0 < len(value) <= MAX_ID_DIGITS and value.isascii() and value.isdigit()
 
 
 def affiliate_of(obj: dict) -> int | None:
@@ -36,7 +67,7 @@ def affiliate_of(obj: dict) -> int | None:
         return None
     if isinstance(found, int):
         return found
-    if isinstance(found, str) and found.isdigit():
+    if isinstance(found, str) and digits(found):
         return int(found)
     return None
 
@@ -47,10 +78,13 @@ def belongs(obj: object, affiliate_id: int) -> bool:
 
 
 def cents(value: object) -> int:
-    """Major units (a JSON number or numeric string) → minor units, half up; anything else is 0."""
+    """Major units (a JSON number or numeric string) → minor units, half up; anything else is 0, and an
+    amount no money can be (10**MAX_MAJOR_DIGITS or more) is ValueError."""
     if isinstance(value, bool) or value is None:
         return 0
     if isinstance(value, int):
+        if abs(value) >= 10 ** MAX_MAJOR_DIGITS:
+            raise ValueError("amount out of range")
         return value * 100
     if isinstance(value, float) and abs(value) < 1e12:
         # The usual case, an amount with at most two decimals: exact in minor units without Decimal.
@@ -58,12 +92,16 @@ def cents(value: object) -> int:
         nearest = round(scaled)
         if abs(scaled - nearest) < 1e-6:
             return int(nearest)
+    if not isinstance(value, float | str | Decimal) or (isinstance(value, str) and len(value) > MAX_NUMBER_TEXT):
+        return 0
     try:
         amount = Decimal(str(value))
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):
         return 0
     if not amount.is_finite():
         return 0
+    if amount.adjusted() >= MAX_MAJOR_DIGITS:  # before any arithmetic (even abs): 1e999999999 overflows it
+        raise ValueError("amount out of range")
     return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -71,9 +109,11 @@ def instant(value: object) -> datetime | None:
     """A Unix timestamp (seconds) → an aware UTC datetime; 0, absent or unreadable → None."""
     if isinstance(value, bool) or not isinstance(value, int | float | str) or not value:
         return None
+    if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+        return None
     try:
         seconds = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if not 0 < seconds < 32_503_680_000:  # year 3000
         return None
@@ -91,10 +131,10 @@ def _int(value: object, default: int = 0) -> int:
     if isinstance(value, bool):
         return default
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+        return value if abs(value) < 10 ** MAX_ID_DIGITS else default
+    if isinstance(value, float) and value.is_integer() and abs(value) < 10 ** MAX_ID_DIGITS:
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and digits(value.strip().removeprefix("-")):
         return int(value)
     return default
 
@@ -206,12 +246,12 @@ def cell(obj: object, tz_name: str) -> Cell:
     column = str(c.get("column_type") or "")
     ident, label = str(c.get("id") if c.get("id") is not None else ""), str(c.get("label") or "")
     if column in TIME_COLUMNS:
-        when = instant(ident) if ident.isdigit() else None
+        when = instant(ident) if digits(ident) else None
         text = _period_text(column, when, tz_name) if when else (label or ident)
         return Cell(column, text, text, sort_key=text)
     if column == "offer":
         return Cell(column, ident, label or (f"Offer {ident}" if ident else ""),
-                    sort_key=_int(ident) if ident.isdigit() else ident)
+                    sort_key=_int(ident) if digits(ident) else ident)
     return Cell(column, ident, label or ident, sort_key=label or ident)
 
 

@@ -2,7 +2,8 @@
 
 The partner never names an affiliate: every body is built by mapping.pixel_body with the linked id, and
 a pixel is read, changed or deleted only after the upstream showed it is this affiliate's (another
-affiliate's pixel id is "not found"). The delivery log, test sends and manual retries live in the
+affiliate's pixel id is "not found"). A change the upstream confirmed is audited here as in local mode
+(postback.created, .updated, .deleted with the same detail), through LocalAccounts.audit_upstream_change. The delivery log, test sends and manual retries live in the
 tracking platform, which does not serve them over this API: NotServedUpstream.
 
 Shapes relied on: POST /v1/networks/pixelstable?page&page_size {filters: {network_affiliate_id}} → {pixels,
@@ -13,6 +14,7 @@ paging}; GET, PUT and DELETE
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from portal.affiliate.upstream import mapping
 from portal.domain.actors import Actor
@@ -49,7 +51,12 @@ class UpstreamPixelsMixin:
 
     def _views(self, pixels: list[dict]) -> list[PostbackView]:
         names = dict(self.runnable_offers(0)) if any(p.get("network_offer_id") for p in pixels) else {}
-        return [mapping.pixel(p, names) for p in pixels]
+        with mapping.refused():
+            return [mapping.pixel(p, names) for p in pixels]
+
+    def _audit(self, partner_id: int, action: str, pixel_id: int, detail: dict, actor: Actor | None) -> None:
+        if self.accounts is not None:
+            self.accounts.audit_upstream_change(partner_id, action, "Postback", pixel_id, detail, actor)
 
     def postback_count(self, partner_id: int) -> int:
         return len(self._pixels())
@@ -69,23 +76,45 @@ class UpstreamPixelsMixin:
     def create_postback(self, partner_id: int, values: dict, limit: int, actor: Actor | None) -> int | None:
         if len(self._pixels()) >= limit:
             return None
-        created = self.client.post(PIXELS, mapping.pixel_body(values, self.affiliate_id)) or {}
-        if not mapping.belongs(created, self.affiliate_id) or not created.get("network_pixel_id"):
+        created = self.client.create(PIXELS, mapping.pixel_body(values, self.affiliate_id)) or {}
+        pixel_id = mapping.affiliate_of({"network_affiliate_id": created.get("network_pixel_id")})
+        if not mapping.belongs(created, self.affiliate_id) or not pixel_id:
             raise UpstreamRefused("The network's tracking platform did not confirm the new postback")
-        log.info("upstream pixel %s created for affiliate %s by %s", created["network_pixel_id"],
+        log.info("upstream pixel %s created for affiliate %s by %s", pixel_id,
                  self.affiliate_id, actor.session_kind if actor else "network")
-        return int(created["network_pixel_id"])
+        method = values.get("delivery_method") or "postback"
+        self._audit(partner_id, "postback.created", pixel_id, {
+            "offer_id": values.get("offer_id"), "delivery_method": method, "status": values.get("status") or "active",
+            "destination": _destination(values.get("url")) if method == "postback" else None}, actor)
+        return pixel_id
 
     def update_postback(self, partner_id: int, postback_id: int, values: dict, actor: Actor | None) -> bool:
-        if self._pixel(postback_id) is None:
+        found = self._pixel(postback_id)
+        if found is None:
             return False
+        before = self._views([found])[0]
         updated = self.client.put(f"{PIXELS}/{int(postback_id)}", mapping.pixel_body(values, self.affiliate_id))
-        return updated is not None
+        if updated is None:
+            return False
+        changed = sorted(name for name, value in values.items() if getattr(before, name, None) != value)
+        if changed:
+            detail: dict = {"changed": changed}
+            if "status" in changed:
+                detail["status"] = {"from": before.status, "to": values["status"]}
+            if _destination(values.get("url")) != _destination(before.url):
+                detail["destination"] = {"from": _destination(before.url), "to": _destination(values.get("url"))}
+            self._audit(partner_id, "postback.updated", int(postback_id), detail, actor)
+        return True
 
     def delete_postback(self, partner_id: int, postback_id: int, actor: Actor | None) -> bool:
-        if self._pixel(postback_id) is None:
+        found = self._pixel(postback_id)
+        if found is None:
             return False
-        return self.client.delete(f"{PIXELS}/{int(postback_id)}") is not None
+        if self.client.delete(f"{PIXELS}/{int(postback_id)}") is None:
+            return False
+        self._audit(partner_id, "postback.deleted", int(postback_id),
+                    {"destination": _destination(self._views([found])[0].url)}, actor)
+        return True
 
     # --- what the tracking platform keeps to itself -------------------------------------------------
 
@@ -103,6 +132,16 @@ class UpstreamPixelsMixin:
 
     def send_delivery(self, partner_id: int, delivery_id: int) -> AttemptView | None:
         raise NotServedUpstream("Retrying a postback delivery")
+
+
+def _destination(url: object) -> str | None:
+    """The host a postback URL sends to, as local mode audits it (portal.services.postbacks.destination)."""
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _matches(view: PostbackView, filters: PostbackFilters) -> bool:

@@ -97,7 +97,8 @@ def test_a_search_carries_the_partners_affiliate_and_a_foreign_row_fails_the_ans
 
 def test_the_report_maps_payout_to_revenue_and_drops_network_metrics(client, upstream, linked):
     _, key = linked
-    upstream.script(Answer(200, {"table": [{"columns": [{"column_type": "offer", "id": "3", "label": "Shoes"}],
+    upstream.script(Answer(200, {"table": [{"columns": [{"column_type": "offer", "id": "3", "label": "Shoes"},
+                                                        {"column_type": "affiliate", "id": "7", "label": "Me"}],
                                             "reporting": {"total_click": 10, "cv": 2, "payout": 25.0,
                                                           "revenue": 80.0, "profit": 55.0, "margin": 68.75}}],
                                  "incomplete_results": False}))
@@ -107,6 +108,8 @@ def test_the_report_maps_payout_to_revenue_and_drops_network_metrics(client, ups
     row = report.json["table"][0]
     assert row["reporting"]["revenue"] == 25.0 and row["reporting"]["total_click"] == 10
     assert "profit" not in report.get_data(as_text=True) and "80" not in report.get_data(as_text=True)
+    assert [c["column_type"] for c in row["columns"]] == ["offer"]  # the affiliate column, asked for the check
+    assert upstream.seen[-1].body["columns"] == [{"column": "offer"}, {"column": "affiliate"}]
     assert affiliate_filters(upstream.seen[-1]) == [{"resource_type": "affiliate", "filter_id_value": "7"}]
 
 
