@@ -173,7 +173,9 @@ def granted_offer(app, make, partner) -> dict:
     coupon = CouponCode(offer_id=offer.id, partner_id=partner.id, code=f"CODE{partner.id}")
     notice = PartnerNotice(partner_id=partner.id, kind="offer_granted", title=f"Granted: {offer.name}",
                            offer_id=offer.id)
-    db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved"), page, banner,
+    # The grant carries a custom payout: a Network API custom payout setting (setting_id) to reach.
+    db.session.add_all([OfferAccess(partner_id=partner.id, offer_id=offer.id, status="approved", payout_type="flat",
+                                    payout_amount=250), page, banner,
                         feed, coupon, notice])
     db.session.commit()
     return {"private_offer": offer, "offer_url": page, "creative": banner, "feed": feed, "notice": notice}
@@ -249,6 +251,8 @@ def build_world(app) -> World:
         world.path_values.setdefault("key", set()).update(
             {own["partner"].partnership_key, customer.key, "fuzz-txn", "gstest"})
         world.path_values.setdefault("pair_id", set()).add(str(pair.key.id))
+        world.path_values["setting_id"] = {str(i) for i in db.session.scalars(
+            select(OfferAccess.id).where(OfferAccess.payout_type.is_not(None)))}
         secret, pair_secret, public_key = own["key"].secret, pair.secret, pair.key.public_key
         user_email, staff_email = user.email, staff.email
         db.session.remove()
