@@ -212,7 +212,8 @@ def test_every_form_needs_a_csrf_token(csrf_client, make, db, rule):
     db.session.commit()
     path = (rule.replace("<int:partner_id>", str(partner.id)).replace("<int:key_id>", str(key.id))
             .replace("<int:alert_id>", str(alert.id)).replace("<int:postback_id>", "1").replace("<int:delivery_id>", "1")
-            .replace("<int:pair_id>", "1").replace("<int:session_id>", "1").replace("<int:invitation_id>", "1")
+            .replace("<int:pair_id>", "1").replace("<int:eflow_key_id>", "1").replace("<int:session_id>", "1")
+            .replace("<int:invitation_id>", "1")
             .replace("<int:user_id>", "1").replace("<token>", "A" * 43))
     # Upload views look their offer up before their form checks the token; elsewhere the token comes first.
     path = path.replace("<int:offer_id>", str(make.offer().id))
