@@ -21,7 +21,7 @@ from portal.affiliate.upstream import bodies, mapping
 from portal.affiliate.upstream.backend import UpstreamBackend
 from portal.affiliate.upstream.client import ReferenceCache, Settings, UpstreamClient, read_body
 from portal.domain.errors import UpstreamRefused, UpstreamUnavailable
-from tests.affiliate.upstream.scripted import Answer, Scripted, serve
+from tests.affiliate.upstream.scripted import Answer
 
 AFFILIATE, OTHER = 7, 8
 BODY = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": 67}
@@ -33,31 +33,11 @@ NEW_PIXEL = {"delivery_method": "postback", "pixel_level": "global", "pixel_stat
              "pixel_type": "conversion", "postback_url": "https://me.example/?t={transaction_id}"}
 
 
-@pytest.fixture
-def upstream():
-    scripted = Scripted()
-    with serve(scripted) as server:
-        scripted.url = server.url
-        yield scripted
 
 
 @pytest.fixture
-def app(make_app, upstream):
-    from portal.extensions import db
-
-    app = make_app(UPSTREAM_URL=upstream.url, UPSTREAM_API_KEY="network-key", UPSTREAM_TIMEOUT=1.5,
-                   UPSTREAM_RETRIES=1, API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000, API_PARTNER_SHARE=1)
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-@pytest.fixture
-def linked(make, db, issue):
-    partner = make.partner()
-    partner.upstream_affiliate_id = AFFILIATE
-    db.session.commit()
-    return partner, issue(partner)
+def app(upstream_app):
+    return upstream_app
 
 
 def call(client, method, path, key, body=None):

@@ -40,6 +40,11 @@ def setting(offer_id: int, payout_type: str = "cpa", amount: float = 0.0, percen
 
 
 @pytest.fixture
+def app(upstream_app):
+    return upstream_app
+
+
+@pytest.fixture
 def upstream():
     scripted = Scripted()
     scripted.route("POST", f"{NETWORKS}/offers/table", Answer(200, {"offers": OFFERS, "paging": {"total_count": 5}}))
@@ -49,22 +54,8 @@ def upstream():
 
 
 @pytest.fixture
-def app(make_app, upstream):
-    from portal.extensions import db
-
-    app = make_app(UPSTREAM_URL=upstream.url, UPSTREAM_API_KEY="network-key", UPSTREAM_TIMEOUT=1.5,
-                   UPSTREAM_RETRIES=1, API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000, API_PARTNER_SHARE=1)
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-@pytest.fixture
-def key(make, db, issue):
-    partner = make.partner()
-    partner.upstream_affiliate_id = AFFILIATE
-    db.session.commit()
-    return issue(partner)
+def key(linked):
+    return linked[1]
 
 
 def call(client, path, key):

@@ -15,38 +15,18 @@ import pytest
 from portal.affiliate.reporting import EXPORT_BATCH_ROWS
 from portal.domain.errors import UpstreamRefused
 from portal.exports.tabular import RowCountMismatch
-from tests.affiliate.upstream.scripted import Answer, Scripted, serve
+from tests.affiliate.upstream.scripted import Answer
 
 AFFILIATE = 7
 OTHER = 8
 BODY = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": 67}
 
 
-@pytest.fixture
-def upstream():
-    scripted = Scripted()
-    with serve(scripted) as server:
-        scripted.url = server.url
-        yield scripted
 
 
 @pytest.fixture
-def app(make_app, upstream):
-    from portal.extensions import db
-
-    app = make_app(UPSTREAM_URL=upstream.url, UPSTREAM_API_KEY="network-key", UPSTREAM_TIMEOUT=1.5,
-                   UPSTREAM_RETRIES=1, API_RATE_PER_SECOND=100_000, API_RATE_BURST=100_000, API_PARTNER_SHARE=1)
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-@pytest.fixture
-def linked(make, db, issue):
-    partner = make.partner()
-    partner.upstream_affiliate_id = AFFILIATE
-    db.session.commit()
-    return partner, issue(partner)
+def app(upstream_app):
+    return upstream_app
 
 
 def conversion(affiliate: int, conversion_id: str = "c1", payout: float = 12.5) -> dict:
