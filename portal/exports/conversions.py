@@ -46,12 +46,12 @@ _UNITS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _T_POSITION = 10  # 'YYYY-MM-DDTHH:MM:SS'[10]
 
 
-def conversion_frames(batches: Iterable[Sequence[tuple]], timezone: str) -> Iterator[pd.DataFrame]:
-    """One DataFrame per batch of CONVERSION_FIELDS tuples; an empty frame when there are no rows at all
-    (so that a CSV still gets its header)."""
+def conversion_frames(batches: Iterable[Sequence[tuple] | pd.DataFrame], timezone: str) -> Iterator[pd.DataFrame]:
+    """One DataFrame per batch of CONVERSION_FIELDS tuples (or a DataFrame of those columns); an empty frame
+    when there are no rows at all (so that a CSV still gets its header)."""
     produced = False
     for batch in batches:
-        if not batch:
+        if not len(batch):
             continue
         produced = True
         frame = conversion_frame(batch, timezone)
@@ -65,13 +65,18 @@ def empty_conversion_frame() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in CONVERSION_COLUMNS.items()})
 
 
-def conversion_frame(batch: Sequence[tuple], timezone: str) -> pd.DataFrame:
-    """One batch of CONVERSION_FIELDS tuples (UTC datetimes, money in cents) → the export's columns."""
-    cells = np.empty((len(batch), len(CONVERSION_FIELDS)), dtype=object)
-    cells[:] = batch  # one C-level pass; np.array(batch) would look inside the values for nested sequences
+def conversion_frame(batch: Sequence[tuple] | pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """One batch of CONVERSION_FIELDS rows (UTC datetimes, money in cents) → the export's columns. The batch is
+    tuples, or a DataFrame with those columns (read column by column, as they are)."""
+    if isinstance(batch, pd.DataFrame):
+        def column(name: str):
+            return batch[name].array
+    else:
+        cells = np.empty((len(batch), len(CONVERSION_FIELDS)), dtype=object)
+        cells[:] = batch  # one C-level pass; np.array(batch) would look inside the values for nested sequences
 
-    def column(name: str) -> np.ndarray:
-        return cells[:, _AT[name]]
+        def column(name: str):
+            return cells[:, _AT[name]]
 
     data: dict[str, object] = {name: pd.array(column(name), dtype="string") for name in _COPIED_TEXT}
     for field, local_column, timestamp_column in _TIMES:
@@ -87,7 +92,7 @@ def conversion_frame(batch: Sequence[tuple], timezone: str) -> pd.DataFrame:
 def _local_time_and_timestamp(values: np.ndarray, timezone: str) -> tuple[pd.api.extensions.ExtensionArray, ...]:
     """UTC datetimes (aware, or naive meaning UTC; None for none) → local 'YYYY-MM-DD HH:MM:SS' text and
     Unix seconds, vectorised. Whole seconds, rounded down, in both: they always name the same second."""
-    moments = pd.to_datetime(values, utc=True)
+    moments = pd.DatetimeIndex(pd.to_datetime(values, utc=True))
     missing = np.asarray(moments.isna())
     ticks = np.where(missing, 0, moments.asi8 // _UNITS_PER_SECOND[moments.unit])
     seconds = pd.array(ticks, dtype="Int64")

@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from portal.exports.tabular import EXPORT_FORMATS
+from portal.exports.tabular import ARROW, EXPORT_FORMATS
 
+_EXTENSIONS = {**{fmt: fmt for fmt in EXPORT_FORMATS}, ARROW: "arrows"}  # .arrows: Arrow's stream format
 _KIND = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 
 
@@ -19,11 +20,11 @@ def export_filename(kind: str, first_day: date, last_day: date, fmt: str) -> str
     """
     if not _KIND.fullmatch(kind):
         raise ValueError(f"export kind {kind!r} must be lower-case letters and digits joined by '_'")
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
+    if fmt not in _EXTENSIONS:
+        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(_EXTENSIONS)}")
     if last_day < first_day:
         raise ValueError("last_day is before first_day")
-    return f"{kind}_{first_day.isoformat()}_{last_day.isoformat()}.{fmt}"
+    return f"{kind}_{first_day.isoformat()}_{last_day.isoformat()}.{_EXTENSIONS[fmt]}"
 
 
 def report_kind(columns: Sequence[str]) -> str:

@@ -12,6 +12,9 @@ from pyarrow import csv as pa_csv
 # Cells starting with these are run as formulas by spreadsheet programs (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXPORT_FORMATS = ("csv", "json", "ndjson")
+# Apache Arrow's IPC stream format (typed columns, read without parsing): offered where a program, not a
+# person, reads the file: the Network API's conversion export, which a portal in upstream mode reads.
+ARROW = "arrow"
 
 _PREFIX_CODES = np.array([ord(c) for c in FORMULA_PREFIXES], dtype=np.uint32)
 
@@ -123,12 +126,31 @@ def ndjson_chunks(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
         yield (lines.rstrip("\n") + "\n").encode("utf-8")
 
 
+def arrow_chunks(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """An Arrow IPC stream: the schema (from the first frame's columns and dtypes), one record batch per
+    frame, the end-of-stream marker. Values are typed and exact, so no cell needs a formula guard."""
+    schema: pa.Schema | None = None
+    for frame in frames:
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        if schema is None:
+            schema = table.schema.remove_metadata()
+            table = table.replace_schema_metadata(None)
+            yield schema.serialize().to_pybytes()
+        for batch in table.to_batches():
+            yield batch.serialize().to_pybytes()
+    if schema is None:
+        yield pa.schema([]).serialize().to_pybytes()
+    yield b"\xff\xff\xff\xff\x00\x00\x00\x00"  # end of stream (continuation marker, zero length)
+
+
+_WRITERS = {"csv": csv_chunks, "json": json_chunks, "ndjson": ndjson_chunks, ARROW: arrow_chunks}
+
+
 def export_chunks(frames: Iterable[pd.DataFrame], fmt: str) -> Iterator[bytes]:
-    """The byte chunks of an export in one of EXPORT_FORMATS."""
-    writers = {"csv": csv_chunks, "json": json_chunks, "ndjson": ndjson_chunks}
-    if fmt not in writers:
-        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
-    return writers[fmt](frames)
+    """The byte chunks of an export in one of EXPORT_FORMATS (or ARROW)."""
+    if fmt not in _WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(_WRITERS)}")
+    return _WRITERS[fmt](frames)
 
 
 UTF8_BOM = "\ufeff".encode()

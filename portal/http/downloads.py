@@ -21,6 +21,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "ndjson": "application/x-ndjson",
+    "arrow": "application/vnd.apache.arrow.stream",  # Apache Arrow's IPC stream format (IANA-registered)
 }
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 

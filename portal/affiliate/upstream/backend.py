@@ -191,7 +191,7 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
             raise NotServedUpstream("The on-hold conversions list")
         body = {**bodies.conversions(self.affiliate_id, query), "currency_id": self.currency, "format": "json"}
         response = self.client.stream("POST", f"{NETWORKS}/reporting/conversions/export", body,
-                                      params=bodies.order(query))
+                                      params=bodies.order(query), accept=upstream_export.ACCEPT)
         if response is None:
             return self._paged_export(query, batch_size)
         try:

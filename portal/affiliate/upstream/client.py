@@ -163,14 +163,15 @@ class UpstreamClient:
         response = self._send(method, path, body, params, deadline, idempotent)
         return _answer(method, path, response, read_body(response, deadline))
 
-    def stream(self, method: str, path: str, body: dict | None = None,
-               params: dict | None = None) -> requests.Response | None:
+    def stream(self, method: str, path: str, body: dict | None = None, params: dict | None = None,
+               accept: str | None = None) -> requests.Response | None:
         """A 2xx answer whose body is still to be read, or None when the upstream has no such endpoint (404 or
         405); anything else fails as call() does. The headers arrive within the deadline; then each read of
-        the body waits at most what was left of it (a big export outlasts one call's deadline). The caller
-        closes the response."""
+        the body waits at most what was left of it (a big export outlasts one call's deadline). `accept`
+        replaces the Accept header (the caller reads the answer's Content-Type). The caller closes the
+        response."""
         deadline = time.monotonic() + self.settings.timeout
-        response = self._send(method, path, body, params, deadline)
+        response = self._send(method, path, body, params, deadline, accept=accept)
         if 200 <= response.status_code < 300:
             return response
         if response.status_code in (404, 405):
@@ -181,12 +182,12 @@ class UpstreamClient:
         raise UpstreamRefused("The network's tracking platform sent an answer this portal cannot read")
 
     def _send(self, method: str, path: str, body: dict | None, params: dict | None, deadline: float,
-              idempotent: bool = True) -> requests.Response:
+              idempotent: bool = True, accept: str | None = None) -> requests.Response:
         """The first answer not worth trying again (its body still to be read), within the deadline and the
         budget. A write that is not idempotent is tried again only when it cannot have been processed: a
         connection never opened, or a 429."""
         url = self.settings.base_url + path
-        headers = {"X-Eflow-API-Key": self.settings.api_key}
+        headers = {"X-Eflow-API-Key": self.settings.api_key, **({"Accept": accept} if accept else {})}
         retry_after = None
         for attempt in range(self.settings.retries + 1):
             if attempt:

@@ -80,7 +80,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "ConversionPage": _obj(("conversions", "paging"), conversions={"type": "array", "items": _ref("Conversion")},
                            paging=_PAGING),
     "ConversionExportRequest": _obj(("from", "to", "format"), **_WINDOW, show_conversions=_BOOL, show_events=_BOOL,
-                                    format={"enum": ["csv", "json", "ndjson", "jsonl"]}, columns={
+                                    format={"enum": ["csv", "json", "ndjson", "jsonl", "arrow"]}, columns={
                                         "type": "array", "minItems": 1, "maxItems": MAX_EXPORT_COLUMNS,
                                         "items": {"enum": [*NETWORK_CONVERSION_COLUMNS, *ENTITY_COLUMNS]}},
                                     query=_obj(filters=_FILTERS, search_terms={"type": "array", "items": _obj(
@@ -142,8 +142,9 @@ def _response(description: str, schema) -> dict:
 
 
 def _download() -> dict[str, Any]:
-    """A file download (no paging): CSV, a JSON array of rows, or NDJSON (this API's extension)."""
+    """A file download (no paging): CSV, a JSON array of rows, or NDJSON and Arrow (this API's extensions)."""
     content: dict[str, Any] = {CONTENT_TYPES[fmt].split(";")[0]: {"schema": _STR} for fmt in ("csv", "ndjson")}
+    content[CONTENT_TYPES["arrow"]] = {"schema": {"type": "string", "format": "binary"}}
     content["application/json"] = {"schema": {"type": "array", "items": _ref("ConversionExportRow")}}
     return {"description": "A file download of every matching row, from one snapshot of the database; a "
                            "download that breaks off before its end is incomplete", "content": content,

@@ -12,14 +12,15 @@ from portal.domain.errors import BadRequest, NotFound
 from portal.domain.text import text_fault
 from portal.exports.names import export_filename
 from portal.exports.network_conversions import export_columns, network_conversion_frames
-from portal.exports.tabular import expect_rows, export_chunks
-from portal.http.downloads import stream_download
+from portal.exports.tabular import ARROW, expect_rows, export_chunks
+from portal.http.downloads import CONTENT_TYPES, stream_download
 from portal.queries import network_activity as activity
 
 MAX_CONVERSION_ID = 64
 EXPORT_BATCH_ROWS = 5_000
-# Everflow's formats (csv, json), and newline-delimited JSON as this API's extension (jsonl is its other name).
-EXPORT_FORMATS = {"csv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson"}
+# Everflow's formats (csv, json); newline-delimited JSON (jsonl is its other name) and Apache Arrow's IPC
+# stream as this API's extensions.
+EXPORT_FORMATS = {"csv": "csv", "json": "json", "ndjson": "ndjson", "jsonl": "ndjson", ARROW: ARROW}
 ROW_COUNT_HEADER = "X-Row-Count"  # this API's extension: the rows the file holds, counted in the same snapshot
 
 
@@ -44,8 +45,10 @@ def conversions():
 @route("POST", "/reporting/conversions/export", "Every matching conversion of every affiliate, as a file",
        "Reporting", body="ConversionExportRequest", ok="download", query=("order_field", "order_direction"),
        extra=(400,), description=(
-           "The conversion search's body plus `format` (`csv` or `json`, as Everflow; `ndjson`, also called "
-           "`jsonl`, is this API's extension: one JSON object a line) and `columns` (column names, or `offer`, "
+           "The conversion search's body plus `format` (`csv` or `json`, as Everflow; this API's extensions: "
+           "`ndjson`, also called `jsonl`, one JSON object a line, and `arrow`, Apache Arrow's IPC stream "
+           "format with typed columns; `json` asked with an `Accept` header that prefers "
+           "`application/vnd.apache.arrow.stream` is answered as `arrow` too) and `columns` (column names, or `offer`, "
            "`affiliate`, `advertiser` for their ids; absent: every column). Every matching row, no paging, "
            "streamed from one snapshot of the database; `X-Row-Count` (this API's extension) is the number of "
            "rows the file holds. A download that fails part-way breaks off instead of ending short. CSV cells "
@@ -55,6 +58,9 @@ def conversions_export():
     fmt = EXPORT_FORMATS.get(body.get("format")) if isinstance(body.get("format"), str) else None
     if fmt is None:
         raise BadRequest("format", "must be one of " + ", ".join(EXPORT_FORMATS))
+    if fmt == "json" and request.accept_mimetypes.best_match([CONTENT_TYPES["json"], CONTENT_TYPES[ARROW]]) \
+            == CONTENT_TYPES[ARROW]:
+        fmt = ARROW  # the client reads Arrow and prefers it (a portal in upstream mode asks so)
     columns = export_columns(body.get("columns"))
     query = requests.conversion_query(body, network().timezone, request.args)
     rows = activity.conversion_export(query, EXPORT_BATCH_ROWS)

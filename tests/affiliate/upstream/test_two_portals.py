@@ -248,14 +248,27 @@ def test_the_upstream_stopped_is_a_503_with_retry_after(client, upstream, ann, m
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 @pytest.mark.parametrize(("filters", "rows"), [([], 10), ([{"resource_type": "status", "filter_id_value": "approved"}], 8),
                                               ([{"resource_type": "sub1", "filter_id_value": "push"}], 1)])
+@pytest.mark.parametrize("wire", ["application/vnd.apache.arrow.stream", "application/json"])
 def test_the_export_is_one_streamed_upstream_export_with_the_upstreams_own_file(client, upstream, ann, monkeypatch,
-                                                                                 fmt, filters, rows):
+                                                                                 fmt, filters, rows, wire):
+    """Arrow when the upstream speaks it (this portal), JSON when it answers JSON whatever the Accept header
+    says (Everflow; here the proxy asks for JSON only): the same file either way."""
+    from portal.affiliate.upstream import export
     from portal.affiliate.upstream.backend import UpstreamBackend
     from portal.affiliate.upstream.client import UpstreamClient
 
-    calls = []
+    calls, answered = [], []
     real_stream, real_page = UpstreamClient.stream, UpstreamBackend._conversion_page
-    monkeypatch.setattr(UpstreamClient, "stream", lambda self, *a, **k: calls.append(a[1]) or real_stream(self, *a, **k))
+
+    def stream(self, *a, **k):
+        calls.append(a[1])
+        response = real_stream(self, *a, **k)
+        answered.append(response.headers["Content-Type"])
+        return response
+
+    if wire == "application/json":
+        monkeypatch.setattr(export, "ACCEPT", "application/json")
+    monkeypatch.setattr(UpstreamClient, "stream", stream)
     monkeypatch.setattr(UpstreamBackend, "_conversion_page",
                         lambda self, *a, **k: calls.append("page") or real_page(self, *a, **k))
     _, key = ann
@@ -264,6 +277,7 @@ def test_the_export_is_one_streamed_upstream_export_with_the_upstreams_own_file(
     status, direct, _ = upstream.call("POST", "/v1/affiliates/reporting/conversions/export", upstream.ann_key, body)
     assert through.status_code == status == 200, through.data[:300]
     assert calls == ["/v1/networks/reporting/conversions/export"]  # one request; its count came with it
+    assert answered == [wire]
     if fmt == "json":
         mine, theirs = through.json, direct
     else:
