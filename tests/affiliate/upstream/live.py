@@ -1,6 +1,8 @@
-"""A real upstream portal for two-portal tests: migrate and seed an SQLite file, serve it with gunicorn (two
-workers, its /v1/networks and /v1/affiliates), call it over HTTP, stop it.
+"""Real portal processes for tests that need more than one: gunicorn serving the app with an environment of
+the test's choosing (`serving`), started side by side and stopped afterwards.
 
+A real upstream portal for two-portal tests (`running_upstream`): migrate and seed an SQLite file, serve it
+with gunicorn (two workers, its /v1/networks and /v1/affiliates), call it over HTTP, stop it.
 `seed(make, db)` runs in an app on that file and returns what the test needs to know (keys, ids)."""
 
 from __future__ import annotations
@@ -83,25 +85,49 @@ def _seed(url: str, seed: Callable[[Factories, object], dict]) -> dict:
     return seeded
 
 
+def portal_env(**settings: str) -> dict[str, str]:
+    """This process's environment without its PORTAL_* settings and DATABASE_URL, for a portal in tests (the
+    suite's keys, the API budgets and the usage flush out of the way), with `settings` on top."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    env.update({"PORTAL_ENV": "test", "PORTAL_SECRET_KEY": suite.base_config()["SECRET_KEY"],
+                "PORTAL_KEY_ENCRYPTION_KEY": suite.base_config()["KEY_ENCRYPTION_KEY"],
+                "PORTAL_API_USAGE_FLUSH_SECONDS": "3600",
+                "PORTAL_API_RATE_PER_SECOND": "1000", "PORTAL_API_RATE_BURST": "1000",
+                "PORTAL_EFLOW_NETWORK_API_RATE_PER_SECOND": "1000", "PORTAL_EFLOW_NETWORK_API_RATE_BURST": "1000"})
+    env.update(settings)
+    return env
+
+
+@contextlib.contextmanager
+def serving(*envs: dict[str, str], workers: int = 2, threads: int = 1) -> Iterator[list[LiveUpstream]]:
+    """One gunicorn process per environment (`workers` workers of `threads` threads each), started side by
+    side, each healthy before the test runs; stopped afterwards."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    running: list[LiveUpstream] = []
+    try:
+        for env in envs:
+            port = free_port()
+            process = subprocess.Popen([gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind",
+                                        f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            running.append(LiveUpstream(url=f"http://127.0.0.1:{port}", process=process, seeded={}))
+        for live in running:
+            wait_until_healthy(live.process, int(live.url.rsplit(":", 1)[1]))
+        yield running
+    finally:
+        for live in running:
+            live.process.terminate()
+        for live in running:
+            live.process.wait(timeout=15)
+            live.process.stderr.close()
+
+
 @contextlib.contextmanager
 def running_upstream(tmp_path: Path, seed: Callable[[Factories, object], dict]) -> Iterator[LiveUpstream]:
     url = f"sqlite:///{tmp_path / 'upstream.sqlite'}"
     seeded = _seed(url, seed)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
-    env.update({"PORTAL_ENV": "test", "PORTAL_SECRET_KEY": "upstream-secret-key",
-                "PORTAL_KEY_ENCRYPTION_KEY": suite.base_config()["KEY_ENCRYPTION_KEY"], "DATABASE_URL": url,
-                "PORTAL_INSTANCE_PATH": str(tmp_path), "PORTAL_API_USAGE_FLUSH_SECONDS": "3600",
-                "PORTAL_API_RATE_PER_SECOND": "1000", "PORTAL_API_RATE_BURST": "1000",
-                "PORTAL_EFLOW_NETWORK_API_RATE_PER_SECOND": "1000", "PORTAL_EFLOW_NETWORK_API_RATE_BURST": "1000",
-                "PORTAL_PUBLIC_BASE_URL": PUBLIC_BASE_URL})
-    port = free_port()
-    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    try:
-        wait_until_healthy(process, port)
-        yield LiveUpstream(url=f"http://127.0.0.1:{port}", process=process, seeded=seeded)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stderr.close()
+    env = portal_env(PORTAL_SECRET_KEY="upstream-secret-key", DATABASE_URL=url, PORTAL_INSTANCE_PATH=str(tmp_path),
+                     PORTAL_PUBLIC_BASE_URL=PUBLIC_BASE_URL)
+    with serving(env) as (live,):
+        live.seeded = seeded
+        yield live

@@ -1,7 +1,8 @@
 """A real HTTP listener on 127.0.0.1 that plays an upstream network API from a script of answers.
 
 Each request takes the next scripted answer (the last one repeats): a status, a JSON body, headers and
-a delay before answering. Every request is recorded (method, path, query, headers, JSON body).
+a delay before answering. Every request is recorded (method, path, query, headers, JSON body, and when it
+arrived: time.monotonic() as its handling starts).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Seen:
     args: dict
     headers: dict
     body: object
+    at: float = 0.0
 
 
 class Scripted:
@@ -51,10 +53,12 @@ class Scripted:
         self.routes[(method, path)] = answer
 
     def __call__(self, environ, start_response):
+        arrived = time.monotonic()
         request = Request(environ)
         body = request.get_json(silent=True)
         with self._lock:
-            self.seen.append(Seen(request.method, request.path, dict(request.args), dict(request.headers), body))
+            self.seen.append(Seen(request.method, request.path, dict(request.args), dict(request.headers), body,
+                                  arrived))
             answer = self.routes.get((request.method, request.path))
             if answer is None:
                 answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
