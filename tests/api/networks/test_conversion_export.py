@@ -8,6 +8,7 @@ import io
 import json
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from portal.exports.network_conversions import NETWORK_CONVERSION_COLUMNS
@@ -129,3 +130,35 @@ def test_a_count_that_disagrees_breaks_the_download_off(network, seeded, monkeyp
     assert response.status_code == 200
     with pytest.raises(RowCountMismatch):
         b"".join(response.response)
+
+
+@pytest.mark.parametrize("ask", [{"format": "arrow"}, {"format": "json", "accept": "application/vnd.apache.arrow.stream, "
+                                                                                 "application/json;q=0.5"}])
+def test_arrow_gives_the_json_rows_typed(network, seeded, ask):
+    """Arrow's IPC stream (this API's extension), asked by name or preferred in the Accept header: the JSON
+    export's rows with the declared column types, the same count."""
+    rows = network("POST", EXPORT, body("json")).json
+    headers = {"Accept": ask["accept"]} if "accept" in ask else {}
+    response = network("POST", EXPORT, body(ask["format"]), headers=headers)
+    assert response.status_code == 200 and response.content_type == "application/vnd.apache.arrow.stream"
+    assert response.headers["Content-Disposition"].endswith('.arrows"')
+    table = pa.ipc.open_stream(response.data).read_all()
+    assert table.schema.names == list(NETWORK_CONVERSION_COLUMNS)
+    assert table.schema.field("payout").type == pa.float64() and table.schema.field("is_test").type == pa.bool_()
+    assert table.schema.field("network_affiliate_id").type == pa.int64()
+    assert response.headers["X-Row-Count"] == str(table.num_rows) == str(len(rows)) == "5"
+    assert table.to_pylist() == rows
+
+
+def test_json_stays_json_unless_arrow_is_preferred(network, seeded):
+    for accept in ("application/json", "*/*", "application/json, application/vnd.apache.arrow.stream;q=0.5", None):
+        response = network("POST", EXPORT, body("json"), headers={"Accept": accept} if accept else {})
+        assert response.content_type == "application/json" and len(response.json) == 5, accept
+
+
+def test_an_empty_arrow_export_still_has_its_typed_columns(network, seeded):
+    response = network("POST", EXPORT, body("arrow", columns=["conversion_id", "payout"], **{"from": "2020-01-01",
+                                                                                             "to": "2020-01-02"}))
+    table = pa.ipc.open_stream(response.data).read_all()
+    assert table.num_rows == 0 and table.schema.names == ["conversion_id", "payout"]
+    assert table.schema.field("payout").type == pa.float64()
