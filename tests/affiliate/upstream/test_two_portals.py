@@ -8,149 +8,73 @@ ids are 404 through the proxy; the upstream stopped is a 503 with Retry-After on
 
 from __future__ import annotations
 
-import http.client
 import io
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from portal import create_app
 from portal.extensions import db as _db
 from portal.models import Advertiser
 from portal.services.everflow_keys import issue_key as issue_network_key
 from portal.services.keys import issue_key
 from portal.services.postbacks import create_postback
-from tests import conftest as suite
-from tests.factories import Factories
+from tests.affiliate.upstream.live import LiveUpstream, running_upstream
 
-ROOT = Path(__file__).resolve().parents[3]
 DAY = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 BODY = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": 67}
 
 
-@dataclass
-class Upstream:
-    url: str
-    process: subprocess.Popen
-    network_key: str
-    ann_key: str  # Ann's own Affiliate API key on the upstream, for the parity
-    ann_id: int
-    bob_conversion: str
-    bob_click: str
-    bob_pixel: int
-    ann_conversion: str
+class Upstream(LiveUpstream):
+    """The running upstream portal; what its seeding returned reads as attributes (network_key, ann_key: Ann's
+    own Affiliate API key there, for the parity; ann_id, bob_conversion, bob_click, bob_pixel, ann_conversion)."""
 
-    def call(self, method: str, path: str, key: str, body=None) -> tuple[int, dict | bytes, dict]:
-        host, port = self.url.removeprefix("http://").split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=20)
-        payload = json.dumps(body).encode() if body is not None else None
-        conn.request(method, path, body=payload, headers={"X-Eflow-API-Key": key, "Content-Type": "application/json"})
-        response = conn.getresponse()
-        data = response.read()
-        conn.close()
-        is_json = response.getheader("Content-Type", "").startswith("application/json")
-        return response.status, (json.loads(data) if is_json else data), dict(response.getheaders())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _seed(url: str) -> dict:
-    """The upstream's own data: two affiliates on two offers, with the network's revenue on conversions."""
-    from flask_migrate import upgrade
-
-    app = create_app(suite.base_config(SQLALCHEMY_DATABASE_URI=url))
-    with app.app_context():
-        upgrade()
-        make = Factories(_db)
-        acme = Advertiser(name="Acme Corp")
-        _db.session.add(acme)
-        _db.session.commit()
-        shoes = make.offer(name="Acme Shoes", advertiser_id=acme.id, network_revenue_amount=2000)
-        tea = make.offer(name="Zen Tea", network_revenue_amount=900)
-        ann, bob = make.partner(name="Ann Media"), make.partner(name="Bob Deals")
-        for n in range(6):
-            make.click(ann, shoes, at=DAY + timedelta(minutes=n), sub1="email")
-        for n in range(3):
-            make.click(ann, tea, at=DAY + timedelta(days=1, minutes=n), sub1="push", is_unique=n < 2)
-        bob_click = make.click(bob, tea, at=DAY)
-        conversions = [make.conversion(ann, shoes, at=DAY + timedelta(minutes=n), payout_cents=1250 + n,
-                                       network_revenue_cents=2000 + n, sub1="=cmd|' /C calc'!A0" if n == 0 else "email")
-                       for n in range(7)]
-        make.conversion(ann, tea, at=DAY + timedelta(days=1), payout_cents=333, network_revenue_cents=900,
-                        sub1="push", status="pending")
-        make.conversion(ann, tea, at=DAY + timedelta(days=1), payout_cents=999, network_revenue_cents=900,
-                        status="rejected")
-        make.conversion(ann, tea, at=DAY + timedelta(days=2), payout_cents=120, network_revenue_cents=400,
-                        event_name="upsell")
-        bob_conversion = make.conversion(bob, shoes, at=DAY, payout_cents=7777, network_revenue_cents=9999)
-        bob_pixel = create_postback(bob.id, {"delivery_method": "postback", "offer_id": None,
-                                             "postback_type": "conversion", "event_name": None, "status": "active",
-                                             "url": "https://bob.example/pb?t={transaction_id}", "html_code": None,
-                                             "delay_ms": 0, "description": "", "send_status_updates": False},
-                                    100, None)
-        seeded = {"network_key": issue_network_key("Upstream mode").secret,
-                  "ann_key": issue_key(ann, "Parity", acknowledged_risk=True).secret, "ann_id": ann.id,
-                  "bob_conversion": bob_conversion.conversion_id, "bob_click": bob_click.transaction_id,
-                  "bob_pixel": bob_pixel, "ann_conversion": conversions[1].conversion_id}
-        _db.session.remove()
-        _db.engine.dispose()
-    return seeded
-
-
-def _wait_until_healthy(process: subprocess.Popen, port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the upstream exited early: {process.stderr.read().decode(errors='replace')[-2000:]}")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    def __getattr__(self, name: str):
         try:
-            conn.request("GET", "/healthz")
-            answer = conn.getresponse()
-            answer.read()
-            if answer.status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            conn.close()
-    pytest.fail("the upstream did not become healthy")
+            return self.__dict__["seeded"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _seed(make, db) -> dict:
+    """The upstream's own data: two affiliates on two offers, with the network's revenue on conversions."""
+    acme = Advertiser(name="Acme Corp")
+    db.session.add(acme)
+    db.session.commit()
+    shoes = make.offer(name="Acme Shoes", advertiser_id=acme.id, network_revenue_amount=2000)
+    tea = make.offer(name="Zen Tea", network_revenue_amount=900)
+    ann, bob = make.partner(name="Ann Media"), make.partner(name="Bob Deals")
+    for n in range(6):
+        make.click(ann, shoes, at=DAY + timedelta(minutes=n), sub1="email")
+    for n in range(3):
+        make.click(ann, tea, at=DAY + timedelta(days=1, minutes=n), sub1="push", is_unique=n < 2)
+    bob_click = make.click(bob, tea, at=DAY)
+    conversions = [make.conversion(ann, shoes, at=DAY + timedelta(minutes=n), payout_cents=1250 + n,
+                                   network_revenue_cents=2000 + n, sub1="=cmd|' /C calc'!A0" if n == 0 else "email")
+                   for n in range(7)]
+    make.conversion(ann, tea, at=DAY + timedelta(days=1), payout_cents=333, network_revenue_cents=900,
+                    sub1="push", status="pending")
+    make.conversion(ann, tea, at=DAY + timedelta(days=1), payout_cents=999, network_revenue_cents=900,
+                    status="rejected")
+    make.conversion(ann, tea, at=DAY + timedelta(days=2), payout_cents=120, network_revenue_cents=400,
+                    event_name="upsell")
+    bob_conversion = make.conversion(bob, shoes, at=DAY, payout_cents=7777, network_revenue_cents=9999)
+    bob_pixel = create_postback(bob.id, {"delivery_method": "postback", "offer_id": None,
+                                         "postback_type": "conversion", "event_name": None, "status": "active",
+                                         "url": "https://bob.example/pb?t={transaction_id}", "html_code": None,
+                                         "delay_ms": 0, "description": "", "send_status_updates": False},
+                                100, None)
+    seeded = {"network_key": issue_network_key("Upstream mode").secret,
+              "ann_key": issue_key(ann, "Parity", acknowledged_risk=True).secret, "ann_id": ann.id,
+              "bob_conversion": bob_conversion.conversion_id, "bob_click": bob_click.transaction_id,
+              "bob_pixel": bob_pixel, "ann_conversion": conversions[1].conversion_id}
+    return seeded
 
 
 @pytest.fixture
 def upstream(tmp_path):
-    url = f"sqlite:///{tmp_path / 'upstream.sqlite'}"
-    seeded = _seed(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
-    env.update({"PORTAL_ENV": "test", "PORTAL_SECRET_KEY": "upstream-secret-key",
-                "PORTAL_KEY_ENCRYPTION_KEY": suite._KEY_ENCRYPTION_KEY, "DATABASE_URL": url,
-                "PORTAL_INSTANCE_PATH": str(tmp_path), "PORTAL_API_USAGE_FLUSH_SECONDS": "3600",
-                "PORTAL_API_RATE_PER_SECOND": "1000", "PORTAL_API_RATE_BURST": "1000",
-                "PORTAL_EFLOW_NETWORK_API_RATE_PER_SECOND": "1000", "PORTAL_EFLOW_NETWORK_API_RATE_BURST": "1000",
-                "PORTAL_PUBLIC_BASE_URL": "https://track.upstream.example"})
-    port = _free_port()
-    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind",
-                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    try:
-        _wait_until_healthy(process, port)
-        yield Upstream(url=f"http://127.0.0.1:{port}", process=process, **seeded)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stderr.close()
+    with running_upstream(tmp_path, _seed) as live:
+        yield Upstream(url=live.url, process=live.process, seeded=live.seeded)
 
 
 @pytest.fixture
