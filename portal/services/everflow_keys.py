@@ -16,12 +16,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.extensions import db
+from portal.http.contract import NETWORK_KEY_PREFIX
 from portal.models import EverflowNetworkKey
 from portal.models.base import utcnow
 from portal.services.key_material import generate_key, is_well_formed, key_pattern
 from portal.services.keys import KeyActionError, add_audited, checked_label, revoke_audited, staff_id, vault
 
-KEY_PREFIX = "efn_live_"
+KEY_PREFIX = NETWORK_KEY_PREFIX
 KEY_PATTERN = key_pattern(KEY_PREFIX)
 VISIBLE_CHARS = len(KEY_PREFIX) + 6  # the stored prefix: enough to tell keys apart, far too little to guess
 LAST_USED_EVERY = timedelta(minutes=1)

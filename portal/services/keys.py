@@ -14,7 +14,7 @@ from portal.models import ApiKey, Partner
 from portal.models.base import utcnow
 from portal.queries.keys import credential_row
 from portal.services import audit
-from portal.services.allowlists import parse_allowlist
+from portal.services.allowlists import allows, parse_allowlist
 from portal.services.key_material import VISIBLE_CHARS, KeyVault, generate_key, is_well_formed
 
 MAX_LABEL = 100
@@ -144,6 +144,10 @@ class Credential:
     revoked: bool
     ip_allowlist: list[str]
     partner: PartnerRecord
+
+    def allows(self, ip: str | None) -> bool:
+        """Whether the key may be used from this address (an empty allowlist: from any)."""
+        return allows(self.ip_allowlist, ip)
 
 
 def find_credential(secret: str) -> Credential | None:
