@@ -33,6 +33,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.services.key_material import KeyVault
     app.extensions["portal.key_vault"] = KeyVault(app.config["KEY_ENCRYPTION_KEY"])
+    from portal.services.usage import UsageRecorder
+
+    # Affiliate API key usage. Tests flush it themselves: a timer or an exit hook would write after a test
+    # has cleaned up.
+    app.extensions["portal.api_usage"] = UsageRecorder(
+        flush_seconds=app.config["API_USAGE_FLUSH_SECONDS"], background=not app.testing)
 
     from portal.web import security, sessions
     sessions.init_app(app)

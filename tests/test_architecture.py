@@ -91,7 +91,8 @@ PARTNER_FACING = ("portal.web.partner", "portal.api.affiliate", "portal.affiliat
 # the façade that may read the database.
 SQL_BACKEND = frozenset({"portal.affiliate.sql_accounts", "portal.affiliate.sql_backend",
                          "portal.affiliate.sql_offers", "portal.affiliate.sql_reports"})
-DATA_MODULES = ("portal.queries", "portal.models", "portal.extensions.db")
+# The use cases (services) write the database: the partner-facing modules reach them through the façade too.
+DATA_MODULES = ("portal.queries", "portal.models", "portal.extensions.db", "portal.services")
 # The façade's one reader of the app (its config) is the factory that builds scopes for both doors.
 APP_READERS = frozenset({"portal.affiliate.factory"})
 APP_MODULES = ("flask.current_app", "portal.extensions")
@@ -125,8 +126,8 @@ def _data_access(module: str, tree: ast.Module, is_package: bool) -> list[str]:
 
 
 def test_partner_facing_modules_reach_data_only_through_the_facade():
-    """The two partner doors and the façade import no queries, models or db (and the façade, but for its
-    factory, not the app or its extensions): an upstream backend can then replace the SQL one."""
+    """The two partner doors and the façade import no queries, models, db or services (and the façade, but
+    for its factory, not the app or its extensions): an upstream backend can then replace the SQL one."""
     offences = [offence for module, path, tree in _modules()
                 for offence in _data_access(module, tree, path.name == "__init__.py")]
     assert offences == []
@@ -156,12 +157,17 @@ def test_the_data_access_check_can_fail():
         "portal.web.partner.notices imports portal.models"]
     assert caught("portal.affiliate.upstream.client", "from ...queries.settings import network_settings\n") == [
         "portal.affiliate.upstream.client imports portal.queries.settings"]
+    assert caught("portal.web.partner.team", "from portal.services import invitations, team\n") == [
+        "portal.web.partner.team imports portal.services"]
+    assert caught("portal.api.affiliate.auth", "from portal.services.keys import find_credential\n") == [
+        "portal.api.affiliate.auth imports portal.services.keys"]
     assert caught("portal.affiliate.postbacks", "from flask import current_app\n") == [
         "portal.affiliate.postbacks imports flask.current_app"]
     assert caught("portal.affiliate.postbacks", "from portal.extensions import limiter\n") == [
         "portal.affiliate.postbacks imports portal.extensions"]
     # Excused: the SQL backend by name, the factory for the app only, the doors for the app's services.
     assert caught("portal.affiliate.sql_backend", "from portal.queries import clicks\n") == []
+    assert caught("portal.affiliate.sql_accounts", "from portal.services import team\n") == []
     assert caught("portal.affiliate.factory", "from flask import current_app\n") == []
     assert caught("portal.affiliate.factory", "from portal.models import Partner\n") == [
         "portal.affiliate.factory imports portal.models"]

@@ -16,9 +16,9 @@ A scope (portal.affiliate.scope.AffiliateScope) is built from three parts, by on
   port, the manual-send budget and how to spend it. The factory builds it from the app's config and
   `LocalAccounts.postbacks_self_service()`, and the scope asks for it only when a postback needs it.
 
-Only the modules named `sql_*.py` import the database (queries, models, db) or the app's extensions, and
-only the factory reads the app's config (`current_app`): whatever else a backend needs (settings, a shared
-rate-limit store) the factory hands it. tests/test_architecture.py checks both rules for the façade, and
+Only the modules named `sql_*.py` import the database (queries, models, db, and the services that write
+it) or the app's extensions, and only the factory reads the app's config (`current_app`): whatever else a
+backend needs (settings, a shared rate-limit store) the factory hands it. tests/test_architecture.py checks both rules for the façade, and
 the database rule for the two partner-facing doors (portal.web.partner, portal.api.affiliate).
 """
 
@@ -39,7 +39,7 @@ class LocalAccounts(Protocol):
     """This portal's own records of a partner and of the network (see the module docstring).
 
     Team and notice rows are the local store's own objects: the doors show them and hand them back to the
-    services that change them (portal.services.team, invitations), which take those same rows.
+    methods that change them (which the SQL implementation passes to portal.services.team, invitations).
     """
 
     def account(self, partner: PartnerRecord) -> AccountView:
@@ -58,6 +58,10 @@ class LocalAccounts(Protocol):
 
     def has_active_key(self, partner_id: int) -> bool: ...
 
+    def credential(self, secret: str) -> Any | None:
+        """The key to this portal a secret is (live or revoked; key_id, revoked, partner, allows(ip)), or None:
+        malformed (refused without a query) or unknown. For the Affiliate API, before any scope exists."""
+
     def key_cards(self, partner_id: int) -> list[KeyCard]:
         """The partner's own active keys to this portal, in full (theirs to copy)."""
 
@@ -70,6 +74,22 @@ class LocalAccounts(Protocol):
 
     def invitation(self, partner_id: int, invitation_id: int) -> Any | None:
         """One of the partner's pending invitations; None for anyone else's."""
+
+    # Changes to the team, by `by` (the acting user's row) from `ip`; audited. A refusal is an
+    # InvitationRefused or TeamChangeRefused (portal.domain.errors) whose message says why.
+
+    def invite(self, partner: PartnerRecord, email: str, role: str, by: Any, ip: str | None) -> None:
+        """Invite `email` to the partner with `role` (the mail carries a single-use link)."""
+
+    def change_role(self, user: Any, role: str, by: Any, ip: str | None) -> None: ...
+
+    def set_active(self, user: Any, active: bool, by: Any, ip: str | None) -> None:
+        """Deactivating ends every session of the user at once."""
+
+    def resend_invitation(self, invitation: Any, by: Any, ip: str | None) -> None:
+        """A fresh link (the old one stops working) and a fresh expiry, mailed again."""
+
+    def revoke_invitation(self, invitation: Any, by: Any, ip: str | None) -> None: ...
 
     def unread_notices(self, partner_id: int, limit: int) -> list[Any]:
         """The newest unread notices of the partner, at most `limit`."""

@@ -70,6 +70,11 @@ def scope_for(partner: PartnerRecord, actor: Actor | None) -> AffiliateScope:
                           policy=partial(postback_policy, config, accounts))
 
 
+def credential(secret: str) -> Any | None:
+    """The key to this portal a secret is, for the Affiliate API's authentication (see LocalAccounts.credential)."""
+    return accounts_for(current_app.config).credential(secret)
+
+
 def network_view() -> NetworkView:
     """The network's public face, for what needs it outside any partner's scope (the API's description)."""
     return accounts_for(current_app.config).network()

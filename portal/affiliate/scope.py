@@ -88,6 +88,24 @@ class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin
         """One of the partner's own pending invitations; None for anyone else's."""
         return self._accounts.invitation(self.partner_id, invitation_id)
 
+    # Changes to the team: `user` and `invitation` are rows this scope returned (team_member, invitation);
+    # `by` is the acting user's row (the audit log's actor and the invitation mail's sender).
+
+    def invite(self, email: str, role: str, by: Any, ip: str | None) -> None:
+        self._accounts.invite(self._partner, email, role, by, ip)
+
+    def change_role(self, user: Any, role: str, by: Any, ip: str | None) -> None:
+        self._accounts.change_role(user, role, by, ip)
+
+    def set_active(self, user: Any, active: bool, by: Any, ip: str | None) -> None:
+        self._accounts.set_active(user, active, by, ip)
+
+    def resend_invitation(self, invitation: Any, by: Any, ip: str | None) -> None:
+        self._accounts.resend_invitation(invitation, by, ip)
+
+    def revoke_invitation(self, invitation: Any, by: Any, ip: str | None) -> None:
+        self._accounts.revoke_invitation(invitation, by, ip)
+
     def unread_notices(self) -> tuple[list[Any], int]:
         """The newest unread notices (at most SHOWN_UNREAD_NOTICES) and how many are unread in all."""
         shown = self._accounts.unread_notices(self.partner_id, SHOWN_UNREAD_NOTICES)

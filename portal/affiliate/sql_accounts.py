@@ -12,8 +12,8 @@ from portal.queries import accounts
 from portal.queries import invitations as invitation_queries
 from portal.queries import notices as notice_queries
 from portal.queries.settings import network_settings
-from portal.services import audit, notices
-from portal.services.keys import plaintext
+from portal.services import audit, invitations, notices, team
+from portal.services.keys import Credential, find_credential, plaintext
 
 
 class SqlAccounts:
@@ -46,6 +46,9 @@ class SqlAccounts:
     def has_active_key(self, partner_id: int) -> bool:
         return accounts.has_active_key(partner_id)
 
+    def credential(self, secret: str) -> Credential | None:
+        return find_credential(secret)
+
     def key_cards(self, partner_id: int) -> list[KeyCard]:
         return [KeyCard(k.label, plaintext(k), k.created_at, k.last_used_at)
                 for k in accounts.active_keys(partner_id)]
@@ -61,6 +64,21 @@ class SqlAccounts:
 
     def invitation(self, partner_id: int, invitation_id: int) -> Invitation | None:
         return invitation_queries.partner_invitation(partner_id, invitation_id)
+
+    def invite(self, partner: PartnerRecord, email: str, role: str, by: Any, ip: str | None) -> None:
+        invitations.invite_partner_user(partner, email, role, invitations.Inviter(by, ip))
+
+    def change_role(self, user: PartnerUser, role: str, by: Any, ip: str | None) -> None:
+        team.change_role(user, role, by, ip)
+
+    def set_active(self, user: PartnerUser, active: bool, by: Any, ip: str | None) -> None:
+        team.set_active(user, active, by, ip)
+
+    def resend_invitation(self, invitation: Invitation, by: Any, ip: str | None) -> None:
+        invitations.resend(invitation, invitations.Inviter(by, ip))
+
+    def revoke_invitation(self, invitation: Invitation, by: Any, ip: str | None) -> None:
+        invitations.revoke(invitation, invitations.Inviter(by, ip))
 
     def unread_notices(self, partner_id: int, limit: int) -> list[PartnerNotice]:
         return notice_queries.unread(partner_id, limit)

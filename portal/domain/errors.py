@@ -13,6 +13,14 @@ class BadRequest(ValueError):
         self.message = f"{field_name}: {rule}"
 
 
+class InvitationRefused(ValueError):
+    """The invitation cannot be made; the message says why (for the form)."""
+
+
+class TeamChangeRefused(ValueError):
+    """A change to a partner's team would break a rule; the message says which."""
+
+
 class NotFound(LookupError):
     """No such object for this partner: it does not exist or belongs to someone else (same answer)."""
 

@@ -13,6 +13,8 @@ NETWORKS_OPENAPI_PATH = "/v1/networks/openapi.json"  # the Everflow-style Networ
 
 # Headers a partner key may arrive in (Everflow's first); a bearer token is accepted too.
 KEY_HEADERS = ("X-Eflow-API-Key", "X-Api-Key")
+# How an Everflow-style network key (/v1/networks) begins: the Affiliate API answers one with Out of realm.
+NETWORK_KEY_PREFIX = "efn_live_"
 
 # The Affiliate API's refusals (spec/affiliate-api.md, "Authentication and errors"), word for word.
 NO_KEY = "No Authentication Method Found"

@@ -21,6 +21,11 @@ The Redis path relies on what REDIS_STORAGE_INTERNALS names of limits' RedisStor
 API and on that list layout, so pyproject.toml pins `limits` to one minor release and
 tests/api/affiliate/test_budget_redis.py fails loudly when an upgrade changes them.
 
+Each API spends through spend_or_refuse: one unit of its budgets, the binding reading kept in `g` for its
+headers, and a refusal raised as that API's own error type (429: RATE_LIMITED, or AUTH_THROTTLED with
+Retry-After while the caller's address is blocked). The guard's window and what to do when it blocks
+are passed in, as portal.http.auth_throttle builds its window on this module's Budget.
+
 Headers (every response of a budgeted API): `X-RateLimit-Limit` and `X-RateLimit-Remaining` of the
 budget that binds (the one with the fewest requests left; on a tie, the one that frees later),
 `X-RateLimit-Reset`, whole seconds until that budget's oldest counted request leaves its window (0 when
@@ -33,10 +38,11 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from limits import RateLimitItem
 from limits.errors import StorageError
 from limits.storage import RedisStorage
@@ -44,6 +50,7 @@ from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from portal.extensions import limiter
 from portal.http import memory_storage  # noqa: F401  (registers portal-memory:// before the limiter binds)
+from portal.http.contract import AUTH_THROTTLED, RATE_LIMITED
 from portal.http.memory_storage import InProcessStorage
 
 # What the Redis path uses of limits' RedisStorage beyond its public API (limits 5.8).
@@ -175,6 +182,20 @@ def spend(strategy: RateLimiter, budgets: list[Budget], guard: Budget | None = N
         throttled = _seconds(blocker + guard.item.get_expiry(), now) if blocker is not None else None
         return Outcome(spent, readings, throttled)
     return _public_spend(strategy, budgets, guard)
+
+
+def spend_or_refuse(budgets: list[Budget], guard: Budget, blocked: Callable[[int], object],
+                    refuse: Callable[[int, str, dict[str, str] | None], Exception], reading_name: str) -> None:
+    """One unit of every budget through Flask-Limiter's strategy, its binding reading kept in g.<reading_name>
+    for write_headers; else raise refuse(429, …): AUTH_THROTTLED with Retry-After while the guard's window
+    is full (after blocked(seconds)), or RATE_LIMITED when a budget is full (nothing is spent then)."""
+    outcome = spend(limiter.limiter, budgets, guard=guard)
+    setattr(g, reading_name, outcome.binding)
+    if outcome.throttled_for is not None:
+        blocked(outcome.throttled_for)
+        raise refuse(429, AUTH_THROTTLED, {"Retry-After": str(outcome.throttled_for)})
+    if not outcome.spent:
+        raise refuse(429, RATE_LIMITED, None)
 
 
 def read(strategy: RateLimiter, budgets: list[Budget]) -> tuple[Reading, ...]:

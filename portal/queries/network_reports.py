@@ -3,8 +3,9 @@
 Like the partner report (portal.queries.reports) it answers from the hourly rollups when they can (columns
 and filters among affiliate, offer, advertiser and sub1, whole-hour windows), else from the raw rows, and
 returns {group key: totals in ROLLUP_METRICS order} with a UTC bucket number last for a time column. The
-network's revenue (network_revenue_cents) is one of the totals. An advertiser is a property of an offer:
-the queries group and filter by offer and the caller maps offers to advertisers.
+network's revenue (network_revenue_cents) is one of the totals. The raw rows are read by the partner report's
+own scan without a partner (portal.queries.reports.from_raw(None, ...)). An advertiser is a property of an
+offer: the queries group and filter by offer and the caller maps offers to advertisers.
 """
 
 from __future__ import annotations
@@ -12,27 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, cast, func, null, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import ROLLUP_METRICS, Click, Conversion, Impression, Offer, ReportRollup
-from portal.queries import click_payouts
+from portal.models import ROLLUP_METRICS, Offer, ReportRollup
 from portal.queries.buckets import HOUR
-from portal.queries.reports import COUNTED_STATUSES
 
 ROLLUP_DIMENSIONS = {"affiliate", "offer", "sub1"}
-# Column → attribute on clicks, conversions, impressions (None: that table has no such value).
-DIMENSIONS = {
-    "affiliate": ("partner_id",) * 3, "offer": ("offer_id",) * 3, "country": ("country",) * 3,
-    "sub1": ("sub1",) * 3, "sub2": ("sub2",) * 3, "sub3": ("sub3",) * 3, "sub4": ("sub4",) * 3,
-    "sub5": ("sub5",) * 3, "source_id": ("source_id",) * 3, "device_type": ("device", "device", None),
-    "browser": ("browser", "browser", None), "platform": ("platform", "platform", None),
-    "coupon_code": (None, "coupon_code", None), "event_name": (None, "event_name", None),
-}
-FILTERS = {**{k: v for k, v in DIMENSIONS.items() if k not in ("device_type", "browser", "platform", "coupon_code")},
-           "transaction_id": ("transaction_id", "transaction_id", None), "status": (None, "status", None)}
 _NUMERIC = {"affiliate", "offer"}
-_METRIC = {name: i for i, name in enumerate(ROLLUP_METRICS)}
 
 Totals = dict[tuple, list[int]]
 
@@ -81,56 +69,6 @@ def from_rollups(dims: Sequence[str], filters: dict[str, tuple[str, ...]], start
     return totals
 
 
-def from_raw(dims: Sequence[str], filters: dict[str, tuple[str, ...]], start: datetime, end: datetime,
-             include_test: bool, bucket: int | None) -> Totals:
-    """Grouped scans of clicks, impressions (where they have the columns) and conversions, merged by key."""
-    dialect = db.session.get_bind().dialect.name
-    totals: Totals = {}
-
-    def grouped(model, side: int, aggregates):
-        keys = [getattr(model, DIMENSIONS[d][side]) if DIMENSIONS[d][side] else null() for d in dims]
-        if bucket:
-            keys.append(_bucket_sql(model.created_at, dialect, bucket))
-        conditions = [model.created_at >= start, model.created_at < end]
-        if not include_test:
-            conditions.append(model.is_test.is_(False))
-        for kind, values in filters.items():
-            name = FILTERS[kind][side]
-            if name is not None:
-                conditions.append(getattr(model, name).in_(_in(kind, values)))
-        real = [k for k in keys if getattr(k, "__visit_name__", "") != "null"]
-        stmt = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates).select_from(
-            model.__table__).where(and_(*conditions))
-        return (stmt.group_by(*real) if real else stmt), len(keys)
-
-    def add(stmt, width: int, metrics: Sequence[str | None]) -> None:
-        for row in db.session.execute(stmt):
-            if not row[width]:
-                continue
-            slot = totals.setdefault(tuple(row[:width]), [0] * len(ROLLUP_METRICS))
-            for metric, value in zip(metrics, row[width:]):
-                if metric is not None:
-                    slot[_METRIC[metric]] += int(value or 0)
-
-    valid = click_payouts.valid()
-    add(*grouped(Click, 0, [func.count(), func.sum(case((valid, 1), else_=0)),
-                            func.sum(case((and_(valid, Click.is_unique), 1), else_=0)),
-                            func.sum(Click.payout_cents), func.sum(case((valid, 0), else_=1))]),
-        (None, "clicks", "unique_clicks", "earnings_cents", "invalid_clicks"))
-    if all(DIMENSIONS[d][2] for d in dims) and all(FILTERS[k][2] or not FILTERS[k][0] for k in filters):
-        add(*grouped(Impression, 2, [func.count()]), ("impressions",))
-    counted, on_hold = Conversion.status.in_(COUNTED_STATUSES), Conversion.status == "on_hold"
-    base, event = Conversion.event_name.is_(None), Conversion.event_name.is_not(None)
-    add(*grouped(Conversion, 1, [
-        func.count(), func.sum(case((and_(counted, base), 1), else_=0)),
-        func.sum(case((and_(counted, event), 1), else_=0)), func.sum(case((counted, Conversion.payout_cents), else_=0)),
-        func.sum(case((on_hold, 1), else_=0)), func.sum(case((on_hold, Conversion.payout_cents), else_=0)),
-        func.sum(case((counted, Conversion.network_revenue_cents), else_=0)),
-    ]), (None, "conversions", "events", "earnings_cents", "on_hold_conversions", "on_hold_earnings_cents",
-         "network_revenue_cents"))
-    return totals
-
-
 def offers_of_advertisers(advertiser_ids) -> list[int]:
     ids = [int(i) for i in advertiser_ids]
     return list(db.session.scalars(select(Offer.id).where(Offer.advertiser_id.in_(ids))))
@@ -150,10 +88,3 @@ def names(model, ids) -> dict[int, str]:
         return {}
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))).all())
 
-
-
-def _bucket_sql(column, dialect: str, seconds: int):
-    """The UTC bucket number of a timestamp (as the partner report computes it)."""
-    if dialect == "sqlite":
-        return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer) // seconds
-    return cast(func.floor(func.extract("epoch", column) / seconds), Integer)

@@ -1,5 +1,8 @@
 """Grouped totals for one partner's report: from the hourly rollups where they can answer, else the raw rows.
 
+The raw-row scan (from_raw) also serves the network's entity report (portal.queries.network_reports):
+without a partner it totals every partner's rows, and "affiliate" (the partner id) is one more column.
+
 Both paths return the same thing: {group key: totals in ROLLUP_METRICS order}, where a key holds the raw
 value of each requested dimension in order and, for a time column, a UTC bucket number (hours, or quarter
 hours for zones whose offset is not a whole hour) that the façade turns into local dates, weeks or months.
@@ -27,7 +30,7 @@ ROLLUP_DIMENSIONS = {"offer", "sub1"}
 ROLLUP_FILTERS = {"offer", "sub1"}
 # Report column → attribute on clicks, on conversions and on impressions (None: that table has no such value).
 _DIMENSIONS = {
-    "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
+    "affiliate": ("partner_id", "partner_id", "partner_id"), "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
     "sub1": ("sub1", "sub1", "sub1"), "sub2": ("sub2", "sub2", "sub2"), "sub3": ("sub3", "sub3", "sub3"),
     "sub4": ("sub4", "sub4", "sub4"), "sub5": ("sub5", "sub5", "sub5"),
     "source_id": ("source_id", "source_id", "source_id"), "device_type": ("device", "device", None),
@@ -37,12 +40,13 @@ _DIMENSIONS = {
 # Filter → column on clicks / on conversions / on impressions; None: the filter does not narrow that table
 # (a click has no status or event; conversion-only filters leave click and impression counts as they are).
 _FILTER_COLUMNS = {
-    "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
+    "affiliate": ("partner_id", "partner_id", "partner_id"), "offer": ("offer_id", "offer_id", "offer_id"), "country": ("country", "country", "country"),
     "transaction_id": ("transaction_id", "transaction_id", None), "sub1": ("sub1", "sub1", "sub1"),
     "sub2": ("sub2", "sub2", "sub2"), "sub3": ("sub3", "sub3", "sub3"), "sub4": ("sub4", "sub4", "sub4"),
     "sub5": ("sub5", "sub5", "sub5"), "source_id": ("source_id", "source_id", "source_id"),
     "status": (None, "status", None), "event_name": (None, "event_name", None),
 }
+_NUMERIC = {"affiliate", "offer"}  # id columns: filter values are compared as integers
 _METRIC = {name: i for i, name in enumerate(ROLLUP_METRICS)}
 
 Totals = dict[tuple, list[int]]
@@ -93,9 +97,12 @@ def from_rollups(partner_id: int, columns: Sequence[str], filters: dict[str, tup
     return totals
 
 
-def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[str, ...]], start: datetime,
+def from_raw(partner_id: int | None, columns: Sequence[str], filters: dict[str, tuple[str, ...]], start: datetime,
              end: datetime, include_test: bool, bucket: int | None) -> Totals:
-    """Three grouped scans, clicks, impressions (where they have the columns) and conversions, merged by key."""
+    """Three grouped scans, clicks, impressions (where they have the columns) and conversions, merged by key.
+
+    partner_id None: every partner's rows (the network's report). The network's revenue is totalled as the
+    rollups total it; a partner's report never shows it (the façade drops that figure)."""
     dialect = db.session.get_bind().dialect.name
     dims = [c for c in columns if c in _DIMENSIONS]
     totals: Totals = {}
@@ -104,14 +111,16 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
         keys = [getattr(model, _DIMENSIONS[c][side]) if _DIMENSIONS[c][side] else null() for c in dims]
         if bucket:
             keys.append(_bucket_sql(model.created_at, dialect, bucket))
-        conditions = [model.partner_id == partner_id, model.created_at >= start, model.created_at < end]
+        conditions = [model.created_at >= start, model.created_at < end]
+        if partner_id is not None:
+            conditions.insert(0, model.partner_id == partner_id)
         if not include_test:
             conditions.append(model.is_test.is_(False))
         for kind, values in filters.items():
             column = _FILTER_COLUMNS[kind][side]
             if column is None:
                 continue
-            values = [int(v) for v in values] if kind == "offer" else list(values)
+            values = [int(v) for v in values] if kind in _NUMERIC else list(values)
             conditions.append(getattr(model, column).in_(values))
         real_keys = [k for k in keys if k is not None and not _is_null(k)]
         stmt = select(*[k.label(f"k{i}") for i, k in enumerate(keys)], *aggregates).select_from(
@@ -149,9 +158,10 @@ def from_raw(partner_id: int, columns: Sequence[str], filters: dict[str, tuple[s
         func.sum(case((and_(counted, base), 1), else_=0)), func.sum(case((and_(counted, event), 1), else_=0)),
         func.sum(case((counted, Conversion.payout_cents), else_=0)), func.sum(case((on_hold, 1), else_=0)),
         func.sum(case((on_hold, Conversion.payout_cents), else_=0)),
+        func.sum(case((counted, Conversion.network_revenue_cents), else_=0)),
     ])
     add(conversion_stmt, width, (None, "conversions", "events", "earnings_cents", "on_hold_conversions",
-                                 "on_hold_earnings_cents"))
+                                 "on_hold_earnings_cents", "network_revenue_cents"))
     return totals
 
 

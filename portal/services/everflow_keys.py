@@ -16,13 +16,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from portal.extensions import db
+from portal.http.contract import NETWORK_KEY_PREFIX
 from portal.models import EverflowNetworkKey
 from portal.models.base import utcnow
-from portal.services import audit
 from portal.services.key_material import generate_key, is_well_formed, key_pattern
-from portal.services.keys import KeyActionError, checked_label, staff_id, vault
+from portal.services.keys import KeyActionError, add_audited, checked_label, revoke_audited, staff_id, vault
 
-KEY_PREFIX = "efn_live_"
+KEY_PREFIX = NETWORK_KEY_PREFIX
 KEY_PATTERN = key_pattern(KEY_PREFIX)
 VISIBLE_CHARS = len(KEY_PREFIX) + 6  # the stored prefix: enough to tell keys apart, far too little to guess
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -42,24 +42,14 @@ def issue_key(label: str, actor=None, ip: str | None = None) -> IssuedKey:
     secret = generate_key(KEY_PREFIX)
     key = EverflowNetworkKey(label=label, prefix=secret[:VISIBLE_CHARS], lookup_hash=vault().lookup_hash(secret),
                              created_by_id=staff_id(actor))
-    db.session.add(key)
-    db.session.flush()
-    audit.record("eflow_network_key.issued", actor=actor, target=key, ip=ip,
-                 detail={"prefix": key.prefix, "label": label})
-    db.session.commit()
+    add_audited(key, "eflow_network_key.issued", {"prefix": key.prefix, "label": label}, actor=actor, ip=ip)
     return IssuedKey(key, secret)
 
 
 def revoke_key(key: EverflowNetworkKey, actor=None, ip: str | None = None) -> bool:
     """Revoke now: the next request with this key gets 401. False when it was already revoked."""
-    if key.revoked_at is not None:
-        return False
-    key.revoked_at = utcnow()
-    key.revoked_by_id = staff_id(actor)
-    audit.record("eflow_network_key.revoked", actor=actor, target=key, ip=ip,
-                 detail={"prefix": key.prefix, "label": key.label})
-    db.session.commit()
-    return True
+    return revoke_audited(key, "eflow_network_key.revoked", {"prefix": key.prefix, "label": key.label},
+                          actor=actor, ip=ip)
 
 
 def looks_like_network_key(text: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.delivery import mail
+from portal.domain.errors import InvitationRefused
 from portal.domain.roles import API_KEYS, ROLE_LABELS, ROLES, TEAM, role_can
 from portal.extensions import db
 from portal.models import KEY_PERMISSIONS, PERMISSIONS, Invitation, Partner, PartnerUser, StaffUser
@@ -22,10 +23,6 @@ from portal.services.passwords import MIN_PASSWORD_LENGTH, hash_password
 from portal.services.tokens import new_token, token_hash, well_formed
 
 MAX_NAME = 200
-
-
-class InvitationRefused(ValueError):
-    """The invitation cannot be made; the message says why (for the form)."""
 
 
 class InvitationInvalid(Exception):

@@ -14,7 +14,7 @@ from portal.models import ApiKey, Partner
 from portal.models.base import utcnow
 from portal.queries.keys import credential_row
 from portal.services import audit
-from portal.services.allowlists import parse_allowlist
+from portal.services.allowlists import allows, parse_allowlist
 from portal.services.key_material import VISIBLE_CHARS, KeyVault, generate_key, is_well_formed
 
 MAX_LABEL = 100
@@ -63,12 +63,17 @@ def issue_key(partner: Partner, label: str, actor=None, acknowledged_risk: bool 
     key = ApiKey(partner_id=partner.id, label=label, prefix=secret[:VISIBLE_CHARS],
                  lookup_hash=vault().lookup_hash(secret), encrypted_secret=vault().encrypt(secret),
                  created_by_id=staff_id(actor))
-    db.session.add(key)
-    db.session.flush()
-    audit.record("api_key.issued", actor=actor, target=key, ip=ip,
-                 detail={"partner_id": partner.id, "label": label, "risks_acknowledged": risks})
-    db.session.commit()
+    add_audited(key, "api_key.issued", {"partner_id": partner.id, "label": label, "risks_acknowledged": risks},
+                actor=actor, ip=ip)
     return IssuedKey(key, secret)
+
+
+def add_audited(key, action: str, detail: dict, actor=None, ip: str | None = None) -> None:
+    """Store a newly issued key (partner key, network pair or network key) and its audit event in one commit."""
+    db.session.add(key)
+    db.session.flush()  # the audit event names the key by its id
+    audit.record(action, actor=actor, target=key, ip=ip, detail=detail)
+    db.session.commit()
 
 
 def checked_label(label: str | None, missing: str) -> str:
@@ -96,11 +101,18 @@ def reveal_key(key: ApiKey, actor, ip: str | None = None) -> str:
 
 def revoke_key(key: ApiKey, actor=None, ip: str | None = None) -> bool:
     """Revoke now; the next request with this key gets 401. False when it was already revoked."""
+    return revoke_audited(key, "api_key.revoked", {"partner_id": key.partner_id}, actor=actor, ip=ip)
+
+
+def revoke_audited(key, action: str, detail: dict, actor=None, ip: str | None = None) -> bool:
+    """Revoke a key of any kind now, audited in the same commit; False (nothing written) when already revoked.
+
+    Revoking is final: the key keeps when and by whom it was revoked."""
     if key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
     key.revoked_by_id = staff_id(actor)
-    audit.record("api_key.revoked", actor=actor, target=key, ip=ip, detail={"partner_id": key.partner_id})
+    audit.record(action, actor=actor, target=key, ip=ip, detail=detail)
     db.session.commit()
     return True
 
@@ -132,6 +144,10 @@ class Credential:
     revoked: bool
     ip_allowlist: list[str]
     partner: PartnerRecord
+
+    def allows(self, ip: str | None) -> bool:
+        """Whether the key may be used from this address (an empty allowlist: from any)."""
+        return allows(self.ip_allowlist, ip)
 
 
 def find_credential(secret: str) -> Credential | None:

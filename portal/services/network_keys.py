@@ -19,9 +19,8 @@ from sqlalchemy import select, update
 from portal.extensions import db
 from portal.models import NETWORK_KEY_MODES, NetworkApiKey
 from portal.models.base import utcnow
-from portal.services import audit
 from portal.services.key_material import generate_key, is_well_formed, key_pattern, random_name
-from portal.services.keys import KeyActionError, checked_label, staff_id, vault
+from portal.services.keys import KeyActionError, add_audited, checked_label, revoke_audited, staff_id, vault
 
 _PREFIX_MODE = {"test": "test", "production": "live"}
 PUBLIC_PREFIXES = {mode: f"npk_{tag}_" for mode, tag in _PREFIX_MODE.items()}
@@ -44,24 +43,15 @@ def issue_pair(mode: str, label: str, actor=None, ip: str | None = None) -> Issu
     secret = generate_key(SECRET_PREFIXES[mode])
     key = NetworkApiKey(public_key=random_name(PUBLIC_PREFIXES[mode]), secret_hash=vault().lookup_hash(secret),
                         mode=mode, label=label, created_by_id=staff_id(actor))
-    db.session.add(key)
-    db.session.flush()
-    audit.record("network_key.issued", actor=actor, target=key, ip=ip,
-                 detail={"public_key": key.public_key, "mode": mode, "label": label})
-    db.session.commit()
+    add_audited(key, "network_key.issued", {"public_key": key.public_key, "mode": mode, "label": label},
+                actor=actor, ip=ip)
     return IssuedPair(key, secret)
 
 
 def revoke_pair(key: NetworkApiKey, actor=None, ip: str | None = None) -> bool:
     """Revoke now: the next request with this pair gets 401. False when it was already revoked."""
-    if key.revoked_at is not None:
-        return False
-    key.revoked_at = utcnow()
-    key.revoked_by_id = staff_id(actor)
-    audit.record("network_key.revoked", actor=actor, target=key, ip=ip,
-                 detail={"public_key": key.public_key, "mode": key.mode})
-    db.session.commit()
-    return True
+    return revoke_audited(key, "network_key.revoked", {"public_key": key.public_key, "mode": key.mode},
+                          actor=actor, ip=ip)
 
 
 _PUBLIC_PATTERNS = tuple(re.compile(rf"{re.escape(prefix)}[0-9A-Za-z]{{24}}") for prefix in PUBLIC_PREFIXES.values())

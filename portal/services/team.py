@@ -3,15 +3,12 @@ cannot leave the company without an active admin."""
 
 from __future__ import annotations
 
+from portal.domain.errors import TeamChangeRefused
 from portal.domain.roles import ADMIN, ROLES
 from portal.extensions import db
 from portal.models import PartnerUser
 from portal.queries.accounts import active_admin_count
 from portal.services import audit, sessions
-
-
-class TeamChangeRefused(ValueError):
-    """The change would break a rule; the message says which."""
 
 
 def change_role(user: PartnerUser, role: str, by: PartnerUser, ip: str | None) -> None:

@@ -9,7 +9,6 @@ from portal.api.affiliate import (budget, offers, openapi, pixels,  # noqa: F401
                                   reporting, views)
 from portal.api.affiliate.blueprint import bp
 from portal.extensions import csrf
-from portal.services.usage import UsageRecorder
 
 __all__ = ["bp", "init_app"]
 
@@ -22,7 +21,8 @@ def is_api_path(path: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, exempt it from CSRF (no cookies here), set up the budgets, start usage tracking."""
+    """Register the blueprint, exempt it from CSRF (no cookies here), set up the budgets (usage tracking is
+    the app's, portal.services.usage, built in create_app)."""
     csrf.exempt(bp)
     app.register_blueprint(bp)
 
@@ -31,6 +31,3 @@ def init_app(app: Flask) -> None:
         return budget.finish_headers(response) if is_api_path(request.path) else response
 
     budget.init_app(app)
-    # Tests flush usage themselves: a timer or an exit hook would write after a test has cleaned up.
-    app.extensions["portal.api_usage"] = UsageRecorder(
-        flush_seconds=app.config["API_USAGE_FLUSH_SECONDS"], background=not app.testing)

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from portal.affiliate import AffiliateScope, scope_for
+from portal.affiliate import AffiliateScope, credential, scope_for
 from portal.api.affiliate.errors import ApiError
 from portal.domain.accounts import PARTNER_STATUSES_WITHOUT_ACCESS, PartnerRecord
 from portal.domain.actors import Actor
 from portal.http import auth_throttle
 from portal.http.auth_throttle import client_ip
 from portal.http.contract import (ACCOUNT_NOT_ACTIVE, AUTH_THROTTLED, INVALID_KEY, IP_NOT_ALLOWED, KEY_HEADERS,
-                                  KEY_IN_QUERY, NO_KEY, OUT_OF_REALM)
-from portal.services.allowlists import allows
-from portal.services.everflow_keys import KEY_PREFIX as NETWORK_KEY_PREFIX
-from portal.services.keys import find_credential
+                                  KEY_IN_QUERY, NETWORK_KEY_PREFIX, NO_KEY, OUT_OF_REALM)
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +108,7 @@ def _authenticate() -> AuthResult:
     wait = auth_throttle.blocked(ip)  # an address with too many failures: refused before any lookup
     if wait is not None:
         return AuthResult(error=_throttled(wait), ip=ip)
-    found = find_credential(secret)  # a malformed key is refused here without a query
+    found = credential(secret)  # a malformed key is refused here without a query
     if found is None:
         return _failed(ip)
     if found.revoked:
@@ -121,7 +118,7 @@ def _authenticate() -> AuthResult:
         # Same rule as the portal's sign-in: a suspended or deactivated partner is out, keys included.
         return AuthResult(error=ApiError(403, ACCOUNT_NOT_ACTIVE))
     partner_id = found.partner.id
-    if not allows(found.ip_allowlist, ip):
+    if not found.allows(ip):
         log.info("authz_fail: API key id=%s used from %s, outside its allowlist", found.key_id, ip)
         return AuthResult(error=ApiError(403, IP_NOT_ALLOWED), key_id=found.key_id, partner_id=partner_id, ip=ip)
     return AuthResult(principal=ApiPrincipal(found.key_id, found.partner, ip), key_id=found.key_id,

@@ -16,6 +16,7 @@ that spent nothing reads the network's budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, Response, current_app, g
 from limits import parse
@@ -24,7 +25,6 @@ from limits.errors import StorageError
 from portal.api.affiliate.errors import ApiError
 from portal.extensions import limiter
 from portal.http import auth_throttle, ratelimit
-from portal.http.contract import AUTH_THROTTLED, RATE_LIMITED
 from portal.http.ratelimit import Budget
 
 BUDGET_KEY = "network"
@@ -66,13 +66,8 @@ def budgets_of(partner_id: int) -> list[Budget]:
 def spend(partner_id: int, ip: str | None) -> None:
     """One unit of the network's budget and of the partner's share; 429 when either is full (nothing is
     spent then), or when the caller's address is blocked for failed authentication."""
-    outcome = ratelimit.spend(limiter.limiter, budgets_of(partner_id), guard=auth_throttle.guard(ip))
-    setattr(g, _G_READING, outcome.binding)
-    if outcome.throttled_for is not None:
-        auth_throttle.note_blocked(ip, outcome.throttled_for)
-        raise ApiError(429, AUTH_THROTTLED, {"Retry-After": str(outcome.throttled_for)})
-    if not outcome.spent:
-        raise ApiError(429, RATE_LIMITED)
+    ratelimit.spend_or_refuse(budgets_of(partner_id), auth_throttle.guard(ip),
+                              partial(auth_throttle.note_blocked, ip), ApiError, _G_READING)
 
 
 def finish_headers(response: Response) -> Response:

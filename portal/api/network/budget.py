@@ -10,14 +10,14 @@ headers; refusals before authentication (401, 403) carry none, as they spend not
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response, current_app, g
 from limits import parse
 
 from portal.api.network.auth import NetworkCaller
 from portal.api.network.errors import NetworkApiError
-from portal.extensions import limiter
 from portal.http import auth_throttle, ratelimit
-from portal.http.contract import AUTH_THROTTLED, RATE_LIMITED
 from portal.http.ratelimit import Budget
 
 BUDGET_SCOPE = "network-api"
@@ -37,13 +37,8 @@ def budget_of(caller: NetworkCaller) -> Budget:
 
 def spend(caller: NetworkCaller, ip: str | None) -> None:
     """One unit of the pair's budget; 429 when it is full, or while the address is blocked for failures."""
-    outcome = ratelimit.spend(limiter.limiter, [budget_of(caller)], guard=auth_throttle.guard(ip))
-    setattr(g, _G_READING, outcome.binding)
-    if outcome.throttled_for is not None:
-        auth_throttle.note_blocked(ip, outcome.throttled_for)
-        raise NetworkApiError(429, AUTH_THROTTLED, {"Retry-After": str(outcome.throttled_for)})
-    if not outcome.spent:
-        raise NetworkApiError(429, RATE_LIMITED)
+    ratelimit.spend_or_refuse([budget_of(caller)], auth_throttle.guard(ip), partial(auth_throttle.note_blocked, ip),
+                              NetworkApiError, _G_READING)
 
 
 def finish_headers(response: Response) -> Response:

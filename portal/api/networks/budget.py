@@ -11,13 +11,13 @@ and -Reset. Refusals before authentication spend nothing.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response, current_app, g
 from limits import parse
 
 from portal.api.networks.errors import NetworksApiError
-from portal.extensions import limiter
 from portal.http import auth_throttle, ratelimit
-from portal.http.contract import AUTH_THROTTLED, RATE_LIMITED
 from portal.http.ratelimit import Budget
 
 BUDGET_SCOPE = "eflow-network-api"
@@ -33,13 +33,8 @@ def init_app(app: Flask) -> None:
 
 def spend(ip: str | None) -> None:
     """One unit of the network's budget; 429 when it is full, or while the address is blocked for failures."""
-    outcome = ratelimit.spend(limiter.limiter, [current_app.extensions[_EXTENSION]], guard=auth_throttle.guard(ip))
-    setattr(g, _G_READING, outcome.binding)
-    if outcome.throttled_for is not None:
-        auth_throttle.note_blocked(ip, outcome.throttled_for)
-        raise NetworksApiError(429, AUTH_THROTTLED, {"Retry-After": str(outcome.throttled_for)})
-    if not outcome.spent:
-        raise NetworksApiError(429, RATE_LIMITED)
+    ratelimit.spend_or_refuse([current_app.extensions[_EXTENSION]], auth_throttle.guard(ip),
+                              partial(auth_throttle.note_blocked, ip), NetworksApiError, _G_READING)
 
 
 def finish_headers(response: Response) -> Response:

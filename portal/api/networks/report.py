@@ -88,8 +88,8 @@ def build(request: NetworkReportQuery) -> dict[str, Any]:
     if q.rollups_can_answer(dims, set(filters), window.start, window.end, bucket):
         totals = q.from_rollups(dims, filters, window.start, window.end, query.include_test, time_column is not None)
     else:
-        totals = q.from_raw(dims, filters, window.start, window.end, query.include_test,
-                            bucket if time_column else None)
+        totals = partner_reports.from_raw(None, dims, filters, window.start, window.end, query.include_test,
+                                          bucket if time_column else None)
 
     offer_at = dims.index("offer") if "offer" in dims else None
     advertisers = q.advertiser_of_offers(k[offer_at] for k in totals) if "advertiser" in wanted else {}

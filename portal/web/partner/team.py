@@ -8,8 +8,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.domain.clock import utcnow
+from portal.domain.errors import InvitationRefused, TeamChangeRefused
 from portal.domain.roles import ROLE_LABELS
-from portal.services import invitations, team
 from portal.web.auth.link_forms import ButtonForm, InviteForm, RoleForm
 from portal.web.partner.blueprint import bp
 
@@ -20,8 +20,9 @@ def _page(form: InviteForm | None = None, status: int = 200):
                            role_form=RoleForm(), button=ButtonForm(), roles=ROLE_LABELS, now=utcnow()), status
 
 
-def _inviter() -> invitations.Inviter:
-    return invitations.Inviter(current_user._get_current_object(), request.remote_addr)
+def _by() -> dict:
+    """Who acts, for the audit log and the invitation mail: the signed-in user, from this address."""
+    return {"by": current_user._get_current_object(), "ip": request.remote_addr}
 
 
 def _own_user(user_id: int):
@@ -49,8 +50,8 @@ def team_invite():
     if not form.validate_on_submit():
         return _page(form, 400)
     try:
-        invitations.invite_partner_user(current_user.partner, form.email.data, form.role.data, _inviter())
-    except invitations.InvitationRefused as err:
+        g.scope.invite(form.email.data, form.role.data, **_by())
+    except InvitationRefused as err:
         form.email.errors = [str(err)]
         return _page(form, 400)
     flash(f"Invitation sent to {form.email.data.strip().lower()}.")
@@ -64,8 +65,8 @@ def team_role(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        team.change_role(user, form.role.data, current_user._get_current_object(), request.remote_addr)
-    except team.TeamChangeRefused as err:
+        g.scope.change_role(user, form.role.data, **_by())
+    except TeamChangeRefused as err:
         flash(str(err))
         return _page(status=409)
     flash(f"{user.email} is now {ROLE_LABELS[user.role]}.")
@@ -77,8 +78,8 @@ def _set_active(user_id: int, active: bool):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        team.set_active(user, active, current_user._get_current_object(), request.remote_addr)
-    except team.TeamChangeRefused as err:
+        g.scope.set_active(user, active, **_by())
+    except TeamChangeRefused as err:
         flash(str(err))
         return _page(status=409)
     flash(f"{user.email} is {'active again' if active else 'deactivated and signed out'}.")
@@ -100,7 +101,7 @@ def team_invitation_resend(invitation_id: int):
     invitation = _own_invitation(invitation_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    invitations.resend(invitation, _inviter())
+    g.scope.resend_invitation(invitation, **_by())
     flash(f"Invitation sent again to {invitation.email}; the earlier link no longer works.")
     return redirect(url_for("partner.account_users"))
 
@@ -110,6 +111,6 @@ def team_invitation_revoke(invitation_id: int):
     invitation = _own_invitation(invitation_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    invitations.revoke(invitation, _inviter())
+    g.scope.revoke_invitation(invitation, **_by())
     flash(f"The invitation to {invitation.email} is revoked.")
     return redirect(url_for("partner.account_users"))

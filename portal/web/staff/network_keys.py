@@ -1,4 +1,5 @@
-"""Settings → Integrations: list, issue (the secret is shown once) and revoke Network API key pairs."""
+"""Settings → Integrations: list, issue (the secret is shown once) and revoke Network API key pairs; the issue
+and revoke pages both kinds of Integrations key share."""
 
 from __future__ import annotations
 
@@ -36,29 +37,46 @@ def integrations():
 @requires(PERMISSION)
 def issue_network_key():
     form = IssuePairForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            issued = issue_pair(form.mode.data, form.label.data, actor=current_user, ip=request.remote_addr)
-        except KeyActionError as err:
-            form.label.errors = [str(err)]  # the form already holds the mode to its two choices
-            status = 400
-        else:
-            page = render_template("staff/network_key_issued.html", pair=issued.key, secret=issued.secret)
-            return page, 200, NO_STORE
-    elif request.method == "POST":
-        status = 400
-    return render_template("staff/network_key_new.html", form=form), status
+    return issue_page(form, lambda: issue_pair(form.mode.data, form.label.data, actor=current_user,
+                                               ip=request.remote_addr),
+                      "staff/network_key_new.html", "staff/network_key_issued.html", "pair")
 
 
 @bp.route("/settings/integrations/keys/<int:pair_id>/revoke", methods=["GET", "POST"])
 @requires(PERMISSION)
 def revoke_network_key(pair_id: int):
     pair = _pair_or_404(pair_id)
+    return revoke_page(pair, revoke_pair, f"Key pair “{pair.label}” revoked.", "staff/network_key_revoke.html",
+                       "pair")
+
+
+# The issue and revoke pages of both kinds of Integrations key (pairs here, network keys in eflow_keys).
+
+def issue_page(form, issue, new_template: str, issued_template: str, name: str):
+    """The form, or the issued key (its secret shown once, never cached) under `name` with `secret`.
+
+    `issue()` issues from the valid form; a refusal (KeyActionError) is shown on the label field (the
+    pair form's only other field, the mode, is held to its two choices by the form itself)."""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            issued = issue()
+        except KeyActionError as err:
+            form.label.errors = [str(err)]
+            status = 400
+        else:
+            return render_template(issued_template, **{name: issued.key}, secret=issued.secret), 200, NO_STORE
+    elif request.method == "POST":
+        status = 400
+    return render_template(new_template, form=form), status
+
+
+def revoke_page(key, revoke, revoked: str, template: str, name: str):
+    """Confirm, then revoke (flashing `revoked` when this request revoked it) and go back to Integrations."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        if revoke_pair(pair, actor=current_user, ip=request.remote_addr):
-            flash(f"Key pair “{pair.label}” revoked. The next request made with it is refused.")
+        if revoke(key, actor=current_user, ip=request.remote_addr):
+            flash(f"{revoked} The next request made with it is refused.")
         return redirect(url_for("staff.integrations"))
-    page = render_template("staff/network_key_revoke.html", pair=pair, form=form)
+    page = render_template(template, **{name: key}, form=form)
     return page, 400 if request.method == "POST" else 200

@@ -1,4 +1,8 @@
-"""Configuration: code defaults, then the instance file, then PORTAL_* environment variables."""
+"""Configuration: code defaults, then the instance file, then PORTAL_* environment variables.
+
+A group of settings with a subject of its own keeps its defaults, kinds and checks in its own module
+(upstream mode: portal.config.upstream); this module assembles them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from portal.config import upstream
+from portal.config.kinds import BOOL, FLOAT, FRACTION, INT, STR, ConfigError
 from portal.domain.mail import SmtpUrlError, parse_smtp_url
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -102,13 +108,7 @@ DEFAULTS: dict[str, Any] = {
     # Seconds the tracker keeps an offer's and a partner's state in each process: a paused offer stops
     # taking clicks at most this long after staff pause it (0: read the database on every click).
     "TRACKING_CACHE_SECONDS": 5.0,
-    # Upstream mode: partners' data comes from an Everflow-compatible network API (another portal's
-    # /v1/networks, or Everflow itself) called with a network key; unset, this app's own tables answer.
-    "UPSTREAM_URL": None,  # such as https://api.eflow.team (the /v1/networks/... paths are added)
-    "UPSTREAM_API_KEY": None,  # a network key, sent in X-Eflow-API-Key; required with UPSTREAM_URL
-    "UPSTREAM_TIMEOUT": 10.0,  # seconds for one answer, retries included (connect and read of each call)
-    "UPSTREAM_RETRIES": 2,  # further tries after a 429, 502, 503, 504 or a connection error
-    "UPSTREAM_REQUESTS_PER_SECOND": 20,  # the upstream's budget, shared by every process (Redis when set)
+    **upstream.DEFAULTS,
 }
 # The most requests any budget or the failed-authentication limit may count in one window (each one is a
 # stored timestamp).
@@ -129,70 +129,57 @@ RATELIMIT_FIXED: dict[str, Any] = {
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://", "redis+sentinel://", "redis+cluster://")
 
 # How each setting read from the environment is parsed. Anything not listed here is rejected.
-_BOOL = "bool"
-_INT = "int"
-_FLOAT = "float"
-_FRACTION = "fraction"
-_STR = "str"
 ENV_TYPES: dict[str, str] = {
-    "ENV": _STR,
-    "SECRET_KEY": _STR,
-    "KEY_ENCRYPTION_KEY": _STR,
-    "SESSION_COOKIE_SECURE": _BOOL,
-    "PERMANENT_SESSION_LIFETIME": _INT,
-    "SESSION_IDLE_TIMEOUT": _INT,
-    "MAX_CONTENT_LENGTH": _INT,
-    "LOGIN_FREE_ATTEMPTS": _INT,
-    "LOGIN_LOCKOUT_BASE_SECONDS": _INT,
-    "LOGIN_LOCKOUT_MAX_SECONDS": _INT,
-    "STAFF_REQUIRE_2FA": _BOOL,
-    "OIDC_ISSUER": _STR,
-    "OIDC_CLIENT_ID": _STR,
-    "OIDC_CLIENT_SECRET": _STR,
-    "OIDC_BUTTON_LABEL": _STR,
-    "PUBLIC_BASE_URL": _STR,
-    "TRUSTED_PROXY_HOPS": _INT,
-    "API_RATE_PER_SECOND": _INT,
-    "API_RATE_BURST": _INT,
-    "API_PARTNER_SHARE": _FRACTION,
-    "NETWORK_API_RATE_PER_SECOND": _INT,
-    "NETWORK_API_RATE_BURST": _INT,
-    "EFLOW_NETWORK_API_RATE_PER_SECOND": _INT,
-    "EFLOW_NETWORK_API_RATE_BURST": _INT,
-    "API_AUTH_FAILURES": _INT,
-    "API_AUTH_FAILURE_WINDOW": _INT,
-    "REDIS_URL": _STR,
-    "RATELIMIT_KEY_PREFIX": _STR,
-    "API_USAGE_FLUSH_SECONDS": _INT,
-    "OIDC_REQUIRE_VERIFIED_EMAIL": _BOOL,
-    "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": _BOOL,
-    "POSTBACK_CONNECT_TIMEOUT": _FLOAT,
-    "POSTBACK_TOTAL_TIMEOUT": _FLOAT,
-    "SMTP_URL": _STR,
-    "MAIL_FROM": _STR,
-    "SMTP_TIMEOUT": _FLOAT,
-    "MAIL_SAVE": _BOOL,
-    "PASSWORD_RESET_TTL": _INT,
-    "INVITATION_TTL": _INT,
-    "STORAGE_DIR": _STR,
-    "UPLOAD_MAX_BYTES": _INT,
-    "TRACKING_BASE_URL": _STR,
-    "GEOIP_DATABASE": _STR,
-    "GEOIP_COUNTRY_HEADER": _STR,
-    "TRACKING_CACHE_SECONDS": _FLOAT,
-    "UPSTREAM_URL": _STR,
-    "UPSTREAM_API_KEY": _STR,
-    "UPSTREAM_TIMEOUT": _FLOAT,
-    "UPSTREAM_RETRIES": _INT,
-    "UPSTREAM_REQUESTS_PER_SECOND": _INT,
+    "ENV": STR,
+    "SECRET_KEY": STR,
+    "KEY_ENCRYPTION_KEY": STR,
+    "SESSION_COOKIE_SECURE": BOOL,
+    "PERMANENT_SESSION_LIFETIME": INT,
+    "SESSION_IDLE_TIMEOUT": INT,
+    "MAX_CONTENT_LENGTH": INT,
+    "LOGIN_FREE_ATTEMPTS": INT,
+    "LOGIN_LOCKOUT_BASE_SECONDS": INT,
+    "LOGIN_LOCKOUT_MAX_SECONDS": INT,
+    "STAFF_REQUIRE_2FA": BOOL,
+    "OIDC_ISSUER": STR,
+    "OIDC_CLIENT_ID": STR,
+    "OIDC_CLIENT_SECRET": STR,
+    "OIDC_BUTTON_LABEL": STR,
+    "PUBLIC_BASE_URL": STR,
+    "TRUSTED_PROXY_HOPS": INT,
+    "API_RATE_PER_SECOND": INT,
+    "API_RATE_BURST": INT,
+    "API_PARTNER_SHARE": FRACTION,
+    "NETWORK_API_RATE_PER_SECOND": INT,
+    "NETWORK_API_RATE_BURST": INT,
+    "EFLOW_NETWORK_API_RATE_PER_SECOND": INT,
+    "EFLOW_NETWORK_API_RATE_BURST": INT,
+    "API_AUTH_FAILURES": INT,
+    "API_AUTH_FAILURE_WINDOW": INT,
+    "REDIS_URL": STR,
+    "RATELIMIT_KEY_PREFIX": STR,
+    "API_USAGE_FLUSH_SECONDS": INT,
+    "OIDC_REQUIRE_VERIFIED_EMAIL": BOOL,
+    "POSTBACK_ALLOW_PRIVATE_DESTINATIONS": BOOL,
+    "POSTBACK_CONNECT_TIMEOUT": FLOAT,
+    "POSTBACK_TOTAL_TIMEOUT": FLOAT,
+    "SMTP_URL": STR,
+    "MAIL_FROM": STR,
+    "SMTP_TIMEOUT": FLOAT,
+    "MAIL_SAVE": BOOL,
+    "PASSWORD_RESET_TTL": INT,
+    "INVITATION_TTL": INT,
+    "STORAGE_DIR": STR,
+    "UPLOAD_MAX_BYTES": INT,
+    "TRACKING_BASE_URL": STR,
+    "GEOIP_DATABASE": STR,
+    "GEOIP_COUNTRY_HEADER": STR,
+    "TRACKING_CACHE_SECONDS": FLOAT,
+    **upstream.ENV_TYPES,
 }
 # PORTAL_* names read elsewhere (before the app exists, or by the test suite) rather than as settings.
 ENV_READ_ELSEWHERE = ("INSTANCE_PATH",)
 ENV_PREFIXES_READ_ELSEWHERE = ("TEST_",)
-
-
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; start-up stops with a message naming it."""
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -244,13 +231,13 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                               f"Known: {', '.join('PORTAL_' + n for n in sorted(ENV_TYPES))}")
         if name == "ENV":
             name = "ENV_NAME"
-        if kind == _BOOL:
+        if kind == BOOL:
             settings[name] = parse_bool(name, raw)
-        elif kind == _INT:
+        elif kind == INT:
             settings[name] = parse_int(name, raw)
-        elif kind == _FLOAT:
+        elif kind == FLOAT:
             settings[name] = parse_float(name, raw)
-        elif kind == _FRACTION:
+        elif kind == FRACTION:
             settings[name] = parse_fraction(name, raw)
         else:
             settings[name] = raw
@@ -293,38 +280,7 @@ def finalise(config: dict[str, Any], instance_path: str) -> None:
     _finalise_mail(config)
     _finalise_sign_in(config)
     _finalise_offers(config, instance_path)
-    _finalise_upstream(config)
-
-
-def _finalise_upstream(config: dict[str, Any]) -> None:
-    """The upstream network API: a URL and its key together, sane timeout, retries and budget. The key is
-    a secret: no message here (or anywhere) repeats it."""
-    url, key = config.get("UPSTREAM_URL"), config.get("UPSTREAM_API_KEY")
-    if url is not None:
-        if (not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000
-                or any(c in url for c in "?#{} \t\n\r") or not url.split("://", 1)[1].strip("/")):
-            raise ConfigError("PORTAL_UPSTREAM_URL must be an http:// or https:// URL without a query, such as "
-                              f"https://api.eflow.team; got {url!r}")
-        url = url.rstrip("/")
-        if url.lower().endswith(("/v1", "/v1/networks")):
-            # The client adds /v1/networks/... itself: a URL ending in /v1 would ask for /v1/v1/networks/...,
-            # which answers 404 on every call. Refused rather than stripped, so the setting reads as it works.
-            raise ConfigError("PORTAL_UPSTREAM_URL is the API's base URL without /v1 (this portal adds "
-                              f"/v1/networks/...), such as https://api.eflow.team; got {url!r}")
-        config["UPSTREAM_URL"] = url
-        if not key or not isinstance(key, str) or not key.strip() or not key.isprintable():
-            raise ConfigError("PORTAL_UPSTREAM_API_KEY is required with PORTAL_UPSTREAM_URL: a network API key "
-                              "of the upstream, sent in X-Eflow-API-Key")
-    elif key:
-        raise ConfigError("PORTAL_UPSTREAM_API_KEY is set without PORTAL_UPSTREAM_URL: set both, or neither")
-    timeout = config["UPSTREAM_TIMEOUT"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 120:
-        raise ConfigError(f"PORTAL_UPSTREAM_TIMEOUT must be a number of seconds above 0 and at most 120; "
-                          f"got {timeout!r}")
-    for name, low, high in (("UPSTREAM_RETRIES", 0, 10), ("UPSTREAM_REQUESTS_PER_SECOND", 1, 10_000)):
-        value = config[name]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ConfigError(f"PORTAL_{name} must be a whole number from {low} to {high}; got {value!r}")
+    upstream.finalise(config)
 
 
 def _finalise_offers(config: dict[str, Any], instance_path: str) -> None:
