@@ -68,6 +68,7 @@ def conversions_export():
     name = export_filename("conversions", query.window.first_day, query.window.last_day, fmt)
     response = stream_download(export_chunks(frames, fmt), name, fmt)
     response.headers[ROW_COUNT_HEADER] = str(rows.count)
+    response.vary.add("Accept")  # json may be answered as Arrow when the Accept header prefers it
     return response
 
 

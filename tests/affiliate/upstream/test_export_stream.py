@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.affiliate.upstream import mapping
-from portal.affiliate.upstream.export import batches, json_objects, partner_frame
+from portal.affiliate.upstream.arrow_export import END_OF_STREAM, MAX_MESSAGE_BYTES, partner_frame
+from portal.affiliate.upstream.export import batches, json_objects
 from portal.domain.errors import UpstreamRefused, UpstreamUnavailable
 from portal.exports.conversions import conversion_frame
 from portal.exports.network_conversions import NETWORK_CONVERSION_COLUMNS
@@ -54,12 +55,12 @@ NETWORK_ROW = st.fixed_dictionaries({
     "network_offer_id": st.integers(0, 2**63 - 1),
     "offer_name": TEXT,
     "transaction_id": TEXT,
-    "conversion_unix_timestamp": st.one_of(st.integers(-10, 2**40), st.sampled_from([0, 32_503_679_999])),
+    "conversion_unix_timestamp": st.one_of(st.integers(-10, 2**62), st.sampled_from([0, 32_503_679_999])),
     "click_unix_timestamp": st.one_of(st.just(0), st.integers(1, 4_102_444_800)),
     "status": st.sampled_from(["", "approved", "pending", "rejected", "invalid"]),
     "payout_type": st.sampled_from(["", "cpa", "CPS", "cpc", "prv", "weird"]),
     "payout": MONEY, "sale_amount": MONEY,
-    "currency_id": st.sampled_from(["", "usd", "EUR", "gbpx", "x"]),
+    "currency_id": st.sampled_from(["", "usd", "EUR", "gbpx", "x", "ßx", "ﬁab", "éur"]),
     "is_event": st.booleans(), "event": TEXT,
     **{name: TEXT for name in ("sub1", "sub2", "sub3", "sub4", "sub5", "source_id", "order_id", "coupon_code",
                                "country", "device_type", "platform", "browser", "conversion_user_ip")},
@@ -120,16 +121,26 @@ def _network_stream(rows: int) -> bytes:
 @pytest.mark.parametrize("cut", [1, 7, 4096, 1 << 20])
 def test_an_arrow_stream_is_read_whole_wherever_the_network_cuts_it(cut):
     answer = _Answer(_network_stream(1000), cut)
-    frames = list(batches(answer, 7, "USD", 100))
-    assert [len(f) for f in frames] == [500, 500] and answer.closed
+    frames = list(batches(answer, 7, "USD", 300))
+    assert [len(f) for f in frames] == [300, 200, 300, 200] and answer.closed  # at most batch_size rows at once
     assert list(pd.concat(frames)["conversion_id"]) == [f"c{i}" for i in range(1000)]
 
 
-@pytest.mark.parametrize("damage", ["short", "garbage", "empty", "json"])
+def _first_batch_end(data: bytes) -> int:
+    """Where the first record batch message of an IPC stream ends (schema message, then one batch)."""
+    stream = pa.BufferReader(data)
+    for _ in range(2):
+        pa.ipc.read_message(stream)
+    return stream.tell()
+
+
+@pytest.mark.parametrize("damage", ["short", "garbage", "empty", "json", "no end marker", "cut at a batch"])
 def test_an_arrow_stream_that_breaks_off_or_is_not_arrow_is_refused(damage):
     data = _network_stream(10)
+    assert data.endswith(END_OF_STREAM)
     data = {"short": data[:len(data) - 200], "garbage": b"\x00" * 40 + data, "empty": b"",
-            "json": b'[{"network_affiliate_id": 7}]'}[damage]
+            "json": b'[{"network_affiliate_id": 7}]', "no end marker": data[:-len(END_OF_STREAM)],
+            "cut at a batch": data[:_first_batch_end(data)]}[damage]
     answer = _Answer(data, 64)
     with pytest.raises(UpstreamRefused):
         list(batches(answer, 7, "USD", 100))
@@ -148,3 +159,58 @@ def test_an_arrow_stream_cut_off_by_the_network_is_a_503():
     with pytest.raises(UpstreamUnavailable):
         list(batches(answer, 7, "USD", 100))
     assert answer.closed
+
+
+def _stream_of(batch: pa.RecordBatch) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def test_broken_buffers_in_a_batch_are_refused_not_read():
+    """An IPC reader checks neither string offsets nor UTF-8: a batch whose text is not UTF-8, or whose offsets
+    point past its data, must fail the export (never a crash, never bytes from beyond the column)."""
+    batch = pa.record_batch({"network_affiliate_id": pa.array([7]), "conversion_id": pa.array(["c"]),
+                             "sub1": pa.array(["TTTTTTTT"])})
+    data = _stream_of(batch)
+    offsets_then_text = np.array([0, 8], np.int32).tobytes() + b"TTTTTTTT"
+    assert data.count(offsets_then_text) == 1
+    not_utf8 = data.replace(b"TTTTTTTT", b"\xff\xfe\xc3\x28TTTT")
+    past_end = data.replace(offsets_then_text, np.array([0, 40], np.int32).tobytes() + b"TTTTTTTT")
+    for broken in (not_utf8, past_end):
+        answer = _Answer(broken, 4096)
+        with pytest.raises(UpstreamRefused):
+            list(batches(answer, 7, "USD", 100))
+        assert answer.closed
+
+
+def test_a_message_declaring_an_impossible_length_is_refused_before_anything_is_allocated():
+    data = bytearray(_network_stream(10))
+    first = _first_batch_end(bytes(data))
+    metadata_length = int.from_bytes(data[first + 4:first + 8], "little")  # the second batch's message
+    assert metadata_length < MAX_MESSAGE_BYTES
+    data[first + 4:first + 8] = (2**31 - 1).to_bytes(4, "little")  # a metadata length no export has
+    with pytest.raises(UpstreamRefused):
+        list(batches(_Answer(bytes(data), 4096), 7, "USD", 100))
+
+
+@pytest.mark.parametrize("owner", [pa.array([7.0]), pa.array([True]), pa.array(["7"]), pa.array([None], pa.int64())])
+def test_an_affiliate_id_that_is_not_an_integer_is_foreign(owner):
+    batch = pa.record_batch({"network_affiliate_id": owner, "conversion_id": pa.array(["c"])})
+    with pytest.raises(UpstreamRefused, match="another affiliate"):
+        partner_frame(batch, 7 if owner.type != pa.bool_() else 1, "USD")
+
+
+def test_columns_the_upstream_leaves_out_read_as_absent_fields_do_in_json():
+    row = {"network_affiliate_id": 7, "conversion_id": "c1", "conversion_unix_timestamp": 1_700_000_000,
+           "hold_until_unix_timestamp": 1_700_000_900, "payout": 2.5}
+    batch = pa.RecordBatch.from_pylist([row])
+    pd.testing.assert_frame_equal(conversion_frame(partner_frame(batch, 7, "EUR"), "UTC"),
+                                  conversion_frame([mapping.conversion_row(row, "EUR")], "UTC"))
+
+
+def test_a_column_of_the_wrong_kind_fails_the_export():
+    batch = pa.record_batch({"network_affiliate_id": pa.array([7]), "payout": pa.array(["12.50"])})
+    with pytest.raises(ValueError, match="payout"):
+        partner_frame(batch, 7, "USD")

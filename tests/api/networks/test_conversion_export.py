@@ -141,7 +141,7 @@ def test_arrow_gives_the_json_rows_typed(network, seeded, ask):
     headers = {"Accept": ask["accept"]} if "accept" in ask else {}
     response = network("POST", EXPORT, body(ask["format"]), headers=headers)
     assert response.status_code == 200 and response.content_type == "application/vnd.apache.arrow.stream"
-    assert response.headers["Content-Disposition"].endswith('.arrows"')
+    assert response.headers["Content-Disposition"].endswith('.arrows"') and "Accept" in response.headers["Vary"]
     table = pa.ipc.open_stream(response.data).read_all()
     assert table.schema.names == list(NETWORK_CONVERSION_COLUMNS)
     assert table.schema.field("payout").type == pa.float64() and table.schema.field("is_test").type == pa.bool_()
