@@ -140,3 +140,22 @@ def clean_values(lines: Iterable[str], variable: str) -> tuple[list[str], list[s
 def _partial_ip(value: str) -> bool:
     """Part of an address (for begins_with, say '10.1.'): hex digits, dots and colons only."""
     return all(c in "0123456789abcdefABCDEF.:" for c in value)
+
+
+@dataclass(frozen=True)
+class TrafficControlView:
+    """A rule as a partner reads it: the offers named are only those the partner may see."""
+
+    id: int
+    name: str
+    status: str
+    control_type: str
+    variable: str
+    comparison_method: str
+    values: tuple[str, ...]
+    is_apply_all_offers: bool
+    offers: tuple[tuple[int, str], ...]  # (offer id, name) when not for all offers
+    date_valid_from: datetime | None
+    date_valid_to: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -12,8 +12,8 @@ from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.throttles import SignInThrottle
 from portal.models.tokens import Invitation, PasswordReset
-from portal.models.traffic import TrafficControl, TrafficControlOffer, TrafficControlPartner
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion, Impression
+from portal.models.traffic import TrafficControl, TrafficControlOffer, TrafficControlPartner
 from portal.models.two_factor import PendingSignIn, RecoveryCode, TwoFactorSecret
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
