@@ -231,7 +231,8 @@ def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: V
     control = _blocked_by(cache, partner, offer, values, visit, now) if error is None else None
     if control is not None:
         error = TRAFFIC_CONTROL
-    values.update(traffic_control_id=control, transaction_id=transaction_id, region=visit.region, city=visit.city, device=visit.device,
+    values.update(traffic_control_id=control)
+    values.update(transaction_id=transaction_id, region=visit.region, city=visit.city, device=visit.device,
                   platform=(visit.platform or "")[:40] or None, browser=(visit.browser or "")[:40] or None,
                   error_code=error, error_message=CLICK_ERRORS.get(error),
                   is_unique=error is None and record and not _repeat(tracker.visitors, visit, partner, offer, now))

@@ -10,6 +10,7 @@ from portal.domain.traffic import (COMPARISON_LABELS, COMPARISONS, CONTROL_TYPE_
 from portal.web.staff.offer_forms import StaffForm
 
 MAX_ID_DIGITS = 10
+LIST_MEANINGS = {"blacklist": "block matching clicks", "whitelist": "allow only matching clicks"}
 
 
 def parse_ids(text: str | None) -> list[int]:
@@ -30,8 +31,7 @@ def _ids(form, field) -> None:
 class TrafficControlForm(StaffForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     status = SelectField("Status", choices=[SelectChoice("active", "Active"), SelectChoice("inactive", "Inactive")])
-    control_type = SelectField("List", choices=[SelectChoice(t, f"{CONTROL_TYPE_LABELS[t]} ("
-                                                             f"{'block matching clicks' if t == 'blacklist' else 'allow only matching clicks'})")
+    control_type = SelectField("List", choices=[SelectChoice(t, f"{CONTROL_TYPE_LABELS[t]} ({LIST_MEANINGS[t]})")
                                                 for t in CONTROL_TYPES])
     variable = SelectField("Variable", choices=[SelectChoice(v, VARIABLE_LABELS[v]) for v in VARIABLES])
     comparison_method = SelectField("Comparison", choices=[SelectChoice(c, COMPARISON_LABELS[c]) for c in COMPARISONS])
