@@ -4,6 +4,7 @@ offer (granted to beta only), and rules for everyone, for alpha only, for beta o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from portal.models import OfferAccess, TrafficControl, TrafficControlOffer, TrafficControlPartner
 
@@ -19,6 +20,7 @@ class TrafficWorld:
     beta_only: TrafficControl
     private_only: TrafficControl
     inactive: TrafficControl
+    ended: TrafficControl
     allow: TrafficControl
 
 
@@ -47,6 +49,7 @@ def build_traffic_world(db, make) -> TrafficWorld:
         beta_only=control(db, "Beta's bad source", partners=(beta,), values=["beta-secret-value"]),
         private_only=control(db, "Secret Tea rule", offers=(private,), values=["tea-secret"]),
         inactive=control(db, "Retired rule", status="inactive", values=["old"]),
+        ended=control(db, "Ended rule", values=["over"], date_valid_to=datetime.now(UTC) - timedelta(hours=1)),
         allow=control(db, "US and CA only", variable="country", values=["US", "CA"], control_type="whitelist",
                       partners=(alpha, beta)),
     )

@@ -82,11 +82,13 @@ def scope_of(control_ids: list[int]) -> tuple[dict[int, list[tuple[int, str]]], 
 # --- a partner's rules (the affiliate façade) ----------------------------------------------------------------
 
 def for_partner(partner_id: int, now: datetime) -> list[TrafficControlView]:
-    """The active rules that apply to the partner (for all partners, or naming it), newest first. A rule for
-    chosen offers lists only the offers the partner may see, and is left out when it names none of them."""
+    """The active rules that apply to the partner (for all partners, or naming it) and have not ended, newest
+    first. A rule for chosen offers lists only the offers the partner may see, and is left out when it names
+    none of them."""
     named = select(TrafficControlPartner.traffic_control_id).where(TrafficControlPartner.partner_id == partner_id)
     found = db.session.scalars(select(TrafficControl).where(
         TrafficControl.status == "active",
+        or_(TrafficControl.date_valid_to.is_(None), TrafficControl.date_valid_to > now),
         or_(TrafficControl.is_apply_all_affiliates.is_(True), TrafficControl.id.in_(named)))
         .order_by(TrafficControl.id.desc())).all()
     chosen = [c.id for c in found if not c.is_apply_all_offers]

@@ -53,7 +53,7 @@ def test_one_rule_carries_its_values(call, world):
 
 
 def test_another_partners_rule_a_hidden_offers_rule_and_an_inactive_one_are_404(call, world):
-    for rule in (world.beta_only, world.private_only, world.inactive):
+    for rule in (world.beta_only, world.private_only, world.inactive, world.ended):
         response = call("alpha", f"/trafficcontrols/{rule.id}")
         assert response.status_code == 404 and response.get_json() == {"error": "Not found"}
     assert call("beta", f"/trafficcontrols/{world.beta_only.id}").status_code == 200

@@ -1,5 +1,5 @@
 """The partner's Traffic rules page: the rules that apply to it (for everyone, or naming it), with the
-offers it may see; never another partner's rule, a rule on offers it cannot see, or an inactive one."""
+offers it may see; never another partner's rule, a rule on offers it cannot see, an inactive one or one that has ended."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_the_page_lists_the_rules_that_apply_and_is_in_the_navigation(client, ma
     for shown in ("Network-wide junk", "junk", "Alpha&#39;s bad source", "popunder", "Acme Shoes", "US and CA only",
                   "Allow list", "Block list", "Contains"):
         assert shown in page, shown
-    for hidden in ("Beta&#39;s bad source", "beta-secret-value", "Secret Tea", "tea-secret", "Retired rule"):
+    for hidden in ("Beta&#39;s bad source", "beta-secret-value", "Secret Tea", "tea-secret", "Retired rule", "Ended rule"):
         assert hidden not in page, hidden
 
 
