@@ -54,6 +54,7 @@ from portal.storage import store_for
 from tests import factories
 from tests.conftest import TEST_PASSWORD, base_config, clean_to_fresh_installation
 from tests.hostile import hostile_scalar, hostile_text
+from tests.traffic_world import control as traffic_control
 from tests.web.staff.offer_helpers import offer_objects
 
 DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -202,8 +203,9 @@ def build_world(app) -> World:
                                     expires_at=now + timedelta(days=1))
             db.session.add_all([alert, invitation])
             db.session.commit()
+            rule = traffic_control(db, f"{name} partner's rule", partners=(partner,), values=[f"{name.lower()}-sub"])
             partners.append({"partner": partner, "offer": offer, "click": click, "conversion": conversion,
-                             "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
+                             "rule": rule, "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
                              "invitation": invitation, **granted_offer(app, make, partner)})
         own, other = partners
         # The offers console's objects (a landing page, a banner, a coupon, a feed, an application), files in
@@ -239,7 +241,7 @@ def build_world(app) -> World:
                     "partner_id": p["partner"].id, "key_id": p["key"].key.id, "alert_id": p["alert"].id,
                     "invitation_id": p["invitation"].id, "offer_id": p["private_offer"].id,
                     "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id,
-                    "notice_id": p["notice"].id}
+                    "notice_id": p["notice"].id, "control_id": p["rule"].id}
 
         world.own, world.other = ids(own), ids(other)
         # Tracking links: both partners' ids and keys, both offers (the door is public; nothing is owned).
@@ -709,7 +711,7 @@ def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_
 # --- another partner's objects are not found ---------------------------------------------------------
 
 OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id",
-                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id"}
+                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id", "control_id"}
 CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session", "affiliate_key")
                  and set(r.variables) & OWNED_VARIABLES]
 
@@ -721,7 +723,8 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
                                                    "affiliate_api.offer_tracking_url", "affiliate_api.creative_file",
                                                    "affiliate_api.product_feed_file", "partner.offer_detail",
                                                    "partner.offer_link", "partner.offer_apply", "partner.creative_file",
-                                                   "partner.product_feed_file", "partner.notice_read"}
+                                                   "partner.product_feed_file", "partner.notice_read",
+                                                   "affiliate_api.traffic_control"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

@@ -33,6 +33,7 @@ from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, Rep
 from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
+from portal.domain.traffic import TrafficControlView
 
 
 class LocalAccounts(Protocol):
@@ -208,3 +209,7 @@ class AffiliateBackend(Protocol):
         """The thumbnail of an offer the partner may see (None: no such offer, or no thumbnail)."""
 
     def product_feed_file(self, partner_id: int, feed_id: int, now: datetime) -> StoredFile | None: ...
+
+    def traffic_controls(self, partner_id: int, now: datetime) -> list[TrafficControlView]:
+        """The active traffic controls that apply to the partner (for all partners, or naming it), newest first;
+        a rule for chosen offers names only offers the partner may see, and is left out if it names none."""

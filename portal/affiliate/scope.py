@@ -14,6 +14,7 @@ from portal.affiliate.postbacks import PostbacksMixin
 from portal.affiliate.reporting import ReportingMixin
 from portal.affiliate.sql_accounts import SqlAccounts
 from portal.affiliate.sql_backend import SqlBackend
+from portal.affiliate.traffic import TrafficMixin
 from portal.domain.accounts import (AccountView, DashboardSummary, KeyCard, NetworkView, PartnerRecord, PeriodFigures,
                                     UserView)
 from portal.domain.actors import Actor
@@ -22,7 +23,7 @@ from portal.domain.policy import PostbackPolicy
 SHOWN_UNREAD_NOTICES = 5  # the newest unread notices shown at the top of a page; the rest are counted
 
 
-class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin):
+class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin, TrafficMixin):
     """Built for one partner; callers never pass a partner id of their own.
 
     The doors get theirs from portal.affiliate.factory.scope_for. Built directly (tests, benchmarks), the

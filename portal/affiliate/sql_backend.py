@@ -13,10 +13,12 @@ from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, Rep
 from portal.domain.errors import NotSent
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView, shape
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
+from portal.domain.traffic import TrafficControlView
 from portal.queries import clicks as click_queries
 from portal.queries import conversions as conversion_queries
 from portal.queries import dashboard
 from portal.queries import postbacks as postback_queries
+from portal.queries import traffic_controls as traffic_queries
 from portal.services import postbacks as postback_service
 
 
@@ -130,3 +132,6 @@ class SqlBackend(SqlOffersMixin):
         except DeliveryError as err:
             raise NotSent(str(err)) from None
         return shape(AttemptView, attempt) if attempt is not None else None
+
+    def traffic_controls(self, partner_id: int, now: datetime) -> list[TrafficControlView]:
+        return traffic_queries.for_partner(partner_id, now)

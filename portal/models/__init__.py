@@ -13,6 +13,7 @@ from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
 from portal.models.throttles import SignInThrottle
 from portal.models.tokens import Invitation, PasswordReset
 from portal.models.tracking import CONVERSION_STATUSES, Click, Conversion, Impression
+from portal.models.traffic import TrafficControl, TrafficControlOffer, TrafficControlPartner
 from portal.models.two_factor import PendingSignIn, RecoveryCode, TwoFactorSecret
 from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
@@ -24,4 +25,5 @@ __all__ = [
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
     "Invitation", "PasswordReset", "ACCESS_STATUSES", "OFFER_STATUSES", "OFFER_VISIBILITY", "PAYOUT_TYPES",
     "Advertiser", "CouponCode", "Creative", "EverflowNetworkKey", "OfferAccess", "OfferUrl", "PartnerNotice", "ProductFeed", "Impression",
+    "TrafficControl", "TrafficControlOffer", "TrafficControlPartner",
 ]

@@ -47,6 +47,8 @@ class Click(SubIds, db.Model):
     # Why the click was not sent to the offer (None: it was): Everflow's error_code and message.
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(200))
+    # The traffic control that blocked the click (its error_code is then TRAFFIC_CONTROL), else None.
+    traffic_control_id: Mapped[int | None] = mapped_column(Integer)
     # What the click earned, fixed when it was taken (a unique valid click on a CPC rule: its CPC; else 0), so
     # that a later change of the offer's or the partner's payout never rewrites past earnings.
     payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)

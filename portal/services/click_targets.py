@@ -27,10 +27,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.domain.destinations import offer_sites
+from portal.domain.traffic import Rule
 from portal.extensions import db
 from portal.models import SETTINGS_ROW_ID, NetworkSettings, Offer, OfferAccess, OfferUrl, Partner, PartnerKeyReservation
 from portal.models.offers import CAP_KINDS, CAP_PERIODS
-from portal.queries import offer_caps
+from portal.queries import offer_caps, traffic_controls
 from portal.queries.offer_access import is_runnable
 
 MAX_ENTRIES = 100_000  # past this, a cache starts over (hostile ids must not grow memory without bound)
@@ -182,6 +183,11 @@ class TargetCache:
             except (ValueError, ZoneInfoNotFoundError):
                 return ZoneInfo("UTC")
         return self._cached(("timezone",), load)
+
+    def traffic_rules(self, now: datetime) -> tuple[Rule, ...]:
+        """Every traffic control in force, one load (three small queries) per TTL for all partners and offers:
+        a rule saved or deactivated takes effect within that many seconds."""
+        return self._cached(("traffic",), lambda: traffic_controls.enforced_rules(now))
 
     def network_fallback_url(self) -> str:
         return self._cached(("fallback",), lambda: db.session.scalar(

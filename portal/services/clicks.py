@@ -8,9 +8,10 @@ and the rollup upsert of many concurrent requests in one transaction).
 Invalid clicks (Everflow's error_code and error_message on the raw click; the codes are ours, listed in
 CLICK_ERRORS) are recorded whenever the partner exists and the offer is known to it (not pending; if
 private, granted or blocked), counted as invalid and never as unique, and the visitor goes to the offer's
-fallback URL, else the network's, else a portal page. Links naming an unknown partner, offer or
-partner_key, or an offer the partner must not know of, record nothing: the partner's click stream and
-reports would otherwise show that offer's name.
+fallback URL, else the network's, else a portal page. A click a traffic control blocks (portal.domain.traffic;
+the rules cached with the other lookups) is one of them: TRAFFIC_CONTROL, with the rule's id on the click.
+Links naming an unknown partner, offer or partner_key, or an offer the partner must not know of, record
+nothing: the partner's click stream and reports would otherwise show that offer's name.
 
 Unique vs duplicate: a click is a duplicate when the same IP clicked the same partner's link to the same
 offer within the last 24 hours, as remembered by this process (RecentVisitors). That costs no query; the
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 
 from portal.domain.destinations import deep_link, fill
 from portal.domain.tracking_links import MAX_SUB_LENGTH, SUB_PARAMETERS
+from portal.domain.traffic import blocking_rule
 from portal.extensions import db
 from portal.services.click_targets import OfferTarget, PartnerTarget, TargetCache
 from portal.services.rollups import click_payout_cents
@@ -42,8 +44,8 @@ MAX_ID_DIGITS = 9  # uid and creative_id: ids of 32-bit columns
 MAX_PARTNER_KEY = 80  # the reservations table's key column: a longer key is no one's
 
 # error_code → error_message, recorded on the click (Everflow shows both in the raw click report).
-PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY, CAPPED = \
-    range(1, 9)
+(PARTNER_INACTIVE, OFFER_PAUSED, OFFER_EXPIRED, OFFER_INACTIVE, NOT_RUNNABLE, BAD_LANDING_PAGE, COUNTRY, CAPPED,
+ TRAFFIC_CONTROL) = range(1, 10)
 CLICK_ERRORS = {
     PARTNER_INACTIVE: "Affiliate is not active",
     OFFER_PAUSED: "Offer is paused",
@@ -53,6 +55,7 @@ CLICK_ERRORS = {
     BAD_LANDING_PAGE: "Unknown or paused offer URL (uid)",
     COUNTRY: "Country is not allowed on this offer",
     CAPPED: "Offer cap reached",
+    TRAFFIC_CONTROL: "Blocked by a traffic control",
 }
 
 
@@ -155,6 +158,18 @@ def _known_to(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, no
     return offer.visibility != "private" or cache.standing(partner.id, offer.id, now).access in ("approved", "blocked")
 
 
+def _blocked_by(cache: TargetCache, partner: PartnerTarget, offer: OfferTarget, values: dict, visit: Visit,
+                now: datetime) -> int | None:
+    """The id of the traffic control that blocks this click (None: none does); no query while cached."""
+    rules = cache.traffic_rules(now)
+    if not rules:
+        return None
+    variables = {**values, "ip": visit.ip, "user_agent": visit.user_agent, "referer": visit.referer,
+                 "country": visit.country}
+    rule = blocking_rule(rules, partner.id, offer.id, variables, now)
+    return None if rule is None else rule.id
+
+
 def _landing_page(offer: OfferTarget, url_id: int, params: Mapping[str, str]) -> str:
     if offer.deep_links_allowed:
         link = deep_link(params.get("url"), offer.sites)
@@ -213,6 +228,10 @@ def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: V
     error = _problem(cache, partner, offer, url_id, visit.country, now) if url_id >= 0 else BAD_LANDING_PAGE
     transaction_id = secrets.token_hex(16)
     values = _traffic_values(partner, offer, url_id, visit, now)
+    control = _blocked_by(cache, partner, offer, values, visit, now) if error is None else None
+    if control is not None:
+        error = TRAFFIC_CONTROL
+    values.update(traffic_control_id=control)
     values.update(transaction_id=transaction_id, region=visit.region, city=visit.city, device=visit.device,
                   platform=(visit.platform or "")[:40] or None, browser=(visit.browser or "")[:40] or None,
                   error_code=error, error_message=CLICK_ERRORS.get(error),
@@ -242,5 +261,8 @@ def take_impression(tracker: Tracker, affiliate_id: int, offer_id: int, visit: V
     url_id = _small_id(visit.params.get("uid")) or 0
     if url_id < 0 or _problem(cache, partner, offer, url_id, visit.country, now) is not None:
         return False
-    _hand_over(tracker.writer, "impression", _traffic_values(partner, offer, url_id, visit, now))
+    values = _traffic_values(partner, offer, url_id, visit, now)
+    if _blocked_by(cache, partner, offer, values, visit, now) is not None:
+        return False
+    _hand_over(tracker.writer, "impression", values)
     return True

@@ -16,6 +16,7 @@ from portal.services.network_keys import issue_pair
 from portal.storage import store_for
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
+from tests.traffic_world import control as traffic_control
 from tests.web.staff.offer_helpers import offer_objects
 
 SAMPLE_VALUES = {"tab": "users"}  # partner_id is filled with a real partner's id
@@ -51,7 +52,7 @@ def _url(rule: str, world: dict) -> str:
               "<int:pair_id>": world["pair"].id, "<int:eflow_key_id>": world["eflow_key"].id, "<int:session_id>": 1,
               "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
               # The guard answers before any lookup; the offers console's ids are real ones.
-              "<int:notice_id>": 1,
+              "<int:notice_id>": 1, "<int:control_id>": world["traffic_control"].id,
               **{f"<int:{name}>": value for name, value in world["offers"].items()}}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
@@ -93,6 +94,7 @@ def world(app, make, db, tmp_path):
         "bare_staff": make.staff(permissions=[]),
         # An offer with one of everything (landing page, banner, coupon, feed, a pending application).
         "offers": offer_objects(db, store_for(app), make.partner(), make.offer()),
+        "traffic_control": traffic_control(db, "Guard test"),  # a rule for every partner and offer
     }
 
 

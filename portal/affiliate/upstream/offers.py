@@ -158,6 +158,11 @@ class UpstreamOffersMixin:
     def product_feeds(self, partner_id: int, offer_ids: tuple[int, ...] | None, page: Page, now: datetime) -> Paged:
         raise NotServedUpstream("Product feeds")
 
+    def traffic_controls(self, partner_id: int, now: datetime) -> list:
+        # Everflow's network traffic controls name their affiliates only on the full object, one call per
+        # rule; until that is worth its budget, the network's rules are read on its own platform.
+        raise NotServedUpstream("Traffic controls")
+
     def creative_file(self, partner_id: int, offer_id: int, creative_id: int, now: datetime) -> StoredFile | None:
         return None
 

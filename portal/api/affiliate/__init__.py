@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from portal.api.affiliate import (budget, offers, openapi, pixels,  # noqa: F401  (registers the views on the blueprint)
-                                  reporting, views)
+                                  reporting, traffic, views)
 from portal.api.affiliate.blueprint import bp
 from portal.extensions import csrf
 

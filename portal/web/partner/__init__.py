@@ -2,7 +2,7 @@
 
 # Importing the view modules registers their views.
 from portal.web.partner import (account, conversions, dashboard, notices, offer_links, offers, postbacks,  # noqa: F401
-                                reports, security, team)
+                                reports, security, team, traffic)
 from portal.web.partner.blueprint import bp
 
 __all__ = ["bp"]

@@ -41,6 +41,8 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.notice_read": OFFERS,
     "partner.notices_read": OFFERS,
     "partner.offer_apply": OFFER_APPLY,
+    # The network's traffic rules: whoever sends traffic needs to know what is blocked.
+    "partner.traffic_rules": OFFERS,
     # The company: billing, API keys and the team are the admin's.
     "partner.billing": BILLING,
     "partner.account_api": API_KEYS,

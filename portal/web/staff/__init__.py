@@ -7,6 +7,7 @@ from portal.web.staff import offer_assets  # noqa: F401  (an offer's landing pag
 from portal.web.staff import offer_partners  # noqa: F401  (applications, per-partner access and payouts)
 from portal.web.staff import offers  # noqa: F401  (offers: list, create, edit, pause)
 from portal.web.staff import security  # noqa: F401  (My account → Security: sessions and two-factor)
+from portal.web.staff import traffic  # noqa: F401  (traffic controls: block and allow lists)
 from portal.web.staff import upstream_link  # noqa: F401  (link a partner to its upstream affiliate)
 from portal.web.staff import (  # noqa: F401  (registers the views on the blueprint); noqa: F401  (postback intake and delivery pages)
     activity, conversions, delivery_metrics, keys, views)

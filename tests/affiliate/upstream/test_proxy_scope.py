@@ -228,6 +228,19 @@ def test_what_the_platform_does_not_serve_is_said_not_shown_empty(client, upstre
         as_text=True)
 
 
+def test_traffic_controls_are_not_served_upstream_and_say_so(client, upstream, linked, make, login_as):
+    partner, key = linked
+    for path in ("/trafficcontrols", "/trafficcontrols/1", "/trafficblocking"):
+        answer = call(client, "GET", "/v1/affiliates" + path, key)
+        assert answer.status_code == 501, path
+        assert answer.json == {"error": "Traffic controls is not available from the network's tracking platform"}
+    assert upstream.seen == []  # nothing was asked of the platform
+    login_as.partner(make.partner_user(partner))
+    page = client.get("/traffic-rules")
+    assert page.status_code == 200 and "not available from the network&#39;s tracking platform" in page.get_data(
+        as_text=True)
+
+
 def test_a_partner_not_linked_yet_sees_a_message_not_data(client, upstream, make, issue, login_as):
     partner = make.partner()
     key = issue(partner)

@@ -1,6 +1,6 @@
 """Fuzz the Affiliate API against its own OpenAPI document with schemathesis, every check on.
 
-A partner with real traffic (clicks, conversions, an on-hold conversion, a postback) and a real issued
+A partner with real traffic (clicks, conversions, an on-hold conversion, a postback, traffic controls) and a real issued
 key; the budget raised so that the fuzzer is never throttled. Every operation in the document gets
 generated requests, valid and invalid; each response must be no 5xx, a documented status with a
 documented body and headers, and a request without a key or with a wrong one must get a 401.
@@ -22,7 +22,9 @@ from schemathesis.specs.openapi.checks import (allow_header_conformance, content
                                                response_schema_conformance, status_code_conformance)
 
 from portal.api.affiliate import openapi
+from portal.extensions import db as _db
 from tests.hostile import SCHEMATHESIS_HOOKS
+from tests.traffic_world import control
 
 DOC = "/v1/affiliates/openapi.json"
 BASE_URL = "http://localhost"
@@ -76,6 +78,9 @@ def fuzz_partner(make, issue):
     make.conversion(partner, offers[0], at=now - timedelta(days=1), payout_cents=400, status="on_hold",
                     hold_until=now + timedelta(days=20))
     make.server_postback(partner, url="https://tracker.example/pb?tid={transaction_id}")
+    control(_db, "Junk subs", values=["junk"], comparison_method="contains")
+    control(_db, "Countries", offers=offers[:1], partners=(partner,), variable="country", values=["US"],
+            control_type="whitelist", date_valid_from=now)
     return SimpleNamespace(partner=partner, key=issue(partner, label="Fuzzing"))
 
 
@@ -199,7 +204,8 @@ def test_every_documented_operation_refuses_a_missing_or_wrong_key(client, heade
                 continue
             url = (path.replace("{conversion_id}", "c1").replace("{transaction_id}", "t1")
                    .replace("{pixel_id}", "1").replace("{delivery_id}", "1").replace("{offer_id}", "1")
-                   .replace("{url_id}", "0").replace("{creative_id}", "1").replace("{feed_id}", "1"))
+                   .replace("{url_id}", "0").replace("{creative_id}", "1").replace("{feed_id}", "1")
+                   .replace("{control_id}", "1"))
             response = client.open(url, method=method.upper(), json={}, headers=header)
             assert response.status_code == 401, (method, path)
             assert response.json["error"] in ("No Authentication Method Found", "Invalid API key")

@@ -1,0 +1,85 @@
+"""Traffic endpoints, read-only, in Everflow's paths and names: the traffic controls that apply to you, one of
+them with its values, and the blocked values by offer (trafficblocking). Another partner's rule is a 404.
+
+Extensions: `name` and `time_created`/`time_saved` on a control (Everflow's network object has them), and
+relationship.offers, the offers a control names that you can see (empty when it is for every offer).
+trafficblocking's network_offer_id 0 is a block list on every offer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify, request
+
+from portal.affiliate.traffic import OfferBlocking
+from portal.api.affiliate.errors import ApiError
+from portal.api.affiliate.operations import Routes
+from portal.api.affiliate.views import principal
+from portal.domain.criteria import MAX_ID
+from portal.domain.traffic import TrafficControlView
+
+routes = Routes("Traffic")
+STATUSES = ("active", "inactive")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+def control(view: TrafficControlView, with_values: bool) -> dict[str, Any]:
+    relationship: dict[str, Any] = {"offers": [{"network_offer_id": i, "name": name} for i, name in view.offers]}
+    if with_values:
+        relationship["values"] = list(view.values)
+    return {
+        "network_traffic_control_id": view.id, "name": view.name, "status": view.status,
+        "is_apply_all_offers": view.is_apply_all_offers, "control_type": view.control_type,
+        "date_valid_from": _when(view.date_valid_from), "date_valid_to": _when(view.date_valid_to),
+        "comparison_method": view.comparison_method, "variables": [view.variable],
+        "time_created": int(view.created_at.timestamp()), "time_saved": int(view.updated_at.timestamp()),
+        "relationship": relationship,
+    }
+
+
+def blocking(found: OfferBlocking) -> dict[str, Any]:
+    entries = [{"comparison_method": e.comparison_method, "variable": e.variable, "variable_value": e.variable_value}
+               for e in found.entries]
+    return {"network_offer_id": found.offer_id,
+            "relationship": {"variables": {"total": len(entries), "entries": entries}}}
+
+
+@routes.get("/affiliates/trafficcontrols", "The traffic controls that apply to you",
+            ok={"type": "object", "required": ["traffic_controls"], "additionalProperties": False,
+                "properties": {"traffic_controls": {"type": "array", "items": {"$ref":
+                                                                                "#/components/schemas/TrafficControl"}}}})
+def traffic_controls():
+    return jsonify(traffic_controls=[control(c, False) for c in principal().scope.traffic_controls()])
+
+
+@routes.get("/affiliates/trafficcontrols/<int:control_id>", "One traffic control, with its values",
+            ok="TrafficControlDetail", extra=(404,))
+def traffic_control(control_id: int):
+    found = principal().scope.traffic_control(control_id)
+    if found is None:
+        raise ApiError(404, "Not found")
+    return jsonify(control(found, True))
+
+
+@routes.get("/affiliates/trafficblocking", "The values blocked on your traffic, by offer",
+            ok={"type": "object", "required": ["traffic_blocking"], "additionalProperties": False,
+                "properties": {"traffic_blocking": {"type": "array", "items": {"$ref":
+                                                                                "#/components/schemas/TrafficBlocking"}}}},
+            params=("traffic_offer_id", "traffic_blocking_status"))
+def traffic_blocking():
+    offer_id = request.args.get("network_offer_id", "")
+    if offer_id and not (offer_id.isascii() and offer_id.isdigit() and len(offer_id) <= 10):
+        raise ApiError(400, "network_offer_id: a whole number")
+    status = request.args.get("traffic_blocking_status", "")
+    if status and status not in STATUSES:
+        raise ApiError(400, "traffic_blocking_status: active or inactive")
+    wanted = int(offer_id) if offer_id and int(offer_id) > 0 else None
+    if wanted is not None and wanted > MAX_ID:
+        return jsonify(traffic_blocking=[])  # no offer has such an id
+    found = principal().scope.traffic_blocking(wanted, status or None)
+    return jsonify(traffic_blocking=[blocking(b) for b in found])
