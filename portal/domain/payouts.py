@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from schwifty import BIC, IBAN
@@ -75,6 +76,38 @@ class PayoutDetailsInvalid(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class PayoutChangeRefused(ValueError):
+    """Not this user's to change, or the confirmation failed: the message says why (for the form)."""
+
+
+@dataclass(frozen=True)
+class PayoutChange:
+    """What the partner entered: the method and its fields, the tax form, and the confirmation."""
+
+    method: str
+    values: dict[str, str | None]
+    tax_form: str | None
+    tax_status: str
+    password: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class PayoutView:
+    """What a page may show: the method, the masked fields (in FIELDS order), the tax form, who changed it."""
+
+    method: str | None
+    masked: list[tuple[str, str]]
+    tax_form: str | None
+    tax_status: str
+    updated_at: datetime | None
+    updated_by: str
+
+    @property
+    def method_label(self) -> str:
+        return METHOD_LABELS.get(self.method or "", "None yet")
 
 
 @dataclass(frozen=True)
