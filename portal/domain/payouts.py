@@ -128,7 +128,8 @@ def clean(method: str, values: dict[str, str | None]) -> PayoutDetails:
     for name in wanted:
         raw = values.get(name)
         text = raw.strip() if isinstance(raw, str) else ""
-        fault = text_fault(text)
+        fault = text_fault(text) or ("must not contain characters that could not be read"
+                                      if "\ufffd" in text else None)
         if fault:
             raise PayoutDetailsInvalid(name, f"{FIELD_LABELS[name]} {fault}.")
         if len(text) > MAX_LENGTHS[name]:

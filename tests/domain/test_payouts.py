@@ -83,6 +83,7 @@ def test_a_wire_needs_an_iban_or_an_account_number():
     ("paypal", {"paypal_email": "a@example.com" + "x" * 300}, "paypal_email"),
     ("sepa", {"account_holder": "A\ud800", "iban": IBAN}, "account_holder"),
     ("sepa", {"account_holder": "A\x00", "iban": IBAN}, "account_holder"),
+    ("sepa", {"account_holder": "A\ufffd", "iban": IBAN}, "account_holder"),  # what a decoder made of junk
     ("sepa", {"account_holder": "A\nB", "iban": IBAN}, "account_holder"),
 ])
 def test_unusable_input_names_its_field(method, values, field):

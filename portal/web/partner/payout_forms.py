@@ -31,7 +31,7 @@ class PayoutDetailsForm(PageForm):
     bank_country = _text("bank_country")
     payee_name = _text("payee_name")
     mailing_address = _text("mailing_address")
-    tax_form = SelectField("Tax form", choices=[SelectChoice("", "None yet"),
+    tax_form = SelectField("Tax form", default="", choices=[SelectChoice("", "None yet"),
                                                 *(SelectChoice(k, v) for k, v in TAX_FORMS.items())])
     tax_status = SelectField("Tax form status", choices=[SelectChoice("not_submitted", TAX_STATUSES["not_submitted"]),
                                                          SelectChoice("submitted", "Submitted to the network")])
