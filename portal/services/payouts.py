@@ -141,3 +141,29 @@ def _manager_message(partner: Partner, user: PartnerUser, details: payouts.Payou
                    manager_name=manager.name, partner=partner, user_email=user.email, ip=ip or "unknown",
                    method=payouts.METHOD_LABELS[details.method], masked=masked_lines, changed=labels,
                    link=absolute_url("staff.partner_payout", partner_id=partner.id))
+
+
+def set_tax_status(partner: Partner, staff, status: str, ip: str | None) -> bool:
+    """The network's review of the partner's tax form (approved, or back to submitted / not submitted);
+    audited and told to the partner's users. False when it was already so."""
+    if status not in payouts.TAX_STATUSES:
+        raise payouts.PayoutDetailsInvalid("tax_status", "Choose one of the tax form statuses.")
+    row = payout_details(partner.id)
+    if row is None:
+        row = PayoutRow(partner_id=partner.id, masked={})
+        db.session.add(row)
+    elif row.tax_status == status:
+        return False
+    previous = row.tax_status
+    row.tax_status = status
+    row.updated_at, row.updated_by_type = utcnow(), "staff"
+    row.updated_by_id, row.updated_by_label = staff.id, staff.email
+    audit.record("payout_details.tax_status_set", actor=staff, target=partner, ip=ip,
+                 detail={"partner_id": partner.id, "tax_form": row.tax_form, "from": previous, "to": status})
+    label = payouts.TAX_STATUSES[status]
+    db.session.add(PartnerNotice(partner_id=partner.id, kind="tax_form_reviewed",
+                                 title=f"Your tax form: {label}",
+                                 body=f"The network set the status of your tax form ({row.tax_form or 'none named'}) "
+                                      f"to {label.lower()}."))
+    db.session.commit()
+    return True

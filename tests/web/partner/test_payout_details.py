@@ -264,3 +264,42 @@ def test_saving_the_same_details_again_changes_and_sends_nothing(client, login_a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "payout_details.changed")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerNotice)) == 1
+
+
+def test_staff_with_partners_manage_review_the_tax_form_and_the_partner_is_told(app, client, login_as, company, make,
+                                                                                db, mailbox):
+    partner, admin, _ = company
+    login_as.partner(admin)
+    client.post(PAGE, data=_sepa())
+    mailbox.wait(1)
+    viewer = make.staff(email="viewer@network.test", permissions=["partners:view"])
+    manager = make.staff(email="manage@network.test", permissions=["partners:view", "partners:manage"])
+    url = f"/staff/partners/{partner.id}/payout/tax-status"
+
+    staff = app.test_client()
+    staff.post("/staff/login", data={"email": viewer.email, "password": TEST_PASSWORD})
+    assert staff.post(url, data={"tax_status": "approved"}).status_code == 403
+    staff = app.test_client()
+    staff.post("/staff/login", data={"email": manager.email, "password": TEST_PASSWORD})
+    assert staff.post(url, data={"tax_status": "granted"}).status_code == 400
+    assert staff.post(f"/staff/partners/{2**40}/payout/tax-status", data={"tax_status": "approved"}).status_code == 404
+    assert staff.post(url, data={"tax_status": "approved"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PayoutDetails, partner.id).tax_status == "approved"
+    assert "Approved" in _text(client.get(PAGE))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "payout_details.tax_status_set"))
+    assert event.detail == {"partner_id": partner.id, "tax_form": "W-8BEN", "from": "submitted", "to": "approved"}
+    assert db.session.scalar(sa.select(PartnerNotice).where(PartnerNotice.kind == "tax_form_reviewed")) is not None
+
+
+def test_the_facade_refuses_a_user_of_another_partner(company, make, db):
+    from portal.affiliate import AffiliateScope
+    from portal.domain.payouts import PayoutChange, PayoutChangeRefused
+
+    partner, _, _ = company
+    outsider = make.partner_user(make.partner(), role="admin")
+    change = PayoutChange("paypal", {"paypal_email": "thief@example.com"}, None, "not_submitted", TEST_PASSWORD)
+    with pytest.raises(PayoutChangeRefused):
+        AffiliateScope(partner).change_payout_details(outsider, change)
+    assert db.session.get(PayoutDetails, partner.id) is None
+    assert AffiliateScope(partner).payout_details().method is None
