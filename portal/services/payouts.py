@@ -11,6 +11,7 @@ from flask import current_app
 
 from portal.delivery import mail
 from portal.domain import payouts
+from portal.domain.durations import friendly_duration
 from portal.domain.payouts import PayoutChange, PayoutChangeRefused, PayoutView
 from portal.domain.roles import BILLING, role_can
 from portal.extensions import db
@@ -18,7 +19,7 @@ from portal.models import Partner, PartnerNotice, PartnerUser
 from portal.models import PayoutDetails as PayoutRow
 from portal.models.base import utcnow
 from portal.queries.payouts import payout_details
-from portal.services import audit, two_factor
+from portal.services import audit, lockout, two_factor
 from portal.services.mail_messages import absolute_url, compose
 from portal.services.passwords import verify_password
 
@@ -53,16 +54,22 @@ def reveal(partner: Partner, staff, ip: str | None) -> payouts.PayoutDetails | N
 
 
 def _confirm(user: PartnerUser, password: str, code: str | None, ip: str | None, partner: Partner) -> None:
-    """The user's password, and a current code when two-factor is on; a failure is audited and changes nothing."""
+    """The user's password, and a current code when two-factor is on. A failure is audited, changes nothing,
+    and counts on the user's row as a failed sign-in does, so a borrowed session cannot guess the password
+    here faster than at the sign-in form (the same lock pauses both)."""
+    now = utcnow()
     reason = None
+    if lockout.paused_for(user, now):
+        raise PayoutChangeRefused(lockout.PAUSED.format(duration=friendly_duration(lockout.paused_for(user, now))))
     if user.password_hash is None:
         reason = "Your account has no password to confirm with; ask your account manager to change payout details."
     elif not verify_password(user.password_hash, password or ""):
         reason = "The password is not correct."
-    elif two_factor.enabled_for(user) and two_factor.check_code(user, code or "", utcnow()) is None:
+    elif two_factor.enabled_for(user) and two_factor.check_code(user, code or "", now) is None:
         reason = "That code is not right. Enter a current code from your app, or a recovery code."
     if reason is not None:
         db.session.rollback()
+        lockout.count_failure(user, now)
         audit.record("payout_details.confirmation_failed", actor=user, target=partner, ip=ip,
                      detail={"partner_id": partner.id})
         db.session.commit()

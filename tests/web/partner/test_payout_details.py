@@ -303,3 +303,15 @@ def test_the_facade_refuses_a_user_of_another_partner(company, make, db):
         AffiliateScope(partner).change_payout_details(outsider, change)
     assert db.session.get(PayoutDetails, partner.id) is None
     assert AffiliateScope(partner).payout_details().method is None
+
+
+def test_guessing_the_password_here_pauses_like_failed_sign_ins(app, client, login_as, company, db):
+    partner, admin, _ = company
+    login_as.partner(admin)
+    for _ in range(app.config["LOGIN_FREE_ATTEMPTS"]):
+        assert client.post(PAGE, data=_sepa(password="guess")).status_code == 400
+    paused = client.post(PAGE, data=_sepa())  # the right password, too late
+    assert paused.status_code == 400 and "paused" in _text(paused)
+    assert db.session.get(PayoutDetails, partner.id) is None
+    db.session.expire_all()
+    assert db.session.get(type(admin), admin.id).locked_until is not None
