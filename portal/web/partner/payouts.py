@@ -53,6 +53,7 @@ def payout_details_change():
         flash("Nothing changed: the payout details are as they were.")
     else:
         names = [_NAMES.get(n, FIELD_LABELS.get(n, n)) for n in changed]
-        flash("Payout details saved. Changed: " + ", ".join(names) + ". Your account manager and your "
-              "company's users have been told.")
+        told = ("Your company's users are told in the portal"
+                + (", and your account manager by email." if g.scope.account().account_manager_email else "."))
+        flash("Payout details saved. Changed: " + ", ".join(names) + ". " + told)
     return redirect(url_for("partner.payout_details"))

@@ -61,6 +61,7 @@ def test_saved_details_are_encrypted_at_rest_shown_masked_and_said_back(client, 
     assert "DE89 **** **** 3000" in page and "M*** G***" in page
     assert CLEAR_IBAN not in page and IBAN not in page and "Maria Garcia" not in page
     assert "Changed: payment method, Account holder, IBAN" in page  # the confirmation of what changed
+    assert "your account manager by email" in page
 
     raw = _raw_row(db, partner.id)
     stored = bytes(raw["encrypted_details"])
