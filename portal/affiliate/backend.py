@@ -112,6 +112,9 @@ class LocalAccounts(Protocol):
     def payout_details(self, partner_id: int) -> PayoutView:
         """The partner's payout details, masked (the clear values never leave the local store this way)."""
 
+    def two_factor_enabled(self, user: Any) -> bool:
+        """Whether the signed-in user (its row) has two-factor sign-in on: sensitive changes then need a code."""
+
     def change_payout_details(self, partner_id: int, user: Any, change: PayoutChange, ip: str | None) -> list[str]:
         """Change them as `user` (the signed-in partner user's row, which must be the partner's admin and
         confirm with its password): what changed. Raises PayoutDetailsInvalid or PayoutChangeRefused, and then

@@ -126,6 +126,10 @@ class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin
     def payout_details(self) -> PayoutView:
         return self._accounts.payout_details(self.partner_id)
 
+    def two_factor_enabled(self, user: Any) -> bool:
+        """Whether the signed-in user has two-factor on (a change of payout details then needs a code)."""
+        return self._accounts.two_factor_enabled(user)
+
     def change_payout_details(self, user: Any, change: PayoutChange) -> list[str]:
         """As the signed-in partner user (its row: the password and role are checked against it); another
         partner's user is refused (PayoutChangeRefused)."""

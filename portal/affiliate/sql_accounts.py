@@ -13,7 +13,7 @@ from portal.queries import accounts
 from portal.queries import invitations as invitation_queries
 from portal.queries import notices as notice_queries
 from portal.queries.settings import network_settings
-from portal.services import audit, invitations, notices, payouts, team
+from portal.services import audit, invitations, notices, payouts, team, two_factor
 from portal.services.keys import Credential, find_credential, plaintext
 
 
@@ -104,6 +104,9 @@ class SqlAccounts:
 
     def payout_details(self, partner_id: int) -> PayoutView:
         return payouts.view(partner_id)
+
+    def two_factor_enabled(self, user: PartnerUser) -> bool:
+        return two_factor.enabled_for(user)
 
     def change_payout_details(self, partner_id: int, user: PartnerUser, change: PayoutChange,
                               ip: str | None) -> list[str]:

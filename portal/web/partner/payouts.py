@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from portal.domain.payouts import (FIELD_LABELS, METHOD_LABELS, OPTIONAL, REQUIRED, TAX_FORMS, TAX_STATUSES,
                                    PayoutChange, PayoutChangeRefused, PayoutDetailsInvalid)
-from portal.services import two_factor
 from portal.web.partner.blueprint import bp
 from portal.web.partner.payout_forms import PayoutDetailsForm
 from portal.web.security import NO_STORE
@@ -25,7 +24,7 @@ def _page(form: PayoutDetailsForm | None = None, status: int = 200):
     page = render_template("partner/payout_details.html", details=details, form=form, labels=FIELD_LABELS,
                            methods=METHOD_LABELS, tax_forms=TAX_FORMS, tax_statuses=TAX_STATUSES,
                            fields_of={m: REQUIRED[m] + OPTIONAL[m] for m in METHOD_LABELS},
-                           two_factor_on=two_factor.enabled_for(current_user))
+                           two_factor_on=g.scope.two_factor_enabled(current_user._get_current_object()))
     return page, status, NO_STORE
 
 
