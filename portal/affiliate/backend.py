@@ -5,7 +5,8 @@ A scope (portal.affiliate.scope.AffiliateScope) is built from three parts, by on
 
 * `LocalAccounts`, the LOCAL part: what always stays in this portal's own database, whichever platform
   holds the traffic: the partner's account as this portal knows it, its portal users and team invitations,
-  its keys to this portal, its notices, and the network's public face and self-service switch. Sign-in,
+  its keys to this portal, its notices, its payout details, and the network's public face and self-service
+  switch. Sign-in,
   users, keys, audit and alerts are this portal's, so an upstream deployment reuses the SQL implementation
   (portal.affiliate.sql_accounts.SqlAccounts) as it is.
 * `AffiliateBackend`, the DATA part: reports, conversions, clicks, postbacks and their log, offers, coupon
@@ -31,6 +32,7 @@ from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRec
 from portal.domain.actors import Actor
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
+from portal.domain.payouts import PayoutChange, PayoutView
 from portal.domain.postbacks import AttemptView, DeliveryView, PostbackFilters, PostbackView
 from portal.domain.records import ClickRecord, ClickResult, ConversionRecord, ExportRows, ReportResult
 from portal.domain.traffic import TrafficControlView
@@ -107,6 +109,17 @@ class LocalAccounts(Protocol):
                               detail: dict[str, Any], actor: Actor | None) -> None:
         """Record (and commit) an audit event for a change the upstream confirmed to one of the partner's
         objects it holds (such as postback.created for a pixel), shaped as local mode records it."""
+
+    def payout_details(self, partner_id: int) -> PayoutView:
+        """The partner's payout details, masked (the clear values never leave the local store this way)."""
+
+    def two_factor_enabled(self, user: Any) -> bool:
+        """Whether the signed-in user (its row) has two-factor sign-in on: sensitive changes then need a code."""
+
+    def change_payout_details(self, partner_id: int, user: Any, change: PayoutChange, ip: str | None) -> list[str]:
+        """Change them as `user` (the signed-in partner user's row, which must be the partner's admin and
+        confirm with its password): what changed. Raises PayoutDetailsInvalid or PayoutChangeRefused, and then
+        nothing changed. Local in every mode: payout details are this portal's own data."""
 
 
 class AffiliateBackend(Protocol):

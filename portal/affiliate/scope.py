@@ -18,6 +18,7 @@ from portal.affiliate.traffic import TrafficMixin
 from portal.domain.accounts import (AccountView, DashboardSummary, KeyCard, NetworkView, PartnerRecord, PeriodFigures,
                                     UserView)
 from portal.domain.actors import Actor
+from portal.domain.payouts import PayoutChange, PayoutView
 from portal.domain.policy import PostbackPolicy
 
 SHOWN_UNREAD_NOTICES = 5  # the newest unread notices shown at the top of a page; the rest are counted
@@ -120,6 +121,21 @@ class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin
 
     def mark_notices_read(self) -> int:
         return self._accounts.mark_notices_read(self.partner_id, self._actor)
+
+    # --- payout details: this portal's own, masked when shown --------------------------------------------
+
+    def payout_details(self) -> PayoutView:
+        return self._accounts.payout_details(self.partner_id)
+
+    def two_factor_enabled(self, user: Any) -> bool:
+        """Whether the signed-in user has two-factor on (a change of payout details then needs a code)."""
+        return self._accounts.two_factor_enabled(user)
+
+    def change_payout_details(self, user: Any, change: PayoutChange) -> list[str]:
+        """As the signed-in partner user (its row: the password and role are checked against it); another
+        partner's user is refused (PayoutChangeRefused)."""
+        ip = self._actor.ip if self._actor is not None else None
+        return self._accounts.change_payout_details(self.partner_id, user, change, ip)
 
     def dashboard(self, now: datetime | None = None, timezone: str | None = None) -> DashboardSummary:
         """Today, yesterday and this month, as days in the partner's (or the given) timezone."""

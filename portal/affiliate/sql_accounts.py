@@ -6,13 +6,14 @@ from typing import Any
 
 from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, UserView
 from portal.domain.actors import Actor
+from portal.domain.payouts import PayoutChange, PayoutView
 from portal.extensions import db
 from portal.models import Invitation, Partner, PartnerNotice, PartnerUser
 from portal.queries import accounts
 from portal.queries import invitations as invitation_queries
 from portal.queries import notices as notice_queries
 from portal.queries.settings import network_settings
-from portal.services import audit, invitations, notices, team
+from portal.services import audit, invitations, notices, payouts, team, two_factor
 from portal.services.keys import Credential, find_credential, plaintext
 
 
@@ -100,3 +101,14 @@ class SqlAccounts:
         event = audit.record(action, actor=actor, detail=detail, ip=actor.ip if actor else None)
         event.target_type, event.target_id = target_type, str(target_id)
         db.session.commit()
+
+    def payout_details(self, partner_id: int) -> PayoutView:
+        return payouts.view(partner_id)
+
+    def two_factor_enabled(self, user: PartnerUser) -> bool:
+        return two_factor.enabled_for(user)
+
+    def change_payout_details(self, partner_id: int, user: PartnerUser, change: PayoutChange,
+                              ip: str | None) -> list[str]:
+        partner = db.session.get(Partner, partner_id)  # the scope's own partner: already in the session
+        return payouts.update_payout_details(partner, user, change, ip)

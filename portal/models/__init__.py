@@ -7,6 +7,7 @@ from portal.models.keys import NETWORK_KEY_MODES, ApiKey, EverflowNetworkKey, Ne
 from portal.models.offers import (ACCESS_STATUSES, OFFER_STATUSES, OFFER_VISIBILITY, PAYOUT_TYPES, Advertiser,
                                   CouponCode, Creative, Offer, OfferAccess, OfferUrl, PartnerNotice, ProductFeed)
 from portal.models.partners import Partner, PartnerGroup, PartnerKeyReservation
+from portal.models.payouts import PayoutDetails
 from portal.models.postbacks import Postback, PostbackAttempt, PostbackDelivery
 from portal.models.reporting import ROLLUP_METRICS, ReportRollup
 from portal.models.settings import SETTINGS_ROW_ID, NetworkSettings
@@ -19,7 +20,7 @@ from portal.models.usage import ALERT_KINDS, ApiUsage, KeyAlert
 
 __all__ = [
     "KEY_PERMISSIONS", "PERMISSIONS", "PartnerUser", "SignInSession", "StaffUser", "AuditEvent", "ApiKey", "Offer",
-    "Partner", "PartnerKeyReservation", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
+    "Partner", "PartnerKeyReservation", "PayoutDetails", "Postback", "PostbackAttempt", "PostbackDelivery", "SETTINGS_ROW_ID",
     "NetworkSettings", "ROLLUP_METRICS", "ReportRollup", "CONVERSION_STATUSES", "Click", "Conversion",
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",

@@ -45,6 +45,9 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.traffic_rules": OFFERS,
     # The company: billing, API keys and the team are the admin's.
     "partner.billing": BILLING,
+    # Payout details: every user sees them masked; only the admin changes them (with the password).
+    "partner.payout_details": ACCOUNT,
+    "partner.payout_details_change": BILLING,
     "partner.account_api": API_KEYS,
     "partner.account_users": TEAM,
     "partner.team_invite": TEAM,

@@ -6,6 +6,7 @@ from portal.web.staff import network_keys  # noqa: F401  (Settings → Integrati
 from portal.web.staff import offer_assets  # noqa: F401  (an offer's landing pages, creatives, coupons, feeds)
 from portal.web.staff import offer_partners  # noqa: F401  (applications, per-partner access and payouts)
 from portal.web.staff import offers  # noqa: F401  (offers: list, create, edit, pause)
+from portal.web.staff import payouts  # noqa: F401  (a partner's payout details, masked; revealed with Security)
 from portal.web.staff import security  # noqa: F401  (My account → Security: sessions and two-factor)
 from portal.web.staff import traffic  # noqa: F401  (traffic controls: block and allow lists)
 from portal.web.staff import upstream_link  # noqa: F401  (link a partner to its upstream affiliate)
