@@ -93,7 +93,8 @@ def clean_to_fresh_installation() -> None:
     _db.session.execute(sa.text("DELETE FROM partner_groups WHERE is_default = :off"), {"off": False})
     _db.session.execute(sa.text(
         "UPDATE network_settings SET network_name = 'Partner Network', logo_url = NULL, timezone = 'UTC', "
-        "currency = 'USD', support_email = NULL, partner_postbacks_enabled = :on, staff_require_two_factor = :off "
+        "currency = 'USD', support_email = NULL, partner_postbacks_enabled = :on, staff_require_two_factor = :off, "
+        "payment_terms_days = 30, minimum_payout_cents = 0 "
         "WHERE id = 1"), {"on": True, "off": False})
     _db.session.commit()
 

@@ -2,6 +2,8 @@
 
 from portal.models.accounts import KEY_PERMISSIONS, PERMISSIONS, PartnerUser, SignInSession, StaffUser
 from portal.models.audit import AuditEvent
+from portal.models.billing import (ADJUSTMENT_KINDS, INVOICE_STATUSES, PAYMENT_METHODS, BillingAdjustment, Invoice,
+                                   InvoiceLine, Payment)
 from portal.models.customers import Customer, Transaction
 from portal.models.keys import NETWORK_KEY_MODES, ApiKey, EverflowNetworkKey, NetworkApiKey
 from portal.models.offers import (ACCESS_STATUSES, OFFER_STATUSES, OFFER_VISIBILITY, PAYOUT_TYPES, Advertiser,
@@ -25,6 +27,7 @@ __all__ = [
     "ALERT_KINDS", "ApiUsage", "KeyAlert", "NETWORK_KEY_MODES", "Customer", "NetworkApiKey", "PartnerGroup", "Transaction",
     "PendingSignIn", "RecoveryCode", "SignInThrottle", "TwoFactorSecret",
     "Invitation", "PasswordReset", "ACCESS_STATUSES", "OFFER_STATUSES", "OFFER_VISIBILITY", "PAYOUT_TYPES",
+    "ADJUSTMENT_KINDS", "INVOICE_STATUSES", "PAYMENT_METHODS", "BillingAdjustment", "Invoice", "InvoiceLine", "Payment",
     "Advertiser", "CouponCode", "Creative", "EverflowNetworkKey", "OfferAccess", "OfferUrl", "PartnerNotice", "ProductFeed", "Impression",
     "TrafficControl", "TrafficControlOffer", "TrafficControlPartner",
 ]

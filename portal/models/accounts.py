@@ -20,6 +20,7 @@ PERMISSIONS = (
     "partners:manage",
     "settings:manage",
     "offers:manage",  # offers, creatives, coupon codes, product feeds, applications and per-partner access
+    "billing:manage",  # invoices: runs, adjustments, payments, voids
 )
 KEY_PERMISSIONS = ("security:full_control", "accounts_history:full_access")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -28,3 +28,7 @@ class NetworkSettings(db.Model):
     network_api_offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
     # Where a click goes when its offer cannot take it and the offer names no fallback ("": a portal page).
     tracking_fallback_url: Mapped[str] = mapped_column(String(2000), default="")
+    # Billing: an invoice is due this many days after it is issued (net terms), and a partner whose
+    # period earns less than the threshold (minor units of the partner's currency) is not invoiced yet.
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    minimum_payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)

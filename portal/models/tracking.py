@@ -111,3 +111,5 @@ class Conversion(SubIds, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When staff or the on-hold release last changed the status (None: never since it was recorded).
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The invoice that carries it (models.billing); set once by the invoice run, cleared only by a void.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
