@@ -1,6 +1,7 @@
 """Staff decisions on a conversion: approve, reject or hold it.
 
-The new status, the report rollups it moves, the audit event and the status-update postbacks are one
+The new status, the report rollups it moves, the audit event, the status-update postbacks and, for an
+invoiced conversion, the adjustment for the next invoice (services.billing_adjustments) are one
 transaction: a decision is never half-recorded, and partners subscribed to updates hear about exactly
 the decisions that were committed.
 """
@@ -14,6 +15,7 @@ from portal.extensions import db
 from portal.models import Conversion, Offer
 from portal.models.base import utcnow
 from portal.services import audit, rollups
+from portal.services.billing_adjustments import settle_conversion
 from portal.services.write_lock import begin_write
 
 # What staff may set, as the button words the console shows.
@@ -51,5 +53,7 @@ def change_status(conversion: Conversion, new_status: str, actor, ip: str | None
                  detail={"conversion_id": locked.conversion_id, "partner_id": locked.partner_id,
                          "from": old_status, "to": new_status})
     enqueue_for_conversion(db.session, locked, db.session.get(Offer, locked.offer_id), kind="update")
+    # An invoiced conversion's invoice stays as it was sent; the difference goes onto the next one.
+    settle_conversion(locked, f"conversion {locked.conversion_id} {new_status.replace('_', ' ')}", actor, ip)
     db.session.commit()
     return True

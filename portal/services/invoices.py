@@ -1,0 +1,204 @@
+"""Invoice runs and voids: approved conversions not yet invoiced become one invoice per partner and period.
+
+Periods are days in the partner's timezone (an invoice for November is the partner's November). A run also
+carries what earlier runs left behind: conversions created before the period that are approved and still
+uninvoiced (the partner was under the minimum payout, or the conversion was approved late) and the pending
+adjustments (staff bonuses and deductions, reversals of conversions rejected after they were invoiced).
+
+A conversion is invoiced at most once, whatever runs at the same time: each partner's invoice is one
+transaction that locks the partner row and claims its conversions with
+`UPDATE conversions SET invoice_id = … WHERE invoice_id IS NULL`, so a second run (another process, the
+scheduler and a staff member together) finds them claimed and writes nothing. A void releases them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Offer, Partner, StaffUser
+from portal.models.base import utcnow
+from portal.queries.settings import network_settings
+from portal.services import audit
+from portal.services.billing_adjustments import settle_conversion
+from portal.services.write_lock import begin_write
+
+
+class BillingError(ValueError):
+    """A billing action that cannot be done; the message says why, for people."""
+
+
+@dataclass
+class RunResult:
+    invoices: list[Invoice] = field(default_factory=list)
+    below_threshold: list[int] = field(default_factory=list)  # partner ids left for the next run
+
+
+def month_period(month: str) -> tuple[date, date]:
+    """'2026-11' → the first and last day of that month; BillingError for anything else."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        first = date(year, number, 1)
+    except (ValueError, OverflowError):
+        raise BillingError(f"month: {month!r} is not a month written YYYY-MM") from None
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def local_day_start(day: date, timezone: str) -> datetime:
+    """Midnight starting a day in the timezone, in UTC."""
+    return datetime.combine(day, time.min, ZoneInfo(timezone or "UTC")).astimezone(UTC)
+
+
+def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None, actor=None,
+                      ip: str | None = None) -> RunResult:
+    """Invoice every partner (or the given ones) for the days start..end (inclusive, partner's time).
+
+    One transaction per partner: a failure leaves the invoices already made in place, and running the same
+    period again invoices only what is still uninvoiced (nothing, if nothing changed)."""
+    if end < start:
+        raise BillingError("the period ends before it starts")
+    if end - start > timedelta(days=366):
+        raise BillingError("a period is at most a year")
+    result = RunResult()
+    for partner_id in _candidates(end, partner_ids):
+        invoice = _invoice_partner(partner_id, start, end, actor, ip)
+        if invoice is None:
+            continue
+        if invoice == "below":
+            result.below_threshold.append(partner_id)
+        else:
+            result.invoices.append(invoice)
+    return result
+
+
+def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[int]:
+    """Partners with something to invoice: approved uninvoiced conversions up to the period's end (a day of
+    slack for the farthest timezone; the exact bound is the partner's own) or a pending adjustment."""
+    latest = local_day_start(end + timedelta(days=2), "UTC")
+    earned = (select(Conversion.partner_id).where(Conversion.status == "approved", Conversion.is_test.is_(False),
+                                                  Conversion.invoice_id.is_(None), Conversion.created_at < latest)
+              .distinct())
+    adjusted = select(BillingAdjustment.partner_id).where(BillingAdjustment.invoice_id.is_(None)).distinct()
+    ids = set(db.session.scalars(earned)) | set(db.session.scalars(adjusted))
+    if partner_ids is not None:
+        ids &= {int(partner_id) for partner_id in partner_ids}
+    test_partners = set(db.session.scalars(select(Partner.id).where(Partner.is_test.is_(True))))
+    db.session.rollback()  # end the read: each partner's invoice is its own transaction
+    return sorted(ids - test_partners)
+
+
+def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | None):
+    session = db.session
+    begin_write(session)
+    partner = session.scalars(select(Partner).where(Partner.id == partner_id).with_for_update()).one()
+    settings = network_settings()
+    today = utcnow().astimezone(ZoneInfo(partner.timezone or "UTC")).date()
+    invoice = Invoice(number=f"tmp-{secrets.token_hex(8)}", partner_id=partner.id, period_start=start,
+                      period_end=end, status="unpaid", currency=partner.currency or "USD", total_cents=0,
+                      paid_cents=0, terms_days=settings.payment_terms_days,
+                      due_on=today + timedelta(days=settings.payment_terms_days),
+                      created_by_id=actor.id if isinstance(actor, StaffUser) else None)
+    session.add(invoice)
+    session.flush()
+    invoice.number = f"INV-{invoice.id:06d}"
+
+    # The claim: only rows nobody has claimed. A concurrent run's UPDATE waits for this one's row locks,
+    # then re-checks `invoice_id IS NULL` and skips what this one took.
+    claimed = session.execute(
+        update(Conversion)
+        .where(Conversion.partner_id == partner.id, Conversion.status == "approved", Conversion.is_test.is_(False),
+               Conversion.invoice_id.is_(None),
+               Conversion.created_at < local_day_start(end + timedelta(days=1), partner.timezone))
+        .values(invoice_id=invoice.id)
+        .execution_options(synchronize_session=False)).rowcount
+    carried = session.execute(
+        update(BillingAdjustment)
+        .where(BillingAdjustment.partner_id == partner.id, BillingAdjustment.invoice_id.is_(None))
+        .values(invoice_id=invoice.id)
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed and not carried:
+        session.rollback()
+        return None
+
+    lines = _offer_lines(invoice.id) + _adjustment_lines(invoice.id)
+    total = sum(line.amount_cents for line in lines)
+    if total < max(settings.minimum_payout_cents, 1):
+        # Under the threshold (or nothing owed): nothing is claimed, all of it rolls into the next run.
+        session.rollback()
+        return "below"
+    earliest = session.scalar(select(func.min(Conversion.created_at)).where(Conversion.invoice_id == invoice.id))
+    if earliest is not None:  # carried-over conversions widen the period the invoice covers
+        invoice.period_start = min(start, earliest.astimezone(ZoneInfo(partner.timezone or "UTC")).date())
+    invoice.total_cents = total
+    session.add_all(lines)
+    audit.record("invoice.created", actor=actor, target=invoice, ip=ip,
+                 detail={"partner_id": partner.id, "number": invoice.number, "total_cents": total,
+                         "currency": invoice.currency, "conversions": claimed, "adjustments": carried,
+                         "period": [invoice.period_start.isoformat(), end.isoformat()]})
+    session.commit()
+    return invoice
+
+
+def _offer_lines(invoice_id: int) -> list[InvoiceLine]:
+    rows = db.session.execute(
+        select(Conversion.offer_id, Offer.name, func.count(), func.sum(Conversion.payout_cents))
+        .join(Offer, Offer.id == Conversion.offer_id)
+        .where(Conversion.invoice_id == invoice_id)
+        .group_by(Conversion.offer_id, Offer.name).order_by(Conversion.offer_id)).all()
+    return [InvoiceLine(invoice_id=invoice_id, kind="offer", offer_id=offer_id, description=name[:300],
+                        amount_cents=int(amount or 0), conversions=count)
+            for offer_id, name, count, amount in rows]
+
+
+def _adjustment_lines(invoice_id: int) -> list[InvoiceLine]:
+    adjustments = db.session.scalars(select(BillingAdjustment).where(BillingAdjustment.invoice_id == invoice_id)
+                                     .order_by(BillingAdjustment.id)).all()
+    return [InvoiceLine(invoice_id=invoice_id, kind="adjustment", adjustment_id=adjustment.id,
+                        description=f"{adjustment.kind.capitalize()}: {adjustment.reason}"[:300],
+                        amount_cents=adjustment.amount_cents, conversions=0)
+            for adjustment in adjustments]
+
+
+def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
+    """Void an unpaid invoice with no payments: its conversions become uninvoiced again and its adjustments
+    pending again, so the next run invoices them afresh. The invoice and its lines stay, marked void."""
+    session = db.session
+    begin_write(session)
+    invoice = session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
+                              .execution_options(populate_existing=True)).one_or_none()
+    if invoice is None:
+        session.rollback()
+        raise LookupError(invoice_id)
+    if invoice.status == "void":
+        session.rollback()
+        raise BillingError(f"{invoice.number} is already void")
+    if invoice.paid_cents:
+        session.rollback()
+        raise BillingError(f"{invoice.number} has payments recorded; it cannot be voided")
+    session.scalars(select(Partner).where(Partner.id == invoice.partner_id).with_for_update()).one()
+    invoice.status, invoice.voided_at = "void", utcnow()
+    invoice.voided_by_id = actor.id if isinstance(actor, StaffUser) else None
+    # Conversions that stopped being approved after this invoice: released, they are owed nothing and
+    # their reversal (pending, or on a later invoice) is settled below.
+    changed = session.scalars(select(Conversion).where(Conversion.invoice_id == invoice.id,
+                                                       Conversion.status != "approved")).all()
+    released = session.execute(update(Conversion).where(Conversion.invoice_id == invoice.id)
+                               .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
+    reopened = session.execute(update(BillingAdjustment).where(BillingAdjustment.invoice_id == invoice.id)
+                               .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
+    session.expire_all()
+    for conversion in changed:
+        settle_conversion(session.get(Conversion, conversion.id), f"invoice {invoice.number} voided", actor)
+    audit.record("invoice.voided", actor=actor, target=invoice, ip=ip,
+                 detail={"partner_id": invoice.partner_id, "number": invoice.number,
+                         "total_cents": invoice.total_cents, "conversions_released": released,
+                         "adjustments_pending_again": reopened})
+    session.commit()
+    return invoice
