@@ -89,7 +89,7 @@ def test_the_private_name_check_can_fail():
 PARTNER_FACING = ("portal.web.partner", "portal.api.affiliate", "portal.affiliate")
 # The built-in SQL implementations of backend.LocalAccounts and backend.AffiliateBackend: the only modules of
 # the façade that may read the database.
-SQL_BACKEND = frozenset({"portal.affiliate.sql_accounts", "portal.affiliate.sql_backend",
+SQL_BACKEND = frozenset({"portal.affiliate.sql_accounts", "portal.affiliate.sql_backend", "portal.affiliate.sql_billing",
                          "portal.affiliate.sql_offers", "portal.affiliate.sql_reports"})
 # The use cases (services) write the database: the partner-facing modules reach them through the façade too.
 DATA_MODULES = ("portal.queries", "portal.models", "portal.extensions.db", "portal.services")

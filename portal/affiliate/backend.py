@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, PeriodFigures, UserView
 from portal.domain.actors import Actor
+from portal.domain.billing import BillingBalances, InvoiceDetail
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
 from portal.domain.payouts import PayoutChange, PayoutView
@@ -226,3 +227,14 @@ class AffiliateBackend(Protocol):
     def traffic_controls(self, partner_id: int, now: datetime) -> list[TrafficControlView]:
         """The active traffic controls that apply to the partner (for all partners, or naming it), newest first;
         a rule for chosen offers names only offers the partner may see, and is left out if it names none."""
+
+    # --- billing (portal.affiliate.billing) -----------------------------------------------------------
+
+    def billing_balances(self, partner_id: int, currency: str) -> BillingBalances:
+        """Pending, approved not invoiced, invoiced unpaid and paid, from the conversions reports count."""
+
+    def invoices(self, partner_id: int, status: str | None, start: datetime | None, end: datetime | None,
+                 page: Page) -> Paged:
+        """The partner's invoices issued in [start, end) (UTC), newest first."""
+
+    def invoice(self, partner_id: int, invoice_id: int) -> InvoiceDetail | None: ...

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend, LocalAccounts
+from portal.affiliate.billing import BillingMixin
 from portal.affiliate.dashboard import DashboardMixin
 from portal.affiliate.offers import OffersMixin
 from portal.affiliate.postbacks import PostbacksMixin
@@ -24,7 +25,7 @@ from portal.domain.policy import PostbackPolicy
 SHOWN_UNREAD_NOTICES = 5  # the newest unread notices shown at the top of a page; the rest are counted
 
 
-class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin, TrafficMixin):
+class AffiliateScope(ReportingMixin, DashboardMixin, PostbacksMixin, OffersMixin, TrafficMixin, BillingMixin):
     """Built for one partner; callers never pass a partner id of their own.
 
     The doors get theirs from portal.affiliate.factory.scope_for. Built directly (tests, benchmarks), the

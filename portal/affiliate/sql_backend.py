@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from portal.affiliate.sql_billing import SqlBillingMixin
 from portal.affiliate.sql_offers import SqlOffersMixin
 from portal.affiliate.sql_reports import build_report
 from portal.delivery.outbox import conversion_values
@@ -22,7 +23,7 @@ from portal.queries import traffic_controls as traffic_queries
 from portal.services import postbacks as postback_service
 
 
-class SqlBackend(SqlOffersMixin):
+class SqlBackend(SqlOffersMixin, SqlBillingMixin):
     def period_figures(self, partner_id: int, start: datetime, end: datetime) -> PeriodFigures:
         conversions, events, earnings = dashboard.conversion_totals(partner_id, start, end)
         clicks, click_earnings = dashboard.click_totals(partner_id, start, end)

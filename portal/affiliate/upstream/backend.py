@@ -291,6 +291,17 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
         with mapping.refused():
             return super().runnable_offers(*args, **kwargs)
 
+    # --- billing: the upstream's invoices are the network's own business, not served through this portal ----
+
+    def billing_balances(self, partner_id: int, currency: str):
+        raise NotServedUpstream("Billing balances")
+
+    def invoices(self, *args, **kwargs) -> Paged:
+        raise NotServedUpstream("Invoices")
+
+    def invoice(self, *args, **kwargs):
+        raise NotServedUpstream("Invoices")
+
 
 def _hour_of(by_type: dict[str, dict]) -> datetime:
     """The UTC hour a row of an hourly report (asked in UTC) starts at: a Unix timestamp id, or a label

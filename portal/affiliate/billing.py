@@ -1,0 +1,44 @@
+"""The billing half of the façade: balances, invoices and one invoice, for the scope's partner only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from portal.affiliate.backend import AffiliateBackend
+from portal.domain.billing import INVOICE_STATUSES, BillingBalances, InvoiceDetail, InvoiceFilters
+from portal.domain.criteria import Page, Paged
+from portal.domain.errors import BadRequest
+
+MAX_INVOICE_ID = 2**31 - 1  # beyond the column: no such invoice, answered without asking the database
+
+
+class BillingMixin:
+    """Mixed into AffiliateScope; relies on its partner id, timezone, currency and backend."""
+
+    partner_id: int
+    _backend: AffiliateBackend
+
+    def billing_balances(self) -> BillingBalances:
+        """Pending, approved (not invoiced), invoiced (unpaid) and paid, in the partner's currency."""
+        return self._backend.billing_balances(self.partner_id, self.currency)
+
+    def invoices(self, filters: InvoiceFilters, page: Page) -> Paged:
+        """The partner's invoices, newest first; the dates are issue days in the partner's timezone."""
+        if filters.status is not None and filters.status not in INVOICE_STATUSES:
+            raise BadRequest("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
+        if filters.start and filters.end and filters.end < filters.start:
+            raise BadRequest("end_date", "must not be before start_date")
+        tz = ZoneInfo(self.timezone)
+
+        def midnight(day):
+            return datetime.combine(day, time.min, tz).astimezone(UTC) if day is not None else None
+
+        end = filters.end + timedelta(days=1) if filters.end is not None else None
+        return self._backend.invoices(self.partner_id, filters.status, midnight(filters.start), midnight(end), page)
+
+    def invoice(self, invoice_id: int) -> InvoiceDetail | None:
+        """One of the partner's own invoices with its lines and payments; None for anyone else's."""
+        if not 0 < invoice_id <= MAX_INVOICE_ID:
+            return None
+        return self._backend.invoice(self.partner_id, invoice_id)

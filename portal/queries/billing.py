@@ -1,0 +1,70 @@
+"""A partner's billing reads: balances from the same conversions reports count, invoices, lines, payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from portal.extensions import db
+from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Payment
+
+
+def balances(partner_id: int) -> tuple[int, int, int, int]:
+    """(pending, approved not invoiced incl. pending adjustments, invoiced unpaid, paid), minor units.
+
+    Conversions as reports count them: the partner's own, test traffic excluded, on-hold ones not counted."""
+    not_invoiced = Conversion.invoice_id.is_(None)
+    pending, approved = db.session.execute(
+        select(func.coalesce(func.sum(case((Conversion.status == "pending", Conversion.payout_cents),
+                                           else_=0)), 0),
+               func.coalesce(func.sum(case(((Conversion.status == "approved") & not_invoiced, Conversion.payout_cents),
+                                           else_=0)), 0))
+        .where(Conversion.partner_id == partner_id, Conversion.is_test.is_(False))).one()
+    adjustments = db.session.scalar(select(func.coalesce(func.sum(BillingAdjustment.amount_cents), 0)).where(
+        BillingAdjustment.partner_id == partner_id, BillingAdjustment.invoice_id.is_(None)))
+    owed, paid = db.session.execute(
+        select(func.coalesce(func.sum(case((Invoice.status == "unpaid", Invoice.total_cents - Invoice.paid_cents),
+                                           else_=0)), 0),
+               func.coalesce(func.sum(Invoice.paid_cents), 0))
+        .where(Invoice.partner_id == partner_id, Invoice.status != "void")).one()
+    return int(pending), int(approved) + int(adjustments), int(owed), int(paid)
+
+
+def _filtered(partner_id: int, status: str | None, start: datetime | None, end: datetime | None):
+    stmt = select(Invoice).where(Invoice.partner_id == partner_id)
+    if status:
+        stmt = stmt.where(Invoice.status == status)
+    if start is not None:
+        stmt = stmt.where(Invoice.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(Invoice.created_at < end)
+    return stmt
+
+
+def invoices(partner_id: int, status: str | None, start: datetime | None, end: datetime | None, offset: int,
+             limit: int) -> tuple[int, list[Invoice]]:
+    """The partner's invoices issued in [start, end) (UTC), newest first, and how many matched."""
+    stmt = _filtered(partner_id, status, start, end)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Invoice.created_at.desc(), Invoice.id.desc())
+                              .offset(offset).limit(limit)).all()
+    return total, list(rows)
+
+
+def invoice(partner_id: int, invoice_id: int) -> Invoice | None:
+    return db.session.scalar(select(Invoice).where(Invoice.partner_id == partner_id, Invoice.id == invoice_id))
+
+
+def lines(partner_id: int, invoice_id: int) -> list[InvoiceLine]:
+    return list(db.session.scalars(
+        select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.partner_id == partner_id, InvoiceLine.invoice_id == invoice_id)
+        .order_by(InvoiceLine.kind.desc(), InvoiceLine.id)))
+
+
+def payments(partner_id: int, invoice_id: int) -> list[Payment]:
+    return list(db.session.scalars(
+        select(Payment).join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Invoice.partner_id == partner_id, Payment.invoice_id == invoice_id)
+        .order_by(Payment.paid_on, Payment.id)))
