@@ -47,6 +47,7 @@ from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSe
 from portal.services import customers, transactions
 from portal.services.everflow_keys import issue_key as issue_eflow_key
 from portal.services.intake import set_intake_token
+from portal.services.invoices import generate_invoices
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.services.tokens import new_token
@@ -208,6 +209,11 @@ def build_world(app) -> World:
                              "rule": rule, "postback": postback, "delivery": delivery, "key": issued, "alert": alert,
                              "invitation": invitation, **granted_offer(app, make, partner)})
         own, other = partners
+        # An invoice each (billing): the approved conversions of the last hours.
+        today = datetime.now(UTC).date()
+        for invoice in generate_invoices(today - timedelta(days=2), today + timedelta(days=1),
+                                         [p["partner"].id for p in partners], None).invoices:
+            next(p for p in partners if p["partner"].id == invoice.partner_id)["invoice_id"] = invoice.id
         # The offers console's objects (a landing page, a banner, a coupon, a feed, an application), files in
         # a directory of the run's own.
         app.config["STORAGE_DIR"] = tempfile.mkdtemp(prefix="fuzz-files-")
@@ -241,7 +247,7 @@ def build_world(app) -> World:
                     "partner_id": p["partner"].id, "key_id": p["key"].key.id, "alert_id": p["alert"].id,
                     "invitation_id": p["invitation"].id, "offer_id": p["private_offer"].id,
                     "url_id": p["offer_url"].id, "creative_id": p["creative"].id, "feed_id": p["feed"].id,
-                    "notice_id": p["notice"].id, "control_id": p["rule"].id}
+                    "notice_id": p["notice"].id, "control_id": p["rule"].id, "invoice_id": p["invoice_id"]}
 
         world.own, world.other = ids(own), ids(other)
         # Tracking links: both partners' ids and keys, both offers (the door is public; nothing is owned).

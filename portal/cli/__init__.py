@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from portal.cli.demo.command import demo_data
     from portal.cli.eflow_keys import eflow_keys
     from portal.cli.intake import intake
+    from portal.cli.invoices import invoices
     from portal.cli.keys import keys
     from portal.cli.network_keys import network_keys
     from portal.cli.partners import partners
@@ -20,5 +21,5 @@ def init_app(app: Flask) -> None:
     from portal.cli.two_factor import two_factor_group
 
     for command in (create_staff_user_command, demo_data, scheduler, scheduler_old_name, keys, network_keys, eflow_keys,
-                    reports, postbacks, intake, two_factor_group, partners):
+                    reports, postbacks, intake, two_factor_group, partners, invoices):
         app.cli.add_command(command)

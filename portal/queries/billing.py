@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 
 from portal.extensions import db
-from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Payment
+from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Partner, Payment
 
 
 def balances(partner_id: int) -> tuple[int, int, int, int]:
@@ -68,3 +68,30 @@ def payments(partner_id: int, invoice_id: int) -> list[Payment]:
         select(Payment).join(Invoice, Invoice.id == Payment.invoice_id)
         .where(Invoice.partner_id == partner_id, Payment.invoice_id == invoice_id)
         .order_by(Payment.paid_on, Payment.id)))
+
+
+# --- the staff console's reads (any partner) ---------------------------------------------------------------
+
+def staff_invoices(status: str | None, partner_id: int | None, offset: int, limit: int) -> tuple[int, list]:
+    """(how many matched, [(invoice, partner name)]), newest first."""
+    stmt = select(Invoice, Partner.name).join(Partner, Partner.id == Invoice.partner_id)
+    if status:
+        stmt = stmt.where(Invoice.status == status)
+    if partner_id:
+        stmt = stmt.where(Invoice.partner_id == partner_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(stmt.order_by(Invoice.created_at.desc(), Invoice.id.desc())
+                              .offset(offset).limit(limit)).all()
+    return total, [tuple(row) for row in rows]
+
+
+def staff_invoice(invoice_id: int) -> tuple[Invoice, Partner] | None:
+    row = db.session.execute(select(Invoice, Partner).join(Partner, Partner.id == Invoice.partner_id)
+                             .where(Invoice.id == invoice_id)).one_or_none()
+    return tuple(row) if row else None
+
+
+def pending_adjustments(partner_id: int) -> list[BillingAdjustment]:
+    return list(db.session.scalars(select(BillingAdjustment).where(
+        BillingAdjustment.partner_id == partner_id, BillingAdjustment.invoice_id.is_(None))
+        .order_by(BillingAdjustment.id)))

@@ -7,8 +7,9 @@ from portal.queries.settings import network_settings
 from portal.services import audit
 
 EDITABLE = ("network_name", "logo_url", "support_email", "timezone", "currency", "partner_postbacks_enabled",
-            "network_api_offer_id", "staff_require_two_factor")
+            "network_api_offer_id", "staff_require_two_factor", "payment_terms_days", "minimum_payout_cents")
 
+KEPT_WHEN_EMPTY = ("payment_terms_days", "minimum_payout_cents")  # a form that leaves them out keeps them
 
 # Settings whose change weakens or strengthens sign-in for every staff member: the security permission's.
 SECURITY_SETTINGS = {"staff_require_two_factor": "security:full_control"}
@@ -31,6 +32,8 @@ def update_network_settings(values: dict, actor, ip: str | None = None) -> None:
             new = new.upper()
         if name == "network_api_offer_id":
             new = new or None  # the form's 0 is "none"
+        if new is None and name in KEPT_WHEN_EMPTY:
+            continue
         if getattr(settings, name) != new:
             changed[name] = {"from": getattr(settings, name), "to": new}
             setattr(settings, name, new)

@@ -11,6 +11,7 @@ from portal import create_app
 from portal.models import PERMISSIONS, Invitation, KeyAlert
 from portal.models.base import utcnow
 from portal.services.everflow_keys import issue_key as issue_eflow_key
+from portal.services.invoices import generate_invoices
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.storage import store_for
@@ -53,6 +54,7 @@ def _url(rule: str, world: dict) -> str:
               "<int:invitation_id>": world["invitation"].id, "<int:user_id>": world["partner_user"].id,
               # The guard answers before any lookup; the offers console's ids are real ones.
               "<int:notice_id>": 1, "<int:control_id>": world["traffic_control"].id,
+              "<int:invoice_id>": world["invoice"].id,
               **{f"<int:{name}>": value for name, value in world["offers"].items()}}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
@@ -80,7 +82,11 @@ def world(app, make, db, tmp_path):
                             token_hash="0" * 64, invited_by_kind="system", expires_at=utcnow() + timedelta(days=1))
     db.session.add(invitation)
     db.session.commit()
+    make.conversion(partner, make.offer(), payout_cents=900)
+    today = utcnow().date()
+    [invoice] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [partner.id], None).invoices
     return {
+        "invoice": invoice,  # an unpaid invoice of this partner's
         "invitation": invitation,  # a pending invitation to this partner
         "postback": postback,  # a real postback and failed delivery of this partner's, for the postback pages
         "delivery": make.delivery(postback, status="dead", attempts=1),

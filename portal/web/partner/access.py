@@ -45,6 +45,7 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.traffic_rules": OFFERS,
     # The company: billing, API keys and the team are the admin's.
     "partner.billing": BILLING,
+    "partner.invoice_detail": BILLING,
     # Payout details: every user sees them masked; only the admin changes them (with the password).
     "partner.payout_details": ACCOUNT,
     "partner.payout_details_change": BILLING,

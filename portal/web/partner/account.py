@@ -1,4 +1,4 @@
-"""My Account (profile, API keys) and pages still to come; see dashboard.py, security.py and team.py."""
+"""My Account (profile, API keys); see dashboard.py, security.py, team.py and billing.py."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ from flask import g, render_template
 from portal.web.auth.password import password_change_page
 from portal.web.partner.blueprint import bp
 from portal.web.security import NO_STORE
-
-
-def _not_built(title: str, what: str):
-    return render_template("partner/not_built.html", title=title, what=what)
-
-
-@bp.route("/billing")
-def billing():
-    return _not_built("Billing", "Invoices and payments")
 
 
 @bp.route("/account", methods=["GET", "POST"])

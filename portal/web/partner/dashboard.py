@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask import g, render_template
+from flask_login import current_user
 
 from portal.domain.dashboard import RecentPerformance
+from portal.domain.errors import NotServedUpstream
+from portal.domain.roles import BILLING, role_can
 from portal.web.partner.blueprint import bp
 from portal.web.partner.chart import LineChart, compact_line_chart, line_chart
 from portal.web.partner.report_table import WHOLE_KINDS, value_text
@@ -32,6 +35,7 @@ def dashboard():
     account = g.scope.account()
     recent = g.scope.recent_performance()
     return render_template("partner/dashboard.html", summary=g.scope.dashboard(), account=account, recent=recent,
+                           balances=_balances(),
                            trend=trend_charts(recent), steps=g.scope.getting_started(),
                            onboarding=account.status == "pending" or account.onboarding == "onboarding")
 
@@ -47,3 +51,13 @@ def trend_charts(recent: RecentPerformance) -> list[TrendChart]:
         charts.append(TrendChart(key, label, total, line_chart(points, text, whole=whole),
                                  compact_line_chart(points, text, whole=whole)))
     return charts
+
+
+def _balances():
+    """The billing balances, for the users who may open Billing; None where the platform serves none."""
+    if not role_can(current_user.role, BILLING):
+        return None
+    try:
+        return g.scope.billing_balances()
+    except NotServedUpstream:
+        return None

@@ -25,6 +25,11 @@ class NetworkSettingsForm(PageForm):
                                        choices=[SelectChoice(0, "None")],
                                        description="Transactions that name no offer (product_key) are recorded on "
                                                    "this offer; its payout rule makes the partner's reward.")
+    payment_terms_days = IntegerField("Payment terms (net days)", validators=[Optional(), NumberRange(min=0, max=365)],
+                                      description="An invoice is due this many days after it is issued.")
+    minimum_payout_cents = IntegerField("Minimum payout (minor units, e.g. cents)",
+                                        validators=[Optional(), NumberRange(min=0, max=10**12)],
+                                        description="A partner owed less is not invoiced; it carries to the next run.")
 
 
 class UpstreamLinkForm(PageForm):

@@ -20,8 +20,8 @@ from portal.web.guards import ANY_STAFF, requires
 from portal.web.staff.blueprint import bp
 from portal.web.staff.forms import NetworkSettingsForm, UpstreamLinkForm
 
-PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks", "offers", "payout")
-OWN_VIEW_TABS = ("api", "conversions", "offers", "payout")  # tabs with views of their own (keys.py, conversions.py, …)
+PARTNER_TABS = ("overview", "users", "api", "conversions", "postbacks", "offers", "payout", "billing")
+OWN_VIEW_TABS = ("api", "conversions", "offers", "payout", "billing")  # tabs with views of their own (keys.py, conversions.py, …)
 
 
 @bp.route("/")

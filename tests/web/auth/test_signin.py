@@ -217,7 +217,8 @@ def test_every_form_needs_a_csrf_token(csrf_client, make, db, rule):
             .replace("<int:user_id>", "1").replace("<token>", "A" * 43))
     # Upload views look their offer up before their form checks the token; elsewhere the token comes first.
     path = path.replace("<int:offer_id>", str(make.offer().id))
-    for variable in ("url_id", "creative_id", "coupon_id", "feed_id", "access_id", "notice_id", "control_id"):
+    for variable in ("url_id", "creative_id", "coupon_id", "feed_id", "access_id", "notice_id", "control_id",
+                     "invoice_id"):
         path = path.replace(f"<int:{variable}>", "1")
     assert "<" not in path, f"no sample value for a variable of {rule}"
     if rule.startswith("/staff/") and rule != "/staff/login":

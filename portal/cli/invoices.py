@@ -1,0 +1,30 @@
+"""`flask --app wsgi invoices run --month 2026-11`: the monthly invoice run, for the scheduler or by hand."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from portal.services.invoices import BillingError, generate_invoices, month_period
+
+
+@click.group("invoices")
+def invoices() -> None:
+    """Partner invoices."""
+
+
+@invoices.command("run")
+@click.option("--month", required=True, help="The month to invoice, YYYY-MM (days in each partner's timezone).")
+@click.option("--partner", "partner_ids", type=int, multiple=True, help="A partner id; repeat for several (default: all).")
+@with_appcontext
+def run(month: str, partner_ids: tuple[int, ...]) -> None:
+    """Invoice approved, uninvoiced conversions; safe to run twice or alongside a staff run."""
+    try:
+        start, end = month_period(month)
+        result = generate_invoices(start, end, list(partner_ids) or None, actor=None)
+    except BillingError as err:
+        raise click.ClickException(str(err)) from None
+    for invoice in result.invoices:
+        click.echo(f"{invoice.number} partner {invoice.partner_id}: {invoice.total_cents} {invoice.currency}")
+    click.echo(f"{len(result.invoices)} invoice(s) created for {start} to {end}; "
+               f"{len(result.below_threshold)} partner(s) under the minimum payout carried over")

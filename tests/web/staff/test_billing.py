@@ -1,0 +1,132 @@
+"""Staff billing pages: only billing:manage gets in; a run is confirmed before it invoices, twice is once;
+payments, adjustments and voids go through their forms; bad input is a 400 or 404, never a 500."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import BillingAdjustment, Conversion, Invoice, Payment
+from portal.services.invoices import generate_invoices, month_period
+
+MANAGE = "billing:manage"
+NOV = datetime(2026, 11, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(make):
+    partner, offer = make.partner(name="Acme Media"), make.offer(name="Shoes")
+    for cents in (1250, 2750):
+        make.conversion(partner, offer, at=NOV, payout_cents=cents)
+    return {"partner": partner, "offer": offer}
+
+
+def _invoice_count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(Invoice))
+
+
+@pytest.mark.parametrize("permissions", [[], ["partners:view", "partners:manage", "offers:manage"]])
+def test_without_billing_manage_every_billing_page_is_forbidden(client, db, make, login_as, world, permissions):
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    login_as.staff(make.staff(permissions=permissions))
+    pid, iid = world["partner"].id, invoice.id
+    for method, path in [("get", "/staff/invoices"), ("get", "/staff/invoices/run"), ("post", "/staff/invoices/run"),
+                         ("get", f"/staff/invoices/{iid}"), ("post", f"/staff/invoices/{iid}/payments"),
+                         ("get", f"/staff/invoices/{iid}/void"), ("post", f"/staff/invoices/{iid}/void"),
+                         ("get", f"/staff/partners/{pid}/billing"), ("post", f"/staff/partners/{pid}/billing")]:
+        assert getattr(client, method)(path).status_code == 403, path
+    assert b"Billing" not in client.get("/staff/account").data.split(b"</nav>")[0]
+
+
+def test_a_monthly_run_is_confirmed_first_and_running_it_twice_invoices_once(client, db, make, login_as, world):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    form = {"scope": "month", "month": "2026-11"}
+    review = client.post("/staff/invoices/run", data=form)
+    assert review.status_code == 200 and b"Create the invoices" in review.data and _invoice_count(db) == 0
+    for _ in range(2):
+        done = client.post("/staff/invoices/run", data={**form, "confirmed": "yes"})
+        assert done.status_code == 302
+    [invoice] = db.session.scalars(select(Invoice)).all()
+    assert invoice.total_cents == 4000
+    listing = client.get("/staff/invoices?status=unpaid").data.decode()
+    assert invoice.number in listing and "Acme Media" in listing and "$40.00" in listing
+    assert invoice.number not in client.get("/staff/invoices?status=paid").data.decode()
+
+
+def test_a_custom_range_for_one_partner(client, db, make, login_as, world):
+    other = make.partner()
+    make.conversion(other, world["offer"], at=NOV, payout_cents=999)
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    data = {"scope": "range", "start": "2026-11-01", "end": "2026-11-15", "partner_id": str(world["partner"].id),
+            "confirmed": "yes"}
+    assert client.post("/staff/invoices/run", data=data).status_code == 302
+    assert [i.partner_id for i in db.session.scalars(select(Invoice))] == [world["partner"].id]
+    for bad in ({"partner_id": "999999"}, {"end": "2026-10-01"}, {"partner_id": str(2**40)}, {"start": "x"},
+                {"end": ""}):
+        assert client.post("/staff/invoices/run", data={**data, **bad}).status_code == 400, bad
+    assert client.post("/staff/invoices/run", data={"scope": "month", "month": "2026-13", "confirmed": "yes"}
+                       ).status_code == 400
+    surrogate = client.post("/staff/invoices/run", data="scope=month&month=%ED%A0%80",
+                            content_type="application/x-www-form-urlencoded")
+    assert surrogate.status_code == 400
+
+
+def test_payments_adjustments_and_void_through_the_forms(client, db, make, login_as, world):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    path = f"/staff/invoices/{invoice.id}"
+    page = client.get(path).data.decode()
+    assert "$40.00" in page and "Shoes" in page and "Record payment" in page
+    paid = client.post(f"{path}/payments", data={"paid_on": "2026-12-05", "amount": "15.50", "method": "paypal",
+                                                 "reference": "PP-77"})
+    assert paid.status_code == 302
+    assert "$24.50" in client.get(path).data.decode()
+    for bad in ({"amount": "24.51"}, {"amount": "0"}, {"amount": "NaN"}, {"amount": "1e400"}, {"method": "cash"},
+                {"paid_on": "2026-02-30"}, {"reference": "x\x00y"}):
+        data = {"paid_on": "2026-12-06", "amount": "1.00", "method": "paypal", "reference": "", **bad}
+        assert client.post(f"{path}/payments", data=data).status_code == 400, bad
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+    # A void is refused once a payment is recorded.
+    assert client.post(f"{path}/void").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == "unpaid"
+
+    billing = f"/staff/partners/{world['partner'].id}/billing"
+    assert client.post(billing, data={"kind": "bonus", "amount": "10.00", "reason": "Black Friday"}).status_code == 302
+    assert client.post(billing, data={"kind": "deduction", "amount": "2.5", "reason": "Chargeback"}).status_code == 302
+    for bad in ({"reason": ""}, {"amount": "-1"}, {"kind": "gift"}, {"amount": "99999999999"}):
+        data = {"kind": "bonus", "amount": "1", "reason": "x", **bad}
+        assert client.post(billing, data=data).status_code == 400, bad
+    assert sorted(a.amount_cents for a in db.session.scalars(select(BillingAdjustment))) == [-250, 1000]
+    assert "Black Friday" in client.get(billing).data.decode()
+
+
+def test_voiding_through_the_confirmation_releases_the_conversions(client, db, make, login_as, world):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    confirm = client.get(f"/staff/invoices/{invoice.id}/void")
+    assert confirm.status_code == 200 and b"Void invoice" in confirm.data
+    assert client.post(f"/staff/invoices/{invoice.id}/void").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Invoice, invoice.id).status == "void"
+    assert db.session.scalar(select(func.count()).select_from(Conversion).where(Conversion.invoice_id.is_not(None))) == 0
+
+
+@pytest.mark.parametrize("invoice_id", ["0", "999999", str(2**31), str(2**70)])
+def test_unknown_invoices_are_404(client, make, login_as, invoice_id):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    for method, suffix in [("get", ""), ("get", "/void"), ("post", "/void"), ("post", "/payments")]:
+        assert getattr(client, method)(f"/staff/invoices/{invoice_id}{suffix}").status_code == 404
+
+
+def test_the_cli_runs_a_month_once(app, db, world):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["invoices", "run", "--month", "2026-11"])
+    assert first.exit_code == 0, first.output
+    assert "1 invoice(s) created" in first.output
+    again = runner.invoke(args=["invoices", "run", "--month", "2026-11"])
+    assert "0 invoice(s) created" in again.output and _invoice_count(db) == 1
+    bad = runner.invoke(args=["invoices", "run", "--month", "November"])
+    assert bad.exit_code != 0 and "YYYY-MM" in bad.output
