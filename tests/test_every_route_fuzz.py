@@ -717,7 +717,7 @@ def test_routes_that_end_the_session_take_hostile_probes(endpoint, world, error_
 # --- another partner's objects are not found ---------------------------------------------------------
 
 OWNED_VARIABLES = {"postback_id", "pixel_id", "delivery_id", "conversion_id", "transaction_id", "invitation_id",
-                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id", "control_id"}
+                   "offer_id", "url_id", "creative_id", "feed_id", "notice_id", "control_id", "invoice_id"}
 CROSS_PARTNER = [r for r in FUZZED if door_of(r.endpoint) in ("partner_session", "affiliate_key")
                  and set(r.variables) & OWNED_VARIABLES]
 
@@ -730,7 +730,7 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
                                                    "affiliate_api.product_feed_file", "partner.offer_detail",
                                                    "partner.offer_link", "partner.offer_apply", "partner.creative_file",
                                                    "partner.product_feed_file", "partner.notice_read",
-                                                   "affiliate_api.traffic_control"}
+                                                   "affiliate_api.traffic_control", "partner.invoice_detail"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)
