@@ -59,7 +59,7 @@ def _url(rule: str, world: dict) -> str:
               "<int:postback_id>": world["postback"].id, "<int:delivery_id>": world["delivery"].id,
               "<int:session_id>": 1, "<int:user_id>": world["teammate"].id,
               "<int:invitation_id>": world["invitation"].id, "<int:offer_id>": world["offer"].id,
-              "<int:creative_id>": 1, "<int:notice_id>": 1, "<int:feed_id>": 1}
+              "<int:creative_id>": 1, "<int:notice_id>": 1, "<int:feed_id>": 1, "<int:invoice_id>": 1}
     for variable, value in values.items():
         rule = rule.replace(variable, str(value))
     assert "<" not in rule, f"no sample value for a variable of {rule}"
