@@ -130,3 +130,22 @@ def test_the_cli_runs_a_month_once(app, db, world):
     assert "0 invoice(s) created" in again.output and _invoice_count(db) == 1
     bad = runner.invoke(args=["invoices", "run", "--month", "November"])
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output
+
+
+def test_payment_terms_and_minimum_payout_are_network_settings(client, db, admin):
+    from portal.models import AuditEvent, NetworkSettings
+
+    form = {"network_name": "Partner Network", "timezone": "UTC", "currency": "USD", "network_api_offer_id": "0",
+            "partner_postbacks_enabled": "y", "payment_terms_days": "45", "minimum_payout_cents": "5000"}
+    assert client.post("/staff/settings", data=form).status_code == 302
+    settings = db.session.get(NetworkSettings, 1)
+    assert (settings.payment_terms_days, settings.minimum_payout_cents) == (45, 5000)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "settings.changed")).one()
+    assert event.detail["payment_terms_days"] == {"from": 30, "to": 45}
+    for bad in ({"payment_terms_days": "-1"}, {"payment_terms_days": "366"}, {"minimum_payout_cents": str(10**13)}):
+        assert client.post("/staff/settings", data={**form, **bad}).status_code == 400
+    # A form without them (an older page) keeps them.
+    del form["payment_terms_days"], form["minimum_payout_cents"]
+    assert client.post("/staff/settings", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(NetworkSettings, 1).payment_terms_days == 45
