@@ -730,7 +730,8 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
                                                    "affiliate_api.product_feed_file", "partner.offer_detail",
                                                    "partner.offer_link", "partner.offer_apply", "partner.creative_file",
                                                    "partner.product_feed_file", "partner.notice_read",
-                                                   "affiliate_api.traffic_control", "partner.invoice_detail"}
+                                                   "affiliate_api.traffic_control", "partner.invoice_detail",
+                                                   "partner.invoice_csv"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

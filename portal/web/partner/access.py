@@ -46,6 +46,7 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     # The company: billing, API keys and the team are the admin's.
     "partner.billing": BILLING,
     "partner.invoice_detail": BILLING,
+    "partner.invoice_csv": BILLING,
     # Payout details: every user sees them masked; only the admin changes them (with the password).
     "partner.payout_details": ACCOUNT,
     "partner.payout_details_change": BILLING,

@@ -10,6 +10,8 @@ from flask import abort, g, render_template, request, url_for
 from portal.affiliate.parsing import page_of
 from portal.domain.billing import INVOICE_STATUSES, InvoiceFilters
 from portal.domain.errors import BadRequest
+from portal.exports.invoices import invoice_csv as invoice_csv_chunks
+from portal.http.downloads import stream_download
 from portal.web.partner.blueprint import bp
 
 
@@ -48,3 +50,11 @@ def invoice_detail(invoice_id: int):
     if detail is None:
         abort(404)
     return render_template("partner/invoice_detail.html", detail=detail, invoice=detail.invoice)
+
+
+@bp.route("/billing/invoices/<int:invoice_id>/csv")
+def invoice_csv(invoice_id: int):
+    detail = g.scope.invoice(invoice_id)
+    if detail is None:
+        abort(404)
+    return stream_download(invoice_csv_chunks(detail), f"{detail.invoice.number.lower()}.csv", "csv")

@@ -95,3 +95,19 @@ def test_members_cannot_open_billing(client, make, login_as, world):
     assert client.get("/billing").status_code == 403
     assert client.get(f"/billing/invoices/{world['own'].id}").status_code == 403
     assert 'id="dashboard-balances"' not in client.get("/").data.decode()
+
+
+def test_an_invoice_downloads_as_csv_with_its_lines_payments_and_balance(signed_in, world):
+    import csv
+    import io
+
+    response = signed_in.get(f"/billing/invoices/{world['own'].id}/csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f'filename="{world["own"].number.lower()}.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    by_row = {row["row"]: row for row in rows}
+    assert by_row["offer"]["description"] == "Acme Shoes" and by_row["offer"]["conversions"] == "2"
+    assert by_row["offer"]["amount_cents"] == by_row["total"]["amount_cents"] == "3345"
+    assert by_row["payment"]["reference"] == "SEPA-42" and by_row["payment"]["amount_cents"] == "1000"
+    assert by_row["balance"]["amount_cents"] == "2345" and {row["currency"] for row in rows} == {"EUR"}
+    assert signed_in.get(f"/billing/invoices/{world['foreign'].id}/csv").status_code == 404
