@@ -68,13 +68,11 @@ def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None,
         raise BillingError("a period is at most a year")
     result = RunResult()
     for partner_id in _candidates(end, partner_ids):
-        invoice = _invoice_partner(partner_id, start, end, actor, ip)
-        if invoice is None:
-            continue
-        if invoice == "below":
-            result.below_threshold.append(partner_id)
-        else:
+        invoice, below = _invoice_partner(partner_id, start, end, actor, ip)
+        if invoice is not None:
             result.invoices.append(invoice)
+        elif below:
+            result.below_threshold.append(partner_id)
     return result
 
 
@@ -94,7 +92,8 @@ def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[int]:
     return sorted(ids - test_partners)
 
 
-def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | None):
+def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | None) -> tuple[Invoice | None, bool]:
+    """The partner's invoice, or (None, whether there was something owed but under the threshold)."""
     session = db.session
     begin_write(session)
     partner = session.scalars(select(Partner).where(Partner.id == partner_id).with_for_update()).one()
@@ -125,14 +124,14 @@ def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | N
         .execution_options(synchronize_session=False)).rowcount
     if not claimed and not carried:
         session.rollback()
-        return None
+        return None, False
 
     lines = _offer_lines(invoice.id) + _adjustment_lines(invoice.id)
     total = sum(line.amount_cents for line in lines)
     if total < max(settings.minimum_payout_cents, 1):
         # Under the threshold (or nothing owed): nothing is claimed, all of it rolls into the next run.
         session.rollback()
-        return "below"
+        return None, True
     earliest = session.scalar(select(func.min(Conversion.created_at)).where(Conversion.invoice_id == invoice.id))
     if earliest is not None:  # carried-over conversions widen the period the invoice covers
         invoice.period_start = min(start, earliest.astimezone(ZoneInfo(partner.timezone or "UTC")).date())
@@ -143,7 +142,7 @@ def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | N
                          "currency": invoice.currency, "conversions": claimed, "adjustments": carried,
                          "period": [invoice.period_start.isoformat(), end.isoformat()]})
     session.commit()
-    return invoice
+    return invoice, False
 
 
 def _offer_lines(invoice_id: int) -> list[InvoiceLine]:
