@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from portal.affiliate.scope import AffiliateScope
+from portal.affiliate.upstream.backend import UpstreamBackend
 from portal.domain.billing import InvoiceFilters
 from portal.domain.criteria import Page
+from portal.domain.errors import NotServedUpstream
 from portal.services.billing_adjustments import add_adjustment
 from portal.services.conversion_status import change_status
 from portal.services.invoices import generate_invoices
@@ -68,3 +72,13 @@ def test_a_partner_sees_only_its_own_invoices(app, db, make):
     assert scope.invoice(2**63) is None and scope.invoice(-1) is None
     assert scope.invoices(InvoiceFilters(status="paid"), Page()).items == []
     assert scope.invoices(InvoiceFilters(start=today + timedelta(days=2)), Page()).items == []
+
+
+def test_the_upstream_backend_says_it_serves_no_billing():
+    class Partner:
+        id, timezone, currency = 7, "UTC", "USD"
+
+    scope = AffiliateScope(Partner(), UpstreamBackend(None, 1))
+    for call in (scope.billing_balances, lambda: scope.invoices(InvoiceFilters(), Page()), lambda: scope.invoice(1)):
+        with pytest.raises(NotServedUpstream):
+            call()
