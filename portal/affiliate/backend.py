@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from portal.domain.accounts import AccountView, KeyCard, NetworkView, PartnerRecord, PeriodFigures, UserView
 from portal.domain.actors import Actor
-from portal.domain.billing import BillingBalances, InvoiceDetail
+from portal.domain.billing import BillingBalances, InvoiceDetail, ListedInvoiceFilters
 from portal.domain.criteria import ClickQuery, ConversionQuery, Page, Paged, ReportQuery
 from portal.domain.offers import ApplicationView, OfferDetail, OfferFilters, StoredFile
 from portal.domain.payouts import PayoutChange, PayoutView
@@ -236,5 +236,9 @@ class AffiliateBackend(Protocol):
     def invoices(self, partner_id: int, status: str | None, start: datetime | None, end: datetime | None,
                  page: Page) -> Paged:
         """The partner's invoices issued in [start, end) (UTC), newest first."""
+
+    def listed_invoices(self, partner_id: int, filters: ListedInvoiceFilters, page: Page) -> Paged:
+        """The partner's paid and unpaid invoices (never void ones) by billed period, newest first; each
+        InvoiceView with saved_at, its last change."""
 
     def invoice(self, partner_id: int, invoice_id: int) -> InvoiceDetail | None: ...

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.affiliate.backend import AffiliateBackend
-from portal.domain.billing import INVOICE_STATUSES, BillingBalances, InvoiceDetail, InvoiceFilters
+from portal.domain.billing import (INVOICE_STATUSES, LISTED_STATUSES, BillingBalances, InvoiceDetail, InvoiceFilters,
+                                   ListedInvoiceFilters)
 from portal.domain.criteria import Page, Paged
 from portal.domain.errors import BadRequest
 
@@ -37,8 +38,20 @@ class BillingMixin:
         end = filters.end + timedelta(days=1) if filters.end is not None else None
         return self._backend.invoices(self.partner_id, filters.status, midnight(filters.start), midnight(end), page)
 
-    def invoice(self, invoice_id: int) -> InvoiceDetail | None:
-        """One of the partner's own invoices with its lines and payments; None for anyone else's."""
+    def listed_invoices(self, filters: ListedInvoiceFilters, page: Page) -> Paged:
+        """The Affiliate API's list (Everflow's): paid and unpaid invoices, never void ones, by billed period."""
+        if filters.status is not None and filters.status not in LISTED_STATUSES:
+            raise BadRequest("affiliate_invoice_status", f"must be one of {', '.join(LISTED_STATUSES)}")
+        if filters.period_from and filters.period_to and filters.period_to < filters.period_from:
+            raise BadRequest("max_end_time", "must not be before min_start_time")
+        return self._backend.listed_invoices(self.partner_id, filters, page)
+
+    def invoice(self, invoice_id: int, *, listed_only: bool = False) -> InvoiceDetail | None:
+        """One of the partner's own invoices with its lines and payments; None for anyone else's, and with
+        `listed_only` (the Affiliate API, as Everflow) None for a void one too."""
         if not 0 < invoice_id <= MAX_INVOICE_ID:
             return None
-        return self._backend.invoice(self.partner_id, invoice_id)
+        found = self._backend.invoice(self.partner_id, invoice_id)
+        if found is not None and listed_only and found.invoice.status not in LISTED_STATUSES:
+            return None
+        return found

@@ -31,6 +31,20 @@ class InvoiceFilters:
     end: date | None = None  # issued on or before
 
 
+@dataclass(frozen=True)
+class ListedInvoiceFilters:
+    """The Affiliate API's invoice filters (Everflow's): a status of LISTED_STATUSES, and billed periods that
+    start on or after `period_from` and end on or before `period_to` (days, both inclusive)."""
+
+    status: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+
+
+# Everflow shows a partner its paid and unpaid invoices only: a void invoice is not listed, nor found by id.
+LISTED_STATUSES = ("paid", "unpaid")
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
     id: int
@@ -44,6 +58,8 @@ class InvoiceView:
     balance_cents: int
     due_on: date
     created_at: datetime
+    terms_days: int = 30
+    saved_at: datetime | None = None  # the last change: issue, last payment recorded, or void
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,7 @@ class InvoiceLineView:
     description: str
     amount_cents: int
     conversions: int
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
@@ -50,6 +50,26 @@ def invoices(partner_id: int, status: str | None, start: datetime | None, end: d
     rows = db.session.scalars(stmt.order_by(Invoice.created_at.desc(), Invoice.id.desc())
                               .offset(offset).limit(limit)).all()
     return total, list(rows)
+
+
+def listed_invoices(partner_id: int, statuses: tuple[str, ...], status: str | None, period_from: date | None,
+                    period_to: date | None, offset: int, limit: int) -> tuple[int, list[tuple[Invoice, datetime | None]]]:
+    """The partner's invoices of `statuses` (one of them when `status`) billing periods that start on or after
+    `period_from` and end on or before `period_to`, newest first, each with when its last payment was recorded;
+    and how many matched."""
+    stmt = select(Invoice).where(Invoice.partner_id == partner_id, Invoice.status.in_(statuses))
+    if status:
+        stmt = stmt.where(Invoice.status == status)
+    if period_from is not None:
+        stmt = stmt.where(Invoice.period_start >= period_from)
+    if period_to is not None:
+        stmt = stmt.where(Invoice.period_end <= period_to)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    last_payment = (select(func.max(Payment.created_at)).where(Payment.invoice_id == Invoice.id)
+                    .correlate(Invoice).scalar_subquery())
+    rows = db.session.execute(stmt.add_columns(last_payment)
+                              .order_by(Invoice.created_at.desc(), Invoice.id.desc()).offset(offset).limit(limit))
+    return total, [(invoice, paid_at) for invoice, paid_at in rows]
 
 
 def invoice(partner_id: int, invoice_id: int) -> Invoice | None:

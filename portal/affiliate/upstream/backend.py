@@ -302,6 +302,9 @@ class UpstreamBackend(UpstreamPixelsMixin, UpstreamOffersMixin):
     def invoice(self, *args, **kwargs):
         raise NotServedUpstream("Invoices")
 
+    def listed_invoices(self, *args, **kwargs) -> Paged:
+        raise NotServedUpstream("Invoices")
+
 
 def _hour_of(by_type: dict[str, dict]) -> datetime:
     """The UTC hour a row of an hourly report (asked in UTC) starts at: a Unix timestamp id, or a label

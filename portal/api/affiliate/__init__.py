@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from portal.api.affiliate import (budget, offers, openapi, pixels,  # noqa: F401  (registers the views on the blueprint)
-                                  reporting, traffic, views)
+from portal.api.affiliate import (billing, budget, offers,  # noqa: F401  (registers the views on the blueprint)
+                                  openapi, pixels, reporting, traffic, views)
 from portal.api.affiliate.blueprint import bp
 from portal.extensions import csrf
 

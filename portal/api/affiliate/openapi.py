@@ -21,7 +21,7 @@ from flask import current_app, jsonify
 
 from portal.affiliate import network_view, parsing
 from portal.affiliate.postbacks import MAX_SEARCH
-from portal.api.affiliate import openapi_offers, openapi_traffic, pixels
+from portal.api.affiliate import openapi_billing, openapi_offers, openapi_traffic, pixels
 from portal.api.affiliate.openapi_schemas import dashboard_schema, request_examples, request_schemas, response_schemas
 from portal.api.affiliate.operations import JSON, OPERATIONS, RATE_HEADERS, SECURITY, Routes, ref
 from portal.delivery.macros import macro_table
@@ -103,6 +103,7 @@ def _parameters() -> dict[str, dict]:
                         "1: only failed and dead deliveries"),
         **openapi_offers.parameters(),
         **openapi_traffic.parameters(),
+        **openapi_billing.parameters(),
     }
 
 
@@ -130,7 +131,8 @@ def _components() -> dict[str, Any]:
     return {
         "schemas": {"Error": error, "Paging": paging, "DashboardSummary": dashboard_schema(),
                     **response_schemas(), **request_schemas(), **openapi_offers.response_schemas(),
-                    **openapi_offers.request_schemas(), **openapi_traffic.response_schemas()},
+                    **openapi_offers.request_schemas(), **openapi_traffic.response_schemas(),
+                    **openapi_billing.response_schemas(), **openapi_billing.request_schemas()},
         "responses": responses,
         "parameters": _parameters(),
         "headers": {
@@ -178,7 +180,8 @@ def build(base_url: str, network_name: str = "Partner Network", today: date | No
                  {"name": "Postbacks", "description":
                   "Postbacks (\"pixels\" in this API). Macros in postback_url: "
                   + ", ".join(f"{{{name}}} ({text})" for name, text in macro_table())},
-                 {"name": "Traffic", "description": openapi_traffic.TAG}],
+                 {"name": "Traffic", "description": openapi_traffic.TAG},
+                 {"name": "Billing", "description": openapi_billing.TAG}],
         "paths": paths(today or datetime.now(UTC).date()),
         "components": _components(),
     }

@@ -1,7 +1,7 @@
 """Fuzz the Affiliate API against its own OpenAPI document with schemathesis, every check on.
 
-A partner with real traffic (clicks, conversions, an on-hold conversion, a postback, traffic controls) and a real issued
-key; the budget raised so that the fuzzer is never throttled. Every operation in the document gets
+A partner with real traffic (clicks, conversions, an on-hold conversion, a postback, traffic controls, an
+invoice) and a real issued key; the budget raised so that the fuzzer is never throttled. Every operation in the document gets
 generated requests, valid and invalid; each response must be no 5xx, a documented status with a
 documented body and headers, and a request without a key or with a wrong one must get a 401.
 """
@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.checks import (allow_header_conformance, content
 
 from portal.api.affiliate import openapi
 from portal.extensions import db as _db
+from portal.services.invoices import generate_invoices
+from portal.services.payments import record_payment
 from tests.hostile import SCHEMATHESIS_HOOKS
 from tests.traffic_world import control
 
@@ -55,6 +57,9 @@ SEMANTIC_RULES = {
     "sub1": "control characters", "sub2": "control characters", "sub3": "control characters",
     "sub4": "control characters", "sub5": "control characters", "source_id": "control characters",
     "note": "control characters",
+    # Invoices: a day the pattern admits but the calendar has not (2026-02-30), or a period ending before it starts.
+    "min_start_time": "not a day of the calendar",
+    "max_end_time": ("not a day of the calendar", "must not be before"),
 }
 
 
@@ -65,7 +70,8 @@ def app(unbudgeted_app):
 
 @pytest.fixture
 def fuzz_partner(make, issue):
-    """A partner with a week of traffic on two offers, one on-hold conversion, one postback, and a key."""
+    """A partner with a week of traffic on two offers, one on-hold conversion, one postback, an invoice with a
+    payment, and a key."""
     partner = make.partner()
     offers = [make.offer(name="Acme Shoes"), make.offer(name="Zen Tea")]
     now = datetime.now(UTC).replace(microsecond=0)
@@ -81,7 +87,10 @@ def fuzz_partner(make, issue):
     control(_db, "Junk subs", values=["junk"], comparison_method="contains")
     control(_db, "Countries", offers=offers[:1], partners=(partner,), variable="country", values=["US"],
             control_type="whitelist", date_valid_from=now)
-    return SimpleNamespace(partner=partner, key=issue(partner, label="Fuzzing"))
+    today = now.date()
+    [invoice] = generate_invoices(today - timedelta(days=8), today + timedelta(days=1), [partner.id], None).invoices
+    record_payment(invoice.id, today, 100, "bank_transfer", "FUZZ-1", None)
+    return SimpleNamespace(partner=partner, key=issue(partner, label="Fuzzing"), invoice=invoice)
 
 
 
