@@ -731,7 +731,8 @@ def test_the_cross_partner_probe_covers_every_route_with_a_partners_object():
                                                    "partner.offer_link", "partner.offer_apply", "partner.creative_file",
                                                    "partner.product_feed_file", "partner.notice_read",
                                                    "affiliate_api.traffic_control", "partner.invoice_detail",
-                                                   "partner.invoice_csv", "affiliate_api.invoice_by_id"}
+                                                   "partner.invoice_csv", "partner.invoice_pdf",
+                                                   "affiliate_api.invoice_by_id"}
 
 
 @pytest.mark.parametrize("route", CROSS_PARTNER, ids=str)

@@ -22,6 +22,7 @@ CONTENT_TYPES = {
     "json": "application/json",
     "ndjson": "application/x-ndjson",
     "arrow": "application/vnd.apache.arrow.stream",  # Apache Arrow's IPC stream format (IANA-registered)
+    "pdf": "application/pdf",  # invoices
 }
 _SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
+from portal.domain.billing import InvoiceDetail, InvoiceLineView, InvoiceView, PaymentView
 from portal.extensions import db
 from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Partner, Payment
 
@@ -88,6 +89,29 @@ def payments(partner_id: int, invoice_id: int) -> list[Payment]:
         select(Payment).join(Invoice, Invoice.id == Payment.invoice_id)
         .where(Invoice.partner_id == partner_id, Payment.invoice_id == invoice_id)
         .order_by(Payment.paid_on, Payment.id)))
+
+
+def invoice_view(row: Invoice, last_payment_at: datetime | None = None) -> InvoiceView:
+    changes = [at for at in (row.created_at, row.voided_at, last_payment_at) if at is not None]
+    return InvoiceView(id=row.id, number=row.number, period_start=row.period_start, period_end=row.period_end,
+                       status=row.status, currency=row.currency, total_cents=row.total_cents,
+                       paid_cents=row.paid_cents, balance_cents=row.balance_cents, due_on=row.due_on,
+                       created_at=row.created_at, terms_days=row.terms_days, saved_at=max(changes))
+
+
+def invoice_detail(partner_id: int, invoice_id: int) -> InvoiceDetail | None:
+    """One of the partner's invoices with its lines and payments, as the partner sees it (and its PDF shows)."""
+    row = invoice(partner_id, invoice_id)
+    if row is None:
+        return None
+    found_lines = tuple(InvoiceLineView(kind=line.kind, offer_id=line.offer_id, description=line.description,
+                                        amount_cents=line.amount_cents, conversions=line.conversions, id=line.id)
+                        for line in lines(partner_id, invoice_id))
+    found = payments(partner_id, invoice_id)
+    views = tuple(PaymentView(id=p.id, paid_on=p.paid_on, amount_cents=p.amount_cents, method=p.method,
+                              reference=p.reference) for p in found)
+    last_payment_at = max((p.created_at for p in found), default=None)
+    return InvoiceDetail(invoice=invoice_view(row, last_payment_at), lines=found_lines, payments=views)
 
 
 # --- the staff console's reads (any partner) ---------------------------------------------------------------

@@ -47,6 +47,7 @@ ENDPOINT_CAPABILITIES: dict[str, str] = {
     "partner.billing": BILLING,
     "partner.invoice_detail": BILLING,
     "partner.invoice_csv": BILLING,
+    "partner.invoice_pdf": BILLING,
     # Payout details: every user sees them masked; only the admin changes them (with the password).
     "partner.payout_details": ACCOUNT,
     "partner.payout_details_change": BILLING,

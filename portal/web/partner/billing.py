@@ -10,6 +10,8 @@ from flask import abort, g, render_template, request, url_for
 from portal.affiliate.parsing import page_of
 from portal.domain.billing import INVOICE_STATUSES, InvoiceFilters
 from portal.domain.errors import BadRequest
+from portal.exports.invoice_pdf import InvoiceParties
+from portal.exports.invoice_pdf import invoice_pdf as render_invoice_pdf
 from portal.exports.invoices import invoice_csv as invoice_csv_chunks
 from portal.http.downloads import stream_download
 from portal.web.partner.blueprint import bp
@@ -58,3 +60,14 @@ def invoice_csv(invoice_id: int):
     if detail is None:
         abort(404)
     return stream_download(invoice_csv_chunks(detail), f"{detail.invoice.number.lower()}.csv", "csv")
+
+
+@bp.route("/billing/invoices/<int:invoice_id>.pdf")
+def invoice_pdf(invoice_id: int):
+    detail = g.scope.invoice(invoice_id)
+    if detail is None:
+        abort(404)
+    account = g.scope.account()
+    parties = InvoiceParties(network_name=g.scope.network().name, partner_name=account.name,
+                             affiliate_id=account.affiliate_id, timezone=account.timezone)
+    return stream_download([render_invoice_pdf(detail, parties)], f"{detail.invoice.number.lower()}.pdf", "pdf")

@@ -9,8 +9,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.exports.invoice_pdf import InvoiceParties
+from portal.exports.invoice_pdf import invoice_pdf as render_invoice_pdf
+from portal.http.downloads import stream_download
 from portal.queries import billing as billing_queries
 from portal.queries import partners as partner_queries
+from portal.queries.settings import network_settings
 from portal.services.billing_adjustments import AdjustmentError, add_adjustment
 from portal.services.invoices import BillingError, generate_invoices, month_period, void_invoice
 from portal.services.payments import record_payment
@@ -92,6 +96,17 @@ def _invoice_page(invoice_id: int, payment_form: PaymentForm | None = None, stat
 @requires(MANAGE)
 def invoice(invoice_id: int):
     return _invoice_page(invoice_id)
+
+
+@bp.route("/invoices/<int:invoice_id>.pdf")
+@requires(MANAGE)
+def invoice_pdf(invoice_id: int):
+    """The same PDF the partner downloads."""
+    invoice, partner = _invoice_or_404(invoice_id)
+    detail = billing_queries.invoice_detail(partner.id, invoice.id)
+    parties = InvoiceParties(network_name=network_settings().network_name, partner_name=partner.name,
+                             affiliate_id=partner.id, timezone=partner.timezone)
+    return stream_download([render_invoice_pdf(detail, parties)], f"{invoice.number.lower()}.pdf", "pdf")
 
 
 @bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])

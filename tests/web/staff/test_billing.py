@@ -33,7 +33,7 @@ def test_without_billing_manage_every_billing_page_is_forbidden(client, db, make
     login_as.staff(make.staff(permissions=permissions))
     pid, iid = world["partner"].id, invoice.id
     for method, path in [("get", "/staff/invoices"), ("get", "/staff/invoices/run"), ("post", "/staff/invoices/run"),
-                         ("get", f"/staff/invoices/{iid}"), ("post", f"/staff/invoices/{iid}/payments"),
+                         ("get", f"/staff/invoices/{iid}"), ("get", f"/staff/invoices/{iid}.pdf"), ("post", f"/staff/invoices/{iid}/payments"),
                          ("get", f"/staff/invoices/{iid}/void"), ("post", f"/staff/invoices/{iid}/void"),
                          ("get", f"/staff/partners/{pid}/billing"), ("post", f"/staff/partners/{pid}/billing")]:
         assert getattr(client, method)(path).status_code == 403, path
