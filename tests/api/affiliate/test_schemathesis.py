@@ -214,7 +214,7 @@ def test_every_documented_operation_refuses_a_missing_or_wrong_key(client, heade
             url = (path.replace("{conversion_id}", "c1").replace("{transaction_id}", "t1")
                    .replace("{pixel_id}", "1").replace("{delivery_id}", "1").replace("{offer_id}", "1")
                    .replace("{url_id}", "0").replace("{creative_id}", "1").replace("{feed_id}", "1")
-                   .replace("{control_id}", "1"))
+                   .replace("{control_id}", "1").replace("{invoice_id}", "1"))
             response = client.open(url, method=method.upper(), json={}, headers=header)
             assert response.status_code == 401, (method, path)
             assert response.json["error"] in ("No Authentication Method Found", "Invalid API key")
