@@ -32,11 +32,21 @@ class BillingMixin:
             raise BadRequest("end_date", "must not be before start_date")
         tz = ZoneInfo(self.timezone)
 
-        def midnight(day):
-            return datetime.combine(day, time.min, tz).astimezone(UTC) if day is not None else None
+        def midnight(day, field):
+            """The day's start in the partner's timezone, as UTC; a day at the calendar's edge is a 400."""
+            if day is None:
+                return None
+            try:
+                return datetime.combine(day, time.min, tz).astimezone(UTC)
+            except OverflowError:
+                raise BadRequest(field, "is out of the supported date range") from None
 
-        end = filters.end + timedelta(days=1) if filters.end is not None else None
-        return self._backend.invoices(self.partner_id, filters.status, midnight(filters.start), midnight(end), page)
+        try:
+            end = filters.end + timedelta(days=1) if filters.end is not None else None
+        except OverflowError:
+            raise BadRequest("end_date", "is out of the supported date range") from None
+        return self._backend.invoices(self.partner_id, filters.status, midnight(filters.start, "start_date"),
+                                      midnight(end, "end_date"), page)
 
     def listed_invoices(self, filters: ListedInvoiceFilters, page: Page) -> Paged:
         """The Affiliate API's list (Everflow's): paid and unpaid invoices, never void ones, by billed period."""

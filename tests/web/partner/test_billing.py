@@ -64,6 +64,14 @@ def test_invoice_filters(signed_in, world):
         assert signed_in.get(f"/billing?{junk}").status_code in (200, 400), junk
 
 
+@pytest.mark.parametrize("query,field", [("end_date=9999-12-31", b"end_date"), ("start_date=0001-01-01", b"start_date")])
+def test_dates_at_the_calendars_edge_are_a_400_naming_the_field(client, make, login_as, query, field):
+    tokyo = make.partner(timezone="Asia/Tokyo")
+    login_as.partner(make.partner_user(tokyo, role="admin"))
+    answer = client.get(f"/billing?{query}")
+    assert answer.status_code == 400 and field in answer.data
+
+
 def test_an_invoice_shows_its_lines_payments_and_balance(signed_in, world):
     page = signed_in.get(f"/billing/invoices/{world['own'].id}").data.decode()
     assert "Acme Shoes" in page and "€33.45" in page and "SEPA-42" in page
