@@ -41,6 +41,9 @@ class RunResult:
     below_threshold: list[int] = field(default_factory=list)  # partner ids left for the next run
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999  # invoice periods; beyond them the local-midnight arithmetic overflows
+
+
 def month_period(month: str) -> tuple[date, date]:
     """'2026-11' → the first and last day of that month; BillingError for anything else."""
     try:
@@ -48,6 +51,8 @@ def month_period(month: str) -> tuple[date, date]:
         first = date(year, number, 1)
     except (ValueError, OverflowError):
         raise BillingError(f"month: {month!r} is not a month written YYYY-MM") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BillingError(f"month: years {FIRST_YEAR}–{LAST_YEAR} only")
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
@@ -64,6 +69,8 @@ def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None,
     period again invoices only what is still uninvoiced (nothing, if nothing changed)."""
     if end < start:
         raise BillingError("the period ends before it starts")
+    if not (FIRST_YEAR <= start.year and end.year <= LAST_YEAR):
+        raise BillingError(f"the period must lie within the years {FIRST_YEAR}–{LAST_YEAR}")
     if end - start > timedelta(days=366):
         raise BillingError("a period is at most a year")
     result = RunResult()

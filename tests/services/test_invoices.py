@@ -207,3 +207,14 @@ def test_month_period_reads_year_and_month_only():
     for bad in ("2024-13", "nov", "2024-02-01", "99999999999-01", ""):
         with pytest.raises(BillingError):
             month_period(bad)
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "1999-12", "3000-01"])
+def test_months_outside_the_supported_years_are_refused_clearly(month):
+    with pytest.raises(BillingError, match="years 2000–2999"):
+        month_period(month)
+
+
+def test_a_period_ending_at_the_calendars_edge_is_refused_clearly(db):
+    with pytest.raises(BillingError, match="years 2000–2999"):
+        generate_invoices(date(2026, 12, 1), date(9999, 12, 31), None, None)
