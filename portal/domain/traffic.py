@@ -111,9 +111,12 @@ def blocking_rule(rules: Iterable[Rule], partner_id: int, offer_id: int, variabl
     return None
 
 
-def clean_values(lines: Iterable[str], variable: str) -> tuple[list[str], list[str]]:
+def clean_values(lines: Iterable[str], variable: str,
+                 comparison: str = "exact_match") -> tuple[list[str], list[str]]:
     """A rule's values as staff typed them (one a line): trimmed, blanks and repeats dropped. Returns the
-    values and the problems found (an `ip` value that is neither an address nor a CIDR range, too long)."""
+    values and the problems found (too long; an `ip` value that is neither an address nor a CIDR range, or,
+    for the text comparisons, a CIDR range: those compare text, and an allow list of '10.0.0.0/8' read
+    as text would block every click). An IPv4-mapped IPv6 address is kept as the IPv4 address clicks record."""
     values: list[str] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -127,9 +130,18 @@ def clean_values(lines: Iterable[str], variable: str) -> tuple[list[str], list[s
         if _UNSTORABLE.search(value):
             problems.append("A value holds control characters or unpaired surrogates.")
             continue
-        if variable == "ip" and ip_network(value) is None and not _partial_ip(value):
-            problems.append(f"{value!r} is not an IP address or CIDR range.")
-            continue
+        if variable == "ip":
+            network = ip_network(value)
+            if comparison == "exact_match" and network is None:
+                problems.append(f"{value!r} is not an IP address or CIDR range.")
+                continue
+            if comparison != "exact_match" and ("/" in value or not _partial_ip(value)):
+                problems.append(f"{value!r}: a CIDR range works with Exact match only; the other comparisons "
+                                "take part of an address (10.1.).")
+                continue
+            if network is not None and network.num_addresses == 1 and getattr(network.network_address,
+                                                                              "ipv4_mapped", None):
+                value = str(network.network_address.ipv4_mapped)
         seen.add(value.casefold())
         values.append(value)
     if len(values) > MAX_VALUES:

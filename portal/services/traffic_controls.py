@@ -45,7 +45,7 @@ def _checked(values: dict) -> dict:
                            ("comparison_method", COMPARISONS)):
         if values.get(field) not in allowed:
             raise TrafficControlError(f"{field}: one of {', '.join(allowed)}")
-    kept, problems = clean_values(values.get("values") or [], values["variable"])
+    kept, problems = clean_values(values.get("values") or [], values["variable"], values["comparison_method"])
     if problems:
         raise TrafficControlError(f"values: {problems[0]}")
     if not kept:
