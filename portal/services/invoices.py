@@ -188,13 +188,18 @@ def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
     if invoice.paid_cents:
         session.rollback()
         raise BillingError(f"{invoice.number} has payments recorded; it cannot be voided")
+    # The invoice's conversions before the partner, in the order a status change takes them (the conversion,
+    # then the partner through its reversal), so that a concurrent rejection waits here instead of deadlocking;
+    # what is read below is then what this void settles (FOR UPDATE is a no-op on SQLite).
+    session.execute(select(Conversion.id).where(Conversion.invoice_id == invoice.id).with_for_update()).all()
     session.scalars(select(Partner).where(Partner.id == invoice.partner_id).with_for_update()).one()
     invoice.status, invoice.voided_at = "void", utcnow()
     invoice.voided_by_id = actor.id if isinstance(actor, StaffUser) else None
     # Conversions that stopped being approved after this invoice: released, they are owed nothing and
     # their reversal (pending, or on a later invoice) is settled below.
     changed = session.scalars(select(Conversion).where(Conversion.invoice_id == invoice.id,
-                                                       Conversion.status != "approved")).all()
+                                                       Conversion.status != "approved")
+                              .execution_options(populate_existing=True)).all()
     released = session.execute(update(Conversion).where(Conversion.invoice_id == invoice.id)
                                .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
     reopened = session.execute(update(BillingAdjustment).where(BillingAdjustment.invoice_id == invoice.id)
