@@ -172,16 +172,23 @@ def _adjustment_lines(invoice_id: int) -> list[InvoiceLine]:
             for adjustment in adjustments]
 
 
-def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
-    """Void an unpaid invoice with no payments: its conversions become uninvoiced again and its adjustments
-    pending again, so the next run invoices them afresh. The invoice and its lines stay, marked void."""
-    session = db.session
+def locked_invoice(session, invoice_id: int) -> Invoice:
+    """A write begins and the invoice's row is locked (FOR UPDATE; SQLite's write lock) and read afresh, so
+    that what is decided about it holds until the commit; LookupError (nothing begun) when there is none."""
     begin_write(session)
     invoice = session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
                               .execution_options(populate_existing=True)).one_or_none()
     if invoice is None:
         session.rollback()
         raise LookupError(invoice_id)
+    return invoice
+
+
+def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
+    """Void an unpaid invoice with no payments: its conversions become uninvoiced again and its adjustments
+    pending again, so the next run invoices them afresh. The invoice and its lines stay, marked void."""
+    session = db.session
+    invoice = locked_invoice(session, invoice_id)
     if invoice.status == "void":
         session.rollback()
         raise BillingError(f"{invoice.number} is already void")

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from portal.extensions import db
-from portal.models import PAYMENT_METHODS, Invoice, Payment, StaffUser
+from portal.models import PAYMENT_METHODS, Payment, StaffUser
 from portal.services import audit
-from portal.services.invoices import BillingError
-from portal.services.write_lock import begin_write
+from portal.services.invoices import BillingError, locked_invoice
 
 MAX_REFERENCE = 200
 
@@ -27,12 +24,7 @@ def record_payment(invoice_id: int, paid_on: date, amount_cents: int, method: st
     if len(reference) > MAX_REFERENCE:
         raise BillingError(f"reference: at most {MAX_REFERENCE} characters")
     session = db.session
-    begin_write(session)
-    invoice = session.scalars(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
-                              .execution_options(populate_existing=True)).one_or_none()
-    if invoice is None:
-        session.rollback()
-        raise LookupError(invoice_id)
+    invoice = locked_invoice(session, invoice_id)
     problem = None
     if invoice.status != "unpaid":
         problem = f"{invoice.number} is {invoice.status}; payments are recorded on unpaid invoices"
