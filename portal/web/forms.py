@@ -6,6 +6,8 @@ from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import UnsupportedMediaType
 
+from portal.domain.text import text_fault
+
 SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -22,3 +24,16 @@ class PageForm(FlaskForm):
             if reads_the_request and request.method in SUBMIT_METHODS and request.is_json:
                 raise UnsupportedMediaType("This form takes form fields as a browser sends them, not JSON.")
             return super().wrap_formdata(form, formdata)
+
+
+class StorableTextForm(PageForm):
+    """A page form whose text must be storable: no NUL, no lone surrogates (each such field gets an error)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            fault = text_fault(field.data) if isinstance(field.data, str) else None
+            if fault:
+                field.errors = [*field.errors, f"This field {fault}."]
+                valid = False
+        return valid

@@ -7,9 +7,8 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField, TextA
 from wtforms.validators import DataRequired, Length
 
 from portal.domain.payouts import FIELD_LABELS, MAX_LENGTHS, METHOD_LABELS, TAX_FORMS, TAX_STATUSES
-from portal.domain.text import text_fault
 from portal.web.auth.two_factor_forms import MAX_CODE, code_text
-from portal.web.forms import PageForm
+from portal.web.forms import StorableTextForm
 
 MAX_TEXT = 1000  # far past every field's own limit (the domain's); longer is no payout detail at all
 
@@ -19,7 +18,7 @@ def _text(name: str) -> StringField:
     return kind(FIELD_LABELS[name], validators=[Length(max=max(MAX_TEXT, MAX_LENGTHS[name]))])
 
 
-class PayoutDetailsForm(PageForm):
+class PayoutDetailsForm(StorableTextForm):
     method = SelectField("Payment method", choices=[SelectChoice(k, v) for k, v in METHOD_LABELS.items()])
     paypal_email = _text("paypal_email")
     account_holder = _text("account_holder")
@@ -39,15 +38,6 @@ class PayoutDetailsForm(PageForm):
                                                           Length(max=1024)])
     code = StringField("Code from your app, or a recovery code (when two-factor sign-in is on)",
                        validators=[Length(max=MAX_CODE), code_text])
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            fault = text_fault(field.data) if isinstance(field.data, str) else None
-            if fault:
-                field.errors = [*field.errors, f"This field {fault}."]
-                valid = False
-        return valid
 
     def values(self) -> dict[str, str | None]:
         return {name: getattr(self, name).data for name in FIELD_LABELS}

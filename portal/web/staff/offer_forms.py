@@ -10,10 +10,9 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.domain.text import text_fault
 from portal.models.offers import CREATIVE_TYPES, OFFER_VISIBILITY
 from portal.services.offers import CAP_FIELDS, STAFF_STATUSES
-from portal.web.forms import PageForm
+from portal.web.forms import StorableTextForm
 
 MAX_INT = 2**31 - 1
 PAYOUT_CHOICES = [SelectChoice("flat", "Flat CPA (per conversion)"), SelectChoice("percent", "Percent of sale"),
@@ -35,17 +34,7 @@ def amount(max_value: int):
     return check
 
 
-class StaffForm(PageForm):
-    """A page form whose text must be storable: no NUL, no lone surrogates."""
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            fault = text_fault(field.data) if isinstance(field.data, str) else None
-            if fault:
-                field.errors = [*field.errors, f"This field {fault}."]
-                valid = False
-        return valid
+StaffForm = StorableTextForm  # the console's forms: text must be storable
 
 
 class OfferForm(StaffForm):
