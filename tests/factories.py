@@ -92,6 +92,7 @@ class Factories:
     def conversion(self, partner, offer, at: datetime | None = None, payout_cents: int = 500, **fields):
         fields.setdefault("status", "approved")
         fields.setdefault("is_test", False)
+        fields.setdefault("currency", offer.currency or "USD")  # as the intake records it: the offer's
         conversion = Conversion(conversion_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                                 payout_cents=payout_cents, created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(conversion)

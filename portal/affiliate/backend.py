@@ -230,8 +230,9 @@ class AffiliateBackend(Protocol):
 
     # --- billing (portal.affiliate.billing) -----------------------------------------------------------
 
-    def billing_balances(self, partner_id: int, currency: str) -> BillingBalances:
-        """Pending, approved not invoiced, invoiced unpaid and paid, from the conversions reports count."""
+    def billing_balances(self, partner_id: int, currency: str) -> tuple[BillingBalances, ...]:
+        """Pending, approved not invoiced, invoiced unpaid and paid, from the conversions reports count: one
+        BillingBalances per currency, `currency` (the partner's) first."""
 
     def invoices(self, partner_id: int, status: str | None, start: datetime | None, end: datetime | None,
                  page: Page) -> Paged:

@@ -20,8 +20,9 @@ class BillingMixin:
     partner_id: int
     _backend: AffiliateBackend
 
-    def billing_balances(self) -> BillingBalances:
-        """Pending, approved (not invoiced), invoiced (unpaid) and paid, in the partner's currency."""
+    def billing_balances(self) -> tuple[BillingBalances, ...]:
+        """Pending, approved (not invoiced), invoiced (unpaid) and paid: one set per currency, the partner's
+        own first, then any other currency an offer paid it in (amounts in two currencies are never added)."""
         return self._backend.billing_balances(self.partner_id, self.currency)
 
     def invoices(self, filters: InvoiceFilters, page: Page) -> Paged:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.domain.billing import LISTED_STATUSES, BillingBalances, InvoiceDetail, ListedInvoiceFilters
+from portal.domain.billing import (LISTED_STATUSES, BillingBalances, InvoiceDetail, ListedInvoiceFilters,
+                                   balances_by_currency)
 from portal.domain.criteria import Page, Paged
 from portal.queries import billing as billing_queries
 
 
 class SqlBillingMixin:
-    def billing_balances(self, partner_id: int, currency: str) -> BillingBalances:
-        pending, approved, invoiced, paid = billing_queries.balances(partner_id)
-        return BillingBalances(currency=currency, pending_cents=pending, approved_cents=approved,
-                               invoiced_cents=invoiced, paid_cents=paid)
+    def billing_balances(self, partner_id: int, currency: str) -> tuple[BillingBalances, ...]:
+        return balances_by_currency(billing_queries.balances(partner_id), currency)
 
     def invoices(self, partner_id: int, status: str | None, start: datetime | None, end: datetime | None,
                  page: Page) -> Paged:

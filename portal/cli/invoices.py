@@ -27,4 +27,4 @@ def run(month: str, partner_ids: tuple[int, ...]) -> None:
     for invoice in result.invoices:
         click.echo(f"{invoice.number} partner {invoice.partner_id}: {invoice.total_cents} {invoice.currency}")
     click.echo(f"{len(result.invoices)} invoice(s) created for {start} to {end}; "
-               f"{len(result.below_threshold)} partner(s) under the minimum payout carried over")
+               f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried over")

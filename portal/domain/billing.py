@@ -8,9 +8,14 @@ from datetime import date, datetime
 INVOICE_STATUSES = ("unpaid", "paid", "void")
 
 
+def is_currency_code(value: object) -> bool:
+    """Three ASCII capital letters, as ISO 4217 writes a currency (USD, EUR)."""
+    return isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
+
+
 @dataclass(frozen=True, slots=True)
 class BillingBalances:
-    """Where the partner's earnings stand, in minor units of its currency.
+    """Where the partner's earnings in one currency stand, in minor units of that currency.
 
     pending: conversions not yet approved (status pending; held ones are not counted, as in reports);
     approved: approved conversions not yet invoiced plus the adjustments waiting for the next invoice;
@@ -22,6 +27,13 @@ class BillingBalances:
     approved_cents: int
     invoiced_cents: int
     paid_cents: int
+
+
+def balances_by_currency(sums: dict[str, tuple[int, int, int, int]], own: str) -> tuple[BillingBalances, ...]:
+    """(pending, approved, invoiced, paid) per currency → one BillingBalances per currency: the partner's own
+    first (shown even when all zero), then any other it has a non-zero balance in, by code."""
+    others = sorted(code for code, values in sums.items() if code != own and any(values))
+    return tuple(BillingBalances(code, *sums.get(code, (0, 0, 0, 0))) for code in [own, *others])
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ class BillingAdjustment(db.Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # signed: a deduction is negative
+    # A reversal's is its conversion's; a bonus or deduction's is the one staff chose (the partner's by default).
+    currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(300))
     conversion_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("conversions.id"), index=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)  # None: pending

@@ -29,6 +29,6 @@ class NetworkSettings(db.Model):
     # Where a click goes when its offer cannot take it and the offer names no fallback ("": a portal page).
     tracking_fallback_url: Mapped[str] = mapped_column(String(2000), default="")
     # Billing: an invoice is due this many days after it is issued (net terms), and a partner whose
-    # period earns less than the threshold (minor units of the partner's currency) is not invoiced yet.
+    # period earns less than the threshold in a currency (minor units of that currency) is not invoiced in it yet.
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
     minimum_payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)

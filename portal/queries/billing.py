@@ -11,25 +11,41 @@ from portal.extensions import db
 from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Partner, Payment
 
 
-def balances(partner_id: int) -> tuple[int, int, int, int]:
-    """(pending, approved not invoiced incl. pending adjustments, invoiced unpaid, paid), minor units.
+def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
+    """For each currency the partner has earned, invoiced or been adjusted in: (pending, approved not invoiced
+    incl. pending adjustments, invoiced unpaid, paid), minor units. Currencies are never added together.
 
     Conversions as reports count them: the partner's own, test traffic excluded, on-hold ones not counted."""
+    found: dict[str, list[int]] = {}
+
+    def add(currency: str, index: int, cents) -> None:
+        found.setdefault(currency, [0, 0, 0, 0])[index] += int(cents or 0)
+
     not_invoiced = Conversion.invoice_id.is_(None)
-    pending, approved = db.session.execute(
-        select(func.coalesce(func.sum(case((Conversion.status == "pending", Conversion.payout_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case(((Conversion.status == "approved") & not_invoiced, Conversion.payout_cents),
-                                           else_=0)), 0))
-        .where(Conversion.partner_id == partner_id, Conversion.is_test.is_(False))).one()
-    adjustments = db.session.scalar(select(func.coalesce(func.sum(BillingAdjustment.amount_cents), 0)).where(
-        BillingAdjustment.partner_id == partner_id, BillingAdjustment.invoice_id.is_(None)))
-    owed, paid = db.session.execute(
-        select(func.coalesce(func.sum(case((Invoice.status == "unpaid", Invoice.total_cents - Invoice.paid_cents),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(Invoice.paid_cents), 0))
-        .where(Invoice.partner_id == partner_id, Invoice.status != "void")).one()
-    return int(pending), int(approved) + int(adjustments), int(owed), int(paid)
+    for currency, pending, approved in db.session.execute(
+            select(Conversion.currency,
+                   func.sum(case((Conversion.status == "pending", Conversion.payout_cents), else_=0)),
+                   func.sum(case(((Conversion.status == "approved") & not_invoiced, Conversion.payout_cents),
+                                 else_=0)))
+            .where(Conversion.partner_id == partner_id, Conversion.is_test.is_(False),
+                   Conversion.status.in_(("pending", "approved")))
+            .group_by(Conversion.currency)):
+        add(currency, 0, pending)
+        add(currency, 1, approved)
+    for currency, adjusted in db.session.execute(
+            select(BillingAdjustment.currency, func.sum(BillingAdjustment.amount_cents))
+            .where(BillingAdjustment.partner_id == partner_id, BillingAdjustment.invoice_id.is_(None))
+            .group_by(BillingAdjustment.currency)):
+        add(currency, 1, adjusted)
+    for currency, owed, paid in db.session.execute(
+            select(Invoice.currency,
+                   func.sum(case((Invoice.status == "unpaid", Invoice.total_cents - Invoice.paid_cents), else_=0)),
+                   func.sum(Invoice.paid_cents))
+            .where(Invoice.partner_id == partner_id, Invoice.status != "void")
+            .group_by(Invoice.currency)):
+        add(currency, 2, owed)
+        add(currency, 3, paid)
+    return {currency: tuple(values) for currency, values in found.items()}
 
 
 def _filtered(partner_id: int, status: str | None, start: datetime | None, end: datetime | None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal.domain.billing import is_currency_code
 from portal.extensions import db
 from portal.models import BillingAdjustment, Conversion, Partner, StaffUser
 from portal.services import audit
@@ -22,26 +23,31 @@ class AdjustmentError(ValueError):
     """An adjustment that cannot be recorded; the message says why, for people."""
 
 
-def add_adjustment(partner_id: int, kind: str, amount_cents: int, reason: str, actor,
-                   ip: str | None = None) -> BillingAdjustment:
-    """A staff bonus (positive) or deduction (negative) of `amount_cents` (> 0), for the next invoice."""
+def add_adjustment(partner_id: int, kind: str, amount_cents: int, reason: str, actor, ip: str | None = None,
+                   currency: str | None = None) -> BillingAdjustment:
+    """A staff bonus (positive) or deduction (negative) of `amount_cents` (> 0) in `currency` (the partner's
+    when not given), for the partner's next invoice in that currency."""
     reason = (reason or "").strip()
+    if currency is not None and not is_currency_code(currency):
+        raise AdjustmentError("currency: a three-letter ISO 4217 code such as USD")
     if kind not in STAFF_KINDS:
         raise AdjustmentError(f"kind: must be one of {', '.join(STAFF_KINDS)}")
     if not 0 < amount_cents <= MAX_ADJUSTMENT_CENTS:
         raise AdjustmentError("amount: must be more than zero and at most 10,000,000,000")
     if not reason or len(reason) > MAX_REASON:
         raise AdjustmentError(f"reason: required, at most {MAX_REASON} characters")
-    if db.session.get(Partner, partner_id) is None:
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
         raise LookupError(partner_id)
-    adjustment = BillingAdjustment(partner_id=partner_id, kind=kind, reason=reason,
+    currency = currency or partner.currency or "USD"
+    adjustment = BillingAdjustment(partner_id=partner_id, kind=kind, reason=reason, currency=currency,
                                    amount_cents=amount_cents if kind == "bonus" else -amount_cents,
                                    created_by_id=actor.id if isinstance(actor, StaffUser) else None)
     db.session.add(adjustment)
     db.session.flush()
     audit.record("billing.adjustment_added", actor=actor, target=adjustment, ip=ip,
                  detail={"partner_id": partner_id, "kind": kind, "amount_cents": adjustment.amount_cents,
-                         "reason": reason})
+                         "currency": currency, "reason": reason})
     db.session.commit()
     return adjustment
 
@@ -66,7 +72,7 @@ def settle_conversion(conversion: Conversion, reason: str, actor=None, ip: str |
     added = None
     if invoiced != target:
         added = BillingAdjustment(partner_id=conversion.partner_id, kind="reversal", conversion_id=conversion.id,
-                                  amount_cents=target - invoiced, reason=reason[:MAX_REASON],
+                                  currency=conversion.currency, amount_cents=target - invoiced, reason=reason[:MAX_REASON],
                                   created_by_id=actor.id if isinstance(actor, StaffUser) else None)
         db.session.add(added)
         db.session.flush()

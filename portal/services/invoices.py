@@ -5,6 +5,10 @@ carries what earlier runs left behind: conversions created before the period tha
 uninvoiced (the partner was under the minimum payout, or the conversion was approved late) and the pending
 adjustments (staff bonuses and deductions, reversals of conversions rejected after they were invoiced).
 
+Each invoice is in one currency: a partner earning in several (offers paying in EUR beside USD ones) gets one
+invoice per currency, each against the minimum payout on its own; amounts in different currencies are never
+added up.
+
 A conversion is invoiced at most once, whatever runs at the same time: each partner's invoice is one
 transaction that locks the partner row and claims its conversions with
 `UPDATE conversions SET invoice_id = … WHERE invoice_id IS NULL`, so a second run (another process, the
@@ -38,7 +42,8 @@ class BillingError(ValueError):
 @dataclass
 class RunResult:
     invoices: list[Invoice] = field(default_factory=list)
-    below_threshold: list[int] = field(default_factory=list)  # partner ids left for the next run
+    # (partner id, currency) owed less than the minimum payout: left for the next run
+    below_threshold: list[tuple[int, str]] = field(default_factory=list)
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # invoice periods; beyond them the local-midnight arithmetic overflows
@@ -74,40 +79,44 @@ def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None,
     if end - start > timedelta(days=366):
         raise BillingError("a period is at most a year")
     result = RunResult()
-    for partner_id in _candidates(end, partner_ids):
-        invoice, below = _invoice_partner(partner_id, start, end, actor, ip)
+    for partner_id, currency in _candidates(end, partner_ids):
+        invoice, below = _invoice_partner(partner_id, currency, start, end, actor, ip)
         if invoice is not None:
             result.invoices.append(invoice)
         elif below:
-            result.below_threshold.append(partner_id)
+            result.below_threshold.append((partner_id, currency))
     return result
 
 
-def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[int]:
-    """Partners with something to invoice: approved uninvoiced conversions up to the period's end (a day of
-    slack for the farthest timezone; the exact bound is the partner's own) or a pending adjustment."""
+def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[tuple[int, str]]:
+    """(partner, currency) with something to invoice: approved uninvoiced conversions up to the period's end
+    (a day of slack for the farthest timezone; the exact bound is the partner's own) or a pending adjustment."""
     latest = local_day_start(end + timedelta(days=2), "UTC")
-    earned = (select(Conversion.partner_id).where(Conversion.status == "approved", Conversion.is_test.is_(False),
-                                                  Conversion.invoice_id.is_(None), Conversion.created_at < latest)
+    earned = (select(Conversion.partner_id, Conversion.currency)
+              .where(Conversion.status == "approved", Conversion.is_test.is_(False), Conversion.invoice_id.is_(None),
+                     Conversion.created_at < latest)
               .distinct())
-    adjusted = select(BillingAdjustment.partner_id).where(BillingAdjustment.invoice_id.is_(None)).distinct()
-    ids = set(db.session.scalars(earned)) | set(db.session.scalars(adjusted))
+    adjusted = (select(BillingAdjustment.partner_id, BillingAdjustment.currency)
+                .where(BillingAdjustment.invoice_id.is_(None)).distinct())
+    pairs = {tuple(row) for row in db.session.execute(earned)} | {tuple(row) for row in db.session.execute(adjusted)}
     if partner_ids is not None:
-        ids &= {int(partner_id) for partner_id in partner_ids}
+        wanted = {int(partner_id) for partner_id in partner_ids}
+        pairs = {pair for pair in pairs if pair[0] in wanted}
     test_partners = set(db.session.scalars(select(Partner.id).where(Partner.is_test.is_(True))))
     db.session.rollback()  # end the read: each partner's invoice is its own transaction
-    return sorted(ids - test_partners)
+    return sorted(pair for pair in pairs if pair[0] not in test_partners)
 
 
-def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | None) -> tuple[Invoice | None, bool]:
-    """The partner's invoice, or (None, whether there was something owed but under the threshold)."""
+def _invoice_partner(partner_id: int, currency: str, start: date, end: date, actor,
+                     ip: str | None) -> tuple[Invoice | None, bool]:
+    """The partner's invoice in the currency, or (None, whether something was owed but under the threshold)."""
     session = db.session
     begin_write(session)
     partner = session.scalars(select(Partner).where(Partner.id == partner_id).with_for_update()).one()
     settings = network_settings()
     today = utcnow().astimezone(ZoneInfo(partner.timezone or "UTC")).date()
     invoice = Invoice(number=f"tmp-{secrets.token_hex(8)}", partner_id=partner.id, period_start=start,
-                      period_end=end, status="unpaid", currency=partner.currency or "USD", total_cents=0,
+                      period_end=end, status="unpaid", currency=currency, total_cents=0,
                       paid_cents=0, terms_days=settings.payment_terms_days,
                       due_on=today + timedelta(days=settings.payment_terms_days),
                       created_by_id=actor.id if isinstance(actor, StaffUser) else None)
@@ -119,14 +128,15 @@ def _invoice_partner(partner_id: int, start: date, end: date, actor, ip: str | N
     # then re-checks `invoice_id IS NULL` and skips what this one took.
     claimed = session.execute(
         update(Conversion)
-        .where(Conversion.partner_id == partner.id, Conversion.status == "approved", Conversion.is_test.is_(False),
-               Conversion.invoice_id.is_(None),
+        .where(Conversion.partner_id == partner.id, Conversion.currency == currency, Conversion.status == "approved",
+               Conversion.is_test.is_(False), Conversion.invoice_id.is_(None),
                Conversion.created_at < local_day_start(end + timedelta(days=1), partner.timezone))
         .values(invoice_id=invoice.id)
         .execution_options(synchronize_session=False)).rowcount
     carried = session.execute(
         update(BillingAdjustment)
-        .where(BillingAdjustment.partner_id == partner.id, BillingAdjustment.invoice_id.is_(None))
+        .where(BillingAdjustment.partner_id == partner.id, BillingAdjustment.currency == currency,
+               BillingAdjustment.invoice_id.is_(None))
         .values(invoice_id=invoice.id)
         .execution_options(synchronize_session=False)).rowcount
     if not claimed and not carried:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from portal.domain.billing import is_currency_code
 from portal.extensions import db
 from portal.models import Offer, OfferUrl
 from portal.services import audit
@@ -59,7 +60,7 @@ def _columns(values: dict) -> dict:
     if values["status"] not in STAFF_STATUSES:
         raise OfferError("status: active, paused or expired")
     currency = (values.get("currency") or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+    if not is_currency_code(currency):
         raise OfferError("currency: a three-letter ISO 4217 code such as USD")
     columns = {
         "name": values["name"].strip(), "status": values["status"], "visibility": values["visibility"],

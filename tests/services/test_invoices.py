@@ -93,7 +93,7 @@ def test_a_partner_under_the_minimum_payout_rolls_into_the_next_run(app, db, mak
     partner, offer = make.partner(), make.offer()
     make.conversion(partner, offer, at=_in_nov(), payout_cents=3000)
     result = generate_invoices(*NOV, None, None)
-    assert result.below_threshold == [partner.id] and _invoices(db, partner) == []
+    assert result.below_threshold == [(partner.id, "USD")] and _invoices(db, partner) == []
     assert db.session.scalar(select(func.count()).select_from(Conversion).where(
         Conversion.partner_id == partner.id, Conversion.invoice_id.is_not(None))) == 0
     make.conversion(partner, offer, at=datetime(2026, 12, 5, tzinfo=UTC), payout_cents=2500)
@@ -196,7 +196,7 @@ def test_deductions_reduce_the_next_invoice_and_a_negative_total_waits(app, db, 
     partner, offer = make.partner(), make.offer()
     make.conversion(partner, offer, at=_in_nov(), payout_cents=1000)
     add_adjustment(partner.id, "deduction", 1500, "Chargeback", None)
-    assert generate_invoices(*NOV, None, None).below_threshold == [partner.id]
+    assert generate_invoices(*NOV, None, None).below_threshold == [(partner.id, "USD")]
     make.conversion(partner, offer, at=datetime(2026, 12, 2, tzinfo=UTC), payout_cents=1000)
     [invoice] = generate_invoices(*DEC, None, None).invoices
     assert invoice.total_cents == 500
@@ -218,3 +218,64 @@ def test_months_outside_the_supported_years_are_refused_clearly(month):
 def test_a_period_ending_at_the_calendars_edge_is_refused_clearly(db):
     with pytest.raises(BillingError, match="years 2000–2999"):
         generate_invoices(date(2026, 12, 1), date(9999, 12, 31), None, None)
+
+
+def test_each_currency_is_invoiced_on_its_own_and_never_added_to_another(app, db, make):
+    """A USD partner earning on a EUR offer beside USD ones: one invoice per currency, each total the sum of
+    that currency's payouts only; adjustments go on the invoice in their own currency."""
+    partner = make.partner(currency="USD")
+    dollars, euros = make.offer(name="US shoes", currency="USD"), make.offer(name="EU shoes", currency="EUR")
+    make.conversion(partner, dollars, at=_in_nov(), payout_cents=1000)
+    make.conversion(partner, euros, at=_in_nov(), payout_cents=2500)
+    make.conversion(partner, euros, at=_in_nov(12), payout_cents=40)
+    add_adjustment(partner.id, "bonus", 300, "Launch bonus", None, currency="EUR")
+    add_adjustment(partner.id, "deduction", 100, "Chargeback", None)  # the partner's currency
+
+    result = generate_invoices(*NOV, None, None)
+
+    by_currency = {i.currency: i for i in _invoices(db, partner)}
+    assert sorted(by_currency) == ["EUR", "USD"] and len(result.invoices) == 2
+    assert by_currency["USD"].total_cents == 1000 - 100
+    assert by_currency["EUR"].total_cents == 2500 + 40 + 300
+    eur_lines = db.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == by_currency["EUR"].id)
+                                   .order_by(InvoiceLine.id)).all()
+    assert [(line.kind, line.amount_cents) for line in eur_lines] == [("offer", 2540), ("adjustment", 300)]
+    assert {c.invoice_id for c in db.session.scalars(select(Conversion).where(Conversion.offer_id == euros.id))} == {
+        by_currency["EUR"].id}
+    assert generate_invoices(*NOV, None, None).invoices == []
+
+
+def test_the_minimum_payout_applies_to_each_currency_on_its_own(app, db, make):
+    settings = db.session.get(NetworkSettings, 1)
+    settings.minimum_payout_cents = 2000
+    db.session.commit()
+    partner = make.partner(currency="USD")
+    make.conversion(partner, make.offer(currency="USD"), at=_in_nov(), payout_cents=1500)
+    make.conversion(partner, make.offer(currency="EUR"), at=_in_nov(), payout_cents=1500)
+    make.conversion(partner, make.offer(currency="GBP"), at=_in_nov(), payout_cents=2500)
+    # 1500 + 1500 would pass the threshold if currencies were added; each alone does not.
+    result = generate_invoices(*NOV, None, None)
+    assert [(i.currency, i.total_cents) for i in result.invoices] == [("GBP", 2500)]
+    assert sorted(result.below_threshold) == [(partner.id, "EUR"), (partner.id, "USD")]
+
+
+def test_a_reversal_is_in_its_conversions_currency(app, db, make):
+    partner = make.partner(currency="USD")
+    euros = make.offer(currency="EUR")
+    conversion = make.conversion(partner, euros, at=_in_nov(), payout_cents=700)
+    make.conversion(partner, make.offer(currency="USD"), at=_in_nov(), payout_cents=900)
+    generate_invoices(*NOV, None, None)
+    change_status(db.session.get(Conversion, conversion.id), "rejected", None)
+    [reversal] = db.session.scalars(select(BillingAdjustment).where(BillingAdjustment.kind == "reversal")).all()
+    assert (reversal.currency, reversal.amount_cents) == ("EUR", -700)
+    make.conversion(partner, euros, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
+    make.conversion(partner, make.offer(currency="USD"), at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=50)
+    totals = {i.currency: i.total_cents for i in generate_invoices(*DEC, None, None).invoices}
+    assert totals == {"EUR": 1000 - 700, "USD": 50}
+
+
+@pytest.mark.parametrize("currency", ["EU", "EURO", "eur", "€UR", "E\ud800R", ""])
+def test_an_adjustment_in_no_currency_is_refused(app, db, make, currency):
+    partner = make.partner()
+    with pytest.raises(AdjustmentError, match="currency"):
+        add_adjustment(partner.id, "bonus", 100, "x", None, currency=currency)

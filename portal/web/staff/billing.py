@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.domain.billing import balances_by_currency
 from portal.exports.invoice_pdf import InvoiceParties
 from portal.exports.invoice_pdf import invoice_pdf as render_invoice_pdf
 from portal.http.downloads import stream_download
@@ -73,7 +74,7 @@ def run_invoices():
         form.month.errors = [str(err)]
         return render_template("staff/invoice_run.html", form=form), 400
     flash(f"{len(result.invoices)} invoice(s) created for {start} to {end}; "
-          f"{len(result.below_threshold)} partner(s) under the minimum payout carried to the next run.")
+          f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried to the next run.")
     return redirect(url_for("staff.invoices"))
 
 
@@ -155,7 +156,7 @@ def partner_billing(partner_id: int):
     if form.validate_on_submit():
         try:
             add_adjustment(partner_id, form.kind.data, cents(form.amount.data), form.reason.data, current_user,
-                           ip=request.remote_addr)
+                           ip=request.remote_addr, currency=form.currency.data or None)
         except AdjustmentError as err:
             form.reason.errors = [str(err)]
             status = 400
@@ -164,9 +165,8 @@ def partner_billing(partner_id: int):
             return redirect(url_for("staff.partner_billing", partner_id=partner_id))
     elif request.method == "POST":
         status = 400
-    pending, approved, invoiced, paid = billing_queries.balances(partner_id)
     return render_template("staff/partner_billing.html", partner=partner, tab="billing", tabs=PARTNER_TABS,
                            form=form, adjustments=billing_queries.pending_adjustments(partner_id),
                            invoices=billing_queries.staff_invoices(None, partner_id, 0, PAGE_SIZE)[1],
-                           balances={"Pending": pending, "Approved, not invoiced": approved,
-                                     "Invoiced, unpaid": invoiced, "Paid": paid}), status
+                           balances=balances_by_currency(billing_queries.balances(partner_id),
+                                                         partner.currency or "USD")), status

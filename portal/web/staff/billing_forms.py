@@ -60,6 +60,9 @@ class AdjustmentForm(StaffForm):
     kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in STAFF_KINDS])
     amount = DecimalField("Amount", places=2, validators=[DataRequired(), amount(MAX_AMOUNT), more_than_zero])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=MAX_REASON)])
+    currency = StringField("Currency (goes on the next invoice in it; empty: the partner's)",
+                           filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+                           validators=[Optional(), Regexp(r"^[A-Z]{3}$", message="A three-letter code such as USD.")])
 
 
 class ConfirmForm(StaffForm):

@@ -29,7 +29,8 @@ class NetworkSettingsForm(PageForm):
                                       description="An invoice is due this many days after it is issued.")
     minimum_payout_cents = IntegerField("Minimum payout (minor units, e.g. cents)",
                                         validators=[Optional(), NumberRange(min=0, max=10**12)],
-                                        description="A partner owed less is not invoiced; it carries to the next run.")
+                                        description="A partner owed less in a currency (counted in that currency's "
+                                                    "minor units) is not invoiced in it; it carries to the next run.")
 
 
 class UpstreamLinkForm(PageForm):

@@ -23,7 +23,7 @@ ONE = "/v1/affiliates/billings/affiliates/invoices/{}"
 
 @pytest.fixture
 def world(make, issue):
-    offer = make.offer(name="Acme Shoes")
+    offer = make.offer(name="Acme Shoes", currency="EUR")
     mine = make.partner(currency="EUR", timezone="Europe/Berlin")
     theirs = make.partner()
     yesterday = datetime.now(UTC) - timedelta(days=1)
@@ -159,7 +159,8 @@ def test_a_void_invoice_is_neither_listed_nor_found(client, world):
 def test_the_other_partner_sees_only_its_own(client, world):
     listed = call(client, world["their_key"], TABLE).json["invoices"]
     assert [i["network_affiliate_invoice_id"] for i in listed] == [world["foreign"].id]
-    assert listed[0]["currency_id"] == "USD" and listed[0]["billed"] == 777.0
+    # A USD partner earning on an offer that pays in EUR is invoiced in EUR: the currency it was paid in.
+    assert listed[0]["currency_id"] == "EUR" and listed[0]["billed"] == 777.0
 
 
 def test_the_upstream_backend_does_not_serve_the_list():

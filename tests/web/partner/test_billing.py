@@ -14,7 +14,7 @@ from portal.services.payments import record_payment
 
 @pytest.fixture
 def world(make):
-    offer = make.offer(name="Acme Shoes")
+    offer = make.offer(name="Acme Shoes", currency="EUR")
     mine = make.partner(currency="EUR", timezone="Europe/Berlin")
     theirs = make.partner()
     yesterday = datetime.now(UTC) - timedelta(days=1)
@@ -119,3 +119,16 @@ def test_an_invoice_downloads_as_csv_with_its_lines_payments_and_balance(signed_
     assert by_row["payment"]["reference"] == "SEPA-42" and by_row["payment"]["amount_cents"] == "1000"
     assert by_row["balance"]["amount_cents"] == "2345" and {row["currency"] for row in rows} == {"EUR"}
     assert signed_in.get(f"/billing/invoices/{world['foreign'].id}/csv").status_code == 404
+
+
+def test_a_partner_paid_in_two_currencies_sees_a_row_for_each_never_a_sum(signed_in, make, world):
+    mine = world["mine"]
+    dollars = make.offer(name="US Hats", currency="USD")
+    make.conversion(mine, dollars, at=datetime.now(UTC) - timedelta(days=1), payout_cents=4_200)
+    for path in ("/billing", "/"):
+        page = signed_in.get(path).data.decode()
+        euro_row = page[page.index('data-currency="EUR"'):page.index('data-currency="USD"')]
+        assert 'data-balance="invoiced">€23.45' in euro_row and "$" not in euro_row
+        dollar_row = page[page.index('data-currency="USD"'):]
+        assert 'data-balance="approved">$42.00' in dollar_row
+        assert "€65.45" not in page and "$65.45" not in page  # 2345 + 4200 added up would be a lie

@@ -22,7 +22,7 @@ from portal.services.payments import record_payment
 
 @pytest.fixture
 def world(make):
-    offer = make.offer(name="Acme Shoes")
+    offer = make.offer(name="Acme Shoes", currency="EUR")
     mine = make.partner(name="Dune Media GmbH", currency="EUR", timezone="Europe/Berlin")
     theirs = make.partner()
     yesterday = datetime.now(UTC) - timedelta(days=1)

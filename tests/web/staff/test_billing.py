@@ -149,3 +149,24 @@ def test_payment_terms_and_minimum_payout_are_network_settings(client, db, admin
     assert client.post("/staff/settings", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(NetworkSettings, 1).payment_terms_days == 45
+
+
+def test_an_adjustment_in_another_currency_and_balances_per_currency(client, db, make, login_as, world):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    partner = world["partner"]
+    make.conversion(partner, make.offer(currency="EUR"), at=NOV, payout_cents=900)
+    billing = f"/staff/partners/{partner.id}/billing"
+    assert client.post(billing, data={"kind": "bonus", "amount": "3.00", "reason": "Launch",
+                                      "currency": " eur "}).status_code == 302
+    assert client.post(billing, data={"kind": "bonus", "amount": "1.00", "reason": "Own"}).status_code == 302
+    for bad in ("EU", "EURO", "€€€", "E\x00R"):
+        data = {"kind": "bonus", "amount": "1", "reason": "x", "currency": bad}
+        assert client.post(billing, data=data).status_code == 400, bad
+    surrogate = client.post(billing, data="kind=bonus&amount=1&reason=x&currency=E%ED%A0%80R",
+                            content_type="application/x-www-form-urlencoded")
+    assert surrogate.status_code == 400
+    adjustments = db.session.scalars(select(BillingAdjustment).order_by(BillingAdjustment.id)).all()
+    assert [(a.currency, a.amount_cents) for a in adjustments] == [("EUR", 300), ("USD", 100)]
+    page = client.get(billing).data.decode()
+    assert 'data-currency="USD"' in page and 'data-currency="EUR"' in page
+    assert "€12.00" in page and "$41.00" in page  # approved not invoiced: 900+300 in EUR; 4000+100 in USD
