@@ -1,6 +1,6 @@
 """Invoice endpoints in Everflow's paths and names: your invoices, paged and filtered by status and billed
-period (invoicestable), and one invoice with its line items (relationship.details) and payments
-(relationship.payments). Another partner's invoice, and a void one, is a 404.
+period (invoicestable), one invoice with its line items (relationship.details) and payments
+(relationship.payments), and your balances (summary). Another partner's invoice, and a void one, is a 404.
 
 Everflow's affiliate invoice statuses are paid and unpaid only: a void invoice is neither listed nor found,
 as Everflow keeps a deleted invoice from the partner. Amounts are decimals in the invoice's currency.
@@ -21,7 +21,8 @@ from portal.api.affiliate.errors import ApiError
 from portal.api.affiliate.operations import PAGING, Routes, paged
 from portal.api.affiliate.views import principal
 from portal.domain import timezones
-from portal.domain.billing import LISTED_STATUSES, InvoiceDetail, InvoiceView, ListedInvoiceFilters
+from portal.domain.billing import (LISTED_STATUSES, BillingBalances, InvoiceDetail, InvoiceView,
+                                   ListedInvoiceFilters)
 from portal.domain.errors import BadRequest
 
 routes = Routes("Billing")
@@ -44,6 +45,14 @@ DETAIL_DESCRIPTION = (
     "paid, which Everflow returns on the list only, are here too. Payments carry no `status` (Everflow "
     "documents none of its values; a payment recorded here has been made). Another partner's invoice, or a "
     "void one, is a 404.")
+SUMMARY_DESCRIPTION = (
+    "Your balances, as the Billing page shows them: one entry per currency (your own first, then any other "
+    "currency an offer paid you in; amounts in two currencies are never added): pending (conversions awaiting "
+    "approval), approved (approved and not yet invoiced, with the bonuses and deductions waiting for your next "
+    "invoice), invoiced (what your unpaid invoices still owe) and paid; total is their sum. The path is the one "
+    "Everflow clients call (laravel-everflow's billing summary); Everflow documents no response for it, so the "
+    "shape is this portal's, in Everflow's naming (currency_id, decimals). The body and ?page= arguments "
+    "those clients send are accepted and change nothing.")
 
 
 def _money(cents: int) -> float:
@@ -115,6 +124,14 @@ def list_filters(body: Mapping) -> ListedInvoiceFilters:
                                 period_to=_day(filters, "max_end_time"))
 
 
+def balance(found: BillingBalances) -> dict[str, Any]:
+    """One currency's balances, decimals in that currency."""
+    parts = {"pending": found.pending_cents, "approved": found.approved_cents, "invoiced": found.invoiced_cents,
+             "paid": found.paid_cents}
+    return {"currency_id": found.currency, **{name: _money(cents) for name, cents in parts.items()},
+            "total": _money(sum(parts.values()))}
+
+
 def _context(scope) -> tuple[int, int | None]:
     zone = timezones.by_iana(scope.timezone)
     return scope.network().network_id, zone.timezone_id if zone else None
@@ -143,3 +160,12 @@ def invoice_by_id(invoice_id: int):
         raise ApiError(404, "Not found")
     network_id, timezone_id = _context(scope)
     return jsonify(invoice_detail(found, network_id, timezone_id))
+
+
+@routes.post("/affiliates/billings/affiliates/summary", "Your balances, per currency", ok="BillingSummary",
+             body="BillingSummaryRequest", body_required=False, description=SUMMARY_DESCRIPTION)
+def billing_summary():
+    scope = principal().scope
+    if request.content_length or request.is_json:
+        json_body()  # a body, when sent, is a JSON object (clients send their paging in it); nothing in it filters
+    return jsonify(summary=[balance(found) for found in scope.billing_balances()])

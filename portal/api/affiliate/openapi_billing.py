@@ -9,7 +9,8 @@ from typing import Any
 from portal.affiliate.billing import MAX_INVOICE_ID
 from portal.api.affiliate import billing
 from portal.api.affiliate.openapi_schemas import infer, merge
-from portal.domain.billing import LISTED_STATUSES, InvoiceDetail, InvoiceLineView, InvoiceView, PaymentView
+from portal.domain.billing import (LISTED_STATUSES, BillingBalances, InvoiceDetail, InvoiceLineView, InvoiceView,
+                                   PaymentView)
 
 _AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 TAG = ("Invoices, read-only (Everflow's names): what the network owes you per billed period, its line items "
@@ -41,12 +42,17 @@ def response_schemas() -> dict[str, dict[str, Any]]:
                                  infer(billing.invoice(_invoice(False), 1, None)))),
         "InvoiceDetail": _status(merge(infer(billing.invoice_detail(_detail(True), 1, 67)),
                                        infer(billing.invoice_detail(_detail(False), 1, None)))),
+        "BillingSummary": {"type": "object", "required": ["summary"], "additionalProperties": False,
+                           "properties": {"summary": {"type": "array", "minItems": 1, "items": infer(
+                               billing.balance(BillingBalances("USD", 555, 0, 2345, 1000)))}}},
     }
 
 
 def request_schemas() -> dict[str, dict[str, Any]]:
     day = {"type": ["string", "null"], "pattern": _DAY}
-    return {"InvoicesRequest": {"type": "object", "properties": {"filters": {
+    return {"BillingSummaryRequest": {"type": "object", "description": "Accepted and ignored (nothing filters "
+                                      "the balances)"},
+            "InvoicesRequest": {"type": "object", "properties": {"filters": {
         "type": ["object", "null"], "additionalProperties": False, "properties": {
             "affiliate_invoice_status": {"type": ["string", "null"], "enum": ["", *LISTED_STATUSES, None],
                                          "description": "Only paid (or unpaid) invoices"},

@@ -172,3 +172,37 @@ def test_the_upstream_backend_does_not_serve_the_list():
         scope.listed_invoices(ListedInvoiceFilters(), Page())
     with pytest.raises(NotServedUpstream):
         scope.invoice(1, listed_only=True)
+
+
+SUMMARY = "/v1/affiliates/billings/affiliates/summary"
+
+
+def test_the_summary_is_your_balances_per_currency_as_the_billing_page_shows(client, make, login_as, world):
+    mine = world["mine"]
+    make.conversion(mine, make.offer(currency="USD"), payout_cents=1_234, status="pending")
+    headers = {"X-Eflow-API-Key": world["key"]}
+    # What laravel-everflow sends: paging in the query string and a JSON body.
+    response = client.post(f"{SUMMARY}?page=1&page_size=50", json={"page": 1}, headers=headers)
+    assert response.status_code == 200, response.json
+    assert response.json == {"summary": [
+        # EUR (the partner's own): 10.00 + 23.45 invoiced with a 5.00 bonus, 10.00 of it paid.
+        {"currency_id": "EUR", "pending": 0.0, "approved": 0.0, "invoiced": 28.45, "paid": 10.0, "total": 38.45},
+        {"currency_id": "USD", "pending": 12.34, "approved": 0.0, "invoiced": 0.0, "paid": 0.0, "total": 12.34}]}
+    assert client.post(SUMMARY, headers=headers).json == response.json  # no body at all
+    login_as.partner(make.partner_user(mine, role="admin"))
+    page = client.get("/billing").data.decode()
+    assert 'data-balance="invoiced">€28.45' in page and 'data-balance="pending">$12.34' in page
+
+
+def test_the_other_partners_summary_is_its_own(client, world):
+    response = client.post(SUMMARY, json={}, headers={"X-Eflow-API-Key": world["their_key"]})
+    assert response.json == {"summary": [
+        {"currency_id": "USD", "pending": 0.0, "approved": 0.0, "invoiced": 0.0, "paid": 0.0, "total": 0.0},
+        {"currency_id": "EUR", "pending": 0.0, "approved": 0.0, "invoiced": 777.0, "paid": 0.0, "total": 777.0}]}
+
+
+@pytest.mark.parametrize("body", [b"[1]", b'"x"', b"{", b"\xff\xfe"])
+def test_a_summary_body_that_is_not_an_object_is_a_400(client, world, body):
+    response = client.post(SUMMARY, data=body, content_type="application/json",
+                           headers={"X-Eflow-API-Key": world["key"]})
+    assert response.status_code == 400, response.data
