@@ -18,7 +18,8 @@ class BillingBalances:
     """Where the partner's earnings in one currency stand, in minor units of that currency.
 
     pending: conversions not yet approved (status pending; held ones are not counted, as in reports);
-    approved: approved conversions not yet invoiced plus the adjustments waiting for the next invoice;
+    approved: approved conversions and paid (CPC) clicks not yet invoiced plus the adjustments waiting for the
+    next invoice;
     invoiced: what unpaid invoices still owe; paid: what has been paid. Together they are the partner's
     conversion earnings as reports count them, plus its bonuses and deductions."""
 
@@ -82,6 +83,7 @@ class InvoiceLineView:
     amount_cents: int
     conversions: int
     id: int = 0
+    clicks: int = 0  # paid (CPC) clicks, on an offer line
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,9 +107,13 @@ def invoice_pdf(detail: InvoiceDetail, parties: InvoiceParties) -> bytes:
     offers = [line for line in detail.lines if line.kind == "offer"]
     adjustments = [line for line in detail.lines if line.kind != "offer"]
     pdf.heading("Offers")
-    pdf.row([("Offer", 110, "L"), ("Conversions", 30, "R"), ("Amount", amount_width, "R")], bold=True)
+    clicked = any(line.clicks for line in offers)  # a Paid clicks column only when CPC earnings are billed
+    name_width = 80 if clicked else 110
+    pdf.row([("Offer", name_width, "L"), ("Conversions", 30, "R"), *([("Paid clicks", 30, "R")] if clicked else []),
+             ("Amount", amount_width, "R")], bold=True)
     for line in offers:
-        pdf.row([(line.description, 110, "L"), (f"{line.conversions:,}", 30, "R"),
+        pdf.row([(line.description, name_width, "L"), (f"{line.conversions:,}", 30, "R"),
+                 *([(f"{line.clicks:,}", 30, "R")] if clicked else []),
                  (money(line.amount_cents, currency), amount_width, "R")])
     if not offers:
         pdf.row([("None", _WIDTH, "L")])

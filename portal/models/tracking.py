@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -26,7 +26,14 @@ class SubIds:
 
 class Click(SubIds, db.Model):
     __tablename__ = "clicks"
-    __table_args__ = (Index("ix_clicks_partner_created", "partner_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_clicks_partner_created", "partner_id", "created_at"),
+        Index("ix_clicks_uninvoiced_earnings", "partner_id", "created_at",
+              postgresql_where=text("payout_cents > 0 AND invoice_id IS NULL"),
+              sqlite_where=text("payout_cents > 0 AND invoice_id IS NULL")),
+        Index("ix_clicks_invoice_id", "invoice_id", postgresql_where=text("invoice_id IS NOT NULL"),
+              sqlite_where=text("invoice_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     transaction_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -54,6 +61,9 @@ class Click(SubIds, db.Model):
     payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The invoice carrying what the click earned (None: not invoiced, or it earned nothing); no foreign key,
+    # so that the tracker's insert stays light. Claimed by the invoice run as conversions are.
+    invoice_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Impression(SubIds, db.Model):

@@ -8,12 +8,13 @@ from sqlalchemy import case, func, select
 
 from portal.domain.billing import InvoiceDetail, InvoiceLineView, InvoiceView, PaymentView
 from portal.extensions import db
-from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Partner, Payment
+from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Offer, Partner, Payment
 
 
 def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
     """For each currency the partner has earned, invoiced or been adjusted in: (pending, approved not invoiced
-    incl. pending adjustments, invoiced unpaid, paid), minor units. Currencies are never added together.
+    incl. paid clicks and pending adjustments, invoiced unpaid, paid), minor units. Currencies are never added
+    together.
 
     Conversions as reports count them: the partner's own, test traffic excluded, on-hold ones not counted."""
     found: dict[str, list[int]] = {}
@@ -32,6 +33,12 @@ def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
             .group_by(Conversion.currency)):
         add(currency, 0, pending)
         add(currency, 1, approved)
+    for currency, earned in db.session.execute(  # paid (CPC) clicks: earned when taken, no approval step
+            select(Offer.currency, func.sum(Click.payout_cents)).join(Offer, Offer.id == Click.offer_id)
+            .where(Click.partner_id == partner_id, Click.payout_cents > 0, Click.invoice_id.is_(None),
+                   Click.is_test.is_(False))
+            .group_by(Offer.currency)):
+        add(currency, 1, earned)
     for currency, adjusted in db.session.execute(
             select(BillingAdjustment.currency, func.sum(BillingAdjustment.amount_cents))
             .where(BillingAdjustment.partner_id == partner_id, BillingAdjustment.invoice_id.is_(None))
@@ -121,7 +128,8 @@ def invoice_detail(partner_id: int, invoice_id: int) -> InvoiceDetail | None:
     if row is None:
         return None
     found_lines = tuple(InvoiceLineView(kind=line.kind, offer_id=line.offer_id, description=line.description,
-                                        amount_cents=line.amount_cents, conversions=line.conversions, id=line.id)
+                                        amount_cents=line.amount_cents, conversions=line.conversions, id=line.id,
+                                        clicks=line.clicks)
                         for line in lines(partner_id, invoice_id))
     found = payments(partner_id, invoice_id)
     views = tuple(PaymentView(id=p.id, paid_on=p.paid_on, amount_cents=p.amount_cents, method=p.method,

@@ -1,4 +1,5 @@
-"""Invoice runs and voids: approved conversions not yet invoiced become one invoice per partner and period.
+"""Invoice runs and voids: approved conversions and paid (CPC) clicks not yet invoiced become one invoice per
+partner, currency and period.
 
 Periods are days in the partner's timezone (an invoice for November is the partner's November). A run also
 carries what earlier runs left behind: conversions created before the period that are approved and still
@@ -9,10 +10,13 @@ Each invoice is in one currency: a partner earning in several (offers paying in 
 invoice per currency, each against the minimum payout on its own; amounts in different currencies are never
 added up.
 
-A conversion is invoiced at most once, whatever runs at the same time: each partner's invoice is one
-transaction that locks the partner row and claims its conversions with
-`UPDATE conversions SET invoice_id = … WHERE invoice_id IS NULL`, so a second run (another process, the
-scheduler and a staff member together) finds them claimed and writes nothing. A void releases them.
+A conversion (or a paid click) is invoiced at most once, whatever runs at the same time: each partner's
+invoice is one transaction that locks the partner row and claims its conversions and clicks with
+`UPDATE … SET invoice_id = … WHERE invoice_id IS NULL`, so a second run (another process, the scheduler and
+a staff member together) finds them claimed and writes nothing. A void releases them.
+
+A click earns when it is taken (a unique valid click on a CPC offer: `clicks.payout_cents`), with no approval
+step, so it is invoiced by the first run whose period it falls in; its currency is its offer's.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Offer, Partner, StaffUser
+from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Offer, Partner, StaffUser
 from portal.models.base import utcnow
 from portal.queries.settings import network_settings
 from portal.services import audit
@@ -96,9 +100,11 @@ def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[tuple[int,
               .where(Conversion.status == "approved", Conversion.is_test.is_(False), Conversion.invoice_id.is_(None),
                      Conversion.created_at < latest)
               .distinct())
+    clicked = (select(Click.partner_id, Offer.currency).join(Offer, Offer.id == Click.offer_id)
+               .where(*_uninvoiced_paid_clicks(), Click.created_at < latest).distinct())
     adjusted = (select(BillingAdjustment.partner_id, BillingAdjustment.currency)
                 .where(BillingAdjustment.invoice_id.is_(None)).distinct())
-    pairs = {tuple(row) for row in db.session.execute(earned)} | {tuple(row) for row in db.session.execute(adjusted)}
+    pairs = {tuple(row) for query in (earned, clicked, adjusted) for row in db.session.execute(query)}
     if partner_ids is not None:
         wanted = {int(partner_id) for partner_id in partner_ids}
         pairs = {pair for pair in pairs if pair[0] in wanted}
@@ -126,11 +132,18 @@ def _invoice_partner(partner_id: int, currency: str, start: date, end: date, act
 
     # The claim: only rows nobody has claimed. A concurrent run's UPDATE waits for this one's row locks,
     # then re-checks `invoice_id IS NULL` and skips what this one took.
+    period_end = local_day_start(end + timedelta(days=1), partner.timezone)
     claimed = session.execute(
         update(Conversion)
         .where(Conversion.partner_id == partner.id, Conversion.currency == currency, Conversion.status == "approved",
                Conversion.is_test.is_(False), Conversion.invoice_id.is_(None),
-               Conversion.created_at < local_day_start(end + timedelta(days=1), partner.timezone))
+               Conversion.created_at < period_end)
+        .values(invoice_id=invoice.id)
+        .execution_options(synchronize_session=False)).rowcount
+    clicks = session.execute(
+        update(Click)
+        .where(Click.partner_id == partner.id, *_uninvoiced_paid_clicks(), Click.created_at < period_end,
+               Click.offer_id.in_(select(Offer.id).where(Offer.currency == currency)))
         .values(invoice_id=invoice.id)
         .execution_options(synchronize_session=False)).rowcount
     carried = session.execute(
@@ -139,7 +152,7 @@ def _invoice_partner(partner_id: int, currency: str, start: date, end: date, act
                BillingAdjustment.invoice_id.is_(None))
         .values(invoice_id=invoice.id)
         .execution_options(synchronize_session=False)).rowcount
-    if not claimed and not carried:
+    if not claimed and not clicks and not carried:
         session.rollback()
         return None, False
 
@@ -149,28 +162,42 @@ def _invoice_partner(partner_id: int, currency: str, start: date, end: date, act
         # Under the threshold (or nothing owed): nothing is claimed, all of it rolls into the next run.
         session.rollback()
         return None, True
-    earliest = session.scalar(select(func.min(Conversion.created_at)).where(Conversion.invoice_id == invoice.id))
+    firsts = [session.scalar(select(func.min(Conversion.created_at)).where(Conversion.invoice_id == invoice.id)),
+              session.scalar(select(func.min(Click.created_at)).where(Click.invoice_id == invoice.id))]
+    earliest = min((at for at in firsts if at is not None), default=None)
     if earliest is not None:  # carried-over conversions widen the period the invoice covers
         invoice.period_start = min(start, earliest.astimezone(ZoneInfo(partner.timezone or "UTC")).date())
     invoice.total_cents = total
     session.add_all(lines)
     audit.record("invoice.created", actor=actor, target=invoice, ip=ip,
                  detail={"partner_id": partner.id, "number": invoice.number, "total_cents": total,
-                         "currency": invoice.currency, "conversions": claimed, "adjustments": carried,
+                         "currency": invoice.currency, "conversions": claimed, "paid_clicks": clicks,
+                         "adjustments": carried,
                          "period": [invoice.period_start.isoformat(), end.isoformat()]})
     session.commit()
     return invoice, False
 
 
+def _uninvoiced_paid_clicks() -> tuple:
+    """Clicks that earned something and are not invoiced yet (the partial index ix_clicks_uninvoiced_earnings)."""
+    return Click.payout_cents > 0, Click.invoice_id.is_(None), Click.is_test.is_(False)
+
+
 def _offer_lines(invoice_id: int) -> list[InvoiceLine]:
-    rows = db.session.execute(
-        select(Conversion.offer_id, Offer.name, func.count(), func.sum(Conversion.payout_cents))
-        .join(Offer, Offer.id == Conversion.offer_id)
-        .where(Conversion.invoice_id == invoice_id)
-        .group_by(Conversion.offer_id, Offer.name).order_by(Conversion.offer_id)).all()
-    return [InvoiceLine(invoice_id=invoice_id, kind="offer", offer_id=offer_id, description=name[:300],
-                        amount_cents=int(amount or 0), conversions=count)
-            for offer_id, name, count, amount in rows]
+    """One line per offer: its approved conversions and its paid clicks on the invoice, counted and summed."""
+    found: dict[int, dict] = {}
+    for table, count_as in ((Conversion, "conversions"), (Click, "clicks")):
+        for offer_id, name, count, amount in db.session.execute(
+                select(table.offer_id, Offer.name, func.count(), func.sum(table.payout_cents))
+                .join(Offer, Offer.id == table.offer_id)
+                .where(table.invoice_id == invoice_id)
+                .group_by(table.offer_id, Offer.name)):
+            line = found.setdefault(offer_id, {"name": name, "conversions": 0, "clicks": 0, "amount": 0})
+            line[count_as] += count
+            line["amount"] += int(amount or 0)
+    return [InvoiceLine(invoice_id=invoice_id, kind="offer", offer_id=offer_id, description=line["name"][:300],
+                        amount_cents=line["amount"], conversions=line["conversions"], clicks=line["clicks"])
+            for offer_id, line in sorted(found.items())]
 
 
 def _adjustment_lines(invoice_id: int) -> list[InvoiceLine]:
@@ -195,8 +222,8 @@ def locked_invoice(session, invoice_id: int) -> Invoice:
 
 
 def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
-    """Void an unpaid invoice with no payments: its conversions become uninvoiced again and its adjustments
-    pending again, so the next run invoices them afresh. The invoice and its lines stay, marked void."""
+    """Void an unpaid invoice with no payments: its conversions and clicks become uninvoiced again and its
+    adjustments pending again, so the next run invoices them afresh. The invoice and its lines stay, void."""
     session = db.session
     invoice = locked_invoice(session, invoice_id)
     if invoice.status == "void":
@@ -219,6 +246,8 @@ def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
                               .execution_options(populate_existing=True)).all()
     released = session.execute(update(Conversion).where(Conversion.invoice_id == invoice.id)
                                .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
+    clicks = session.execute(update(Click).where(Click.invoice_id == invoice.id)
+                             .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
     reopened = session.execute(update(BillingAdjustment).where(BillingAdjustment.invoice_id == invoice.id)
                                .values(invoice_id=None).execution_options(synchronize_session=False)).rowcount
     session.expire_all()
@@ -226,7 +255,7 @@ def void_invoice(invoice_id: int, actor, ip: str | None = None) -> Invoice:
         settle_conversion(session.get(Conversion, conversion.id), f"invoice {invoice.number} voided", actor)
     audit.record("invoice.voided", actor=actor, target=invoice, ip=ip,
                  detail={"partner_id": invoice.partner_id, "number": invoice.number,
-                         "total_cents": invoice.total_cents, "conversions_released": released,
+                         "total_cents": invoice.total_cents, "conversions_released": released, "paid_clicks_released": clicks,
                          "adjustments_pending_again": reopened})
     session.commit()
     return invoice

@@ -82,3 +82,20 @@ def test_the_upstream_backend_says_it_serves_no_billing():
     for call in (scope.billing_balances, lambda: scope.invoices(InvoiceFilters(), Page()), lambda: scope.invoice(1)):
         with pytest.raises(NotServedUpstream):
             call()
+
+
+def test_paid_clicks_count_in_the_balances_as_reports_count_them(app, db, make):
+    partner = make.partner(currency="USD")
+    cpc = make.offer(payout_type="cpc", payout_amount=40)
+    now = datetime.now(UTC)
+    for _ in range(5):
+        make.click(partner, cpc, at=now)
+    make.click(partner, cpc, at=now, is_unique=False)
+    make.conversion(partner, cpc, at=now, payout_cents=300)
+    scope = AffiliateScope(partner)
+    [balances] = scope.billing_balances()
+    assert balances.approved_cents == 5 * 40 + 300
+    assert balances.approved_cents == scope.dashboard(now=now).today.earnings_cents
+    generate_invoices(now.date() - timedelta(days=1), now.date(), [partner.id], None)
+    [after] = scope.billing_balances()
+    assert (after.approved_cents, after.invoiced_cents) == (0, 5 * 40 + 300)

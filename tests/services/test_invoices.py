@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, BillingAdjustment, Conversion, Invoice, InvoiceLine, NetworkSettings
+from portal.models import AuditEvent, BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, NetworkSettings
 from portal.services.billing_adjustments import AdjustmentError, add_adjustment
 from portal.services.conversion_status import change_status
 from portal.services.invoices import BillingError, generate_invoices, month_period, void_invoice
@@ -279,3 +279,32 @@ def test_an_adjustment_in_no_currency_is_refused(app, db, make, currency):
     partner = make.partner()
     with pytest.raises(AdjustmentError, match="currency"):
         add_adjustment(partner.id, "bonus", 100, "x", None, currency=currency)
+
+
+def test_paid_clicks_are_invoiced_once_on_their_offers_line_and_a_void_releases_them(app, db, make):
+    """A CPC offer's unique valid clicks earn when taken: the run invoices them with the offer's conversions,
+    once; invalid, duplicate and test clicks earn nothing; a void gives them back to the next run."""
+    partner = make.partner()
+    cpc = make.offer(name="Per click", payout_type="cpc", payout_amount=35)
+    cpa = make.offer(name="Per sale")
+    for day in (3, 9, 28):
+        make.click(partner, cpc, at=_in_nov(day))
+    make.click(partner, cpc, at=_in_nov(4), is_unique=False)
+    make.click(partner, cpc, at=_in_nov(5), error_code=9)
+    make.click(partner, cpc, at=_in_nov(6), is_test=True)
+    make.click(partner, cpc, at=datetime(2026, 12, 1, 1, tzinfo=UTC))  # December's
+    make.click(partner, cpa, at=_in_nov())  # a CPA offer's click earns nothing by itself
+    make.conversion(partner, cpc, at=_in_nov(), payout_cents=200)
+
+    [invoice] = generate_invoices(*NOV, None, None).invoices
+    assert invoice.total_cents == 3 * 35 + 200
+    lines = db.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all()
+    assert [(line.description, line.conversions, line.clicks, line.amount_cents) for line in lines] == [
+        ("Per click", 1, 3, 305)]
+    assert generate_invoices(*NOV, None, None).invoices == []
+    assert db.session.scalar(select(func.count()).select_from(Click).where(Click.invoice_id == invoice.id)) == 3
+
+    void_invoice(invoice.id, None)
+    assert db.session.scalar(select(func.count()).select_from(Click).where(Click.invoice_id.is_not(None))) == 0
+    [again] = generate_invoices(*DEC, None, None).invoices
+    assert again.total_cents == 4 * 35 + 200  # November's three (carried) and December's one

@@ -21,8 +21,7 @@ from portal.api.affiliate.errors import ApiError
 from portal.api.affiliate.operations import PAGING, Routes, paged
 from portal.api.affiliate.views import principal
 from portal.domain import timezones
-from portal.domain.billing import (LISTED_STATUSES, BillingBalances, InvoiceDetail, InvoiceView,
-                                   ListedInvoiceFilters)
+from portal.domain.billing import LISTED_STATUSES, BillingBalances, InvoiceDetail, InvoiceView, ListedInvoiceFilters
 from portal.domain.errors import BadRequest
 
 routes = Routes("Billing")
@@ -40,7 +39,7 @@ LIST_DESCRIPTION = (
     "are paid and unpaid).")
 DETAIL_DESCRIPTION = (
     "Everflow's Get Invoice: one of your invoices with relationship.details (line items: an offer's approved "
-    "conversions, type `offer`, or a bonus, deduction or reversal, type `adjustment`; Everflow documents no "
+    "conversions and paid CPC clicks, type `offer`, quantity counting both, or a bonus, deduction or reversal, type `adjustment`; Everflow documents no "
     "values for `type` beyond examples, these are this portal's kinds) and relationship.payments. billed and "
     "paid, which Everflow returns on the list only, are here too. Payments carry no `status` (Everflow "
     "documents none of its values; a payment recorded here has been made). Another partner's invoice, or a "
@@ -84,7 +83,7 @@ def invoice_detail(found: InvoiceDetail, network_id: int, timezone_id: int | Non
         "network_offer_name": line.description if line.kind == "offer" else "",
         "amount": _money(line.amount_cents), "invoice_currency_amount": _money(line.amount_cents),
         "currency_id": view.currency, "notes": line.description if line.kind != "offer" else "",
-        "quantity": line.conversions, "type": line.kind,
+        "quantity": line.conversions + line.clicks, "type": line.kind,
         "time_created": _unix(view.created_at), "time_saved": _unix(view.created_at),
     } for line in found.lines]
     payments = [{
