@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, quote_from_bytes, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
+from portal.domain.payouts import PayoutChange
 from portal.models import AuditEvent, SignInSession, StaffUser
 from portal.models.base import utcnow
 from portal.services import identity_confirmation
+from portal.services import payouts as payout_service
 from portal.services.keys import issue_key
 from tests.conftest import TEST_PASSWORD
 from tests.two_factor import STAFF, enable, fresh_code, wrong_code
@@ -41,8 +43,6 @@ def _post_raw(client, path: str, fields: dict[str, str]):
 def secrets(make, db):
     """A partner with SEPA payout details and an API key: (partner, key, its secret)."""
     partner = make.partner()
-    from portal.domain.payouts import PayoutChange
-    from portal.services import payouts as payout_service
     owner = make.partner_user(partner)
     payout_service.update_payout_details(partner, owner, PayoutChange(
         method="sepa", values={"account_holder": "Maria Garcia", "iban": IBAN}, tax_form=None,
