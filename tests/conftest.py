@@ -217,13 +217,20 @@ class Auth:
     def staff(self, user, password: str = TEST_PASSWORD):
         return self.client.post("/staff/login", data={"email": user.email, "password": password})
 
+    def confirm_identity(self, password: str = TEST_PASSWORD, code: str = ""):
+        """The signed-in staff member confirms who they are again (reveals need it); asserts it worked."""
+        response = self.client.post("/staff/confirm-identity", data={"password": password, "code": code})
+        assert response.status_code == 303, response.status_code
+        return response
+
     def logout(self):
         return self.client.post("/logout")
 
 
 @pytest.fixture
 def login_as(client):
-    """login_as.partner(user) / login_as.staff(user): sign in through the real form."""
+    """login_as.partner(user) / login_as.staff(user): sign in through the real form; login_as.confirm_identity()
+    before a staff reveal."""
     return Auth(client)
 
 

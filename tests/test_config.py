@@ -82,6 +82,9 @@ def test_production_cookies_are_secure_and_development_cookies_work_on_plain_htt
         ("PORTAL_POSTBACK_CONNECT_TIMEOUT", "12", "must not exceed PORTAL_POSTBACK_TOTAL_TIMEOUT"),
         ("PORTAL_TRACKING_CACHE_SECONDS", "-1", "PORTAL_TRACKING_CACHE_SECONDS must be a number of seconds"),
         ("PORTAL_TRACKING_CACHE_SECONDS", "301", "from 0 to 300"),
+        ("PORTAL_STAFF_CONFIRMATION_SECONDS", "ten minutes", "PORTAL_STAFF_CONFIRMATION_SECONDS must be a whole number"),
+        ("PORTAL_STAFF_CONFIRMATION_SECONDS", "0", "PORTAL_STAFF_CONFIRMATION_SECONDS must be a whole number from 1"),
+        ("PORTAL_STAFF_CONFIRMATION_SECONDS", "86401", "from 1 to 86400"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_and_names_it(with_secrets, monkeypatch, name, value, message):

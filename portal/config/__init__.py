@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # Staff who sign in with a password must turn on two-factor first (single sign-on is exempt: the IdP
     # does its own). The network can also ask for it in the staff settings page.
     "STAFF_REQUIRE_2FA": False,
+    # Staff confirm who they are again (password, and a code when two-factor is on) before a secret is shown
+    # in the clear: a confirmation opens reveals in that session for this many seconds.
+    "STAFF_CONFIRMATION_SECONDS": 600,
     # Argon2id cost; tests lower it for speed, never production.
     "PASSWORD_TIME_COST": 3,
     "PASSWORD_MEMORY_COST": 65536,
@@ -141,6 +144,7 @@ ENV_TYPES: dict[str, str] = {
     "LOGIN_LOCKOUT_BASE_SECONDS": INT,
     "LOGIN_LOCKOUT_MAX_SECONDS": INT,
     "STAFF_REQUIRE_2FA": BOOL,
+    "STAFF_CONFIRMATION_SECONDS": INT,
     "OIDC_ISSUER": STR,
     "OIDC_CLIENT_ID": STR,
     "OIDC_CLIENT_SECRET": STR,
@@ -306,7 +310,7 @@ def _finalise_sign_in(config: dict[str, Any]) -> None:
     """Failures are forgotten a day after the last one (services/lockout.py): a longer lock would outlive the
     counters of addresses no user has and so tell them from users' addresses."""
     for name, low, high in (("LOGIN_FREE_ATTEMPTS", 1, 10**9), ("LOGIN_LOCKOUT_BASE_SECONDS", 1, 86400),
-                            ("LOGIN_LOCKOUT_MAX_SECONDS", 1, 86400)):
+                            ("LOGIN_LOCKOUT_MAX_SECONDS", 1, 86400), ("STAFF_CONFIRMATION_SECONDS", 1, 86400)):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(f"PORTAL_{name} must be a whole number from {low} to {high}; got {value!r}")

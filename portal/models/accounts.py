@@ -103,3 +103,5 @@ class SignInSession(db.Model):
     ended_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out, ended_by_user, password_changed
     # How the user proved who they are: "password", "two_factor" (password and a code) or "sso".
     method: Mapped[str] = mapped_column(String(10), default="password")
+    # When the user last confirmed who they are again in this session (staff, before a secret is shown in full).
+    identity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

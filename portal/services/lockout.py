@@ -83,9 +83,14 @@ def count_failure(record, now: datetime) -> int:
 
 def succeeded(user, now: datetime) -> None:
     """The user proved who they are: the failures are forgotten."""
+    forget_failures(user)
+    user.last_login_at = now
+
+
+def forget_failures(user) -> None:
+    """The user proved who they are again (a signed-in staff member confirming): no sign-in, no failures."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
 
 
 def forget_stale_throttles(now: datetime, keep: SignInThrottle) -> None:

@@ -90,6 +90,15 @@ def mark_method(token: object, method: str) -> None:
                            .values(method=method))
 
 
+def mark_confirmed(token: object, now: datetime) -> None:
+    """Record that the user of the live session this token names confirmed who they are at `now` (committed
+    with the caller's work)."""
+    if isinstance(token, str) and token:
+        db.session.execute(update(SignInSession).where(SignInSession.token_hash == _hash(token),
+                                                       SignInSession.ended_at.is_(None))
+                           .values(identity_confirmed_at=now))
+
+
 def active(user, now: datetime | None = None) -> list[SignInSession]:
     """The user's live sessions, most recently seen first."""
     now = now or utcnow()

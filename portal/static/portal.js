@@ -74,7 +74,8 @@ document.addEventListener("click", (event) => {
   if (source) copyText(source.value || source.textContent.trim(), button);
 });
 
-// Staff "Reveal": fetch the key (the server audits it) and show it in place, with a Copy button.
+// Staff "Reveal": fetch the key (the server audits it) and show it in place, with a Copy button; without a recent
+// confirmation of the staff member's identity the server answers 401 and the page goes to that confirmation.
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-reveal]");
   if (!form) return;
@@ -86,6 +87,14 @@ document.addEventListener("submit", async (event) => {
     credentials: "same-origin",
   });
   const cell = form.closest(".key-cell");
+  if (response.status === 401) {
+    // Not confirmed recently: confirm your identity first, then come back to this page and reveal again.
+    const { confirm_url: confirmUrl } = await response.json().catch(() => ({}));
+    if (confirmUrl && confirmUrl.startsWith("/")) {
+      window.location.assign(confirmUrl);
+      return;
+    }
+  }
   if (!response.ok) {
     cell.querySelector("[data-masked]").textContent = response.status === 403 ? "Forbidden" : "Could not reveal the key";
     return;

@@ -39,6 +39,7 @@ def load_user(session_id: str):
     if record is None:
         return None
     g.sign_in_method = record.method  # how this sign-in was proved (the staff guard asks)
+    g.identity_confirmed_at = record.identity_confirmed_at  # when its user last confirmed who they are
     return user
 
 
@@ -64,6 +65,11 @@ def current_token() -> str | None:
 def current_method() -> str | None:
     """How the signed-in user proved who they are ("password", "two_factor", "sso"); None when nobody is."""
     return g.get("sign_in_method")
+
+
+def identity_confirmed_at():
+    """When the signed-in user last confirmed who they are in this session (staff reveals ask); None: never."""
+    return g.get("identity_confirmed_at")
 
 
 def _unauthorized():

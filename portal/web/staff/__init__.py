@@ -1,6 +1,7 @@
 """The staff console: every view needs a staff session and declares the permission it needs."""
 
 from portal.web.staff import billing  # noqa: F401  (invoices, runs, payments, adjustments)
+from portal.web.staff import confirm_identity  # noqa: F401  (confirm your identity before a secret is shown)
 from portal.web.staff import eflow_keys  # noqa: F401  (Settings → Integrations: /v1/networks keys)
 from portal.web.staff import invitations  # noqa: F401  (invite partner users and staff users)
 from portal.web.staff import network_keys  # noqa: F401  (Settings → Integrations: Network API key pairs)

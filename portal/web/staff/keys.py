@@ -18,6 +18,7 @@ from portal.services.keys import (KeyActionError, issue_key, partner_risks, plai
 from portal.web.guards import requires
 from portal.web.security import NO_STORE
 from portal.web.staff.blueprint import bp
+from portal.web.staff.confirm_identity import needs_recent_confirmation
 from portal.web.staff.key_forms import AllowlistForm, ConfirmForm, IssueKeyForm
 from portal.web.staff.views import PARTNER_TABS
 
@@ -81,6 +82,7 @@ def issue_partner_key(partner_id: int):
 
 @bp.route("/partners/<int:partner_id>/api/keys/<int:key_id>/reveal", methods=["POST"])
 @requires(*KEY_PERMISSIONS)
+@needs_recent_confirmation(back="staff.partner_api")
 def reveal_partner_key(partner_id: int, key_id: int):
     key = _key_or_404(partner_id, key_id)
     if not ConfirmForm().validate_on_submit():

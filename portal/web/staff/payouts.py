@@ -1,5 +1,6 @@
 """A partner's payout details in the console: masked for whoever may view partners; in full only for the
-Security permission, on a POST that is audited and answered with a page that is not stored."""
+Security permission, after the staff member confirmed who they are in this session (recently), on a POST that is
+audited and answered with a page that is not stored."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from portal.services import payouts
 from portal.web.guards import requires
 from portal.web.security import NO_STORE
 from portal.web.staff.blueprint import bp
+from portal.web.staff.confirm_identity import needs_recent_confirmation
 from portal.web.staff.key_forms import ConfirmForm
 from portal.web.staff.payout_forms import TaxStatusForm
 from portal.web.staff.views import PARTNER_TABS
@@ -47,6 +49,7 @@ def partner_payout(partner_id: int):
 
 @bp.route("/partners/<int:partner_id>/payout/reveal", methods=["POST"])
 @requires(REVEAL_PERMISSION)
+@needs_recent_confirmation(back="staff.partner_payout")
 def partner_payout_reveal(partner_id: int):
     partner = _partner(partner_id)
     if not ConfirmForm().validate_on_submit():

@@ -230,6 +230,11 @@ def test_staff_see_them_masked_and_reveal_them_only_with_security_audited(app, c
     sec = app.test_client()
     sec.post("/staff/login", data={"email": security.email, "password": TEST_PASSWORD})
     assert "Show in full" in _text(sec.get(f"/staff/partners/{partner.id}/payout"))
+    asked = sec.post(f"/staff/partners/{partner.id}/payout/reveal")  # not confirmed yet: nothing shown
+    assert asked.status_code == 303 and "/staff/confirm-identity" in asked.headers["Location"]
+    assert CLEAR_IBAN not in _text(asked)
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "payout_details.revealed")) is None
+    assert sec.post("/staff/confirm-identity", data={"password": TEST_PASSWORD}).status_code == 303
     shown = sec.post(f"/staff/partners/{partner.id}/payout/reveal")
     assert shown.status_code == 200 and CLEAR_IBAN in _text(shown) and "Maria Garcia" in _text(shown)
     assert shown.headers["Cache-Control"].startswith("no-store")

@@ -1,6 +1,9 @@
-"""In a real browser: an admin adds a key through the confirmation dialog; a partner copies theirs."""
+"""In a real browser: an admin adds a key through the confirmation dialog and reveals it after confirming their
+identity; a partner copies theirs."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -41,7 +44,21 @@ def test_admin_adds_a_key_through_the_confirmation(page, live_server, make, db):
     [key] = db.session.scalars(select(ApiKey).where(ApiKey.partner_id == partner.id)).all()
     assert secret.startswith(key.prefix)
 
-    # Reveal in place; the masked value turns into the full key.
+    # Reveal asks first who is at the keyboard: the confirmation page, then back to this page.
+    row.locator("form[data-reveal] button").click()
+    page.wait_for_url(re.compile(rf".*/staff/confirm-identity\?next=/staff/partners/{partner.id}/api$"))
+    expect(page.locator("h1")).to_have_text("Confirm your identity")
+    assert secret not in page.content()
+    page.fill("input[name=password]", "not-my-password")
+    page.click("#confirm-identity")
+    expect(page.locator(".error")).to_contain_text("The password is not correct.")
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("#confirm-identity")
+    page.wait_for_url(f"**/staff/partners/{partner.id}/api")
+    expect(page.locator(".flash")).to_contain_text("Identity confirmed")
+
+    # Reveal in place now; the masked value turns into the full key.
+    row = page.locator("#api-keys tbody tr").first
     row.locator("form[data-reveal] button").click()
     expect(row.locator("[data-masked]")).to_have_text(secret)
     expect(row.locator("button[data-copy-key]")).to_be_visible()

@@ -77,7 +77,8 @@ def test_a_key_needs_a_sensible_label(client, db, make, admin, label):
     assert response.status_code == 400 and _keys(db, partner) == []
 
 
-def test_reveal_returns_the_key_and_is_audited_each_time(client, db, make, admin):
+def test_reveal_returns_the_key_and_is_audited_each_time(client, db, make, admin, login_as):
+    login_as.confirm_identity()
     partner = make.partner()
     issued = issue_key(partner, "BI tool", actor=admin)
     url = f"/staff/partners/{partner.id}/api/keys/{issued.key.id}/reveal"
@@ -122,7 +123,8 @@ def test_allowlist_is_validated_with_clear_messages(client, db, make, admin):
 
 
 @pytest.mark.parametrize("action", ["reveal", "revoke", "allowlist"])
-def test_another_partners_key_is_not_found_under_this_partner(client, db, make, admin, action):
+def test_another_partners_key_is_not_found_under_this_partner(client, db, make, admin, login_as, action):
+    login_as.confirm_identity()
     mine, theirs = make.partner(), make.partner()
     key = issue_key(theirs, "Theirs", actor=admin).key
     response = client.post(f"/staff/partners/{mine.id}/api/keys/{key.id}/{action}", data={"allowlist": "1.2.3.4"})
@@ -246,7 +248,8 @@ def test_partner_sees_only_their_own_keys_in_full(client, db, make, login_as):
     assert _audits(db, "api_key.revealed") == 0  # a GET changes nothing, not even the audit log
 
 
-def test_pages_and_answers_that_carry_a_key_are_never_cached(client, make, admin):
+def test_pages_and_answers_that_carry_a_key_are_never_cached(client, make, admin, login_as):
+    login_as.confirm_identity()
     partner = make.partner()
     issued = issue_key(partner, "BI tool", actor=admin)
     client.post(f"/staff/partners/{partner.id}/api/keys/new", data={"label": "Fresh"})
