@@ -42,8 +42,9 @@ DETAIL_DESCRIPTION = (
     "conversions, type `offer`, or a bonus, deduction or reversal, type `adjustment`; Everflow documents no "
     "values for `type` beyond examples, these are this portal's kinds) and relationship.payments. billed and "
     "paid, which Everflow returns on the list only, are here too. Payments carry no `status` (Everflow "
-    "documents none of its values; a payment recorded here has been made). Another partner's invoice, or a "
-    "void one, is a 404.")
+    "documents none of its values; a payment recorded here has been made). relationship.extra_periods is "
+    "always empty: an invoice here bills one period. ?relationship=all (what clients send) changes nothing: "
+    "details and payments are always there. Another partner's invoice, or a void one, is a 404.")
 
 
 def _money(cents: int) -> float:
@@ -84,7 +85,10 @@ def invoice_detail(found: InvoiceDetail, network_id: int, timezone_id: int | Non
         "amount": _money(payment.amount_cents), "currency": view.currency,
         "unix_timestamp": _unix(datetime.combine(payment.paid_on, time.min, UTC)),
     } for payment in found.payments]
-    return {**invoice(view, network_id, timezone_id), "relationship": {"details": details, "payments": payments}}
+    # extra_periods: Everflow's by-id answer carries the periods an invoice took over from others; an invoice
+    # here bills one period, so the list is always empty (present, as scripts read it).
+    return {**invoice(view, network_id, timezone_id),
+            "relationship": {"details": details, "payments": payments, "extra_periods": []}}
 
 
 def _day(filters: Mapping, name: str) -> date | None:

@@ -110,6 +110,7 @@ def test_an_everflow_script_reads_its_invoices_and_their_totals(app, issue, bill
             listed_one = by_id[invoice.id]
             assert {k: detail[k] for k in listed_one} == listed_one
             details, payments = detail["relationship"]["details"], detail["relationship"]["payments"]
+            assert detail["relationship"]["extra_periods"] == []
             assert sum(d["amount"] for d in details) == pytest.approx(detail["billed"])
             assert sum(d["invoice_currency_amount"] for d in details) == pytest.approx(detail["billed"])
             assert sum(p["amount"] for p in payments) == pytest.approx(detail["paid"])
