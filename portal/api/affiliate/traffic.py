@@ -81,10 +81,6 @@ def traffic_control(control_id: int):
 def traffic_blocking():
     given = blocking_filters(request.args)
     offer_id, status = given.get("network_offer_id", ""), given.get("traffic_blocking_status", "")
-    if offer_id and not (offer_id.isascii() and offer_id.isdigit() and len(offer_id) <= 10):
-        raise ApiError(400, "network_offer_id: a whole number")
-    if status and status not in STATUSES:
-        raise ApiError(400, "traffic_blocking_status: active or inactive")
     wanted = int(offer_id) if offer_id and int(offer_id) > 0 else None
     if wanted is not None and wanted > MAX_ID:
         return jsonify(traffic_blocking=[])  # no offer has such an id
@@ -94,11 +90,17 @@ def traffic_blocking():
 
 def blocking_filters(args) -> dict[str, str]:
     """The list's filters from plain query arguments, or from Everflow's basic-filter form
-    `?filter=network_offer_id%3D12` (one field per `filter`, the same values the plain argument takes)."""
-    given = {name: args.get(name, "") for name in BLOCKING_FILTERS if args.get(name)}
+    `?filter=network_offer_id%3D12` (one field per `filter`, the same values the plain argument takes); each
+    value given either way is checked, and a `filter` wins over the plain argument of the same name."""
+    given = [(name, args.get(name, "")) for name in BLOCKING_FILTERS if args.get(name)]
     for expression in args.getlist("filter"):
         name, sep, value = expression.partition("=")
         if not sep or name not in BLOCKING_FILTERS:
             raise ApiError(400, f"filter: must be <field>=<value> with a field of {', '.join(BLOCKING_FILTERS)}")
-        given[name] = value
-    return given
+        given.append((name, value))
+    for name, value in given:
+        if name == "network_offer_id" and value and not (value.isascii() and value.isdigit() and len(value) <= 10):
+            raise ApiError(400, "network_offer_id: a whole number")
+        if name == "traffic_blocking_status" and value and value not in STATUSES:
+            raise ApiError(400, "traffic_blocking_status: active or inactive")
+    return dict(given)

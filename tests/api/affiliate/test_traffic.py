@@ -90,7 +90,8 @@ def test_trafficblocking_lists_the_block_lists_values_by_offer(call, world):
                                    "traffic_blocking_status=paused", "network_offer_id=%F0%9F%98%80",
                                    "network_offer_id=99999999999", "filter=network_offer_id%3Dabc",
                                    "filter=traffic_blocking_status%3Dpaused", "filter=time_created%3E1700000000",
-                                   "filter=network_offer_id", "filter=status%3Dactive"])
+                                   "filter=network_offer_id", "filter=status%3Dactive",
+                                   "traffic_blocking_status=paused&filter=traffic_blocking_status%3Dactive"])
 def test_bad_filters_are_a_400_naming_the_field(call, query):
     response = call("alpha", f"/trafficblocking?{query}")
     assert response.status_code == 400
