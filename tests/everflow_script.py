@@ -6,7 +6,16 @@ URL changed (no published Everflow client library is installable from the packag
 from __future__ import annotations
 
 import json
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
+
+
+class EverflowError(Exception):
+    """An answer other than 2xx: its status and its JSON body (Everflow's `{"error": "…"}`)."""
+
+    def __init__(self, code: int, body) -> None:
+        super().__init__(f"{code}: {body}")
+        self.code, self.body = code, body
 
 
 class EverflowScript:
@@ -20,8 +29,12 @@ class EverflowScript:
         request = Request(self.base_url + path, data=data, method=method,
                           headers={"X-Eflow-API-Key": self.key, "Content-Type": "application/json",
                                    "Accept": "application/json"})
-        with urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+        try:
+            with urlopen(request, timeout=10) as response:
+                return json.loads(response.read())
+        except HTTPError as error:
+            with error:  # the answer's connection is closed, read or not
+                raise EverflowError(error.code, json.loads(error.read() or b"null")) from None
 
     def every(self, method: str, path: str, key: str, body: dict | None = None, page_size: int = 2) -> list[dict]:
         """Every item under `key`, page by page (the query string carries the paging, even on a POST)."""

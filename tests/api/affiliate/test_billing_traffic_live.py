@@ -5,9 +5,7 @@ network's way, through the billing services, and the script's totals must match 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.error import HTTPError
 
 import pytest
 
@@ -15,7 +13,7 @@ from portal.services.billing_adjustments import add_adjustment
 from portal.services.invoices import generate_invoices, void_invoice
 from portal.services.payments import record_payment
 from tests.browser import LiveServer
-from tests.everflow_script import EverflowScript
+from tests.everflow_script import EverflowError, EverflowScript
 from tests.traffic_world import build_traffic_world
 
 TABLE = "/v1/affiliates/billings/affiliates/invoicestable"
@@ -127,9 +125,9 @@ def test_an_everflow_script_reads_its_invoices_and_their_totals(app, issue, bill
             ("bank_transfer", "SEPA-1"), ("wire", "W-2")]
 
         for unseen in (billed["voided"], billed["foreign"]):  # a void invoice, another partner's
-            with pytest.raises(HTTPError) as caught:
+            with pytest.raises(EverflowError) as caught:
                 script.call("GET", ONE.format(unseen.id))
-            assert caught.value.code == 404 and "error" in json.loads(caught.value.read())
+            assert caught.value.code == 404 and "error" in caught.value.body
 
 
 def test_an_everflow_script_reads_its_traffic_controls_and_blocked_sources(app, issue, db, make):
@@ -153,9 +151,9 @@ def test_an_everflow_script_reads_its_traffic_controls_and_blocked_sources(app, 
             values[one["network_traffic_control_id"]] = one["relationship"]["values"]
         assert values == {world.allow.id: ["US", "CA"], world.alpha_only.id: ["popunder"],
                           world.everyone.id: ["junk", "spam"]}
-        with pytest.raises(HTTPError) as caught:
+        with pytest.raises(EverflowError) as caught:
             script.call("GET", f"/v1/affiliates/trafficcontrols/{world.beta_only.id}")
-        assert caught.value.code == 404
+        assert caught.value.code == 404 and caught.value.body == {"error": "Not found"}
 
         def blocked(query: str = "") -> dict[int, list[tuple[str, str, str]]]:
             found = script.call("GET", "/v1/affiliates/trafficblocking" + query)["traffic_blocking"]
