@@ -39,11 +39,13 @@ LIST_DESCRIPTION = (
     "are paid and unpaid).")
 DETAIL_DESCRIPTION = (
     "Everflow's Get Invoice: one of your invoices with relationship.details (line items: an offer's approved "
-    "conversions and paid CPC clicks, type `offer`, quantity counting both, or a bonus, deduction or reversal, type `adjustment`; Everflow documents no "
-    "values for `type` beyond examples, these are this portal's kinds) and relationship.payments. billed and "
-    "paid, which Everflow returns on the list only, are here too. Payments carry no `status` (Everflow "
-    "documents none of its values; a payment recorded here has been made). Another partner's invoice, or a "
-    "void one, is a 404.")
+    "conversions and paid CPC clicks, type `offer`, quantity counting both, or a bonus, deduction or reversal, "
+    "type `adjustment`; Everflow documents no values for `type` beyond examples, these are this portal's "
+    "kinds) and relationship.payments. billed and paid, which Everflow returns on the list only, are here too. "
+    "Payments carry no `status` (Everflow documents none of its values; a payment recorded here has been "
+    "made). relationship.extra_periods is always empty: an invoice here bills one period. ?relationship=all "
+    "(what clients send) changes nothing: details and payments are always there. Another partner's invoice, "
+    "or a void one, is a 404.")
 SUMMARY_DESCRIPTION = (
     "Your balances, as the Billing page shows them: one entry per currency (your own first, then any other "
     "currency an offer paid you in; amounts in two currencies are never added): pending (conversions awaiting "
@@ -92,7 +94,10 @@ def invoice_detail(found: InvoiceDetail, network_id: int, timezone_id: int | Non
         "amount": _money(payment.amount_cents), "currency": view.currency,
         "unix_timestamp": _unix(datetime.combine(payment.paid_on, time.min, UTC)),
     } for payment in found.payments]
-    return {**invoice(view, network_id, timezone_id), "relationship": {"details": details, "payments": payments}}
+    # extra_periods: Everflow's by-id answer carries the periods an invoice took over from others; an invoice
+    # here bills one period, so the list is always empty (present, as scripts read it).
+    return {**invoice(view, network_id, timezone_id),
+            "relationship": {"details": details, "payments": payments, "extra_periods": []}}
 
 
 def _day(filters: Mapping, name: str) -> date | None:

@@ -40,12 +40,18 @@ def response_schemas() -> dict[str, dict[str, Any]]:
     return {
         "Invoice": _status(merge(infer(billing.invoice(_invoice(True), 1, 67)),
                                  infer(billing.invoice(_invoice(False), 1, None)))),
-        "InvoiceDetail": _status(merge(infer(billing.invoice_detail(_detail(True), 1, 67)),
-                                       infer(billing.invoice_detail(_detail(False), 1, None)))),
+        "InvoiceDetail": _no_extra_periods(_status(merge(infer(billing.invoice_detail(_detail(True), 1, 67)),
+                                                         infer(billing.invoice_detail(_detail(False), 1, None))))),
         "BillingSummary": {"type": "object", "required": ["summary"], "additionalProperties": False,
                            "properties": {"summary": {"type": "array", "minItems": 1, "items": infer(
                                billing.balance(BillingBalances("USD", 555, 0, 2345, 1000)))}}},
     }
+
+
+def _no_extra_periods(schema: dict[str, Any]) -> dict[str, Any]:
+    schema["properties"]["relationship"]["properties"]["extra_periods"] = {
+        "type": "array", "maxItems": 0, "description": "Always empty: an invoice here bills one period"}
+    return schema
 
 
 def request_schemas() -> dict[str, dict[str, Any]]:

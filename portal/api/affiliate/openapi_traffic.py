@@ -56,4 +56,9 @@ def parameters() -> dict[str, dict]:
         "traffic_blocking_status": {"name": "traffic_blocking_status", "in": "query", "required": False,
                                     "schema": {"type": "string", "enum": ["", "active", "inactive"]},
                                     "description": "Only active (or inactive) blocks"},
+        "traffic_blocking_filter": {"name": "filter", "in": "query", "required": False,
+                                    "schema": {"type": "string", "pattern":
+                                               "^(network_offer_id=[0-9]{1,10}|traffic_blocking_status=(active|inactive))$"},
+                                    "description": "Everflow's basic-filter form of the two filters, e.g. "
+                                                   "network_offer_id=12 (repeatable)"},
     }

@@ -22,6 +22,12 @@ from portal.domain.traffic import TrafficControlView
 
 routes = Routes("Traffic")
 STATUSES = ("active", "inactive")
+BLOCKING_FILTERS = ("network_offer_id", "traffic_blocking_status")
+BLOCKING_DESCRIPTION = (
+    "Everflow's Find All Blocked Offer Sources. Filters as plain query arguments (network_offer_id, "
+    "traffic_blocking_status) or in Everflow's basic-filter form, ?filter=network_offer_id%3D12 (repeatable). "
+    "Everflow also lists time_created and time_saved as filters of this endpoint; a block list here has no "
+    "time of its own (its values come from traffic controls), so those are a 400 rather than ignored.")
 
 
 def _when(value: datetime | None) -> str:
@@ -70,16 +76,31 @@ def traffic_control(control_id: int):
             ok={"type": "object", "required": ["traffic_blocking"], "additionalProperties": False,
                 "properties": {"traffic_blocking": {"type": "array", "items": {"$ref":
                                                                                 "#/components/schemas/TrafficBlocking"}}}},
-            params=("traffic_offer_id", "traffic_blocking_status"))
+            params=("traffic_offer_id", "traffic_blocking_status", "traffic_blocking_filter"),
+            description=BLOCKING_DESCRIPTION)
 def traffic_blocking():
-    offer_id = request.args.get("network_offer_id", "")
-    if offer_id and not (offer_id.isascii() and offer_id.isdigit() and len(offer_id) <= 10):
-        raise ApiError(400, "network_offer_id: a whole number")
-    status = request.args.get("traffic_blocking_status", "")
-    if status and status not in STATUSES:
-        raise ApiError(400, "traffic_blocking_status: active or inactive")
+    given = blocking_filters(request.args)
+    offer_id, status = given.get("network_offer_id", ""), given.get("traffic_blocking_status", "")
     wanted = int(offer_id) if offer_id and int(offer_id) > 0 else None
     if wanted is not None and wanted > MAX_ID:
         return jsonify(traffic_blocking=[])  # no offer has such an id
     found = principal().scope.traffic_blocking(wanted, status or None)
     return jsonify(traffic_blocking=[blocking(b) for b in found])
+
+
+def blocking_filters(args) -> dict[str, str]:
+    """The list's filters from plain query arguments, or from Everflow's basic-filter form
+    `?filter=network_offer_id%3D12` (one field per `filter`, the same values the plain argument takes); each
+    value given either way is checked, and a `filter` wins over the plain argument of the same name."""
+    given = [(name, args.get(name, "")) for name in BLOCKING_FILTERS if args.get(name)]
+    for expression in args.getlist("filter"):
+        name, sep, value = expression.partition("=")
+        if not sep or name not in BLOCKING_FILTERS:
+            raise ApiError(400, f"filter: must be <field>=<value> with a field of {', '.join(BLOCKING_FILTERS)}")
+        given.append((name, value))
+    for name, value in given:
+        if name == "network_offer_id" and value and not (value.isascii() and value.isdigit() and len(value) <= 10):
+            raise ApiError(400, "network_offer_id: a whole number")
+        if name == "traffic_blocking_status" and value and value not in STATUSES:
+            raise ApiError(400, "traffic_blocking_status: active or inactive")
+    return dict(given)

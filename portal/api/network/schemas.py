@@ -15,9 +15,9 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from typing_extensions import TypedDict
 
-from portal.api.network.fields import (Amount, Currency, CustomerKey, CustomerName, Email, GroupKey, KeptOwnerKey,
-                                       Meta, Name, OfferId, OwnerKey, PartnerKey, ProductReference, ProviderKey,
-                                       Reference, Tags, TransactionKey, email)
+from portal.api.network.fields import (Amount, Currency, CustomerKey, CustomerName, Email, GroupKey, KeptOwnerKey, Meta,
+                                       Name, OfferId, OwnerKey, PartnerKey, ProductReference, ProviderKey, Reference,
+                                       Tags, TransactionKey, email)
 from portal.api.network.rules import refusal, refuse_unstorable
 from portal.queries.transactions import REWARD_STATUSES
 from portal.services.partnerships import TEST_PAIRS_CHOOSE_NO_KEY
@@ -233,6 +233,22 @@ class PartnershipRef(BaseModel):
     email: str | None
 
 
+# An invoice's status in PartnerStack's words: an unpaid invoice is issued and waiting for its payment
+# (approved), a paid one has been paid in full (charge_succeeded).
+INVOICE_STATUSES = {"unpaid": "approved", "paid": "charge_succeeded"}
+
+
+class RewardInvoice(BaseModel):
+    """The invoice that carries the reward (PartnerStack's `invoice`): key is the invoice's number, status
+    approved while it is unpaid and charge_succeeded once paid in full, payment_date (epoch ms, the day of
+    its last payment) only once paid. A reward not invoiced yet has `invoice: null`, as has one whose invoice
+    was voided (a void invoice gives its conversions back to the next run)."""
+
+    key: str
+    status: Literal[tuple(INVOICE_STATUSES.values())]  # type: ignore[valid-type]
+    payment_date: EpochMs | None
+
+
 class Reward(BaseModel):
     key: str
     amount: int
@@ -242,6 +258,7 @@ class Reward(BaseModel):
     customer: CustomerRef
     transaction: TransactionRef
     partnership: PartnershipRef
+    invoice: RewardInvoice | None
     created_at: EpochMs
     updated_at: EpochMs
 

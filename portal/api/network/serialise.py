@@ -3,10 +3,11 @@ identifiers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from portal.api.network import schemas
 from portal.models import Customer, Partner, PartnerGroup, Transaction
+from portal.queries.reward_invoices import RewardInvoice
 from portal.queries.transactions import REWARD_STATUSES
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,7 +86,15 @@ def transaction(row: Transaction) -> schemas.Transaction:
     )
 
 
-def reward(row: Transaction) -> schemas.Reward:
+def reward_invoice(found: RewardInvoice | None) -> schemas.RewardInvoice | None:
+    if found is None:
+        return None
+    paid_at = datetime.combine(found.paid_on, time.min, UTC) if found.paid_on is not None else None
+    return schemas.RewardInvoice(key=found.number, status=schemas.INVOICE_STATUSES[found.status],
+                                 payment_date=epoch_ms(paid_at))
+
+
+def reward(row: Transaction, invoice: RewardInvoice | None) -> schemas.Reward:
     conversion, partner = row.conversion, row.customer.partner
     return schemas.Reward(
         key=row.reward_key,
@@ -97,6 +106,7 @@ def reward(row: Transaction) -> schemas.Reward:
         transaction=schemas.TransactionRef(key=row.key, amount=row.amount_cents, currency=row.currency),
         partnership=schemas.PartnershipRef(key=partner.partnership_key, partner_key=partner.partner_key,
                                            email=partner.email),
+        invoice=reward_invoice(invoice),
         created_at=epoch_ms(row.created_at),
         updated_at=epoch_ms(row.conversion.status_changed_at or row.created_at),
     )

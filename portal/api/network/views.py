@@ -16,6 +16,7 @@ from portal.api.network.rules import parse
 from portal.models import Customer, Partner, PartnerGroup, Transaction
 from portal.queries import customers as customer_queries
 from portal.queries import partnerships as queries
+from portal.queries import reward_invoices
 from portal.queries import transactions as transaction_queries
 from portal.services import customers as customer_service
 from portal.services import partnerships as service
@@ -207,7 +208,8 @@ def list_rewards():
     stmt = stmt.where(*paging.time_filters(page, Transaction.created_at, transaction_queries.UPDATED_AT))
     rows, has_more = paging.fetch(stmt, page, key=Transaction.reward_key, created=Transaction.created_at,
                                   ident=Transaction.id, scope=transaction_queries.in_mode(test))
-    return envelope.page([serialise.reward(row) for row in rows], has_more)
+    invoices = reward_invoices.invoices_of_conversions(row.conversion_id for row in rows)
+    return envelope.page([serialise.reward(row, invoices.get(row.conversion_id)) for row in rows], has_more)
 
 
 @operation("GET", "/openapi.json", "This description (public)", public=True)

@@ -5,42 +5,16 @@ Everflow's documentation: it reads nothing but Everflow's field names.)"""
 
 from __future__ import annotations
 
-import json
-from urllib.request import Request, urlopen
-
 import pytest
 
 from portal.models import OfferAccess, OfferUrl
 from tests.browser import LiveServer
+from tests.everflow_script import EverflowScript
 
 
 @pytest.fixture
 def app(unbudgeted_app):
     return unbudgeted_app
-
-
-class EverflowScript:
-    """What a partner's script does with Everflow's Affiliate API: base URL + X-Eflow-API-Key."""
-
-    def __init__(self, base_url: str, key: str) -> None:
-        self.base_url, self.key = base_url.rstrip("/"), key
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = Request(self.base_url + path, data=data, method=method,
-                          headers={"X-Eflow-API-Key": self.key, "Content-Type": "application/json"})
-        with urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-
-    def every_runnable_offer(self) -> list[dict]:
-        offers, page = [], 1
-        while True:
-            found = self.call("GET", f"/v1/affiliates/offersrunnable?page={page}&page_size=2")
-            offers += found["offers"]
-            paging = found["paging"]
-            if paging["page"] * paging["page_size"] >= paging["total_count"]:
-                return offers
-            page += 1
 
 
 def test_an_everflow_script_runs_against_the_portal(app, make, issue, db):

@@ -88,11 +88,14 @@ def test_trafficblocking_lists_the_block_lists_values_by_offer(call, world):
 
 @pytest.mark.parametrize("query", ["network_offer_id=abc", "network_offer_id=-1", "network_offer_id=1e3",
                                    "traffic_blocking_status=paused", "network_offer_id=%F0%9F%98%80",
-                                   "network_offer_id=99999999999"])
+                                   "network_offer_id=99999999999", "filter=network_offer_id%3Dabc",
+                                   "filter=traffic_blocking_status%3Dpaused", "filter=time_created%3E1700000000",
+                                   "filter=network_offer_id", "filter=status%3Dactive",
+                                   "traffic_blocking_status=paused&filter=traffic_blocking_status%3Dactive"])
 def test_bad_filters_are_a_400_naming_the_field(call, query):
     response = call("alpha", f"/trafficblocking?{query}")
     assert response.status_code == 400
-    assert response.get_json()["error"].split(":")[0] in ("network_offer_id", "traffic_blocking_status")
+    assert response.get_json()["error"].split(":")[0] in ("network_offer_id", "traffic_blocking_status", "filter")
 
 
 def test_a_huge_offer_id_that_fits_the_pattern_finds_nothing(call):

@@ -36,6 +36,13 @@ def test_the_document_is_public_valid_and_the_one_built(client):
     validate(response.json)
 
 
+def test_a_reward_documents_its_invoice_in_partnerstacks_shape():
+    invoice = openapi.build(BASE_URL)["components"]["schemas"]["Reward"]["properties"]["invoice"]
+    found, absent = invoice["anyOf"]
+    assert absent == {"type": "null"} and found["required"] == ["key", "status", "payment_date"]
+    assert found["properties"]["status"]["enum"] == ["approved", "charge_succeeded"]
+
+
 def test_the_document_and_the_url_map_agree_both_ways(app):
     documented = {(path, method.upper()) for path, item in openapi.build(BASE_URL)["paths"].items()
                   for method in item}

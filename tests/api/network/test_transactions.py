@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,8 @@ from portal.models import AuditEvent, Conversion, NetworkSettings, Partner, Post
 from portal.services import transactions as transactions_service
 from portal.services.conversion_status import change_status
 from portal.services.intake import set_intake_token
+from portal.services.invoices import generate_invoices, void_invoice
+from portal.services.payments import record_payment
 from tests.api.network.conftest import PARTNERSHIPS, TRANSACTIONS, count_rows, envelope_of
 
 
@@ -204,3 +208,45 @@ def test_a_reward_follows_its_conversions_status_and_its_update_time(production,
     assert declined["reward_status"] == "declined" and declined["updated_at"] >= since
     (changed,) = production("GET", f"{TRANSACTIONS}?min_updated={since}").json["data"]["items"]
     assert changed["approved"] is False
+
+
+def test_a_reward_shows_the_invoice_it_was_billed_on_in_partnerstacks_shape(production, shop, db):
+    """null until invoiced; the invoice's number, approved while unpaid, charge_succeeded with the payment's
+    day once paid; null again when the invoice is voided (its conversion goes back to the next run)."""
+    for key, amount in (("billed-1", 10_000), ("billed-2", 5_000)):
+        production("POST", TRANSACTIONS, {"customer_external_key": "crm-9", "amount": amount, "currency": "USD",
+                                          "key": key})
+
+    def invoices() -> dict[str, dict | None]:
+        return {r["transaction"]["key"]: r["invoice"] for r in production("GET", "/api/v2/rewards").json["data"][
+            "items"]}
+
+    assert invoices() == {"billed-1": None, "billed-2": None}
+    today = datetime.now(UTC).date()
+    [first] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
+    unpaid = {"key": first.number, "status": "approved", "payment_date": None}
+    assert invoices() == {"billed-1": unpaid, "billed-2": unpaid}
+
+    void_invoice(first.id, None)
+    assert invoices() == {"billed-1": None, "billed-2": None}
+
+    [second] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
+    assert second.number != first.number
+    record_payment(second.id, date(2026, 11, 20), 1_000, "wire", "W-1", None)
+    assert invoices()["billed-1"] == {"key": second.number, "status": "approved", "payment_date": None}
+    record_payment(second.id, date(2026, 11, 23), second.total_cents - 1_000, "wire", "W-2", None)
+    paid = {"key": second.number, "status": "charge_succeeded",
+            "payment_date": int(datetime(2026, 11, 23, tzinfo=UTC).timestamp()) * 1000}
+    assert invoices() == {"billed-1": paid, "billed-2": paid}
+
+
+def test_a_reward_of_a_conversion_approved_after_the_run_is_not_invoiced(production, shop, db, make):
+    made = production("POST", TRANSACTIONS, {"customer_external_key": "crm-9", "amount": 2_000,
+                                             "currency": "USD", "key": "late"}).json["data"]
+    conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == made["conversion_id"]))
+    change_status(conversion, "on_hold", make.staff())
+    today = datetime.now(UTC).date()
+    assert generate_invoices(today - timedelta(days=1), today + timedelta(days=1),
+                             [shop["partner"].id]).invoices == []
+    (reward,) = production("GET", "/api/v2/rewards").json["data"]["items"]
+    assert reward["reward_status"] == "hold" and reward["invoice"] is None
