@@ -39,7 +39,7 @@ def billed(make):
     """Three billed periods of one partner, the network's way: the first paid in full, the second in part,
     the third invoiced, voided (its conversion freed) and invoiced again with a bonus; and another partner's
     invoice the script must never see."""
-    offer, other_offer = make.offer(name="Acme Shoes"), make.offer(name="Tea Club")
+    offer, other_offer = make.offer(name="Acme Shoes", currency="EUR"), make.offer(name="Tea Club", currency="EUR")
     mine = make.partner(currency="EUR", timezone="Europe/Berlin")
     theirs = make.partner()
     today = datetime.now(UTC).date()
