@@ -149,3 +149,47 @@ def test_payment_terms_and_minimum_payout_are_network_settings(client, db, admin
     assert client.post("/staff/settings", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(NetworkSettings, 1).payment_terms_days == 45
+
+
+# The amount as the browser sends it, percent-encoded: %ED%A0%80 is a lone surrogate (no valid UTF-8).
+MONEY_REFUSED = [("1.005", "two decimal places"), ("0.001", "two decimal places"), ("15.5000001", "two decimal places"),
+                 ("1E-999999999", "two decimal places"), ("99999999999", "from 0 to"), ("1e400", "from 0 to"),
+                 ("9" * 5000, "from 0 to"), ("-1", "from 0 to"), ("-0.001", "from 0 to"), ("0", "More than zero"),
+                 ("0.00", "More than zero"), ("NaN", ""), ("sNaN", ""), ("Infinity", ""), ("-Infinity", ""),
+                 ("inf", ""), ("1%ED%A0%80", ""), ("%ED%A0%80", ""), ("", "")]
+
+
+def _post_form(client, path, fields):
+    body = "&".join(f"{name}={value}" for name, value in fields.items())
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("value,message", MONEY_REFUSED)
+def test_a_payment_or_adjustment_amount_that_would_be_rounded_or_is_no_amount_is_refused_on_the_form(
+        client, db, make, login_as, world, value, message):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    paid = _post_form(client, f"/staff/invoices/{invoice.id}/payments",
+                      {"paid_on": "2026-12-05", "amount": value, "method": "paypal", "reference": ""})
+    billing = f"/staff/partners/{world['partner'].id}/billing"
+    adjusted = _post_form(client, billing, {"kind": "bonus", "amount": value, "reason": "Black+Friday"})
+    for answer in (paid, adjusted):
+        assert answer.status_code == 400
+        page = answer.get_data(as_text=True)
+        assert 'name="amount"' in page and message in page
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert db.session.scalar(select(func.count()).select_from(BillingAdjustment)) == 0
+
+
+@pytest.mark.parametrize("value,cents", [("15.50", 1550), ("15.5", 1550), ("15.500", 1550), ("0.01", 1),
+                                         ("40", 4000), (" 2.25 ", 225)])
+def test_an_amount_to_the_cent_is_taken_exactly(client, db, make, login_as, world, value, cents):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    paid = client.post(f"/staff/invoices/{invoice.id}/payments",
+                       data={"paid_on": "2026-12-05", "amount": value, "method": "paypal", "reference": ""})
+    assert paid.status_code == 302
+    assert db.session.scalars(select(Payment.amount_cents)).one() == cents
+    billing = f"/staff/partners/{world['partner'].id}/billing"
+    assert client.post(billing, data={"kind": "bonus", "amount": value, "reason": "x"}).status_code == 302
+    assert db.session.scalars(select(BillingAdjustment.amount_cents)).one() == cents
