@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from portal.domain.invoice_periods import unfinished_period
 from portal.extensions import db
 from portal.models import BillingAdjustment, Conversion, Invoice, InvoiceLine, Offer, Partner, StaffUser
 from portal.models.base import utcnow
@@ -73,6 +74,8 @@ def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None,
         raise BillingError(f"the period must lie within the years {FIRST_YEAR}–{LAST_YEAR}")
     if end - start > timedelta(days=366):
         raise BillingError("a period is at most a year")
+    if unfinished := unfinished_period(end, utcnow(), network_settings().timezone):
+        raise BillingError(unfinished)
     result = RunResult()
     for partner_id in _candidates(end, partner_ids):
         invoice, below = _invoice_partner(partner_id, start, end, actor, ip)

@@ -13,6 +13,7 @@ from portal.services.billing_adjustments import AdjustmentError, add_adjustment
 from portal.services.conversion_status import change_status
 from portal.services.invoices import BillingError, generate_invoices, month_period, void_invoice
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after, invoicing_at
 
 NOV = month_period("2026-11")
 DEC = month_period("2026-12")
@@ -71,7 +72,7 @@ def test_running_the_same_month_twice_invoices_nothing_twice(app, db, make):
     # A conversion approved later is invoiced by the next run, once.
     late = make.conversion(partner, offer, at=_in_nov(29), payout_cents=50, status="pending")
     change_status(late, "approved", None)
-    generate_invoices(*DEC, None, None)
+    generate_invoices_after(*DEC, None, None)
     assert [i.total_cents for i in _invoices(db, partner)] == [3702, 50]
     assert sum(i.total_cents for i in _invoices(db, partner)) == _approved_payouts(db, partner)
 
@@ -97,7 +98,7 @@ def test_a_partner_under_the_minimum_payout_rolls_into_the_next_run(app, db, mak
     assert db.session.scalar(select(func.count()).select_from(Conversion).where(
         Conversion.partner_id == partner.id, Conversion.invoice_id.is_not(None))) == 0
     make.conversion(partner, offer, at=datetime(2026, 12, 5, tzinfo=UTC), payout_cents=2500)
-    generate_invoices(*DEC, None, None)
+    generate_invoices_after(*DEC, None, None)
     [invoice] = _invoices(db, partner)
     assert invoice.total_cents == 5500
     assert invoice.period_start == date(2026, 11, 10)  # widened to the carried conversion's day
@@ -118,7 +119,7 @@ def test_rejecting_an_invoiced_conversion_becomes_an_adjustment_on_the_next_invo
     assert (pending.kind, pending.amount_cents, pending.invoice_id) == ("reversal", -1500, None)
     assert pending.reason == f"conversion {rejected.conversion_id} rejected"
     make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=2000)
-    generate_invoices(*DEC, None, staff)
+    generate_invoices_after(*DEC, None, staff)
     sent_first, following = _invoices(db, partner)
     assert following.total_cents == 2000 - 1500
     lines = db.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == following.id)
@@ -198,7 +199,7 @@ def test_deductions_reduce_the_next_invoice_and_a_negative_total_waits(app, db, 
     add_adjustment(partner.id, "deduction", 1500, "Chargeback", None)
     assert generate_invoices(*NOV, None, None).below_threshold == [partner.id]
     make.conversion(partner, offer, at=datetime(2026, 12, 2, tzinfo=UTC), payout_cents=1000)
-    [invoice] = generate_invoices(*DEC, None, None).invoices
+    [invoice] = generate_invoices_after(*DEC, None, None).invoices
     assert invoice.total_cents == 500
 
 
@@ -218,3 +219,53 @@ def test_months_outside_the_supported_years_are_refused_clearly(month):
 def test_a_period_ending_at_the_calendars_edge_is_refused_clearly(db):
     with pytest.raises(BillingError, match="years 2000–2999"):
         generate_invoices(date(2026, 12, 1), date(9999, 12, 31), None, None)
+
+
+@pytest.mark.parametrize("network_timezone,now,invoiceable", [
+    ("UTC", datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC), False),  # November's last day is still running
+    ("UTC", datetime(2026, 12, 1, 0, 0, tzinfo=UTC), True),
+    ("UTC", datetime(2026, 11, 15, 12, tzinfo=UTC), False),
+    ("America/New_York", datetime(2026, 12, 1, 4, 59, tzinfo=UTC), False),  # 23:59 on Nov 30 in New York
+    ("America/New_York", datetime(2026, 12, 1, 5, 0, tzinfo=UTC), True),
+    ("Asia/Tokyo", datetime(2026, 11, 30, 14, 59, tzinfo=UTC), False),  # 23:59 on Nov 30 in Tokyo
+    ("Asia/Tokyo", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), True),
+])
+def test_a_period_is_invoiced_only_once_its_last_day_is_over_in_the_networks_timezone(
+        app, db, make, network_timezone, now, invoiceable):
+    db.session.get(NetworkSettings, 1).timezone = network_timezone
+    db.session.commit()
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=_in_nov(), payout_cents=1234)
+    with invoicing_at(now):
+        if invoiceable:
+            assert [i.partner_id for i in generate_invoices(*NOV, None, None).invoices] == [partner.id]
+        else:
+            with pytest.raises(BillingError, match=f"2026-11-30, which is not over yet .*{network_timezone}"):
+                generate_invoices(*NOV, None, None)
+            assert _invoices(db, partner) == []
+
+
+def test_an_unfinished_month_cannot_be_invoiced_early_and_then_again(app, db, make):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
+    with invoicing_at(datetime(2026, 12, 10, 9, tzinfo=UTC)), pytest.raises(BillingError, match="not over yet"):
+        generate_invoices(*DEC, None, None)
+    make.conversion(partner, offer, at=datetime(2026, 12, 20, tzinfo=UTC), payout_cents=500)
+    with invoicing_at(datetime(2027, 1, 1, 9, tzinfo=UTC)):
+        generate_invoices(*DEC, None, None)
+        assert generate_invoices(*DEC, None, None).invoices == []
+    [invoice] = _invoices(db, partner)
+    assert (invoice.period_start, invoice.period_end, invoice.total_cents) == (*DEC, 1500)
+
+
+@pytest.mark.parametrize("last_day,invoiceable", [(date(2026, 12, 9), True), (date(2026, 12, 10), False),
+                                                  (date(2026, 12, 31), False)])
+def test_a_custom_range_for_one_partner_must_have_ended_too(app, db, make, last_day, invoiceable):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
+    with invoicing_at(datetime(2026, 12, 10, 9, tzinfo=UTC)):
+        if invoiceable:
+            assert len(generate_invoices(date(2026, 12, 1), last_day, [partner.id], None).invoices) == 1
+        else:
+            with pytest.raises(BillingError, match="not over yet"):
+                generate_invoices(date(2026, 12, 1), last_day, [partner.id], None)

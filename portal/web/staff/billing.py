@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.domain.clock import utcnow
+from portal.domain.invoice_periods import unfinished_period
 from portal.exports.invoice_pdf import InvoiceParties
 from portal.exports.invoice_pdf import invoice_pdf as render_invoice_pdf
 from portal.http.downloads import stream_download
@@ -57,6 +59,10 @@ def run_invoices():
             raise BillingError("The range ends before it starts.")
     except BillingError as err:
         form.month.errors = [str(err)]
+        return render_template("staff/invoice_run.html", form=form), 400
+    if unfinished := unfinished_period(end, utcnow(), network_settings().timezone):
+        # Refused before the confirmation page too; generate_invoices refuses it for every door.
+        (form.month if form.scope.data == "month" else form.end).errors = [unfinished]
         return render_template("staff/invoice_run.html", form=form), 400
     partner_id = form.partner_id.data if form.scope.data == "range" else None
     partner = partner_queries.partner(partner_id) if partner_id else None

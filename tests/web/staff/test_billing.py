@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from portal.models import BillingAdjustment, Conversion, Invoice, Payment
 from portal.services.invoices import generate_invoices, month_period
+from tests.invoicing import invoicing_at
 
 MANAGE = "billing:manage"
 NOV = datetime(2026, 11, 10, tzinfo=UTC)
@@ -193,3 +194,50 @@ def test_an_amount_to_the_cent_is_taken_exactly(client, db, make, login_as, worl
     billing = f"/staff/partners/{world['partner'].id}/billing"
     assert client.post(billing, data={"kind": "bonus", "amount": value, "reason": "x"}).status_code == 302
     assert db.session.scalars(select(BillingAdjustment.amount_cents)).one() == cents
+
+
+DEC_10 = datetime(2026, 12, 10, 9, tzinfo=UTC)
+
+
+def test_the_console_refuses_to_invoice_a_month_that_is_not_over(client, db, make, login_as, world):
+    make.conversion(world["partner"], world["offer"], at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=500)
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    with invoicing_at(DEC_10):
+        for confirmed in ("", "yes"):
+            refused = client.post("/staff/invoices/run", data={"scope": "month", "month": "2026-12",
+                                                               "confirmed": confirmed})
+            page = refused.get_data(as_text=True)
+            assert refused.status_code == 400 and "2026-12-31, which is not over yet" in page, confirmed
+            assert "Create the invoices" not in page
+        assert _invoice_count(db) == 0
+        # The month that is over (the near miss) still runs.
+        assert client.post("/staff/invoices/run", data={"scope": "month", "month": "2026-11",
+                                                         "confirmed": "yes"}).status_code == 302
+    assert _invoice_count(db) == 1
+
+
+@pytest.mark.parametrize("end,status", [("2026-12-09", 302), ("2026-12-10", 400), ("2027-01-31", 400)])
+def test_a_custom_range_in_the_console_must_have_ended(client, db, make, login_as, world, end, status):
+    make.conversion(world["partner"], world["offer"], at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=500)
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    data = {"scope": "range", "start": "2026-12-01", "end": end, "partner_id": str(world["partner"].id),
+            "confirmed": "yes"}
+    with invoicing_at(DEC_10):
+        answer = client.post("/staff/invoices/run", data=data)
+    assert answer.status_code == status
+    assert _invoice_count(db) == (1 if status == 302 else 0)
+    if status == 400:
+        assert "not over yet" in answer.get_data(as_text=True)
+
+
+def test_the_cli_refuses_a_month_that_is_not_over(app, db, world):
+    runner = app.test_cli_runner()
+    with invoicing_at(DEC_10):
+        early = runner.invoke(args=["invoices", "run", "--month", "2026-12"])
+        assert early.exit_code != 0 and "2026-12-31, which is not over yet" in early.output
+        assert _invoice_count(db) == 0
+        assert runner.invoke(args=["invoices", "run", "--month", "2026-11"]).exit_code == 0
+    assert _invoice_count(db) == 1
+    with invoicing_at(datetime(2027, 1, 1, 0, 5, tzinfo=UTC)):
+        later = runner.invoke(args=["invoices", "run", "--month", "2026-12"])
+    assert later.exit_code == 0 and "0 invoice(s) created" in later.output
