@@ -46,6 +46,8 @@ def response_schemas() -> dict[str, dict[str, Any]]:
 
 
 def parameters() -> dict[str, dict]:
+    """Keyed apart from other endpoints' parameters of the same name (pixels have a network_offer_id too);
+    the names are Everflow's (traffic.TRAFFIC_BLOCKING_FILTERS)."""
     return {
         "control_id": {"name": "control_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 0},
@@ -56,4 +58,11 @@ def parameters() -> dict[str, dict]:
         "traffic_blocking_status": {"name": "traffic_blocking_status", "in": "query", "required": False,
                                     "schema": {"type": "string", "enum": ["", "active", "inactive"]},
                                     "description": "Only active (or inactive) blocks"},
+        "traffic_time_created": {"name": "time_created", "in": "query", "required": False,
+                         "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                         "description": "Unix seconds: only the values of rules created at or after it"},
+        "traffic_time_saved": {"name": "time_saved", "in": "query", "required": False,
+                       "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                       "description": "Unix seconds: only the values of rules last saved at or after it (poll "
+                                      "with the time of your last call to see what changed)"},
     }

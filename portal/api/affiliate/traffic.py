@@ -8,7 +8,7 @@ trafficblocking's network_offer_id 0 is a block list on every offer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -22,6 +22,21 @@ from portal.domain.traffic import TrafficControlView
 
 routes = Routes("Traffic")
 STATUSES = ("active", "inactive")
+# trafficblocking's query filters: Everflow's network_offer_id, traffic_blocking_status, time_created and
+# time_saved, by their OpenAPI parameter keys (openapi_traffic.parameters).
+TRAFFIC_BLOCKING_FILTERS = ("traffic_offer_id", "traffic_blocking_status", "traffic_time_created",
+                            "traffic_time_saved")
+MAX_UNIX_DIGITS = 11  # Unix seconds up to the year 5138: the filters' whole range
+
+
+def _unix_filter(name: str) -> datetime | None:
+    """time_created / time_saved: Unix seconds, the rules created or saved at or after them (None: no filter)."""
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_UNIX_DIGITS):
+        raise ApiError(400, f"{name}: Unix seconds, a whole number")
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 def _when(value: datetime | None) -> str:
@@ -70,7 +85,7 @@ def traffic_control(control_id: int):
             ok={"type": "object", "required": ["traffic_blocking"], "additionalProperties": False,
                 "properties": {"traffic_blocking": {"type": "array", "items": {"$ref":
                                                                                 "#/components/schemas/TrafficBlocking"}}}},
-            params=("traffic_offer_id", "traffic_blocking_status"))
+            params=TRAFFIC_BLOCKING_FILTERS)
 def traffic_blocking():
     offer_id = request.args.get("network_offer_id", "")
     if offer_id and not (offer_id.isascii() and offer_id.isdigit() and len(offer_id) <= 10):
@@ -78,8 +93,9 @@ def traffic_blocking():
     status = request.args.get("traffic_blocking_status", "")
     if status and status not in STATUSES:
         raise ApiError(400, "traffic_blocking_status: active or inactive")
+    created_since, saved_since = _unix_filter("time_created"), _unix_filter("time_saved")
     wanted = int(offer_id) if offer_id and int(offer_id) > 0 else None
     if wanted is not None and wanted > MAX_ID:
         return jsonify(traffic_blocking=[])  # no offer has such an id
-    found = principal().scope.traffic_blocking(wanted, status or None)
+    found = principal().scope.traffic_blocking(wanted, status or None, created_since, saved_since)
     return jsonify(traffic_blocking=[blocking(b) for b in found])
