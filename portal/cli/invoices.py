@@ -18,7 +18,9 @@ def invoices() -> None:
 @click.option("--partner", "partner_ids", type=int, multiple=True, help="A partner id; repeat for several (default: all).")
 @with_appcontext
 def run(month: str, partner_ids: tuple[int, ...]) -> None:
-    """Invoice approved, uninvoiced conversions; safe to run twice or alongside a staff run."""
+    """Invoice approved, uninvoiced conversions; safe to run twice or alongside a staff run.
+
+    A month is refused until its last day is over in the network's timezone."""
     try:
         start, end = month_period(month)
         result = generate_invoices(start, end, list(partner_ids) or None, actor=None)
