@@ -59,10 +59,10 @@ def parameters() -> dict[str, dict]:
                                     "schema": {"type": "string", "enum": ["", "active", "inactive"]},
                                     "description": "Only active (or inactive) blocks"},
         "traffic_time_created": {"name": "time_created", "in": "query", "required": False,
-                         "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
-                         "description": "Unix seconds: only the values of rules created at or after it"},
+                                 "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                                 "description": "Unix seconds: only the values of rules created at or after it"},
         "traffic_time_saved": {"name": "time_saved", "in": "query", "required": False,
-                       "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
-                       "description": "Unix seconds: only the values of rules last saved at or after it (poll "
-                                      "with the time of your last call to see what changed)"},
+                               "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                               "description": "Unix seconds: only the values of rules last saved at or after it "
+                                              "(poll with the time of your last call to see what changed)"},
     }
