@@ -84,7 +84,8 @@ def world(app, make, db, tmp_path):
     db.session.commit()
     make.conversion(partner, make.offer(), payout_cents=900)
     today = utcnow().date()
-    [invoice] = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), [partner.id], None).invoices
+    [invoice] = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), [partner.id],
+                                        None).invoices
     return {
         "invoice": invoice,  # an unpaid invoice of this partner's
         "invitation": invitation,  # a pending invitation to this partner
