@@ -47,7 +47,6 @@ from portal.models import (CouponCode, Creative, Invitation, KeyAlert, NetworkSe
 from portal.services import customers, transactions
 from portal.services.everflow_keys import issue_key as issue_eflow_key
 from portal.services.intake import set_intake_token
-from portal.services.invoices import generate_invoices
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.services.tokens import new_token
@@ -55,6 +54,7 @@ from portal.storage import store_for
 from tests import factories
 from tests.conftest import TEST_PASSWORD, base_config, clean_to_fresh_installation
 from tests.hostile import hostile_scalar, hostile_text
+from tests.invoicing import generate_invoices_after
 from tests.traffic_world import control as traffic_control
 from tests.web.staff.offer_helpers import offer_objects
 
@@ -211,7 +211,7 @@ def build_world(app) -> World:
         own, other = partners
         # An invoice each (billing): the approved conversions of the last hours.
         today = datetime.now(UTC).date()
-        for invoice in generate_invoices(today - timedelta(days=2), today + timedelta(days=1),
+        for invoice in generate_invoices_after(today - timedelta(days=2), today + timedelta(days=1),
                                          [p["partner"].id for p in partners], None).invoices:
             next(p for p in partners if p["partner"].id == invoice.partner_id)["invoice_id"] = invoice.id
         # The offers console's objects (a landing page, a banner, a coupon, a feed, an application), files in

@@ -4,6 +4,7 @@ by offer (Everflow's trafficblocking). Another partner's rule is None here, a 40
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from portal.domain.clock import utcnow
 from portal.domain.criteria import MAX_ID
@@ -44,14 +45,21 @@ class TrafficMixin:
             return None
         return next((c for c in self.traffic_controls() if c.id == control_id), None)
 
-    def traffic_blocking(self, offer_id: int | None = None, status: str | None = None) -> list[OfferBlocking]:
+    def traffic_blocking(self, offer_id: int | None = None, status: str | None = None,
+                         created_since: datetime | None = None, saved_since: datetime | None = None
+                         ) -> list[OfferBlocking]:
         """The block lists' values by offer, in offer order (ALL_OFFERS first); only `offer_id`'s (and the
-        rules on every offer) when given. Only active rules apply, so status "inactive" finds none."""
+        rules on every offer) when given. Only active rules apply, so status "inactive" finds none.
+        created_since / saved_since (Everflow's time_created / time_saved): only the rules created or last
+        saved at or after that moment, so a script can poll for what changed since its last call."""
         if status == "inactive" or (offer_id is not None and not _plausible_id(offer_id)):
             return []
         by_offer: dict[int, list[BlockedEntry]] = {}
         for control in reversed(self.traffic_controls()):  # oldest first: the order the tracker applies them
             if control.control_type != "blacklist":
+                continue
+            if (created_since is not None and control.created_at < created_since) or \
+                    (saved_since is not None and control.updated_at < saved_since):
                 continue
             entries = [BlockedEntry(control.comparison_method, control.variable, v) for v in control.values]
             offers = [ALL_OFFERS] if control.is_apply_all_offers else [i for i, _ in control.offers]

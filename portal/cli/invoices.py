@@ -18,7 +18,9 @@ def invoices() -> None:
 @click.option("--partner", "partner_ids", type=int, multiple=True, help="A partner id; repeat for several (default: all).")
 @with_appcontext
 def run(month: str, partner_ids: tuple[int, ...]) -> None:
-    """Invoice approved, uninvoiced conversions; safe to run twice or alongside a staff run."""
+    """Invoice approved, uninvoiced conversions; safe to run twice or alongside a staff run.
+
+    A month is refused until its last day is over in the network's timezone."""
     try:
         start, end = month_period(month)
         result = generate_invoices(start, end, list(partner_ids) or None, actor=None)
@@ -27,4 +29,6 @@ def run(month: str, partner_ids: tuple[int, ...]) -> None:
     for invoice in result.invoices:
         click.echo(f"{invoice.number} partner {invoice.partner_id}: {invoice.total_cents} {invoice.currency}")
     click.echo(f"{len(result.invoices)} invoice(s) created for {start} to {end}; "
-               f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried over")
+               f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried over"
+               + (f"; {len(result.not_over)} partner(s) whose timezone is still in the period's last day left "
+                  "for a later run" if result.not_over else ""))

@@ -224,8 +224,13 @@ def mask_iban(iban: str) -> str:
 
 
 def mask_tail(value: str, shown: int = 4) -> str:
-    """**** 6789: the last four characters of an account or routing number (all stars when that short)."""
-    return "****" if len(value) <= shown else f"**** {value[-shown:]}"
+    """**** 6789: the tail of an account or routing number, never more than a quarter of it.
+
+    At most `shown` characters and at most a quarter of the value show, so a short number is never
+    given away whole or nearly whole; four characters or fewer show nothing at all.
+    """
+    tail = min(shown, 4, len(value) // 4) if len(value) > 4 else 0
+    return f"**** {value[-tail:]}" if tail > 0 else "****"
 
 
 def mask_name(value: str) -> str:

@@ -28,6 +28,7 @@ from portal.models.base import utcnow
 from portal.models.offers import partner_payout, payout_for
 from portal.queries.offer_access import is_runnable
 from portal.services import audit, rollups
+from portal.services.clicks import TRAFFIC_CONTROL
 
 TOKEN_BYTES = 32  # a generated token: 256 random bits, url-safe
 MIN_TOKEN_LENGTH = 16  # an operator-chosen token shorter than this is refused
@@ -168,6 +169,12 @@ def _resolve(request: IntakeRequest, scope: TokenScope) -> tuple[Click | None, i
         if request.affiliate_id is not None and request.affiliate_id != click.partner_id:
             raise IntakeError(f"affiliate_id: the click {request.transaction_id!r} belongs to affiliate "
                               f"{click.partner_id}, not affiliate {request.affiliate_id}", 422)
+        if click.error_code == TRAFFIC_CONTROL:
+            # The tracker refused this traffic (an invalid click, sent to the fallback): a sale after it is not
+            # the partner's to be paid for. Refused like any conversion the partner may not earn, so nothing is
+            # recorded, counted or sent on, and a retried postback is refused the same way.
+            raise IntakeError(f"transaction_id: the click {request.transaction_id!r} was blocked by traffic control "
+                              f"{click.traffic_control_id}; a conversion on a blocked click is not credited", 422)
         offer = _usable(db.session.get(Offer, click.offer_id), click.offer_id)
         if request.coupon_code:
             _check_click_coupon(request, click, offer)

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from portal.domain.invoice_periods import unfinished_period
 from portal.extensions import db
 from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Offer, Partner, StaffUser
 from portal.models.base import utcnow
@@ -48,6 +49,8 @@ class RunResult:
     invoices: list[Invoice] = field(default_factory=list)
     # (partner id, currency) owed less than the minimum payout: left for the next run
     below_threshold: list[tuple[int, str]] = field(default_factory=list)
+    # partner ids whose own timezone is still in the period's last day (behind the network's): a later run
+    not_over: list[int] = field(default_factory=list)
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2999  # invoice periods; beyond them the local-midnight arithmetic overflows
@@ -82,13 +85,17 @@ def generate_invoices(start: date, end: date, partner_ids: Iterable[int] | None,
         raise BillingError(f"the period must lie within the years {FIRST_YEAR}–{LAST_YEAR}")
     if end - start > timedelta(days=366):
         raise BillingError("a period is at most a year")
+    if unfinished := unfinished_period(end, utcnow(), network_settings().timezone):
+        raise BillingError(unfinished)
     result = RunResult()
     for partner_id, currency in _candidates(end, partner_ids):
-        invoice, below = _invoice_partner(partner_id, currency, start, end, actor, ip)
+        invoice, left = _invoice_partner(partner_id, currency, start, end, actor, ip)
         if invoice is not None:
             result.invoices.append(invoice)
-        elif below:
+        elif left == "below_threshold":
             result.below_threshold.append((partner_id, currency))
+        elif left == "not_over" and partner_id not in result.not_over:
+            result.not_over.append(partner_id)
     return result
 
 
@@ -114,13 +121,17 @@ def _candidates(end: date, partner_ids: Iterable[int] | None) -> list[tuple[int,
 
 
 def _invoice_partner(partner_id: int, currency: str, start: date, end: date, actor,
-                     ip: str | None) -> tuple[Invoice | None, bool]:
-    """The partner's invoice in the currency, or (None, whether something was owed but under the threshold)."""
+                     ip: str | None) -> tuple[Invoice | None, str | None]:
+    """The partner's invoice in the currency, or (None, why not: "below_threshold" when something was owed but
+    under it, "not_over" when the period's last day is still running in the partner's timezone, else None)."""
     session = db.session
     begin_write(session)
     partner = session.scalars(select(Partner).where(Partner.id == partner_id).with_for_update()).one()
     settings = network_settings()
     today = utcnow().astimezone(ZoneInfo(partner.timezone or "UTC")).date()
+    if end >= today:  # the network's day is over, the partner's (a timezone behind) not yet: nothing is claimed
+        session.rollback()
+        return None, "not_over"
     invoice = Invoice(number=f"tmp-{secrets.token_hex(8)}", partner_id=partner.id, period_start=start,
                       period_end=end, status="unpaid", currency=currency, total_cents=0,
                       paid_cents=0, terms_days=settings.payment_terms_days,
@@ -154,14 +165,14 @@ def _invoice_partner(partner_id: int, currency: str, start: date, end: date, act
         .execution_options(synchronize_session=False)).rowcount
     if not claimed and not clicks and not carried:
         session.rollback()
-        return None, False
+        return None, None
 
     lines = _offer_lines(invoice.id) + _adjustment_lines(invoice.id)
     total = sum(line.amount_cents for line in lines)
     if total < max(settings.minimum_payout_cents, 1):
         # Under the threshold (or nothing owed): nothing is claimed, all of it rolls into the next run.
         session.rollback()
-        return None, True
+        return None, "below_threshold"
     firsts = [session.scalar(select(func.min(Conversion.created_at)).where(Conversion.invoice_id == invoice.id)),
               session.scalar(select(func.min(Click.created_at)).where(Click.invoice_id == invoice.id))]
     earliest = min((at for at in firsts if at is not None), default=None)
@@ -175,7 +186,7 @@ def _invoice_partner(partner_id: int, currency: str, start: date, end: date, act
                          "adjustments": carried,
                          "period": [invoice.period_start.isoformat(), end.isoformat()]})
     session.commit()
-    return invoice, False
+    return invoice, None
 
 
 def _uninvoiced_paid_clicks() -> tuple:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from portal.domain.traffic import COMPARISONS, CONTROL_STATUSES, CONTROL_TYPES, VARIABLES, clean_values
 from portal.extensions import db
 from portal.models import Offer, Partner, TrafficControl, TrafficControlOffer, TrafficControlPartner
+from portal.models.base import utcnow
 from portal.services import audit
 
 MAX_SCOPE_IDS = 1000
@@ -96,6 +97,9 @@ def create_control(values: dict, actor, *, ip: str | None = None) -> TrafficCont
 def update_control(control: TrafficControl, values: dict, actor, *, ip: str | None = None) -> None:
     checked = _checked(values)
     _apply(control, checked)
+    # Saved now even when only its offers or partners changed (rows of other tables, which the column's
+    # onupdate never sees): partners' scripts poll the Affiliate API by time_saved.
+    control.updated_at = utcnow()
     audit.record("traffic_control.updated", actor=actor, target=control, ip=ip, detail=_audited(control, checked))
     db.session.commit()
 

@@ -13,8 +13,8 @@ from portal.domain.criteria import Page
 from portal.domain.errors import NotServedUpstream
 from portal.services.billing_adjustments import add_adjustment
 from portal.services.conversion_status import change_status
-from portal.services.invoices import generate_invoices
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after
 
 
 def test_balances_add_up_to_the_reports_earnings_through_invoicing_payment_and_rejection(app, db, make):
@@ -38,7 +38,7 @@ def test_balances_add_up_to_the_reports_earnings_through_invoicing_payment_and_r
     assert (before.currency, before.pending_cents, before.approved_cents, before.invoiced_cents,
             before.paid_cents) == ("EUR", 999, 6333, 0, 0)
 
-    [invoice] = generate_invoices(yesterday.date() - timedelta(days=1), now.date(), [partner.id], None).invoices
+    [invoice] = generate_invoices_after(yesterday.date() - timedelta(days=1), now.date(), [partner.id], None).invoices
     record_payment(invoice.id, date.today(), 2500, "paypal", "", None)
     change_status(invoiced[0], "rejected", None)
     make.conversion(partner, offer, at=now, payout_cents=400)
@@ -59,7 +59,7 @@ def test_a_partner_sees_only_its_own_invoices(app, db, make):
     make.conversion(mine, offer, payout_cents=500)
     make.conversion(theirs, offer, payout_cents=700)
     today = datetime.now(UTC).date()
-    invoices = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), None, None).invoices
+    invoices = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), None, None).invoices
     own = next(i for i in invoices if i.partner_id == mine.id)
     foreign = next(i for i in invoices if i.partner_id == theirs.id)
     scope = AffiliateScope(mine)
@@ -96,6 +96,6 @@ def test_paid_clicks_count_in_the_balances_as_reports_count_them(app, db, make):
     [balances] = scope.billing_balances()
     assert balances.approved_cents == 5 * 40 + 300
     assert balances.approved_cents == scope.dashboard(now=now).today.earnings_cents
-    generate_invoices(now.date() - timedelta(days=1), now.date(), [partner.id], None)
+    generate_invoices_after(now.date() - timedelta(days=1), now.date(), [partner.id], None)
     [after] = scope.billing_balances()
     assert (after.approved_cents, after.invoiced_cents) == (0, 5 * 40 + 300)

@@ -4,11 +4,11 @@ routing checksum) and the masked form that is all a page or the audit log ever s
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.domain.payouts import (PayoutDetailsInvalid, changed_fields, clean, mask_email, mask_iban, masked,
-                                   routing_number_valid)
+from portal.domain.payouts import (PayoutDetailsInvalid, changed_fields, clean, mask_email, mask_iban, mask_tail,
+                                   masked, routing_number_valid)
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 
@@ -59,7 +59,8 @@ def test_ach_needs_a_valid_routing_number_and_masks_both_numbers():
         clean("ach", {"account_holder": "A", "account_number": "123456789", "routing_number": "011000016"})
     assert refused.value.field == "routing_number"
     details = clean("ach", {"account_holder": "A", "account_number": "1234 5678 9", "routing_number": "011000015"})
-    assert masked(details)["account_number"] == "**** 6789"
+    assert masked(details)["account_number"] == "**** 89"
+    assert masked(details)["routing_number"] == "**** 15"
 
 
 @pytest.mark.parametrize("bic", ["DEUTDEF", "DEUTZZFF", "DEUT DE FF 5001", "12345678"])
@@ -104,6 +105,25 @@ def test_any_text_is_either_a_clean_value_or_a_refusal_never_another_error(text)
 
 def test_masking_a_short_iban_shows_nothing_of_it():
     assert mask_iban("DE89") == "****"
+
+
+@given(st.text(max_size=80), st.integers(min_value=0, max_value=12))
+@settings(deadline=None)
+def test_masking_a_number_shows_at_most_a_quarter_of_it_and_at_most_four_characters(value, shown):
+    masked_value = mask_tail(value, shown)
+    assert masked_value.startswith("****")
+    tail = masked_value.removeprefix("****").removeprefix(" ")
+    assert len(tail) <= min(4, shown, len(value) // 4)
+    assert value.endswith(tail)
+    if len(value) <= 4:
+        assert masked_value == "****"
+
+
+@pytest.mark.parametrize("value,shown", [("1234", "****"), ("12345", "**** 5"), ("1234567", "**** 7"),
+                                         ("12345678", "**** 78"), ("123456789012", "**** 012"),
+                                         ("1234567890123456", "**** 3456"), ("12345678901234567890", "**** 7890")])
+def test_a_short_number_is_never_shown_whole_or_nearly_whole(value, shown):
+    assert mask_tail(value) == shown
 
 
 def test_what_changed_is_named():

@@ -13,6 +13,7 @@ from portal.services.billing_adjustments import AdjustmentError, add_adjustment
 from portal.services.conversion_status import change_status
 from portal.services.invoices import BillingError, generate_invoices, month_period, void_invoice
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after, invoicing_at
 
 NOV = month_period("2026-11")
 DEC = month_period("2026-12")
@@ -71,7 +72,7 @@ def test_running_the_same_month_twice_invoices_nothing_twice(app, db, make):
     # A conversion approved later is invoiced by the next run, once.
     late = make.conversion(partner, offer, at=_in_nov(29), payout_cents=50, status="pending")
     change_status(late, "approved", None)
-    generate_invoices(*DEC, None, None)
+    generate_invoices_after(*DEC, None, None)
     assert [i.total_cents for i in _invoices(db, partner)] == [3702, 50]
     assert sum(i.total_cents for i in _invoices(db, partner)) == _approved_payouts(db, partner)
 
@@ -97,7 +98,7 @@ def test_a_partner_under_the_minimum_payout_rolls_into_the_next_run(app, db, mak
     assert db.session.scalar(select(func.count()).select_from(Conversion).where(
         Conversion.partner_id == partner.id, Conversion.invoice_id.is_not(None))) == 0
     make.conversion(partner, offer, at=datetime(2026, 12, 5, tzinfo=UTC), payout_cents=2500)
-    generate_invoices(*DEC, None, None)
+    generate_invoices_after(*DEC, None, None)
     [invoice] = _invoices(db, partner)
     assert invoice.total_cents == 5500
     assert invoice.period_start == date(2026, 11, 10)  # widened to the carried conversion's day
@@ -118,7 +119,7 @@ def test_rejecting_an_invoiced_conversion_becomes_an_adjustment_on_the_next_invo
     assert (pending.kind, pending.amount_cents, pending.invoice_id) == ("reversal", -1500, None)
     assert pending.reason == f"conversion {rejected.conversion_id} rejected"
     make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=2000)
-    generate_invoices(*DEC, None, staff)
+    generate_invoices_after(*DEC, None, staff)
     sent_first, following = _invoices(db, partner)
     assert following.total_cents == 2000 - 1500
     lines = db.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == following.id)
@@ -198,7 +199,7 @@ def test_deductions_reduce_the_next_invoice_and_a_negative_total_waits(app, db, 
     add_adjustment(partner.id, "deduction", 1500, "Chargeback", None)
     assert generate_invoices(*NOV, None, None).below_threshold == [(partner.id, "USD")]
     make.conversion(partner, offer, at=datetime(2026, 12, 2, tzinfo=UTC), payout_cents=1000)
-    [invoice] = generate_invoices(*DEC, None, None).invoices
+    [invoice] = generate_invoices_after(*DEC, None, None).invoices
     assert invoice.total_cents == 500
 
 
@@ -270,7 +271,7 @@ def test_a_reversal_is_in_its_conversions_currency(app, db, make):
     assert (reversal.currency, reversal.amount_cents) == ("EUR", -700)
     make.conversion(partner, euros, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
     make.conversion(partner, make.offer(currency="USD"), at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=50)
-    totals = {i.currency: i.total_cents for i in generate_invoices(*DEC, None, None).invoices}
+    totals = {i.currency: i.total_cents for i in generate_invoices_after(*DEC, None, None).invoices}
     assert totals == {"EUR": 1000 - 700, "USD": 50}
 
 
@@ -306,5 +307,72 @@ def test_paid_clicks_are_invoiced_once_on_their_offers_line_and_a_void_releases_
 
     void_invoice(invoice.id, None)
     assert db.session.scalar(select(func.count()).select_from(Click).where(Click.invoice_id.is_not(None))) == 0
-    [again] = generate_invoices(*DEC, None, None).invoices
+    [again] = generate_invoices_after(*DEC, None, None).invoices
     assert again.total_cents == 4 * 35 + 200  # November's three (carried) and December's one
+
+
+@pytest.mark.parametrize("network_timezone,now,invoiceable", [
+    ("UTC", datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC), False),  # November's last day is still running
+    ("UTC", datetime(2026, 12, 1, 0, 0, tzinfo=UTC), True),
+    ("UTC", datetime(2026, 11, 15, 12, tzinfo=UTC), False),
+    ("America/New_York", datetime(2026, 12, 1, 4, 59, tzinfo=UTC), False),  # 23:59 on Nov 30 in New York
+    ("America/New_York", datetime(2026, 12, 1, 5, 0, tzinfo=UTC), True),
+    ("Asia/Tokyo", datetime(2026, 11, 30, 14, 59, tzinfo=UTC), False),  # 23:59 on Nov 30 in Tokyo
+    ("Asia/Tokyo", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), True),
+])
+def test_a_period_is_invoiced_only_once_its_last_day_is_over_in_the_networks_timezone(
+        app, db, make, network_timezone, now, invoiceable):
+    db.session.get(NetworkSettings, 1).timezone = network_timezone
+    db.session.commit()
+    partner, offer = make.partner(timezone=network_timezone), make.offer()
+    make.conversion(partner, offer, at=_in_nov(), payout_cents=1234)
+    with invoicing_at(now):
+        if invoiceable:
+            assert [i.partner_id for i in generate_invoices(*NOV, None, None).invoices] == [partner.id]
+        else:
+            with pytest.raises(BillingError, match=f"2026-11-30, which is not over yet .*{network_timezone}"):
+                generate_invoices(*NOV, None, None)
+            assert _invoices(db, partner) == []
+
+
+def test_an_unfinished_month_cannot_be_invoiced_early_and_then_again(app, db, make):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
+    with invoicing_at(datetime(2026, 12, 10, 9, tzinfo=UTC)), pytest.raises(BillingError, match="not over yet"):
+        generate_invoices(*DEC, None, None)
+    make.conversion(partner, offer, at=datetime(2026, 12, 20, tzinfo=UTC), payout_cents=500)
+    with invoicing_at(datetime(2027, 1, 1, 9, tzinfo=UTC)):
+        generate_invoices(*DEC, None, None)
+        assert generate_invoices(*DEC, None, None).invoices == []
+    [invoice] = _invoices(db, partner)
+    assert (invoice.period_start, invoice.period_end, invoice.total_cents) == (*DEC, 1500)
+
+
+@pytest.mark.parametrize("last_day,invoiceable", [(date(2026, 12, 9), True), (date(2026, 12, 10), False),
+                                                  (date(2026, 12, 31), False)])
+def test_a_custom_range_for_one_partner_must_have_ended_too(app, db, make, last_day, invoiceable):
+    partner, offer = make.partner(), make.offer()
+    make.conversion(partner, offer, at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=1000)
+    with invoicing_at(datetime(2026, 12, 10, 9, tzinfo=UTC)):
+        if invoiceable:
+            assert len(generate_invoices(date(2026, 12, 1), last_day, [partner.id], None).invoices) == 1
+        else:
+            with pytest.raises(BillingError, match="not over yet"):
+                generate_invoices(date(2026, 12, 1), last_day, [partner.id], None)
+
+
+def test_a_partner_whose_timezone_is_behind_is_left_until_its_own_last_day_is_over(app, db, make):
+    """The network (UTC) is in December; a Los Angeles partner is still in November 30th: its November is
+    not invoiced yet (its later conversions would need a second invoice of the period), the others' is."""
+    offer = make.offer()
+    angeleno, londoner = make.partner(timezone="America/Los_Angeles"), make.partner(timezone="Europe/London")
+    for partner in (angeleno, londoner):
+        make.conversion(partner, offer, at=_in_nov(), payout_cents=1000)
+    with invoicing_at(datetime(2026, 12, 1, 2, tzinfo=UTC)):  # 18:00 on Nov 30 in Los Angeles
+        result = generate_invoices(*NOV, None, None)
+    assert [i.partner_id for i in result.invoices] == [londoner.id] and result.not_over == [angeleno.id]
+    assert _invoices(db, angeleno) == []
+    make.conversion(angeleno, offer, at=datetime(2026, 12, 1, 6, tzinfo=UTC), payout_cents=50)  # 22:00 Nov 30 LA
+    with invoicing_at(datetime(2026, 12, 1, 9, tzinfo=UTC)):
+        [invoice] = generate_invoices(*NOV, None, None).invoices
+    assert (invoice.partner_id, invoice.total_cents) == (angeleno.id, 1050)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.models import Click, Impression, ReportRollup, TrafficControl, TrafficControlOffer, TrafficControlPartner
+from portal.models import (Click, Conversion, Impression, ReportRollup, TrafficControl, TrafficControlOffer,
+                           TrafficControlPartner)
 from portal.services import clicks
 
 FALLBACK = "https://offer-fallback.example/"
@@ -139,3 +140,44 @@ def test_a_new_rule_takes_effect_once_the_cache_expires(app, client, db, partner
     now[0] += cache.ttl + 0.01
     click(client, partner, offer, "?sub1=abc", ip="7.7.7.7")
     assert [c.error_code for c in recorded(db)] == [None, None, clicks.TRAFFIC_CONTROL]
+
+
+def _postback(client, token, transaction_id, **values):
+    return client.get("/postback", query_string={"token": token, "transaction_id": transaction_id, **values})
+
+
+def _earnings(db, partner) -> tuple[int, int]:
+    db.session.expire_all()
+    row = db.session.scalar(select(ReportRollup).where(ReportRollup.partner_id == partner.id))
+    return row.conversions, row.earnings_cents
+
+
+@pytest.mark.parametrize("event", [{}, {"event_name": "purchase"}, {"status": "approved", "sale_amount": "99.00"}])
+def test_a_conversion_on_a_click_a_traffic_control_blocked_is_not_credited(client, db, make, partner, rule,
+                                                                          network_token, event):
+    offer = make.offer(destination_url="https://advertiser.example/landing?tid={transaction_id}",
+                       fallback_url=FALLBACK, payout_amount=500)
+    control = rule(values=("abc",))
+    assert click(client, partner, offer, "?sub1=abc").headers["Location"] == FALLBACK
+    [blocked] = recorded(db)
+    for _ in range(2):  # a retried postback is refused the same way
+        refused = _postback(client, network_token, blocked.transaction_id, **event)
+        assert refused.status_code == 422
+        assert f"blocked by traffic control {control.id}" in refused.get_json()["error"]
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 0
+    assert _earnings(db, partner) == (0, 0)
+    assert rollup(db, partner) == (0, 0, 1)
+
+
+def test_the_near_miss_click_converts_and_is_paid(client, db, make, partner, rule, network_token):
+    offer = make.offer(destination_url="https://advertiser.example/landing?tid={transaction_id}",
+                       fallback_url=FALLBACK, payout_amount=500)
+    rule(values=("abc",))
+    assert click(client, partner, offer, "?sub1=abcd").headers["Location"].startswith("https://advertiser.example/")
+    [allowed] = recorded(db)
+    answer = _postback(client, network_token, allowed.transaction_id)
+    assert answer.status_code == 200 and answer.get_json()["status"] == "approved"
+    [converted] = db.session.scalars(select(Conversion)).all()
+    assert (converted.transaction_id, converted.status, converted.payout_cents) == (allowed.transaction_id,
+                                                                                     "approved", 500)
+    assert _earnings(db, partner) == (1, 500)

@@ -11,12 +11,12 @@ from portal import create_app
 from portal.models import PERMISSIONS, Invitation, KeyAlert
 from portal.models.base import utcnow
 from portal.services.everflow_keys import issue_key as issue_eflow_key
-from portal.services.invoices import generate_invoices
 from portal.services.keys import issue_key
 from portal.services.network_keys import issue_pair
 from portal.storage import store_for
 from portal.web.guards import ANY_STAFF
 from tests.conftest import base_config
+from tests.invoicing import generate_invoices_after
 from tests.traffic_world import control as traffic_control
 from tests.web.staff.offer_helpers import offer_objects
 
@@ -84,7 +84,8 @@ def world(app, make, db, tmp_path):
     db.session.commit()
     make.conversion(partner, make.offer(), payout_cents=900)
     today = utcnow().date()
-    [invoice] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [partner.id], None).invoices
+    [invoice] = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), [partner.id],
+                                        None).invoices
     return {
         "invoice": invoice,  # an unpaid invoice of this partner's
         "invitation": invitation,  # a pending invitation to this partner

@@ -46,6 +46,8 @@ def response_schemas() -> dict[str, dict[str, Any]]:
 
 
 def parameters() -> dict[str, dict]:
+    """Keyed apart from other endpoints' parameters of the same name (pixels have a network_offer_id too);
+    the names are Everflow's (traffic.BLOCKING_FILTERS)."""
     return {
         "control_id": {"name": "control_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 0},
@@ -57,8 +59,16 @@ def parameters() -> dict[str, dict]:
                                     "schema": {"type": "string", "enum": ["", "active", "inactive"]},
                                     "description": "Only active (or inactive) blocks"},
         "traffic_blocking_filter": {"name": "filter", "in": "query", "required": False,
-                                    "schema": {"type": "string", "pattern":
-                                               "^(network_offer_id=[0-9]{1,10}|traffic_blocking_status=(active|inactive))$"},
-                                    "description": "Everflow's basic-filter form of the two filters, e.g. "
+                                    "schema": {"type": "string", "pattern": (
+                                        "^(network_offer_id=[0-9]{1,10}|traffic_blocking_status=(active|inactive)"
+                                        f"|time_(created|saved)=[0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})$")},
+                                    "description": "Everflow's basic-filter form of the four filters, e.g. "
                                                    "network_offer_id=12 (repeatable)"},
+        "traffic_time_created": {"name": "time_created", "in": "query", "required": False,
+                                 "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                                 "description": "Unix seconds: only the values of rules created at or after it"},
+        "traffic_time_saved": {"name": "time_saved", "in": "query", "required": False,
+                               "schema": {"type": "string", "pattern": f"^([0-9]{{1,{traffic.MAX_UNIX_DIGITS}}})?$"},
+                               "description": "Unix seconds: only the values of rules last saved at or after it "
+                                              "(poll with the time of your last call to see what changed)"},
     }

@@ -8,7 +8,7 @@ trafficblocking's network_offer_id 0 is a block list on every offer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import jsonify, request
@@ -22,12 +22,25 @@ from portal.domain.traffic import TrafficControlView
 
 routes = Routes("Traffic")
 STATUSES = ("active", "inactive")
-BLOCKING_FILTERS = ("network_offer_id", "traffic_blocking_status")
+# trafficblocking's query filters, Everflow's: as plain query arguments or in its basic-filter form.
+BLOCKING_FILTERS = ("network_offer_id", "traffic_blocking_status", "time_created", "time_saved")
+BLOCKING_PARAMS = ("traffic_offer_id", "traffic_blocking_status", "traffic_time_created", "traffic_time_saved",
+                   "traffic_blocking_filter")  # their OpenAPI parameter keys (openapi_traffic.parameters)
 BLOCKING_DESCRIPTION = (
     "Everflow's Find All Blocked Offer Sources. Filters as plain query arguments (network_offer_id, "
-    "traffic_blocking_status) or in Everflow's basic-filter form, ?filter=network_offer_id%3D12 (repeatable). "
-    "Everflow also lists time_created and time_saved as filters of this endpoint; a block list here has no "
-    "time of its own (its values come from traffic controls), so those are a 400 rather than ignored.")
+    "traffic_blocking_status, time_created, time_saved) or in Everflow's basic-filter form, "
+    "?filter=network_offer_id%3D12 (repeatable). time_created and time_saved are Unix seconds: only the values "
+    "of rules created (or last saved) at or after them.")
+MAX_UNIX_DIGITS = 11  # Unix seconds up to the year 5138: the filters' whole range
+
+
+def _since(name: str, value: str) -> datetime | None:
+    """time_created / time_saved: Unix seconds, the rules created or saved at or after them (None: no filter)."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_UNIX_DIGITS):
+        raise ApiError(400, f"{name}: Unix seconds, a whole number")
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 def _when(value: datetime | None) -> str:
@@ -76,15 +89,16 @@ def traffic_control(control_id: int):
             ok={"type": "object", "required": ["traffic_blocking"], "additionalProperties": False,
                 "properties": {"traffic_blocking": {"type": "array", "items": {"$ref":
                                                                                 "#/components/schemas/TrafficBlocking"}}}},
-            params=("traffic_offer_id", "traffic_blocking_status", "traffic_blocking_filter"),
-            description=BLOCKING_DESCRIPTION)
+            params=BLOCKING_PARAMS, description=BLOCKING_DESCRIPTION)
 def traffic_blocking():
     given = blocking_filters(request.args)
     offer_id, status = given.get("network_offer_id", ""), given.get("traffic_blocking_status", "")
+    created_since = _since("time_created", given.get("time_created", ""))
+    saved_since = _since("time_saved", given.get("time_saved", ""))
     wanted = int(offer_id) if offer_id and int(offer_id) > 0 else None
     if wanted is not None and wanted > MAX_ID:
         return jsonify(traffic_blocking=[])  # no offer has such an id
-    found = principal().scope.traffic_blocking(wanted, status or None)
+    found = principal().scope.traffic_blocking(wanted, status or None, created_since, saved_since)
     return jsonify(traffic_blocking=[blocking(b) for b in found])
 
 

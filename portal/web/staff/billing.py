@@ -10,6 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.domain.billing import balances_by_currency
+from portal.domain.clock import utcnow
+from portal.domain.invoice_periods import unfinished_period
 from portal.exports.invoice_pdf import InvoiceParties
 from portal.exports.invoice_pdf import invoice_pdf as render_invoice_pdf
 from portal.http.downloads import stream_download
@@ -59,6 +61,10 @@ def run_invoices():
     except BillingError as err:
         form.month.errors = [str(err)]
         return render_template("staff/invoice_run.html", form=form), 400
+    if unfinished := unfinished_period(end, utcnow(), network_settings().timezone):
+        # Refused before the confirmation page too; generate_invoices refuses it for every door.
+        (form.month if form.scope.data == "month" else form.end).errors = [unfinished]
+        return render_template("staff/invoice_run.html", form=form), 400
     partner_id = form.partner_id.data if form.scope.data == "range" else None
     partner = partner_queries.partner(partner_id) if partner_id else None
     if partner_id and partner is None:
@@ -74,7 +80,9 @@ def run_invoices():
         form.month.errors = [str(err)]
         return render_template("staff/invoice_run.html", form=form), 400
     flash(f"{len(result.invoices)} invoice(s) created for {start} to {end}; "
-          f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried to the next run.")
+          f"{len(result.below_threshold)} partner balance(s) under the minimum payout carried to the next run."
+          + (f" {len(result.not_over)} partner(s) whose timezone is still in the period's last day were left for "
+             "a later run." if result.not_over else ""))
     return redirect(url_for("staff.invoices"))
 
 

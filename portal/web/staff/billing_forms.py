@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from wtforms import (DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
                      StringField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.models import PAYMENT_METHODS
 from portal.services.billing_adjustments import MAX_REASON, STAFF_KINDS
@@ -51,14 +51,14 @@ class RunForm(StaffForm):
 
 class PaymentForm(StaffForm):
     paid_on = DateField("Paid on", validators=[DataRequired()])
-    amount = DecimalField("Amount", places=2, validators=[DataRequired(), amount(MAX_AMOUNT), more_than_zero])
+    amount = DecimalField("Amount", places=2, validators=[InputRequired(), amount(MAX_AMOUNT), more_than_zero])
     method = SelectField("Method", choices=[SelectChoice(m, m.replace("_", " ").capitalize()) for m in PAYMENT_METHODS])
     reference = StringField("Reference", validators=[Optional(), Length(max=200)])
 
 
 class AdjustmentForm(StaffForm):
     kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in STAFF_KINDS])
-    amount = DecimalField("Amount", places=2, validators=[DataRequired(), amount(MAX_AMOUNT), more_than_zero])
+    amount = DecimalField("Amount", places=2, validators=[InputRequired(), amount(MAX_AMOUNT), more_than_zero])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=MAX_REASON)])
     currency = StringField("Currency (goes on the next invoice in it; empty: the partner's)",
                            filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],

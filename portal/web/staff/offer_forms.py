@@ -21,8 +21,12 @@ ON_OFF = [SelectChoice("active", "Active"), SelectChoice("paused", "Paused")]
 GRANT_OR_BLOCK = [SelectChoice("approved", "Grant"), SelectChoice("blocked", "Block")]
 
 
+CENT = Decimal("0.01")
+
+
 def amount(max_value: int):
-    """A finite, non-negative number up to max_value (DecimalField lets NaN and Infinity through)."""
+    """A finite, non-negative number up to max_value, to the cent (DecimalField lets NaN and Infinity
+    through, and keeps every decimal it is given: 1.005 would otherwise be rounded without a word)."""
 
     def check(form, field) -> None:
         value = field.data
@@ -30,6 +34,8 @@ def amount(max_value: int):
             return
         if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= max_value:
             raise ValidationError(f"A number from 0 to {max_value:,}.")
+        if value != value.quantize(CENT):  # in range, so the quantized value always fits the context
+            raise ValidationError("At most two decimal places (cents), such as 12.50.")
 
     return check
 

@@ -14,8 +14,9 @@ from portal.domain.billing import ListedInvoiceFilters
 from portal.domain.criteria import Page
 from portal.domain.errors import NotServedUpstream
 from portal.services.billing_adjustments import add_adjustment
-from portal.services.invoices import generate_invoices, void_invoice
+from portal.services.invoices import void_invoice
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after
 
 TABLE = "/v1/affiliates/billings/affiliates/invoicestable"
 ONE = "/v1/affiliates/billings/affiliates/invoices/{}"
@@ -32,7 +33,7 @@ def world(make, issue):
     make.conversion(theirs, offer, at=yesterday, payout_cents=77_700)
     add_adjustment(mine.id, "bonus", 500, "Launch week", None)
     today = datetime.now(UTC).date()
-    invoices = generate_invoices(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
+    invoices = generate_invoices_after(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
     own = next(i for i in invoices if i.partner_id == mine.id)
     foreign = next(i for i in invoices if i.partner_id == theirs.id)
     record_payment(own.id, date(2026, 11, 20), 1000, "bank_transfer", "SEPA-42", None)

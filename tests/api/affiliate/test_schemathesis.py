@@ -23,9 +23,9 @@ from schemathesis.specs.openapi.checks import (allow_header_conformance, content
 
 from portal.api.affiliate import openapi
 from portal.extensions import db as _db
-from portal.services.invoices import generate_invoices
 from portal.services.payments import record_payment
 from tests.hostile import SCHEMATHESIS_HOOKS
+from tests.invoicing import generate_invoices_after
 from tests.traffic_world import control
 
 DOC = "/v1/affiliates/openapi.json"
@@ -88,7 +88,8 @@ def fuzz_partner(make, issue):
     control(_db, "Countries", offers=offers[:1], partners=(partner,), variable="country", values=["US"],
             control_type="whitelist", date_valid_from=now)
     today = now.date()
-    [invoice] = generate_invoices(today - timedelta(days=8), today + timedelta(days=1), [partner.id], None).invoices
+    [invoice] = generate_invoices_after(today - timedelta(days=8), today + timedelta(days=1), [partner.id],
+                                        None).invoices
     record_payment(invoice.id, today, 100, "bank_transfer", "FUZZ-1", None)
     return SimpleNamespace(partner=partner, key=issue(partner, label="Fuzzing"), invoice=invoice)
 

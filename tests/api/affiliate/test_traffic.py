@@ -3,6 +3,8 @@ caller (another partner's rule is a 404, as is a rule on offers it cannot see), 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.traffic_world import build_traffic_world
@@ -105,3 +107,54 @@ def test_a_huge_offer_id_that_fits_the_pattern_finds_nothing(call):
 def test_without_a_key_the_routes_are_401(client):
     for path in ("/trafficcontrols", "/trafficcontrols/1", "/trafficblocking"):
         assert client.get(V1 + path).status_code == 401
+
+
+EVERFLOW_TRAFFICBLOCKING_FILTERS = {"network_offer_id", "traffic_blocking_status", "time_created", "time_saved"}
+
+
+def test_the_openapi_document_names_trafficblocking_filters_as_everflow_does(client):
+    document = client.get(V1 + "/openapi.json").get_json()
+    refs = document["paths"]["/v1/affiliates/trafficblocking"]["get"]["parameters"]
+    parameters = [document["components"]["parameters"][ref["$ref"].rsplit("/", 1)[1]] for ref in refs]
+    # Everflow's four filters, and its basic-filter form (?filter=network_offer_id%3D12) of the same four.
+    assert {p["name"] for p in parameters} == EVERFLOW_TRAFFICBLOCKING_FILTERS | {"filter"}
+    assert all(p["in"] == "query" for p in parameters)
+    # The pixels' network_offer_id keeps its own description: the two do not overwrite each other.
+    pixels = document["paths"]["/v1/affiliates/pixels"]["get"]["parameters"]
+    assert {"$ref": "#/components/parameters/network_offer_id"} in pixels
+    assert "postbacks" in document["components"]["parameters"]["network_offer_id"]["description"]
+
+
+def _age(db, rule, created: datetime, saved: datetime) -> None:
+    rule.created_at, rule.updated_at = created, saved
+    db.session.commit()
+
+
+def test_trafficblocking_filters_by_time_created_and_time_saved(call, db, world):
+    long_ago, last_week, today = (datetime(2026, 1, 1, tzinfo=UTC), datetime.now(UTC) - timedelta(days=7),
+                                  datetime.now(UTC) - timedelta(minutes=1))
+    _age(db, world.everyone, long_ago, today)  # an old rule saved just now: a poll by time_saved sees it
+    _age(db, world.alpha_only, last_week, last_week)
+
+    def offers(query: str) -> list[int]:
+        response = call("alpha", f"/trafficblocking?{query}")
+        assert response.status_code == 200, response.get_json()
+        return [b["network_offer_id"] for b in response.get_json()["traffic_blocking"]]
+
+    since_yesterday = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
+    assert offers(f"time_saved={since_yesterday}") == [0]
+    assert offers(f"time_created={since_yesterday}") == []
+    assert offers(f"time_created={int(long_ago.timestamp())}") == [0, world.public.id]
+    assert offers(f"time_created={int(last_week.timestamp())}") == [world.public.id]  # at or after: included
+    assert offers(f"time_saved={int(last_week.timestamp()) + 1}") == [0]
+    assert offers(f"time_saved={int(datetime.now(UTC).timestamp()) + 60}") == []
+    assert offers("time_saved=&time_created=") == [0, world.public.id]  # empty: no filter
+    assert offers(f"time_saved={since_yesterday}&network_offer_id={world.public.id}") == [0]
+
+
+@pytest.mark.parametrize("query", ["time_created=abc", "time_created=-1", "time_saved=1.5", "time_saved=%F0%9F%98%80",
+                                   "time_saved=999999999999", "time_created=1e9"])
+def test_bad_time_filters_are_a_400_naming_the_field(call, query):
+    response = call("alpha", f"/trafficblocking?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"].split(":")[0] == query.split("=")[0]

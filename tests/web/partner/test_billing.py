@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.services.conversion_status import change_status
-from portal.services.invoices import generate_invoices
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def world(make):
     make.conversion(mine, offer, at=yesterday, payout_cents=555, status="pending")
     make.conversion(theirs, offer, at=yesterday, payout_cents=77_700)
     today = datetime.now(UTC).date()
-    invoices = generate_invoices(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
+    invoices = generate_invoices_after(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
     own = next(i for i in invoices if i.partner_id == mine.id)
     foreign = next(i for i in invoices if i.partner_id == theirs.id)
     record_payment(own.id, date.today(), 1000, "bank_transfer", "SEPA-42", None)

@@ -16,8 +16,8 @@ from portal.exports.invoice_pdf import money
 from portal.models import InvoiceLine
 from portal.queries.settings import network_settings
 from portal.services.billing_adjustments import add_adjustment
-from portal.services.invoices import generate_invoices
 from portal.services.payments import record_payment
+from tests.invoicing import generate_invoices_after
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def world(make):
     make.conversion(theirs, offer, at=yesterday, payout_cents=700)
     add_adjustment(mine.id, "deduction", 1_000, "Fraudulent leads", None)
     today = datetime.now(UTC).date()
-    invoices = generate_invoices(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
+    invoices = generate_invoices_after(today - timedelta(days=3), today + timedelta(days=1), None, None).invoices
     own = next(i for i in invoices if i.partner_id == mine.id)
     foreign = next(i for i in invoices if i.partner_id == theirs.id)
     record_payment(own.id, date(2026, 11, 20), 20_000, "bank_transfer", "SEPA-42", None)

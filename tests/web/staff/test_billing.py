@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from portal.models import BillingAdjustment, Conversion, Invoice, Payment
 from portal.services.invoices import generate_invoices, month_period
+from tests.invoicing import invoicing_at
 
 MANAGE = "billing:manage"
 NOV = datetime(2026, 11, 10, tzinfo=UTC)
@@ -170,3 +171,94 @@ def test_an_adjustment_in_another_currency_and_balances_per_currency(client, db,
     page = client.get(billing).data.decode()
     assert 'data-currency="USD"' in page and 'data-currency="EUR"' in page
     assert "€12.00" in page and "$41.00" in page  # approved not invoiced: 900+300 in EUR; 4000+100 in USD
+
+
+# The amount as the browser sends it, percent-encoded: %ED%A0%80 is a lone surrogate (no valid UTF-8).
+MONEY_REFUSED = [("1.005", "two decimal places"), ("0.001", "two decimal places"), ("15.5000001", "two decimal places"),
+                 ("1E-999999999", "two decimal places"), ("99999999999", "from 0 to"), ("1e400", "from 0 to"),
+                 ("9" * 5000, "from 0 to"), ("-1", "from 0 to"), ("-0.001", "from 0 to"), ("0", "More than zero"),
+                 ("0.00", "More than zero"), ("NaN", ""), ("sNaN", ""), ("Infinity", ""), ("-Infinity", ""),
+                 ("inf", ""), ("1%ED%A0%80", ""), ("%ED%A0%80", ""), ("", "")]
+
+
+def _post_form(client, path, fields):
+    body = "&".join(f"{name}={value}" for name, value in fields.items())
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("value,message", MONEY_REFUSED)
+def test_a_payment_or_adjustment_amount_that_would_be_rounded_or_is_no_amount_is_refused_on_the_form(
+        client, db, make, login_as, world, value, message):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    paid = _post_form(client, f"/staff/invoices/{invoice.id}/payments",
+                      {"paid_on": "2026-12-05", "amount": value, "method": "paypal", "reference": ""})
+    billing = f"/staff/partners/{world['partner'].id}/billing"
+    adjusted = _post_form(client, billing, {"kind": "bonus", "amount": value, "reason": "Black+Friday"})
+    for answer in (paid, adjusted):
+        assert answer.status_code == 400
+        page = answer.get_data(as_text=True)
+        assert 'name="amount"' in page and message in page
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert db.session.scalar(select(func.count()).select_from(BillingAdjustment)) == 0
+
+
+@pytest.mark.parametrize("value,cents", [("15.50", 1550), ("15.5", 1550), ("15.500", 1550), ("0.01", 1),
+                                         ("40", 4000), (" 2.25 ", 225)])
+def test_an_amount_to_the_cent_is_taken_exactly(client, db, make, login_as, world, value, cents):
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    [invoice] = generate_invoices(*month_period("2026-11"), None, None).invoices
+    paid = client.post(f"/staff/invoices/{invoice.id}/payments",
+                       data={"paid_on": "2026-12-05", "amount": value, "method": "paypal", "reference": ""})
+    assert paid.status_code == 302
+    assert db.session.scalars(select(Payment.amount_cents)).one() == cents
+    billing = f"/staff/partners/{world['partner'].id}/billing"
+    assert client.post(billing, data={"kind": "bonus", "amount": value, "reason": "x"}).status_code == 302
+    assert db.session.scalars(select(BillingAdjustment.amount_cents)).one() == cents
+
+
+DEC_10 = datetime(2026, 12, 10, 9, tzinfo=UTC)
+
+
+def test_the_console_refuses_to_invoice_a_month_that_is_not_over(client, db, make, login_as, world):
+    make.conversion(world["partner"], world["offer"], at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=500)
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    with invoicing_at(DEC_10):
+        for confirmed in ("", "yes"):
+            refused = client.post("/staff/invoices/run", data={"scope": "month", "month": "2026-12",
+                                                               "confirmed": confirmed})
+            page = refused.get_data(as_text=True)
+            assert refused.status_code == 400 and "2026-12-31, which is not over yet" in page, confirmed
+            assert "Create the invoices" not in page
+        assert _invoice_count(db) == 0
+        # The month that is over (the near miss) still runs.
+        assert client.post("/staff/invoices/run", data={"scope": "month", "month": "2026-11",
+                                                         "confirmed": "yes"}).status_code == 302
+    assert _invoice_count(db) == 1
+
+
+@pytest.mark.parametrize("end,status", [("2026-12-09", 302), ("2026-12-10", 400), ("2027-01-31", 400)])
+def test_a_custom_range_in_the_console_must_have_ended(client, db, make, login_as, world, end, status):
+    make.conversion(world["partner"], world["offer"], at=datetime(2026, 12, 3, tzinfo=UTC), payout_cents=500)
+    login_as.staff(make.staff(permissions=[MANAGE]))
+    data = {"scope": "range", "start": "2026-12-01", "end": end, "partner_id": str(world["partner"].id),
+            "confirmed": "yes"}
+    with invoicing_at(DEC_10):
+        answer = client.post("/staff/invoices/run", data=data)
+    assert answer.status_code == status
+    assert _invoice_count(db) == (1 if status == 302 else 0)
+    if status == 400:
+        assert "not over yet" in answer.get_data(as_text=True)
+
+
+def test_the_cli_refuses_a_month_that_is_not_over(app, db, world):
+    runner = app.test_cli_runner()
+    with invoicing_at(DEC_10):
+        early = runner.invoke(args=["invoices", "run", "--month", "2026-12"])
+        assert early.exit_code != 0 and "2026-12-31, which is not over yet" in early.output
+        assert _invoice_count(db) == 0
+        assert runner.invoke(args=["invoices", "run", "--month", "2026-11"]).exit_code == 0
+    assert _invoice_count(db) == 1
+    with invoicing_at(datetime(2027, 1, 1, 0, 5, tzinfo=UTC)):
+        later = runner.invoke(args=["invoices", "run", "--month", "2026-12"])
+    assert later.exit_code == 0 and "0 invoice(s) created" in later.output

@@ -3,6 +3,7 @@ audited in the same transaction, only staff with offers:manage get in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -112,3 +113,26 @@ def test_staff_without_offers_manage_cannot_see_or_change_rules(client, db, make
     assert client.get("/staff/traffic-controls").status_code == 403
     assert client.post("/staff/traffic-controls/new", data=rule_form()).status_code == 403
     assert db.session.scalars(select(TrafficControl)).all() == []
+
+
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("change", ["offers", "partners", "offers and partners"])
+def test_editing_only_a_rules_offers_or_partners_saves_it_now(client, db, make, admin, change):
+    first_offer, second_offer = make.offer(), make.offer()
+    first_partner, second_partner = make.partner(), make.partner()
+    scope = {"offer_ids": str(first_offer.id), "partner_ids": str(first_partner.id)}
+    client.post("/staff/traffic-controls/new", data=rule_form(**scope))
+    rule = only_rule(db)
+    rule.updated_at = LONG_AGO  # saved long ago: partners' scripts have seen it
+    db.session.commit()
+    edited = {**scope, **({"offer_ids": f"{first_offer.id},{second_offer.id}"} if "offers" in change else {}),
+              **({"partner_ids": str(second_partner.id)} if "partners" in change else {})}
+    before = datetime.now(UTC)
+    assert client.post(f"/staff/traffic-controls/{rule.id}/edit", data=rule_form(**edited)).status_code == 302
+    rule = only_rule(db)
+    assert rule.updated_at >= before.replace(microsecond=0) and rule.created_at > LONG_AGO
+    offers = {r.offer_id for r in db.session.scalars(select(TrafficControlOffer))}
+    partners = {r.partner_id for r in db.session.scalars(select(TrafficControlPartner))}
+    assert (offers, partners) == ({int(i) for i in edited["offer_ids"].split(",")}, {int(edited["partner_ids"])})
