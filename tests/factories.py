@@ -62,6 +62,7 @@ class Factories:
                                                                       OfferAccess.offer_id == offer.id))
             earns = fields["is_unique"] and fields.get("error_code") is None
             fields["payout_cents"] = click_payout_cents(offer, access) if earns else 0
+        fields.setdefault("currency", (offer.currency or "USD") if fields["payout_cents"] else None)  # as the tracker
         click = Click(transaction_id=secrets.token_hex(16), partner_id=partner.id, offer_id=offer.id,
                       created_at=at or datetime.now(UTC), **fields)
         self.db.session.add(click)

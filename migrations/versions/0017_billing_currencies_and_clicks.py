@@ -18,6 +18,11 @@ branch_labels = None
 depends_on = None
 
 
+# The clicks' billing indexes: (name, columns, partial condition).
+INDEXES = (("ix_clicks_uninvoiced_earnings", ["partner_id", "created_at"], "payout_cents > 0 AND invoice_id IS NULL"),
+           ("ix_clicks_invoice_id", ["invoice_id"], "invoice_id IS NOT NULL"))
+
+
 def upgrade():
     with op.batch_alter_table("billing_adjustments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("currency", sa.String(3), nullable=True))
@@ -30,19 +35,35 @@ def upgrade():
         batch_op.alter_column("currency", existing_type=sa.String(3), nullable=False)
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("clicks", sa.Integer(), nullable=False, server_default="0"))
-    # No foreign key: a click row stays as light as the tracker writes it.
+    # No foreign key: a click row stays as light as the tracker writes it. A click that earned records its
+    # currency (its offer's when it was taken; the tracker writes it from now on), so that changing an
+    # offer's currency later never moves past earnings into another currency.
     op.add_column("clicks", sa.Column("invoice_id", sa.Integer(), nullable=True))
-    op.create_index("ix_clicks_uninvoiced_earnings", "clicks", ["partner_id", "created_at"],
-                    postgresql_where=sa.text("payout_cents > 0 AND invoice_id IS NULL"),
-                    sqlite_where=sa.text("payout_cents > 0 AND invoice_id IS NULL"))
-    op.create_index("ix_clicks_invoice_id", "clicks", ["invoice_id"],
-                    postgresql_where=sa.text("invoice_id IS NOT NULL"), sqlite_where=sa.text("invoice_id IS NOT NULL"))
+    op.add_column("clicks", sa.Column("currency", sa.String(3), nullable=True))
+    op.execute("UPDATE clicks SET currency = (SELECT offers.currency FROM offers WHERE offers.id = clicks.offer_id) "
+               "WHERE payout_cents > 0")
+    if op.get_bind().dialect.name == "postgresql":
+        # Built CONCURRENTLY, outside the migration's transaction, so the tracker's inserts keep running while
+        # they build (a plain CREATE INDEX would hold every click until it is done).
+        with op.get_context().autocommit_block():
+            for name, columns, where in INDEXES:
+                op.create_index(name, "clicks", columns, postgresql_where=sa.text(where),
+                                postgresql_concurrently=True, if_not_exists=True)
+    else:
+        for name, columns, where in INDEXES:
+            op.create_index(name, "clicks", columns, sqlite_where=sa.text(where))
 
 
 def downgrade():
-    op.drop_index("ix_clicks_invoice_id", table_name="clicks")
-    op.drop_index("ix_clicks_uninvoiced_earnings", table_name="clicks")
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            for name, _, _ in INDEXES:
+                op.drop_index(name, table_name="clicks", postgresql_concurrently=True, if_exists=True)
+    else:
+        for name, _, _ in INDEXES:
+            op.drop_index(name, table_name="clicks")
     with op.batch_alter_table("clicks", schema=None) as batch_op:
+        batch_op.drop_column("currency")
         batch_op.drop_column("invoice_id")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.drop_column("clicks")

@@ -61,7 +61,7 @@ class InvoiceLine(db.Model):
     description: Mapped[str] = mapped_column(String(300), default="")
     amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     conversions: Mapped[int] = mapped_column(Integer, default=0)
-    clicks: Mapped[int] = mapped_column(Integer, default=0)  # paid (CPC) clicks on an offer line
+    clicks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # paid (CPC) clicks, offer lines
 
 
 class BillingAdjustment(db.Model):

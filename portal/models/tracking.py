@@ -64,6 +64,8 @@ class Click(SubIds, db.Model):
     # The invoice carrying what the click earned (None: not invoiced, or it earned nothing); no foreign key,
     # so that the tracker's insert stays light. Claimed by the invoice run as conversions are.
     invoice_id: Mapped[int | None] = mapped_column(Integer)
+    # A click that earned: its offer's currency when it was taken (None for a click that earned nothing).
+    currency: Mapped[str | None] = mapped_column(String(3))
 
 
 class Impression(SubIds, db.Model):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 
 from portal.domain.billing import InvoiceDetail, InvoiceLineView, InvoiceView, PaymentView
 from portal.extensions import db
-from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Offer, Partner, Payment
+from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Partner, Payment
 
 
 def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
@@ -34,10 +34,10 @@ def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
         add(currency, 0, pending)
         add(currency, 1, approved)
     for currency, earned in db.session.execute(  # paid (CPC) clicks: earned when taken, no approval step
-            select(Offer.currency, func.sum(Click.payout_cents)).join(Offer, Offer.id == Click.offer_id)
-            .where(Click.partner_id == partner_id, Click.payout_cents > 0, Click.invoice_id.is_(None),
-                   Click.is_test.is_(False))
-            .group_by(Offer.currency)):
+            select(Click.currency, func.sum(Click.payout_cents))
+            .where(Click.partner_id == partner_id, Click.payout_cents > literal_column("0"),
+                   Click.invoice_id.is_(None), Click.is_test.is_(False))  # ix_clicks_uninvoiced_earnings
+            .group_by(Click.currency)):
         add(currency, 1, earned)
     for currency, adjusted in db.session.execute(
             select(BillingAdjustment.currency, func.sum(BillingAdjustment.amount_cents))

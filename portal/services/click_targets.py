@@ -60,6 +60,7 @@ class OfferTarget:
     visibility: str = "public"
     sites: frozenset[str] = frozenset()  # domain.destinations.site_of of the destination and active pages
     caps: tuple[tuple[str, str, int], ...] = ()  # (period, "click" or "conversion", limit) of each cap set
+    currency: str = "USD"  # what its payouts are in
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ _CAP_COLUMNS = {(period, kind): getattr(Offer, f"{period}_{kind}_cap") for perio
 def _load_offer(offer_id: int) -> OfferTarget | None:
     columns = (Offer.id, Offer.status, Offer.live_until, Offer.destination_url, Offer.allowed_countries,
                Offer.deep_links_allowed, Offer.fallback_url, Offer.payout_type, Offer.payout_amount, Offer.visibility,
-               *_CAP_COLUMNS.values())
+               Offer.currency, *_CAP_COLUMNS.values())
     row = db.session.execute(select(*columns).where(Offer.id == offer_id)).first()
     if row is None:
         return None
@@ -231,4 +232,4 @@ def _load_offer(offer_id: int) -> OfferTarget | None:
                        offer_sites(row.destination_url or "",
                                    [page.destination_url for page in pages if page.status == "active"]),
                        tuple((period, kind, int(limit)) for (period, kind), limit in zip(_CAP_COLUMNS, limits)
-                             if limit and limit > 0))
+                             if limit and limit > 0), row.currency or "USD")

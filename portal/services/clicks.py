@@ -241,6 +241,7 @@ def take_click(tracker: Tracker, partner_ref: int | str, offer_id: int, visit: V
     else:
         earns = error is None and values["is_unique"]  # the CPC as it stands now stays with the click
         values["payout_cents"] = click_payout_cents(offer, cache.standing(partner.id, offer.id, now)) if earns else 0
+        values["currency"] = offer.currency if values["payout_cents"] else None  # what it earned is in
         _hand_over(tracker.writer, "click", values)
     if error is not None:
         return Outcome(True, _fallback(cache, offer), transaction_id, error)

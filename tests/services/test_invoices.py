@@ -376,3 +376,16 @@ def test_a_partner_whose_timezone_is_behind_is_left_until_its_own_last_day_is_ov
     with invoicing_at(datetime(2026, 12, 1, 9, tzinfo=UTC)):
         [invoice] = generate_invoices(*NOV, None, None).invoices
     assert (invoice.partner_id, invoice.total_cents) == (angeleno.id, 1050)
+
+
+def test_a_clicks_earnings_stay_in_the_currency_it_earned_them_in(app, db, make):
+    """Staff switch a CPC offer from USD to EUR: clicks taken before are still invoiced (and balanced) in USD."""
+    partner = make.partner(currency="USD")
+    cpc = make.offer(payout_type="cpc", payout_amount=100)
+    for day in (2, 3):
+        make.click(partner, cpc, at=_in_nov(day))
+    cpc.currency = "EUR"
+    db.session.commit()
+    make.click(partner, cpc, at=_in_nov(20))
+    totals = {i.currency: i.total_cents for i in generate_invoices(*NOV, None, None).invoices}
+    assert totals == {"USD": 200, "EUR": 100}

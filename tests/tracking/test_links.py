@@ -79,7 +79,8 @@ def test_the_same_visitor_again_within_a_day_is_a_duplicate(client, db, partner,
 
 
 def test_a_unique_click_on_a_cpc_offer_earns_the_partners_cpc(client, db, make, partner):
-    cpc, overridden = make.offer(payout_type="cpc", payout_amount=25), make.offer(payout_type="cpc", payout_amount=25)
+    cpc = make.offer(payout_type="cpc", payout_amount=25)
+    overridden = make.offer(payout_type="cpc", payout_amount=25, currency="EUR")
     db.session.add(OfferAccess(partner_id=partner.id, offer_id=overridden.id, status="approved",
                                payout_type="cpc", payout_amount=40))
     db.session.commit()
@@ -88,11 +89,12 @@ def test_a_unique_click_on_a_cpc_offer_earns_the_partners_cpc(client, db, make, 
         client.get(f"/c/{partner.id}/{offer.id}", environ_base={"REMOTE_ADDR": "8.8.8.8"})
     earned = dict(db.session.execute(select(ReportRollup.offer_id, ReportRollup.earnings_cents)).all())
     assert earned == {cpc.id: 25, overridden.id: 40, paused.id: 0}
-    stored = db.session.execute(select(Click.offer_id, Click.is_unique, Click.error_code, Click.payout_cents)
-                                .order_by(Click.id)).all()
-    assert [tuple(row) for row in stored] == [(cpc.id, True, None, 25), (cpc.id, False, None, 0),
-                                              (overridden.id, True, None, 40),
-                                              (paused.id, False, clicks.OFFER_PAUSED, 0)]
+    stored = db.session.execute(select(Click.offer_id, Click.is_unique, Click.error_code, Click.payout_cents,
+                                       Click.currency).order_by(Click.id)).all()
+    # What a click earned is in its offer's currency as it was then; a click that earned nothing has none.
+    assert [tuple(row) for row in stored] == [(cpc.id, True, None, 25, "USD"), (cpc.id, False, None, 0, None),
+                                              (overridden.id, True, None, 40, "EUR"),
+                                              (paused.id, False, clicks.OFFER_PAUSED, 0, None)]
 
 
 def test_a_day_later_the_same_visitor_is_unique_again():
