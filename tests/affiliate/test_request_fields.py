@@ -129,7 +129,7 @@ STRATEGIES = {
     "from": mostly(loose(moments) | moments),
     "timezone_id": mostly(timezone_ids),
     "timezone": mostly(loose(st.sampled_from([z.iana for z in timezones.TIMEZONES]))
-                       | st.sampled_from(["", "utc", "Mars/Olympus"])),
+                       | st.sampled_from(["", "utc", "Mars/Olympus", "Europe/Madrid", "localtime", "Factory"])),
     "include_test_data": mostly(flags),
     "show_events": flags,
     "currency_id": mostly(loose(st.sampled_from(["USD", "eur", "ÄÖÜ", "US", "USDT"]))),

@@ -4,10 +4,11 @@ The partner's filters are Everflow's own resource types (portal.domain.criteria.
 `affiliate` filter never comes from the partner (parsing does not accept one, and any found is dropped
 here): the only affiliate filter is the partner's upstream id, added last.
 
-Timezones: the upstream knows the ids of its own timezone table (portal.domain.timezones). A partner's
-zone outside it is sent as a zone of the table that keeps the same clock over the days asked for (the
-same UTC offset at every local midnight and noon of the window, so the days cut at the same instants);
-when none does, equivalent() answers None and the caller asks in UTC and regroups locally.
+Timezones: the upstream knows Everflow's timezone ids (portal.domain.timezones). A partner's zone outside
+that table is sent as the zone the API reports for it (timezones.reported: the same clock since 2000), or
+else as a zone of the table that keeps the same clock over the days asked for (the same UTC offset at every
+local midnight and noon of the window, so the days cut at the same instants); when none does, equivalent()
+answers None and the caller asks in UTC and regroups locally.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.domain.criteria import ConversionQuery, Filters, Window
-from portal.domain.timezones import TIMEZONES, by_iana
+from portal.domain.timezones import TIMEZONES, by_iana, reported
 
 NETWORK_ONLY_FILTERS = frozenset({"affiliate", "advertiser", "affiliate_manager", "account_manager"})
 
@@ -36,7 +37,7 @@ def timezone_id(iana: str) -> int:
 def equivalent(iana: str, first: date, last: date) -> int | None:
     """The Everflow id of a table zone with the same UTC offsets as `iana` over the local days first..last
     (the zone's own id when it is in the table); None when no zone of the table keeps its clock."""
-    found = by_iana(iana)
+    found = reported(iana)
     if found is not None:
         return found.timezone_id
     try:

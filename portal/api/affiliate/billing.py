@@ -137,8 +137,7 @@ def balance(found: BillingBalances) -> dict[str, Any]:
 
 
 def _context(scope) -> tuple[int, int | None]:
-    zone = timezones.by_iana(scope.timezone)
-    return scope.network().network_id, zone.timezone_id if zone else None
+    return scope.network().network_id, timezones.reported_id(scope.timezone)
 
 
 @routes.post("/affiliates/billings/affiliates/invoicestable", "Your invoices", ok=paged("invoices", "Invoice"),

@@ -9,11 +9,6 @@ from portal.domain import timezones
 from portal.domain.accounts import AccountView, NetworkView
 
 
-def _timezone_id(name: str) -> int | None:
-    zone = timezones.by_iana(name)
-    return zone.timezone_id if zone else None
-
-
 def _split_name(name: str | None) -> tuple[str, str]:
     first, _, last = (name or "").strip().partition(" ")
     return first, last.strip()
@@ -30,8 +25,8 @@ def account(view: AccountView) -> dict[str, Any]:
         "name": view.name,
         "account_status": view.status,
         "default_currency_id": view.currency,
-        "timezone_id": _timezone_id(view.timezone),
-        "timezone": view.timezone,  # (ext) the IANA name, also for zones without an id
+        "timezone_id": timezones.reported_id(view.timezone),  # Everflow's id of the zone, or of one with its clock
+        "timezone": view.timezone,  # (ext) the IANA name, also for zones outside Everflow's table
         "relationship": {"account_manager": manager},
     }
 
@@ -41,7 +36,7 @@ def network(view: NetworkView) -> dict[str, Any]:
         "network_id": view.network_id,
         "displayed_name": view.name,
         "logo_image_url": view.logo_url or "",
-        "timezone_id": _timezone_id(view.timezone),
+        "timezone_id": timezones.reported_id(view.timezone),
         "timezone": view.timezone,
         "default_currency_id": view.currency,
     }

@@ -26,6 +26,6 @@ def network():
     return jsonify(serialise.network(principal().scope.network()))
 
 
-@routes.get("/meta/timezones", "Timezone ids for timezone_id", ok="TimezoneList")
+@routes.get("/meta/timezones", "Everflow's timezone ids (1 to 99) for timezone_id", ok="TimezoneList")
 def timezones():
     return jsonify(serialise.timezone_list())

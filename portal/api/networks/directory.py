@@ -23,9 +23,8 @@ MAX_SEARCH = 200
 @route("GET", "", "The network's name, status, currency and reporting timezone", "Network", ok="Network")
 def network_info():
     s = network()
-    zone = timezones.by_iana(s.timezone)
     return jsonify(network_id=s.id, name=s.network_name, status="active", default_currency_id=s.currency,
-                   reporting_timezone_id=zone.timezone_id if zone else 0)
+                   reporting_timezone_id=timezones.reported_id(s.timezone))
 
 
 def _filters(body: dict) -> dict:

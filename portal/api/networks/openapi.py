@@ -13,6 +13,7 @@ from typing import Any
 from flask import jsonify
 
 from portal.api.networks.blueprint import OPERATIONS, route
+from portal.domain import timezones
 from portal.domain.criteria import MAX_COLUMNS, MAX_PAGE_SIZE
 from portal.exports.network_conversions import ENTITY_COLUMNS, MAX_EXPORT_COLUMNS, NETWORK_CONVERSION_COLUMNS
 from portal.http.contract import AUTH_THROTTLED, INVALID_KEY, NO_KEY, OUT_OF_REALM, RATE_LIMITED
@@ -23,6 +24,8 @@ _INT = {"type": "integer"}
 _NUM = {"type": "number"}
 _STR = {"type": "string"}
 _BOOL = {"type": "boolean"}
+_TIMEZONE_ID = {"type": "integer", "enum": [z.timezone_id for z in timezones.TIMEZONES],
+                "description": "Everflow's timezone id (GET /v1/meta/timezones)"}
 
 
 def _obj(required: tuple[str, ...] = (), **properties) -> dict[str, Any]:
@@ -36,7 +39,7 @@ def _ref(name: str) -> dict[str, str]:
 _FILTERS = {"type": "array", "items": _obj(("resource_type", "filter_id_value"), resource_type=_STR,
                                            filter_id_value={"type": ["string", "integer"]})}
 _WINDOW = {"from": {**_STR, "example": "2026-11-01"}, "to": {**_STR, "example": "2026-11-30"},
-           "timezone_id": _INT, "currency_id": _STR, "include_test_data": _BOOL}
+           "timezone_id": _TIMEZONE_ID, "currency_id": _STR, "include_test_data": _BOOL}
 _METRICS = _obj(("payout", "revenue", "profit", "margin", "total_click", "cv"), **{
     name: _INT for name in ("imp", "total_click", "unique_click", "invalid_click", "duplicate_click", "gross_click",
                             "cv", "invalid_cv_scrub", "view_through_cv", "total_cv", "event",
@@ -58,7 +61,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": _obj(("error",), error=_STR),
     "Result": _obj(("result",), result=_BOOL),
     "Network": _obj(("network_id", "name"), network_id=_INT, name=_STR, status=_STR, default_currency_id=_STR,
-                    reporting_timezone_id=_INT),
+                    reporting_timezone_id={
+                        "type": ["integer", "null"], "description": "Everflow's id of the network's timezone, or of a "
+                        "zone with the same clock; null when none of Everflow's zones keeps it"}),
     "EntityReportRequest": _obj(("from", "to", "columns"), **_WINDOW, columns={
         "type": "array", "minItems": 1, "maxItems": MAX_COLUMNS,
         "items": _obj(("column",), column={"type": "string", "enum": [

@@ -140,9 +140,11 @@ def transaction_prefix(args: Mapping) -> str | None:
 
 
 def form_choices(own_zone: str) -> dict:
-    """What the date and filter fields offer; the partner's own zone is offered even when the list lacks it."""
+    """What the date and filter fields offer: Everflow's zones; the partner's own zone, and a zone a bookmarked
+    query string names, are offered too when Everflow's list lacks them (any IANA zone is accepted)."""
     return {"presets": PRESETS, "zones": timezones.TIMEZONES, "own_zone": own_zone,
-            "own_zone_listed": timezones.by_iana(own_zone) is not None, "statuses": STATUSES}
+            "own_zone_listed": timezones.by_iana(own_zone) is not None, "statuses": STATUSES,
+            "listed_zones": frozenset(zone.iana for zone in timezones.TIMEZONES), "known_zones": timezones.IANA_NAMES}
 
 
 def choice(args: Mapping, name: str, allowed: tuple[str, ...], default: str) -> str:

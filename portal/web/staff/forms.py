@@ -1,10 +1,9 @@
 """Staff console forms."""
 
-from zoneinfo import available_timezones
-
 from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from portal.domain import timezones
 from portal.services.upstream_links import MAX_UPSTREAM_ID
 from portal.web.forms import PageForm
 
@@ -13,7 +12,7 @@ class NetworkSettingsForm(PageForm):
     network_name = StringField("Network name", validators=[DataRequired(), Length(max=200)])
     logo_url = StringField("Logo URL", validators=[Optional(), URL(require_tld=False), Length(max=500)])
     support_email = EmailField("Support email", validators=[Optional(), Email(check_deliverability=False)])
-    timezone = SelectField("Timezone", choices=sorted(available_timezones()))
+    timezone = SelectField("Timezone", choices=sorted(timezones.IANA_NAMES))
     currency = StringField("Currency (ISO 4217)", validators=[DataRequired(), Length(min=3, max=3)])
     partner_postbacks_enabled = BooleanField("Partners may manage their own postbacks")
     staff_require_two_factor = BooleanField(

@@ -112,11 +112,12 @@ def test_a_404_is_none_for_a_get_by_id_and_refused_for_a_post(upstream):
 
 def test_zones_outside_the_table_are_sent_as_a_zone_with_the_same_clock_or_in_utc():
     november = (date(2026, 11, 1), date(2026, 11, 30))
-    assert bodies.equivalent("Europe/Berlin", *november) == 1024
+    assert bodies.equivalent("Europe/Berlin", *november) == 56
+    assert bodies.equivalent("Asia/Kathmandu", *november) == 29  # +05:45, in Everflow's table
     assert bodies.equivalent("Africa/Abidjan", *november) == 67  # always UTC+0: UTC itself
     assert bodies.equivalent("Europe/Vienna", *november) is not None  # Central European rules
-    assert bodies.equivalent("Asia/Kathmandu", *november) is None  # +05:45: no zone of the table
-    assert bodies.days(*november, "Asia/Kathmandu") == {"from": "2026-10-31", "to": "2026-12-01", "timezone_id": 67}
+    assert bodies.equivalent("Australia/Eucla", *november) is None  # +08:45: no zone of the table
+    assert bodies.days(*november, "Australia/Eucla") == {"from": "2026-10-31", "to": "2026-12-01", "timezone_id": 67}
 
 
 @settings(deadline=None, max_examples=60)
@@ -145,7 +146,7 @@ def test_a_partner_in_any_zone_sees_the_dashboard_and_pages(client, upstream, ma
 
 def test_an_unmatched_zone_is_asked_hourly_in_utc_and_regrouped_into_local_days(client, upstream, make, db, issue):
     partner = make.partner()
-    partner.upstream_affiliate_id, partner.timezone = AFFILIATE, "Asia/Kathmandu"  # UTC+05:45
+    partner.upstream_affiliate_id, partner.timezone = AFFILIATE, "Australia/Eucla"  # UTC+08:45, no daylight saving
     db.session.commit()
     key = issue(partner)
 
@@ -153,10 +154,11 @@ def test_an_unmatched_zone_is_asked_hourly_in_utc_and_regrouped_into_local_days(
         return row(AFFILIATE, clicks=clicks, payout=1.0,
                    columns=[{"column_type": "hour", "id": label, "label": label}])
 
-    # 2026-10-31 18:00 UTC is 23:45 on the 31st in Kathmandu (outside), 18:15 UTC is... the hour counts
-    # where it starts; 2026-11-01 03:00 UTC is 08:45 on the 1st, 2026-11-02 20:00 UTC is 01:45 on the 3rd.
-    upstream.script(Answer(200, {"table": [hourly("2026-10-31 18:00", 1), hourly("2026-11-01 03:00", 2),
-                                           hourly("2026-11-01 04:00", 4), hourly("2026-11-02 20:00", 8)]}))
+    # An hour counts on the local day where it starts: 2026-10-31 15:00 UTC is 23:45 on the 31st in Eucla
+    # (outside), 16:00 UTC is 00:45 on the 1st, 2026-11-01 04:00 UTC is 12:45 on the 1st, 2026-11-03 11:00 UTC
+    # is 19:45 on the 3rd.
+    upstream.script(Answer(200, {"table": [hourly("2026-10-31 15:00", 1), hourly("2026-10-31 16:00", 2),
+                                           hourly("2026-11-01 04:00", 4), hourly("2026-11-03 11:00", 8)]}))
     body = {"from": "2026-11-01", "to": "2026-11-03", "currency_id": "USD",  # in the partner's zone
             "columns": [{"column": "date"}], "query": {"filters": []}}
     answer = call(client, "POST", "/v1/affiliates/reporting/entity/table", key, body)

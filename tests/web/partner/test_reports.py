@@ -199,9 +199,10 @@ def test_presets_count_days_in_the_chosen_timezone():
 
 
 def test_the_page_counts_presets_in_the_partners_timezone(client, make, login_as):
-    # A zone whose date differs from UTC's at the moment the test runs (Pago Pago is 11 hours behind,
-    # Kiritimati 14 ahead), so that a preset read in UTC would show the wrong day.
-    zone = "Pacific/Pago_Pago" if datetime.now(UTC).hour < 10 else "Pacific/Kiritimati"
+    # A zone whose date differs from UTC's at the moment the test runs (11 hours behind, or 14 ahead), so that
+    # a preset read in UTC would show the wrong day; neither name is in Everflow's table (Pago Pago and
+    # Kiritimati are).
+    zone = "Etc/GMT+11" if datetime.now(UTC).hour < 10 else "Etc/GMT-14"
     partner = make.partner(timezone=zone)
     make.conversion(partner, make.offer(), payout_cents=4321, sub1="now")
     login_as.partner(make.partner_user(partner))
@@ -212,6 +213,21 @@ def test_the_page_counts_presets_in_the_partners_timezone(client, make, login_as
     assert [r["revenue"] for r in _rows(page)] == ["$43.21"]
     # The zone is not in the picker's list: it is offered, and chosen, as the account's own.
     assert f"<option value=\"\" selected>Your account's timezone ({zone})</option>" in page
+
+
+def test_the_picker_offers_everflows_zones_and_keeps_a_bookmarked_other_zone(client, make, login_as):
+    partner = make.partner(timezone="Europe/London")
+    make.conversion(partner, make.offer(), at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC), sub1="late")  # 00:30 CET
+    login_as.partner(make.partner_user(partner))
+    page = client.get(f"/reports?{WINDOW}&column=date").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]*)"[^>]*>[^<]*\(UTC[+-]', page)
+    assert len(offered) == 99 and {"Africa/Johannesburg", "Europe/London", "Asia/Rangoon"} <= set(offered)
+    assert re.search(r'<option value="Europe/London" selected>London \(UTC', page)
+    assert "Your account's timezone" not in page  # London is in the list
+    # A bookmark from when the list had Madrid: still read in Madrid, and shown as the chosen zone.
+    madrid = client.get(f"/reports?{WINDOW}&column=date&timezone=Europe/Madrid").get_data(as_text=True)
+    assert '<option value="Europe/Madrid" selected>Europe/Madrid</option>' in madrid
+    assert [r["date"] for r in _rows(madrid)] == ["2026-03-10"]
 
 
 @pytest.mark.parametrize(("query", "message"), [
