@@ -8,7 +8,8 @@ from sqlalchemy import case, func, literal_column, select
 
 from portal.domain.billing import InvoiceDetail, InvoiceLineView, InvoiceView, PaymentView
 from portal.extensions import db
-from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Partner, Payment
+from portal.models import BillingAdjustment, Click, Conversion, Invoice, InvoiceLine, Offer, Partner, Payment
+from portal.queries.settings import network_settings
 
 
 def balances(partner_id: int) -> dict[str, tuple[int, int, int, int]]:
@@ -157,6 +158,12 @@ def staff_invoice(invoice_id: int) -> tuple[Invoice, Partner] | None:
     row = db.session.execute(select(Invoice, Partner).join(Partner, Partner.id == Invoice.partner_id)
                              .where(Invoice.id == invoice_id)).one_or_none()
     return tuple(row) if row else None
+
+
+def currencies_in_use() -> list[str]:
+    """The currencies the network pays in: its own and its offers'."""
+    offers = set(db.session.scalars(select(Offer.currency).distinct()))
+    return sorted({code for code in offers | {network_settings().currency} if code})
 
 
 def pending_adjustments(partner_id: int) -> list[BillingAdjustment]:

@@ -159,12 +159,14 @@ def partner_billing(partner_id: int):
     partner = partner_queries.partner(partner_id)
     if partner is None:
         abort(404)
-    form = AdjustmentForm()
+    own = partner.currency or "USD"
+    form = AdjustmentForm(currency=own)  # the partner's own when a form leaves it out
+    form.currency.choices = [own, *sorted(set(billing_queries.currencies_in_use()) - {own})]
     status = 200
     if form.validate_on_submit():
         try:
             add_adjustment(partner_id, form.kind.data, cents(form.amount.data), form.reason.data, current_user,
-                           ip=request.remote_addr, currency=form.currency.data or None)
+                           ip=request.remote_addr, currency=form.currency.data)
         except AdjustmentError as err:
             form.reason.errors = [str(err)]
             status = 400

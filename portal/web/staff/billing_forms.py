@@ -60,9 +60,9 @@ class AdjustmentForm(StaffForm):
     kind = SelectField("Kind", choices=[SelectChoice(k, k.capitalize()) for k in STAFF_KINDS])
     amount = DecimalField("Amount", places=2, validators=[InputRequired(), amount(MAX_AMOUNT), more_than_zero])
     reason = StringField("Reason", validators=[DataRequired(), Length(max=MAX_REASON)])
-    currency = StringField("Currency (goes on the next invoice in it; empty: the partner's)",
-                           filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
-                           validators=[Optional(), Regexp(r"^[A-Z]{3}$", message="A three-letter code such as USD.")])
+    # The partner's currency first, then the others the network pays in (set by the view): a typo cannot
+    # open an invoice in a currency nobody uses.
+    currency = SelectField("Currency (goes on the partner's next invoice in it)", choices=[])
 
 
 class ConfirmForm(StaffForm):
