@@ -19,11 +19,12 @@ from sqlalchemy import event
 from portal import create_app
 from portal.extensions import db as _db
 from portal.services.keys import issue_key
-from tests import factories
+from tests import factories, url_builders
 
 TEST_PASSWORD = factories.TEST_PASSWORD
 _KEY_ENCRYPTION_KEY = Fernet.generate_key().decode()
 _TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+url_builders.install()  # every app of the run shares the URL builders werkzeug compiles for its rules
 
 
 # Properties hold however slow the machine: no per-example deadline anywhere in the suite (a loaded CI
@@ -99,8 +100,15 @@ def clean_to_fresh_installation() -> None:
     _db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def cleaner(migrated_database):
+    """One app for the whole run that returns the database to a fresh installation after each test. Building
+    an app costs tens of milliseconds (werkzeug compiles every URL rule), too much to repeat per test."""
+    return create_app(base_config())
+
+
 @pytest.fixture
-def make_app(migrated_database):
+def make_app(cleaner):
     """Build an app on the test database with config overrides; cleans the database afterwards."""
     apps = []
 
@@ -118,7 +126,6 @@ def make_app(migrated_database):
             _db.session.remove()
             _db.engine.dispose()
     if apps:
-        cleaner = create_app(base_config())
         with cleaner.app_context():
             clean_to_fresh_installation()
             _db.engine.dispose()

@@ -14,6 +14,7 @@ from portal.services.passwords import hash_password
 from portal.services.rollups import RollupDelta
 from portal.services.rollups import apply as apply_rollups
 from portal.services.rollups import click_payout_cents
+from tests.servers import POLL_SECONDS
 
 TEST_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -167,7 +168,8 @@ class Listener:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                       daemon=True)
 
     def __enter__(self) -> "Listener":
         self.thread.start()

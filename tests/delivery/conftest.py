@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.delivery import http, outbox
 from portal.models import Offer, Postback, PostbackAttempt, PostbackDelivery
+from tests.servers import POLL_SECONDS
 
 
 @dataclass
@@ -87,7 +88,8 @@ class Listener:
 
         self.server = CountingServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                        daemon=True)
 
     def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"

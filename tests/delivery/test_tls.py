@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 from portal.delivery import deadlines
 from portal.delivery import http as sender
 from tests.delivery.conftest import fake_dns
+from tests.servers import POLL_SECONDS
 
 NAME = "tracker.partner.example"
 
@@ -70,7 +71,7 @@ def https_listener(tmp_path):
             pass  # a client refusing our certificate is what some tests expect
 
     server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True)
     thread.start()
     yield server.server_address[1], cert_path, seen
     server.shutdown()

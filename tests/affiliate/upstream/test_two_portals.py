@@ -9,7 +9,10 @@ ids are 404 through the proxy; the upstream stopped is a 503 with Retry-After on
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -71,10 +74,28 @@ def _seed(make, db) -> dict:
     return seeded
 
 
-@pytest.fixture
-def upstream(tmp_path):
-    with running_upstream(tmp_path, _seed) as live:
+@contextmanager
+def _upstream(directory: Path) -> Iterator[Upstream]:
+    with running_upstream(directory, _seed) as live:
         yield Upstream(url=live.url, process=live.process, seeded=live.seeded)
+
+
+@pytest.fixture(scope="module")
+def module_upstream(tmp_path_factory):
+    """One upstream for the module: starting a portal process on a migrated, seeded database takes seconds, and
+    the tests only read the upstream's data."""
+    with _upstream(tmp_path_factory.mktemp("upstream")) as live:
+        yield live
+
+
+@pytest.fixture
+def upstream(request, tmp_path):
+    """The module's upstream, or, for a test parametrized with "own" (one that stops it), one of its own."""
+    if getattr(request, "param", None) != "own":
+        yield request.getfixturevalue("module_upstream")
+        return
+    with _upstream(tmp_path) as live:
+        yield live
 
 
 @pytest.fixture
@@ -156,6 +177,7 @@ def test_another_affiliates_objects_are_not_found_through_the_proxy(client, upst
     assert status == 200 and still["network_pixel_id"] == upstream.bob_pixel  # never deleted
 
 
+@pytest.mark.parametrize("upstream", ["own"], indirect=True)
 def test_the_upstream_stopped_is_a_503_with_retry_after(client, upstream, ann, make, login_as):
     partner, key = ann
     login_as.partner(make.partner_user(partner))

@@ -6,6 +6,9 @@ the tracking link of a granted offer tracks on the upstream, while Bob is refuse
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +16,7 @@ import pytest
 from portal.extensions import db as _db
 from portal.services.everflow_keys import issue_key as issue_network_key
 from portal.services.keys import issue_key
-from tests.affiliate.upstream.live import PUBLIC_BASE_URL, running_upstream
+from tests.affiliate.upstream.live import PUBLIC_BASE_URL, LiveUpstream, running_upstream
 
 SECRET_LANDING = "https://advertiser.example/secret-socks"
 
@@ -37,10 +40,28 @@ def _seed(make, db) -> dict:
                                           ("secret", secret), ("blocked", blocked))}}
 
 
+@contextmanager
+def _upstream(directory: Path) -> Iterator[LiveUpstream]:
+    with running_upstream(directory, _seed) as live:
+        live.file = directory / "upstream.sqlite"
+        yield live
+
+
+@pytest.fixture(scope="module")
+def module_upstream(tmp_path_factory):
+    """One upstream for the module: starting a portal process on a migrated, seeded database takes seconds, and
+    the tests leave the upstream's offers and standings as they found them."""
+    with _upstream(tmp_path_factory.mktemp("upstream")) as live:
+        yield live
+
+
 @pytest.fixture
-def upstream(tmp_path):
-    with running_upstream(tmp_path, _seed) as live:
-        live.file = tmp_path / "upstream.sqlite"
+def upstream(request, tmp_path):
+    """The module's upstream, or, for a test parametrized with "own" (one that changes it), one of its own."""
+    if getattr(request, "param", None) != "own":
+        yield request.getfixturevalue("module_upstream")
+        return
+    with _upstream(tmp_path) as live:
         yield live
 
 
@@ -137,6 +158,7 @@ def test_the_granted_offers_link_tracks_upstream_and_bob_is_refused_as_in_local_
     assert blocked.status_code == 404
 
 
+@pytest.mark.parametrize("upstream", ["own"], indirect=True)
 def test_a_block_upstream_stops_links_at_once(client, upstream, partners):
     ids, key = upstream.seeded, partners["ann"][1]
     path = f"/v1/affiliates/offers/{ids['secret']}/url/0"
