@@ -22,17 +22,19 @@ CONFIRM_FIRST = "Confirm your identity to see this in full."
 
 
 def needs_recent_confirmation(back: str) -> Callable:
-    """Mark a staff view that shows a secret: it runs only within the window after a confirmation made in this
-    session. Otherwise nothing is revealed: a page gets a redirect to the confirmation, whose `next` is `back`
-    (the endpoint of the page with the reveal button, filled with the view's partner_id; the user presses the
-    button again), and a script asking for JSON gets 401 with the confirmation's address."""
+    """Mark a staff view that shows (or makes and shows) a secret: it runs only within the window after a
+    confirmation made in this session. Otherwise nothing is revealed: a page gets a redirect to the
+    confirmation, whose `next` is `back` (the endpoint of the page with the button, filled with the view's
+    partner_id when it has one; the user presses the button again), and a script asking for JSON gets 401 with
+    the confirmation's address."""
 
     def mark(view: Callable) -> Callable:
         @wraps(view)
         def confirmed_first(**values):
             if identity_confirmation.is_recent(identity_confirmed_at()):
                 return view(**values)
-            target = url_for("staff.confirm_identity", next=url_for(back, partner_id=values["partner_id"]))
+            page = url_for(back, **{name: values[name] for name in ("partner_id",) if name in values})
+            target = url_for("staff.confirm_identity", next=page)
             if request.accept_mimetypes.best == "application/json":
                 return jsonify({"error": CONFIRM_FIRST, "confirm_url": target}), 401, NO_STORE
             flash(CONFIRM_FIRST)

@@ -8,12 +8,14 @@ from flask_login import current_user
 from portal.services.everflow_keys import issue_key, key_by_id, revoke_key
 from portal.web.guards import requires
 from portal.web.staff.blueprint import bp
+from portal.web.staff.confirm_identity import needs_recent_confirmation
 from portal.web.staff.network_key_forms import IssueEflowKeyForm
 from portal.web.staff.network_keys import PERMISSION, issue_page, revoke_page
 
 
 @bp.route("/settings/integrations/eflow-keys/new", methods=["GET", "POST"])
 @requires(PERMISSION)
+@needs_recent_confirmation(back="staff.issue_eflow_key")  # the new key is shown in full once
 def issue_eflow_key():
     form = IssueEflowKeyForm()
     return issue_page(form, lambda: issue_key(form.label.data, actor=current_user, ip=request.remote_addr),

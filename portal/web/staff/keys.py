@@ -59,6 +59,7 @@ def partner_api(partner_id: int):
 
 @bp.route("/partners/<int:partner_id>/api/keys/new", methods=["GET", "POST"])
 @requires(*KEY_PERMISSIONS)
+@needs_recent_confirmation(back="staff.issue_partner_key")  # the new key is shown in full once
 def issue_partner_key(partner_id: int):
     partner = _partner_or_404(partner_id)
     form = IssueKeyForm()

@@ -13,6 +13,7 @@ from portal.services.network_keys import issue_pair, pairs, revoke_pair
 from portal.web.guards import requires
 from portal.web.security import NO_STORE
 from portal.web.staff.blueprint import bp
+from portal.web.staff.confirm_identity import needs_recent_confirmation
 from portal.web.staff.key_forms import ConfirmForm
 from portal.web.staff.network_key_forms import IssuePairForm
 
@@ -35,6 +36,7 @@ def integrations():
 
 @bp.route("/settings/integrations/keys/new", methods=["GET", "POST"])
 @requires(PERMISSION)
+@needs_recent_confirmation(back="staff.issue_network_key")  # the new secret is shown in full once
 def issue_network_key():
     form = IssuePairForm()
     return issue_page(form, lambda: issue_pair(form.mode.data, form.label.data, actor=current_user,

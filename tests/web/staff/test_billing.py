@@ -268,3 +268,17 @@ def test_the_cli_refuses_a_month_that_is_not_over(app, db, world):
     with invoicing_at(datetime(2027, 1, 1, 0, 5, tzinfo=UTC)):
         later = runner.invoke(args=["invoices", "run", "--month", "2026-12"])
     assert later.exit_code == 0 and "0 invoice(s) created" in later.output
+
+
+def test_the_cli_asks_to_be_run_again_when_a_partners_period_is_not_over(app, db, make):
+    """Cron runs the month just after the network's (UTC) midnight: a Los Angeles partner's November is still
+    running, so the run leaves it and says so with exit status 3; the same command later invoices it."""
+    angeleno = make.partner(timezone="America/Los_Angeles")
+    make.conversion(angeleno, make.offer(), at=NOV, payout_cents=700)
+    runner = app.test_cli_runner()
+    with invoicing_at(datetime(2026, 12, 1, 0, 5, tzinfo=UTC)):
+        early = runner.invoke(args=["invoices", "run", "--month", "2026-11"])
+    assert early.exit_code == 3 and f"partner(s) {angeleno.id}" in early.output
+    with invoicing_at(datetime(2026, 12, 1, 9, tzinfo=UTC)):
+        later = runner.invoke(args=["invoices", "run", "--month", "2026-11"])
+    assert later.exit_code == 0 and "1 invoice(s) created" in later.output

@@ -15,6 +15,13 @@ BASE = "/staff/settings/integrations"
 WITHOUT_SECURITY = [p for p in PERMISSIONS if p != "security:full_control"]
 
 
+@pytest.fixture
+def admin(admin, login_as):
+    """The conftest's admin, having confirmed who they are: issuing shows the new secret in full."""
+    login_as.confirm_identity()
+    return admin
+
+
 def _audits(db, action: str) -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
 

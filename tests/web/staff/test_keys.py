@@ -26,9 +26,17 @@ def _keys(db, partner) -> list[ApiKey]:
 
 
 @pytest.fixture
+def admin(admin, login_as):
+    """The conftest's admin, having confirmed who they are: issuing shows the new secret in full."""
+    login_as.confirm_identity()
+    return admin
+
+
+@pytest.fixture
 def am(make, login_as):
     user = make.staff(permissions=AM_PERMISSIONS, email="am@network.test")
     login_as.staff(user)
+    login_as.confirm_identity()
     return user
 
 
@@ -153,6 +161,7 @@ def test_an_account_manager_without_key_permissions_is_forbidden_and_changes_not
 @pytest.mark.parametrize("permission", KEY_PERMISSIONS)
 def test_either_key_permission_allows_issuing(client, db, make, login_as, permission):
     login_as.staff(make.staff(permissions=["partners:view", permission]))
+    login_as.confirm_identity()
     partner = make.partner()
     assert client.post(f"/staff/partners/{partner.id}/api/keys/new", data={"label": "X"}).status_code == 302
     assert len(_keys(db, partner)) == 1
@@ -258,3 +267,18 @@ def test_pages_and_answers_that_carry_a_key_are_never_cached(client, make, admin
     url = f"/staff/partners/{partner.id}/api/keys/{issued.key.id}/reveal"
     for accept in ("application/json", "text/html"):
         assert client.post(url, headers={"Accept": accept}).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/staff/partners/{partner}/api/keys/new", "/staff/settings/integrations/keys/new",
+                                  "/staff/settings/integrations/eflow-keys/new"])
+def test_issuing_any_key_needs_a_fresh_confirmation_first(client, db, make, login_as, path):
+    """A new key is shown in full once: a stolen or unattended session must not be able to mint one."""
+    login_as.staff(make.staff(email="full@network.test"))
+    partner = make.partner()
+    url = path.format(partner=partner.id)
+    for response in (client.get(url), client.post(url, data={"label": "X", "mode": "production"})):
+        assert response.status_code == 303
+        assert response.headers["Location"].startswith("/staff/confirm-identity?next=")
+    assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 0
+    login_as.confirm_identity()
+    assert client.get(url).status_code == 200

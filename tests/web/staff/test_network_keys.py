@@ -29,6 +29,13 @@ def _secret_on(page: str) -> str:
 
 
 @pytest.fixture
+def admin(admin, login_as):
+    """The conftest's admin, having confirmed who they are: issuing shows the new secret in full."""
+    login_as.confirm_identity()
+    return admin
+
+
+@pytest.fixture
 def settings_manager(make, login_as):
     """Every permission but security:full_control: may edit settings, not the network's credentials."""
     user = make.staff(permissions=WITHOUT_SECURITY, email="ops@network.test")
