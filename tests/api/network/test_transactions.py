@@ -11,9 +11,10 @@ from portal.models import AuditEvent, Conversion, NetworkSettings, Partner, Post
 from portal.services import transactions as transactions_service
 from portal.services.conversion_status import change_status
 from portal.services.intake import set_intake_token
-from portal.services.invoices import generate_invoices, void_invoice
+from portal.services.invoices import void_invoice
 from portal.services.payments import record_payment
 from tests.api.network.conftest import PARTNERSHIPS, TRANSACTIONS, count_rows, envelope_of
+from tests.invoicing import generate_invoices_after
 
 
 @pytest.fixture
@@ -223,14 +224,14 @@ def test_a_reward_shows_the_invoice_it_was_billed_on_in_partnerstacks_shape(prod
 
     assert invoices() == {"billed-1": None, "billed-2": None}
     today = datetime.now(UTC).date()
-    [first] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
+    [first] = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
     unpaid = {"key": first.number, "status": "approved", "payment_date": None}
     assert invoices() == {"billed-1": unpaid, "billed-2": unpaid}
 
     void_invoice(first.id, None)
     assert invoices() == {"billed-1": None, "billed-2": None}
 
-    [second] = generate_invoices(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
+    [second] = generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1), [shop["partner"].id]).invoices
     assert second.number != first.number
     record_payment(second.id, date(2026, 11, 20), 1_000, "wire", "W-1", None)
     assert invoices()["billed-1"] == {"key": second.number, "status": "approved", "payment_date": None}
@@ -246,7 +247,7 @@ def test_a_reward_of_a_conversion_approved_after_the_run_is_not_invoiced(product
     conversion = db.session.scalar(select(Conversion).where(Conversion.conversion_id == made["conversion_id"]))
     change_status(conversion, "on_hold", make.staff())
     today = datetime.now(UTC).date()
-    assert generate_invoices(today - timedelta(days=1), today + timedelta(days=1),
+    assert generate_invoices_after(today - timedelta(days=1), today + timedelta(days=1),
                              [shop["partner"].id]).invoices == []
     (reward,) = production("GET", "/api/v2/rewards").json["data"]["items"]
     assert reward["reward_status"] == "hold" and reward["invoice"] is None
