@@ -131,3 +131,26 @@ def running_upstream(tmp_path: Path, seed: Callable[[Factories, object], dict]) 
     with serving(env) as (live,):
         live.seeded = seeded
         yield live
+
+
+def upstream_fixtures(start: Callable) -> tuple:
+    """The `module_upstream` and `upstream` fixtures of a two-portal test module, over `start(directory)` (a
+    context manager yielding a running upstream). Starting a portal process on a migrated, seeded database
+    takes seconds, so the module's tests share one; a test parametrized (indirectly) with "own" — one that
+    stops or changes the upstream — gets one of its own."""
+
+    @pytest.fixture(scope="module")
+    def module_upstream(tmp_path_factory):
+        with start(tmp_path_factory.mktemp("upstream")) as live:
+            yield live
+
+    @pytest.fixture
+    def upstream(request, tmp_path):
+        if getattr(request, "param", None) != "own":
+            yield request.getfixturevalue("module_upstream")
+            return
+        with start(tmp_path) as live:
+            yield live
+
+    return module_upstream, upstream
+

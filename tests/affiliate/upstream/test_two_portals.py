@@ -22,7 +22,7 @@ from portal.models import Advertiser
 from portal.services.everflow_keys import issue_key as issue_network_key
 from portal.services.keys import issue_key
 from portal.services.postbacks import create_postback
-from tests.affiliate.upstream.live import LiveUpstream, running_upstream
+from tests.affiliate.upstream.live import LiveUpstream, running_upstream, upstream_fixtures
 
 DAY = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 BODY = {"from": "2026-11-01", "to": "2026-11-30", "timezone_id": 67}
@@ -80,22 +80,7 @@ def _upstream(directory: Path) -> Iterator[Upstream]:
         yield Upstream(url=live.url, process=live.process, seeded=live.seeded)
 
 
-@pytest.fixture(scope="module")
-def module_upstream(tmp_path_factory):
-    """One upstream for the module: starting a portal process on a migrated, seeded database takes seconds, and
-    the tests only read the upstream's data."""
-    with _upstream(tmp_path_factory.mktemp("upstream")) as live:
-        yield live
-
-
-@pytest.fixture
-def upstream(request, tmp_path):
-    """The module's upstream, or, for a test parametrized with "own" (one that stops it), one of its own."""
-    if getattr(request, "param", None) != "own":
-        yield request.getfixturevalue("module_upstream")
-        return
-    with _upstream(tmp_path) as live:
-        yield live
+module_upstream, upstream = upstream_fixtures(_upstream)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ import pytest
 from portal.extensions import db as _db
 from portal.services.everflow_keys import issue_key as issue_network_key
 from portal.services.keys import issue_key
-from tests.affiliate.upstream.live import PUBLIC_BASE_URL, LiveUpstream, running_upstream
+from tests.affiliate.upstream.live import (PUBLIC_BASE_URL, LiveUpstream, running_upstream,
+                                           upstream_fixtures)
 
 SECRET_LANDING = "https://advertiser.example/secret-socks"
 
@@ -47,22 +48,7 @@ def _upstream(directory: Path) -> Iterator[LiveUpstream]:
         yield live
 
 
-@pytest.fixture(scope="module")
-def module_upstream(tmp_path_factory):
-    """One upstream for the module: starting a portal process on a migrated, seeded database takes seconds, and
-    the tests leave the upstream's offers and standings as they found them."""
-    with _upstream(tmp_path_factory.mktemp("upstream")) as live:
-        yield live
-
-
-@pytest.fixture
-def upstream(request, tmp_path):
-    """The module's upstream, or, for a test parametrized with "own" (one that changes it), one of its own."""
-    if getattr(request, "param", None) != "own":
-        yield request.getfixturevalue("module_upstream")
-        return
-    with _upstream(tmp_path) as live:
-        yield live
+module_upstream, upstream = upstream_fixtures(_upstream)
 
 
 @pytest.fixture
